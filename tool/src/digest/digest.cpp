@@ -1,0 +1,103 @@
+#include "digest/digest.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <stdexcept>
+
+namespace xship::digest {
+
+std::string hex(const std::uint8_t* data, std::size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(n * 2, '\0');
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 0xf];
+  }
+  return out;
+}
+
+std::string base64(const std::uint8_t* data, std::size_t n) {
+  std::string out(4 * ((n + 2) / 3) + 1, '\0');
+  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
+  out.resize(static_cast<std::size_t>(len));
+  return out;
+}
+
+bool parse_md5_hex(std::string_view h, Md5& out) {
+  if (h.size() != 32) return false;
+  auto nib = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < 16; ++i) {
+    int hi = nib(h[2 * i]), lo = nib(h[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+namespace {
+struct MdCtx {
+  EVP_MD_CTX* ctx;
+  explicit MdCtx(const EVP_MD* md) : ctx(EVP_MD_CTX_new()) {
+    if (!ctx || EVP_DigestInit_ex(ctx, md, nullptr) != 1) throw std::runtime_error("EVP init failed");
+  }
+  ~MdCtx() { EVP_MD_CTX_free(ctx); }
+  void update(const void* d, std::size_t n) { EVP_DigestUpdate(ctx, d, n); }
+  template <std::size_t N>
+  std::array<std::uint8_t, N> finish() {
+    std::array<std::uint8_t, N> out{};
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx, out.data(), &len);
+    return out;
+  }
+};
+}  // namespace
+
+Md5 md5(std::string_view data) {
+  MdCtx c(EVP_md5());
+  c.update(data.data(), data.size());
+  return c.finish<16>();
+}
+
+Sha256 sha256(std::string_view data) {
+  MdCtx c(EVP_sha256());
+  c.update(data.data(), data.size());
+  return c.finish<32>();
+}
+
+Sha256 hmac_sha256(std::string_view key, std::string_view data) {
+  Sha256 out{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len);
+  return out;
+}
+
+struct Md5Stream::Impl { MdCtx c{EVP_md5()}; };
+Md5Stream::Md5Stream() : impl_(std::make_unique<Impl>()) {}
+Md5Stream::~Md5Stream() = default;
+Md5Stream::Md5Stream(Md5Stream&&) noexcept = default;
+Md5Stream& Md5Stream::operator=(Md5Stream&&) noexcept = default;
+void Md5Stream::update(const void* d, std::size_t n) { impl_->c.update(d, n); }
+Md5 Md5Stream::finish() { return impl_->c.finish<16>(); }
+
+struct Sha256Stream::Impl { MdCtx c{EVP_sha256()}; };
+Sha256Stream::Sha256Stream() : impl_(std::make_unique<Impl>()) {}
+Sha256Stream::~Sha256Stream() = default;
+Sha256Stream::Sha256Stream(Sha256Stream&&) noexcept = default;
+Sha256Stream& Sha256Stream::operator=(Sha256Stream&&) noexcept = default;
+void Sha256Stream::update(const void* d, std::size_t n) { impl_->c.update(d, n); }
+Sha256 Sha256Stream::finish() { return impl_->c.finish<32>(); }
+
+std::string multipart_etag(const Md5* part_md5s, std::size_t count) {
+  MdCtx c(EVP_md5());
+  for (std::size_t i = 0; i < count; ++i) c.update(part_md5s[i].data(), part_md5s[i].size());
+  return hex(c.finish<16>()) + "-" + std::to_string(count);
+}
+
+}  // namespace xship::digest

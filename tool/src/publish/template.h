@@ -1,0 +1,38 @@
+// Destination templates: "s3://{bucket}/artifacts/{repo}/{branch}" style placeholders
+// filled from git and the CI environment (Travis, GitHub Actions, GitLab).
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/result.h"
+#include "s3/credentials.h"  // EnvLookup
+
+namespace xship {
+
+// What a build knows about itself. Empty fields are unknown.
+struct BuildInfo {
+  std::string repo;          // "owner/name"
+  std::string branch;        // "main"
+  std::string commit;        // full hash
+  std::string tag;           // "v1.2.3" or empty
+  std::string version;       // tag without a leading 'v', else git describe, else short commit
+  std::string date;          // YYYY-MM-DD (UTC) of the run
+  std::string ci;            // "travis", "github", "gitlab" or "" (local)
+};
+
+// Reads TRAVIS_*, GITHUB_*, CI_* (GitLab) variables first, then asks git in `repo_dir`
+// (remote origin URL -> owner/name, rev-parse, describe). Never fails: unknown stays empty.
+BuildInfo detect_build_info(const EnvLookup& env, const std::string& repo_dir);
+
+// The placeholders: {repo} {branch} {commit} {short_commit} {tag} {version} {os} {arch} {date}.
+// `extra` supplies {os}/{arch} per file when known. An unknown placeholder, an unclosed
+// '{', or a placeholder whose value is unknown/empty is a Usage error naming it and the
+// variable that would set it.
+Result<std::string> expand_template(const std::string& text, const BuildInfo& info,
+                                    const std::map<std::string, std::string>& extra = {});
+
+// The Travis artifacts convention.
+inline constexpr const char* kDefaultDestination = "s3://$ARTIFACTS_BUCKET/artifacts/{repo}/{branch}";
+
+}  // namespace xship
