@@ -101,3 +101,33 @@ std::string multipart_etag(const Md5* part_md5s, std::size_t count) {
 }
 
 }  // namespace xship::digest
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+namespace xship::digest {
+bool digest_file_range(int fd, std::uint64_t offset, std::uint64_t length, FileDigests& out) {
+  Md5Stream m;
+  Sha256Stream s;
+  std::vector<char> buf(1 << 20);
+  std::uint64_t done = 0;
+  while (done < length) {
+    size_t want = static_cast<size_t>(std::min<std::uint64_t>(buf.size(), length - done));
+    ssize_t n = pread(fd, buf.data(), want, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = EIO;
+      return false;
+    }
+    m.update(buf.data(), static_cast<size_t>(n));
+    s.update(buf.data(), static_cast<size_t>(n));
+    done += static_cast<std::uint64_t>(n);
+  }
+  out.md5 = m.finish();
+  out.sha256 = s.finish();
+  out.bytes = done;
+  return true;
+}
+}  // namespace xship::digest

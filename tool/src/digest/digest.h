@@ -61,3 +61,14 @@ class Sha256Stream {
 std::string multipart_etag(const Md5* part_md5s, std::size_t count);
 
 }  // namespace xship::digest
+
+namespace xship::digest {
+// One read pass over [offset, offset+length) of an open file: MD5 and SHA-256 together.
+struct FileDigests {
+  Md5 md5{};
+  Sha256 sha256{};
+  std::uint64_t bytes = 0;
+};
+// Returns false (errno set) on a read error or if the file ends early.
+bool digest_file_range(int fd, std::uint64_t offset, std::uint64_t length, FileDigests& out);
+}  // namespace xship::digest

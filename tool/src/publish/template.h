@@ -1,6 +1,7 @@
 // Destination templates: "s3://{bucket}/artifacts/{repo}/{branch}" style placeholders
 // filled from git and the CI environment (Travis, GitHub Actions, GitLab).
 #pragma once
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +25,16 @@ struct BuildInfo {
 // Reads TRAVIS_*, GITHUB_*, CI_* (GitLab) variables first, then asks git in `repo_dir`
 // (remote origin URL -> owner/name, rev-parse, describe). Never fails: unknown stays empty.
 BuildInfo detect_build_info(const EnvLookup& env, const std::string& repo_dir);
+// The same with the run's date taken from `now`, so tests can fix the clock.
+BuildInfo detect_build_info(const EnvLookup& env, const std::string& repo_dir,
+                            std::chrono::system_clock::time_point now);
+
+// "YYYY-MM-DD" in UTC.
+std::string utc_date(std::chrono::system_clock::time_point t);
+
+// A git remote URL (https://, ssh://, scp-like git@host:path) -> "owner/name" (the whole
+// path, so GitLab subgroups stay), ".git" stripped; "" for local paths and anything else.
+std::string repo_from_remote_url(const std::string& url);
 
 // The placeholders: {repo} {branch} {commit} {short_commit} {tag} {version} {os} {arch} {date}.
 // `extra` supplies {os}/{arch} per file when known. An unknown placeholder, an unclosed
@@ -33,6 +44,6 @@ Result<std::string> expand_template(const std::string& text, const BuildInfo& in
                                     const std::map<std::string, std::string>& extra = {});
 
 // The Travis artifacts convention.
-inline constexpr const char* kDefaultDestination = "s3://$ARTIFACTS_BUCKET/artifacts/{repo}/{branch}";
+inline constexpr const char* kDefaultDestinationTemplate = "s3://$ARTIFACTS_BUCKET/artifacts/{repo}/{branch}";
 
 }  // namespace xship

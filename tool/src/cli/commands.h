@@ -1,0 +1,25 @@
+// The subcommand table: `xship help` and the dispatch both read it, so they cannot
+// disagree (ninja's -t tools).
+#pragma once
+#include <span>
+#include <string>
+
+#include "core/result.h"
+
+namespace xship::cli {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  // argv[0] is the subcommand name.
+  Status (*run)(int argc, char** argv);
+};
+
+std::span<const Command> commands();
+const Command* find_command(const std::string& name);
+std::string usage_text();
+
+Status run_publish(int argc, char** argv);
+Status run_fetch(int argc, char** argv);
+
+}  // namespace xship::cli

@@ -1,0 +1,152 @@
+// `xship fetch s3://BUCKET/KEY [DEST]` and `xship fetch --manifest s3://.../manifest.json DIR`.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "cli/commands.h"
+#include "cli/connection.h"
+#include "core/thread_pool.h"
+#include "core/units.h"
+#include "fetch/fetch.h"
+#include "publish/manifest.h"
+
+namespace fs = std::filesystem;
+
+namespace xship::cli {
+
+namespace {
+
+Result<std::string> get_small(s3::Client& client, const std::string& bucket, const std::string& key) {
+  std::string body;
+  auto got = client.get(
+      bucket, key, std::nullopt,
+      [&](const char* d, std::size_t n) {
+        if (body.size() + n > (64u << 20)) return false;  // a manifest is never this big
+        body.append(d, n);
+        return true;
+      },
+      [&] { body.clear(); });
+  if (!got) return got.error();
+  return body;
+}
+
+std::string parent_key(const std::string& key) {
+  auto slash = key.rfind('/');
+  return slash == std::string::npos ? "" : key.substr(0, slash + 1);
+}
+
+Status fetch_manifest(s3::Client& client, const S3Location& manifest, const std::string& dir,
+                      const fetch::FetchOptions& opts, bool json) {
+  auto text = get_small(client, manifest.bucket, manifest.key);
+  if (!text) return text.error();
+  auto entries = publish::parse_manifest(*text);
+  if (!entries) return entries.error();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return usage_error(fmt::format("cannot create '{}': {}", dir, ec.message()));
+  for (const auto& e : *entries)
+    if (e.name.find("..") != std::string::npos || e.name.starts_with('/'))
+      return integrity_error(fmt::format("the manifest names '{}', which would land outside '{}': refusing it", e.name, dir));
+
+  std::mutex mu;
+  std::optional<Error> first_error;
+  std::vector<fetch::Fetched> done;
+  {
+    // Files in parallel, each single-stream: the pool is the concurrency budget.
+    ThreadPool pool(opts.concurrency);
+    fetch::FetchOptions per_file = opts;
+    per_file.concurrency = 2;
+    for (const auto& e : *entries) {
+      pool.post([&, e] {
+        fs::path dest = fs::path(dir) / e.name;
+        std::error_code mk;
+        fs::create_directories(dest.parent_path(), mk);
+        fetch::Expected want{e.md5, e.sha256, e.size, true};
+        auto r = fetch::fetch_object(client, manifest.bucket, e.key, dest.string(), want, per_file);
+        std::lock_guard lock(mu);
+        if (!r) {
+          if (!first_error) first_error = r.error();
+          return;
+        }
+        if (!json) fmt::print("fetched {:>10}  {}  {}  (verified by {})\n", human_size(r->size), r->sha256, r->path, r->verified_by);
+        done.push_back(*r);
+      });
+    }
+    pool.wait();
+  }
+  if (first_error) return *first_error;
+
+  // SHA256SUMS sits beside the manifest; it must say exactly what the manifest says.
+  std::string sums_key = parent_key(manifest.key) + "SHA256SUMS";
+  auto sums = get_small(client, manifest.bucket, sums_key);
+  if (!sums) return sums.error();
+  if (*sums != publish::sha256sums(*entries))
+    return integrity_error(fmt::format("s3://{}/{} disagrees with the manifest: the release is inconsistent", manifest.bucket, sums_key));
+  FILE* f = std::fopen((fs::path(dir) / "SHA256SUMS").c_str(), "wb");
+  if (!f || std::fwrite(sums->data(), 1, sums->size(), f) != sums->size() || std::fclose(f) != 0)
+    return runtime_error(fmt::format("cannot write {}/SHA256SUMS", dir));
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& d : done) out.push_back({{"path", d.path}, {"size", d.size}, {"md5", d.md5}, {"sha256", d.sha256}, {"verified_by", d.verified_by}});
+    fmt::print("{}\n", out.dump(2));
+  } else {
+    fmt::print("fetched {} files into {}; SHA256SUMS written (check with: cd {} && sha256sum -c SHA256SUMS)\n", done.size(), dir, dir);
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Status run_fetch(int argc, char** argv) {
+  CLI::App app{"Download objects and verify them before they are kept.", "fetch"};
+  std::string source, dest, manifest_url, etag_check = "on";
+  bool json = false;
+  fetch::FetchOptions opts;
+  ConnectionFlags conn;
+  app.add_option("source", source, "s3://BUCKET/KEY to download");
+  app.add_option("dest", dest, "File or directory to write (default: the key's base name here); with --manifest, the directory");
+  app.add_option("--manifest", manifest_url, "s3://.../manifest.json: download every file it lists into DEST and verify each by SHA-256");
+  app.add_option("--concurrency", opts.concurrency, "Parallel requests")->check(CLI::Range(1, 256))->capture_default_str();
+  app.add_option("--etag-check", etag_check, "off accepts objects with nothing to verify against")->check(CLI::IsMember({"on", "off"}));
+  app.add_flag("--json", json, "Print a machine-readable result");
+  add_connection_flags(app, conn);
+  auto parsed = parse_args(app, argc, argv);
+  if (!parsed) return parsed.error();
+  if (!*parsed) return ok_status();
+  opts.etag_check = etag_check == "on";
+
+  if (!manifest_url.empty()) {
+    // With --manifest the first positional is the directory.
+    std::string dir = !source.empty() && dest.empty() ? source : dest;
+    if (dir.empty()) return usage_error("fetch --manifest needs a directory: xship fetch --manifest s3://BUCKET/PREFIX/manifest.json DIR");
+    auto loc = parse_s3_url(manifest_url);
+    if (!loc) return loc.error();
+    auto cfg = make_client_config(conn);
+    if (!cfg) return cfg.error();
+    s3::Client client(*cfg);
+    return fetch_manifest(client, *loc, dir, opts, json);
+  }
+  if (source.empty()) return usage_error("nothing to fetch: xship fetch s3://BUCKET/KEY [DEST]");
+  auto loc = parse_s3_url(source);
+  if (!loc) return loc.error();
+  if (loc->key.empty() || loc->key.ends_with('/'))
+    return usage_error(fmt::format("'{}' names no object: give the full key, or use --manifest for a release", source));
+  std::string base = fs::path(loc->key).filename().string();
+  if (dest.empty()) dest = base;
+  else if (fs::is_directory(dest)) dest = (fs::path(dest) / base).string();
+  auto cfg = make_client_config(conn);
+  if (!cfg) return cfg.error();
+  s3::Client client(*cfg);
+  auto r = fetch::fetch_object(client, loc->bucket, loc->key, dest, {}, opts);
+  if (!r) return r.error();
+  if (json)
+    fmt::print("{}\n", nlohmann::json{{"path", r->path}, {"size", r->size}, {"md5", r->md5}, {"sha256", r->sha256}, {"verified_by", r->verified_by}, {"retries", r->retries}}.dump(2));
+  else
+    fmt::print("fetched {:>10}  {}  {}  (verified by {})\n", human_size(r->size), r->md5, r->path, r->verified_by);
+  return ok_status();
+}
+
+}  // namespace xship::cli

@@ -1,0 +1,212 @@
+// `xship publish`: flags -> typed options -> plan -> engine -> report.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/connection.h"
+#include "core/cancel.h"
+#include "core/units.h"
+#include "publish/plan.h"
+#include "publish/template.h"
+#include "publish/uploader.h"
+
+namespace xship::cli {
+
+namespace {
+
+const char* status_word(publish::FileStatus s) {
+  switch (s) {
+    case publish::FileStatus::Uploaded: return "uploaded";
+    case publish::FileStatus::Skipped: return "skipped";
+    case publish::FileStatus::Copied: return "copied";
+  }
+  return "";
+}
+
+// The Travis convention when no --to is given: s3://$ARTIFACTS_BUCKET/artifacts/{repo}/{branch}.
+Result<std::string> default_destination() {
+  const char* bucket = std::getenv("ARTIFACTS_BUCKET");
+  if (!bucket || !*bucket) bucket = std::getenv("ARTIFACTS_S3_BUCKET");
+  if (!bucket || !*bucket)
+    return usage_error("no destination: pass --to s3://BUCKET/PREFIX or set ARTIFACTS_BUCKET");
+  std::string d = kDefaultDestinationTemplate;
+  return d.replace(d.find("$ARTIFACTS_BUCKET"), 17, bucket);
+}
+
+// A one-line progress bar on a terminal; plain lines otherwise.
+class ProgressBar {
+ public:
+  ProgressBar(publish::Progress& p, bool enabled) : p_(p), enabled_(enabled) {
+    if (enabled_) thread_ = std::thread([this] { loop(); });
+  }
+  ~ProgressBar() { stop(); }
+  void stop() {
+    if (!enabled_) return;
+    done_ = true;
+    thread_.join();
+    enabled_ = false;
+    fmt::print(stderr, "\r\033[K");
+  }
+
+ private:
+  void loop() {
+    auto start = std::chrono::steady_clock::now();
+    while (!done_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::uint64_t done = p_.bytes_done, total = std::max<std::uint64_t>(1, p_.bytes_total);
+      int width = 30, filled = static_cast<int>(width * std::min(1.0, double(done) / double(total)));
+      fmt::print(stderr, "\r[{}{}] {:3.0f}% {} / {}  {}/s\033[K", std::string(filled, '='), std::string(width - filled, ' '),
+                 100.0 * double(done) / double(total), human_size(done), human_size(total),
+                 human_size(static_cast<std::uint64_t>(double(done) / std::max(secs, 0.001))));
+    }
+  }
+  publish::Progress& p_;
+  bool enabled_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+Status run_publish(int argc, char** argv) {
+  CLI::App app{"Publish files to S3 with MD5-verified PUTs; SHA256SUMS and manifest.json go last.", "publish"};
+  std::vector<std::string> paths, to;
+  bool untracked = false, json = false, dry_run = false, no_manifest = false;
+  std::string threshold_text = "16MiB", part_text = "8MiB", etag_check = "on", repo_dir = ".";
+  publish::PublishOptions opts;
+  ConnectionFlags conn;
+  app.add_option("paths", paths, "Files or directories (recursed) to publish");
+  app.add_option("--to", to, "Destination s3://BUCKET/PREFIX, repeatable; placeholders {repo} {branch} {commit} "
+                             "{short_commit} {tag} {version} {os} {arch} {date}; default "
+                             "s3://$ARTIFACTS_BUCKET/artifacts/{repo}/{branch}")->allow_extra_args(false);
+  app.add_flag("--untracked", untracked, "Also publish files git neither tracks nor ignores");
+  app.add_option("--repo-dir", repo_dir, "Git work tree for {repo} {branch} {commit} and --untracked")->capture_default_str();
+  app.add_option("--multipart-threshold", threshold_text, "Files above this size go up in parts")->capture_default_str();
+  app.add_option("--part-size", part_text, "Multipart part size (min 5MiB; grown to stay within 10,000 parts)")->capture_default_str();
+  app.add_option("--concurrency", opts.concurrency, "Parallel requests (files and parts)")->check(CLI::Range(1, 256))->capture_default_str();
+  app.add_flag("--force", opts.force, "Upload even when an identical object is already there");
+  app.add_flag("--no-overwrite", opts.no_overwrite, "Never replace an existing object (sends If-None-Match: *)");
+  app.add_option("--etag-check", etag_check, "on, or off for stores whose ETags are not MD5s (some vendors, SSE-KMS); "
+                                             "the server still checks Content-MD5")->check(CLI::IsMember({"on", "off"}))->capture_default_str();
+  app.add_flag("--no-manifest", no_manifest, "Do not write SHA256SUMS and manifest.json");
+  app.add_flag("--json", json, "Print a machine-readable result on stdout");
+  app.add_flag("--dry-run", dry_run, "List keys and sizes; touch no network");
+  add_connection_flags(app, conn);
+  auto parsed = parse_args(app, argc, argv);
+  if (!parsed) return parsed.error();
+  if (!*parsed) return ok_status();
+
+  auto threshold = parse_size(threshold_text, "--multipart-threshold");
+  if (!threshold) return threshold.error();
+  auto part = parse_size(part_text, "--part-size");
+  if (!part) return part.error();
+  if (*part < publish::kMinPartSize)
+    return usage_error(fmt::format("--part-size {} is under S3's 5 MiB minimum: use 5MiB or more", part_text));
+  if (*part > 5ull * 1024 * publish::kMiB)
+    return usage_error(fmt::format("--part-size {} is over S3's 5 GiB maximum: use 5GiB or less", part_text));
+  opts.multipart_threshold = std::max<std::uint64_t>(*threshold, 1);
+  opts.part_size = *part;
+  opts.etag_check = etag_check == "on";
+  opts.write_manifest = !no_manifest;
+  if (paths.empty() && !untracked) return usage_error("nothing to publish: name files or directories, or pass --untracked");
+
+  auto files = publish::plan_files(paths, untracked, repo_dir);
+  if (!files) return files.error();
+  BuildInfo info = detect_build_info(process_env(), repo_dir);
+  if (to.empty()) {
+    auto d = default_destination();
+    if (!d) return d.error();
+    to.push_back(*d);
+  }
+  for (const auto& t : to) {
+    auto expanded = expand_template(t, info);
+    if (!expanded) return expanded.error();
+    auto loc = parse_s3_url(*expanded);
+    if (!loc) return loc.error();
+    opts.destinations.push_back(*loc);
+  }
+
+  if (dry_run) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& d : opts.destinations)
+      for (const auto& f : *files) {
+        std::string key = join_key(d.key, f.relative);
+        XSHIP_TRY(validate_key(key));
+        if (json) out.push_back({{"bucket", d.bucket}, {"key", key}, {"size", f.stamp.size}});
+        else fmt::print("would publish {:>10}  s3://{}/{}\n", human_size(f.stamp.size), d.bucket, key);
+      }
+    if (json) fmt::print("{}\n", out.dump(2));
+    return ok_status();
+  }
+
+  auto cfg = make_client_config(conn);
+  if (!cfg) return cfg.error();
+  s3::Client client(*cfg);
+  publish::Progress progress;
+  bool tty = isatty(STDERR_FILENO) && !json && !conn.debug;
+  auto print_file = [&](const publish::FileResult& r) {
+    if (json) return;
+    std::string extra = r.retries ? fmt::format("  retries {}", r.retries) : "";
+    if (tty) fmt::print(stderr, "\r\033[K");
+    fmt::print("{:<8} {:>10}  {}  {}{}\n", status_word(r.status), human_size(r.size), r.md5, r.url, extra);
+    std::fflush(stdout);
+  };
+  auto start = std::chrono::steady_clock::now();
+  ProgressBar bar(progress, tty);
+  auto report = publish::run_publish(client, *files, opts, info, print_file, &progress, &cancel_flag());
+  bar.stop();
+  if (!report) return report.error();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  int uploaded = 0, skipped = 0, copied = 0, retries = 0;
+  for (const auto& r : report->files) {
+    uploaded += r.status == publish::FileStatus::Uploaded;
+    skipped += r.status == publish::FileStatus::Skipped;
+    copied += r.status == publish::FileStatus::Copied;
+    retries += r.retries;
+  }
+  if (json) {
+    nlohmann::json out;
+    out["files"] = nlohmann::json::array();
+    for (const auto& r : report->files) {
+      nlohmann::json f;
+      f["name"] = r.name;
+      f["bucket"] = r.bucket;
+      f["key"] = r.key;
+      f["size"] = r.size;
+      f["md5"] = r.md5;
+      f["sha256"] = r.sha256;
+      f["etag"] = r.etag;
+      f["url"] = r.url;
+      f["status"] = status_word(r.status);
+      f["retries"] = r.retries;
+      f["parts"] = r.parts;
+      f["os"] = r.os;
+      f["arch"] = r.arch;
+      out["files"].push_back(std::move(f));
+    }
+    out["uploaded"] = uploaded;
+    out["skipped"] = skipped;
+    out["copied"] = copied;
+    out["retries"] = retries;
+    out["bytes_sent"] = report->bytes_sent;
+    out["seconds"] = secs;
+    out["manifests"] = report->manifest_urls;
+    fmt::print("{}\n", out.dump(2));
+  } else {
+    fmt::print("published {} objects: {} uploaded, {} skipped (already there), {} copied; {} sent in {:.2f} s ({}/s); {} retries\n",
+               report->files.size(), uploaded, skipped, copied, human_size(report->bytes_sent), secs,
+               human_size(static_cast<std::uint64_t>(double(report->bytes_sent) / std::max(secs, 0.001))), retries);
+    for (const auto& m : report->manifest_urls) fmt::print("manifest {}\n", m);
+  }
+  return ok_status();
+}
+
+}  // namespace xship::cli

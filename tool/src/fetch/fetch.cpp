@@ -1,0 +1,185 @@
+#include "fetch/fetch.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <random>
+
+#include "core/thread_pool.h"
+#include "digest/digest.h"
+
+namespace xship::fetch {
+
+namespace {
+
+// The temporary file is removed unless commit() renamed it into place.
+class TempFile {
+ public:
+  static Result<TempFile> create(const std::string& dest) {
+    std::random_device rd;
+    TempFile t;
+    t.path_ = fmt::format("{}.xship-tmp-{}-{:08x}", dest, getpid(), rd());
+    t.fd_ = open(t.path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (t.fd_ < 0) return runtime_error(fmt::format("cannot write next to '{}': {}: check the directory", dest, std::strerror(errno)));
+    return t;
+  }
+  TempFile() = default;
+  TempFile(TempFile&& o) noexcept : path_(std::move(o.path_)), fd_(o.fd_) { o.fd_ = -1; o.path_.clear(); }
+  ~TempFile() {
+    if (fd_ >= 0) close(fd_);
+    if (!path_.empty()) unlink(path_.c_str());
+  }
+  int fd() const { return fd_; }
+  Status commit(const std::string& dest) {
+    if (fsync(fd_) != 0 || close(fd_) != 0) {
+      fd_ = -1;
+      return runtime_error(fmt::format("cannot flush '{}': {}", path_, std::strerror(errno)));
+    }
+    fd_ = -1;
+    if (rename(path_.c_str(), dest.c_str()) != 0) return runtime_error(fmt::format("cannot rename into '{}': {}", dest, std::strerror(errno)));
+    path_.clear();
+    return ok_status();
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+bool write_all(int fd, const char* data, std::size_t n, std::uint64_t offset) {
+  while (n > 0) {
+    ssize_t w = pwrite(fd, data, n, static_cast<off_t>(offset));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    data += w;
+    n -= static_cast<std::size_t>(w);
+    offset += static_cast<std::uint64_t>(w);
+  }
+  return true;
+}
+
+// Downloads with parallel ranged GETs, each writing its own slice of the file.
+Status ranged_download(s3::Client& client, const std::string& bucket, const std::string& key, std::uint64_t size,
+                       int fd, const FetchOptions& opts, int& retries) {
+  std::mutex mu;
+  std::optional<Error> first_error;
+  std::atomic<int> total_retries{0};
+  {
+    ThreadPool pool(opts.concurrency);
+    for (std::uint64_t start = 0; start < size; start += opts.range_size) {
+      std::uint64_t last = std::min(size, start + opts.range_size) - 1;
+      pool.post([&, start, last] {
+        {
+          std::lock_guard lock(mu);
+          if (first_error) return;
+        }
+        std::uint64_t written = 0;
+        s3::CallStats st;
+        auto got = client.get(
+            bucket, key, std::make_pair(start, last),
+            [&](const char* d, std::size_t n) {
+              if (written + n > last - start + 1 || !write_all(fd, d, n, start + written)) return false;
+              written += n;
+              return true;
+            },
+            [&] { written = 0; }, &st);
+        total_retries += st.retries;
+        std::lock_guard lock(mu);
+        if (!got && !first_error) first_error = got.error();
+        else if (got && written != last - start + 1 && !first_error)
+          first_error = integrity_error(fmt::format("s3://{}/{}: bytes {}-{} came back short ({} bytes)", bucket, key, start, last, written));
+      });
+    }
+    pool.wait();
+  }
+  retries += total_retries;
+  if (first_error) return *first_error;
+  return ok_status();
+}
+
+}  // namespace
+
+Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, const std::string& key,
+                             const std::string& dest_path, const Expected& expected, const FetchOptions& opts) {
+  Fetched out;
+  out.path = dest_path;
+  s3::CallStats st;
+  auto head = client.head(bucket, key, &st);
+  if (!head) return head.error();
+  if (!head->exists)
+    return usage_error(fmt::format("s3://{}/{} does not exist: check the key (xship publish prints the URLs it wrote)", bucket, key));
+  if (expected.size_known && head->size != expected.size)
+    return integrity_error(fmt::format("s3://{}/{} is {} bytes but the manifest says {}: the store holds another version", bucket, key, head->size, expected.size));
+
+  // What the bytes must hash to, strongest source first.
+  std::string want_sha = expected.sha256, want_md5 = expected.md5, by;
+  if (!want_sha.empty()) by = "manifest sha256";
+  else if (!want_md5.empty()) by = "manifest md5";
+  if (by.empty() && head->metadata.count("sha256")) want_sha = head->metadata["sha256"], by = "stored sha256";
+  if (head->metadata.count("md5") && want_md5.empty()) {
+    want_md5 = head->metadata["md5"];
+    if (by.empty()) by = "stored md5";
+  }
+  if (by.empty() && !head->etag.empty() && head->etag.find('-') == std::string::npos && head->etag.size() == 32) {
+    want_md5 = head->etag;
+    by = "ETag (MD5)";
+  }
+  if (by.empty() && opts.etag_check)
+    return integrity_error(fmt::format("s3://{}/{} has no MD5 or SHA-256 to verify against (multipart ETag {}, no stored sums): "
+                                       "fetch it through its manifest, or pass --etag-check off to accept it unverified", bucket, key, head->etag));
+
+  auto tmp = TempFile::create(dest_path);
+  if (!tmp) return tmp.error();
+  int fd = tmp->fd();
+  out.retries = st.retries;
+  if (head->size > opts.range_threshold) {
+    XSHIP_TRY(ranged_download(client, bucket, key, head->size, fd, opts, out.retries));
+    digest::FileDigests d;
+    if (!digest::digest_file_range(fd, 0, head->size, d))
+      return runtime_error(fmt::format("cannot read back '{}': {}", dest_path, std::strerror(errno)));
+    out.md5 = digest::hex(d.md5);
+    out.sha256 = digest::hex(d.sha256);
+  } else {
+    // Small objects: one GET, hashed as the bytes arrive.
+    digest::Md5Stream md5;
+    digest::Sha256Stream sha;
+    std::uint64_t written = 0;
+    s3::CallStats gst;
+    auto got = client.get(
+        bucket, key, std::nullopt,
+        [&](const char* d, std::size_t n) {
+          if (!write_all(fd, d, n, written)) return false;
+          md5.update(d, n);
+          sha.update(d, n);
+          written += n;
+          return true;
+        },
+        [&] {
+          written = 0;
+          md5 = digest::Md5Stream();
+          sha = digest::Sha256Stream();
+          if (ftruncate(fd, 0) != 0) {}
+        },
+        &gst);
+    out.retries += gst.retries;
+    if (!got) return got.error();
+    if (written != head->size)
+      return integrity_error(fmt::format("s3://{}/{}: got {} bytes, expected {}", bucket, key, written, head->size));
+    out.md5 = digest::hex(md5.finish());
+    out.sha256 = digest::hex(sha.finish());
+  }
+  out.size = head->size;
+  if ((!want_sha.empty() && want_sha != out.sha256) || (!want_md5.empty() && want_md5 != out.md5))
+    return integrity_error(fmt::format("s3://{}/{}: downloaded bytes do not match the {} (got md5 {}, sha256 {}): nothing was written",
+                                       bucket, key, by, out.md5, out.sha256));
+  out.verified_by = by.empty() ? "unverified (--etag-check off)" : by;
+  XSHIP_TRY(tmp->commit(dest_path));
+  return out;
+}
+
+}  // namespace xship::fetch

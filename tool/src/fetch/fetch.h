@@ -1,0 +1,41 @@
+// Verified download: bytes land in a temporary file beside the destination and are
+// renamed into place only after their MD5/SHA-256 match what the store or manifest says.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "core/result.h"
+#include "s3/client.h"
+
+namespace xship::fetch {
+
+struct FetchOptions {
+  int concurrency = 8;
+  std::uint64_t range_threshold = 16 * 1024 * 1024;  // above it: parallel ranged GETs
+  std::uint64_t range_size = 8 * 1024 * 1024;
+  bool etag_check = true;
+};
+
+struct Expected {
+  std::string md5;     // hex; empty = unknown
+  std::string sha256;  // hex; empty = unknown
+  std::uint64_t size = 0;
+  bool size_known = false;
+};
+
+struct Fetched {
+  std::string path;
+  std::uint64_t size = 0;
+  std::string md5, sha256;
+  std::string verified_by;  // "manifest sha256", "metadata md5", "ETag"
+  int retries = 0;
+};
+
+// Downloads s3://bucket/key to dest_path. What it is checked against: `expected` (from a
+// manifest) first, then the x-amz-meta-md5/sha256 stored by publish, then a plain-MD5
+// ETag. With none of these the download is refused (Integrity) unless etag_check is off.
+Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, const std::string& key,
+                             const std::string& dest_path, const Expected& expected, const FetchOptions& opts);
+
+}  // namespace xship::fetch

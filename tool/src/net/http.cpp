@@ -1,0 +1,217 @@
+#include "net/http.h"
+
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+namespace xship::net {
+
+const char* method_name(HttpMethod m) {
+  switch (m) {
+    case HttpMethod::Get: return "GET";
+    case HttpMethod::Head: return "HEAD";
+    case HttpMethod::Put: return "PUT";
+    case HttpMethod::Post: return "POST";
+    case HttpMethod::Delete: return "DELETE";
+  }
+  return "GET";
+}
+
+const std::string* HttpResponse::header(std::string_view lower_name) const {
+  for (const auto& h : headers)
+    if (h.name == lower_name) return &h.value;
+  return nullptr;
+}
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+namespace {
+
+struct Transfer {
+  const HttpRequest* req;
+  HttpResponse* resp;
+  std::uint64_t sent = 0;
+  bool sink_aborted = false;
+  int read_errno = 0;
+};
+
+size_t read_body(char* buf, size_t size, size_t nitems, void* userp) {
+  auto* t = static_cast<Transfer*>(userp);
+  const HttpRequest& r = *t->req;
+  size_t cap = size * nitems;
+  if (r.file.fd >= 0) {
+    std::uint64_t left = r.file.length - t->sent;
+    size_t want = static_cast<size_t>(std::min<std::uint64_t>(left, cap));
+    if (want == 0) return 0;
+    ssize_t n = pread(r.file.fd, buf, want, static_cast<off_t>(r.file.offset + t->sent));
+    if (n <= 0) {  // a file that shrank under us: abort rather than send short
+      t->read_errno = n < 0 ? errno : EIO;
+      return CURL_READFUNC_ABORT;
+    }
+    t->sent += static_cast<std::uint64_t>(n);
+    return static_cast<size_t>(n);
+  }
+  size_t left = r.body.size() - static_cast<size_t>(t->sent);
+  size_t n = std::min(left, cap);
+  std::memcpy(buf, r.body.data() + t->sent, n);
+  t->sent += n;
+  return n;
+}
+
+// Resending after a retry on the same handle needs the body from the start.
+int seek_body(void* userp, curl_off_t offset, int origin) {
+  auto* t = static_cast<Transfer*>(userp);
+  if (origin != SEEK_SET) return CURL_SEEKFUNC_CANTSEEK;
+  t->sent = static_cast<std::uint64_t>(offset);
+  return CURL_SEEKFUNC_OK;
+}
+
+size_t write_body(char* data, size_t size, size_t nmemb, void* userp) {
+  auto* t = static_cast<Transfer*>(userp);
+  size_t n = size * nmemb;
+  if (t->req->sink) {
+    // Error bodies (status >= 300) are kept for the XML parser, not streamed to the sink.
+    if (t->resp->status < 300) {
+      if (!t->req->sink(data, n)) {
+        t->sink_aborted = true;
+        return 0;
+      }
+      return n;
+    }
+  }
+  t->resp->body.append(data, n);
+  return n;
+}
+
+size_t write_header(char* data, size_t size, size_t nitems, void* userp) {
+  auto* t = static_cast<Transfer*>(userp);
+  size_t n = size * nitems;
+  std::string_view line(data, n);
+  if (line.starts_with("HTTP/")) {  // a new response (after 100 Continue or a redirect)
+    t->resp->headers.clear();
+    auto sp = line.find(' ');
+    if (sp != std::string_view::npos) t->resp->status = std::atol(std::string(line.substr(sp + 1, 3)).c_str());
+    return n;
+  }
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos) return n;
+  std::string name(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  t->resp->headers.push_back({std::move(name), std::string(value)});
+  return n;
+}
+
+int progress(void* userp, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(userp);
+  return t->req->cancel && t->req->cancel->load() ? 1 : 0;
+}
+
+}  // namespace
+
+struct HttpClient::Impl {
+  CURL* curl = nullptr;
+  TlsOptions tls;
+  Timeouts timeouts;
+};
+
+HttpClient::HttpClient(TlsOptions tls, Timeouts timeouts) : impl_(std::make_unique<Impl>()) {
+  global_init();
+  impl_->curl = curl_easy_init();
+  impl_->tls = std::move(tls);
+  impl_->timeouts = timeouts;
+}
+
+HttpClient::~HttpClient() {
+  if (impl_ && impl_->curl) curl_easy_cleanup(impl_->curl);
+}
+
+HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
+  Outcome out;
+  CURL* c = impl_->curl;
+  curl_easy_reset(c);  // keeps the connection cache: reuse survives the reset
+  Transfer t{&req, &out.response};
+
+  curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, impl_->timeouts.connect_seconds);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, impl_->timeouts.stall_seconds);
+  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
+  curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
+  if (impl_->tls.insecure) {
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (!impl_->tls.ca_bundle.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, impl_->tls.ca_bundle.c_str());
+
+  std::uint64_t body_len = req.file.fd >= 0 ? req.file.length : req.body.size();
+  switch (req.method) {
+    case HttpMethod::Get: curl_easy_setopt(c, CURLOPT_HTTPGET, 1L); break;
+    case HttpMethod::Head: curl_easy_setopt(c, CURLOPT_NOBODY, 1L); break;
+    case HttpMethod::Delete: curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE"); break;
+    case HttpMethod::Put:
+      curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_len));
+      break;
+    case HttpMethod::Post:
+      curl_easy_setopt(c, CURLOPT_POST, 1L);
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_len));
+      break;
+  }
+  if (req.method == HttpMethod::Put || req.method == HttpMethod::Post) {
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_body);
+    curl_easy_setopt(c, CURLOPT_READDATA, &t);
+    curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_body);
+    curl_easy_setopt(c, CURLOPT_SEEKDATA, &t);
+  }
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, write_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
+
+  if (req.cancel) {
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+  }
+
+  curl_slist* list = nullptr;
+  for (const auto& h : req.headers) list = curl_slist_append(list, (h.name + ": " + h.value).c_str());
+  // No "Expect: 100-continue" round trip, and no transfer-encoding or type guessed by curl.
+  list = curl_slist_append(list, "Expect:");
+  list = curl_slist_append(list, "Content-Type:");
+  list = curl_slist_append(list, "Accept:");
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+
+  CURLcode rc = curl_easy_perform(c);
+  curl_slist_free_all(list);
+  if (rc == CURLE_OK) {
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    out.response.status = status;
+    out.transport_ok = true;
+    return out;
+  }
+  out.failure.timeout = rc == CURLE_OPERATION_TIMEDOUT;
+  out.failure.aborted_by_sink = t.sink_aborted;
+  out.failure.cancelled = rc == CURLE_ABORTED_BY_CALLBACK;
+  out.failure.tls = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+                    rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CERTPROBLEM;
+  out.failure.message = curl_easy_strerror(rc);
+  if (t.read_errno) out.failure.message += std::string(" (reading the file: ") + std::strerror(t.read_errno) + ")";
+  return out;
+}
+
+}  // namespace xship::net

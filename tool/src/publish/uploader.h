@@ -1,0 +1,72 @@
+// The transfer engine: hashes, skips what is already there, uploads (single PUT or
+// multipart, concurrently), verifies every ETag, copies to further destinations
+// server-side, and writes SHA256SUMS and manifest.json last.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "publish/manifest.h"
+#include "publish/plan.h"
+#include "publish/template.h"
+#include "s3/client.h"
+#include "s3/location.h"
+
+namespace xship::publish {
+
+inline constexpr std::uint64_t kMiB = 1024 * 1024;
+inline constexpr std::uint64_t kMinPartSize = 5 * kMiB;
+inline constexpr std::uint64_t kMaxParts = 10000;
+
+struct PublishOptions {
+  std::vector<S3Location> destinations;  // the first gets the bytes; the rest are copied
+  std::uint64_t multipart_threshold = 16 * kMiB;
+  std::uint64_t part_size = 8 * kMiB;
+  int concurrency = 8;
+  bool force = false;         // upload even when an identical object is there
+  bool no_overwrite = false;  // If-None-Match: *
+  bool etag_check = true;     // --etag-check off for stores whose ETags are not MD5s
+  bool write_manifest = true;
+};
+
+// The part size actually used: at least the requested one, grown (in whole MiB) so the
+// file fits in 10,000 parts.
+std::uint64_t effective_part_size(std::uint64_t file_size, std::uint64_t requested);
+
+enum class FileStatus { Uploaded, Skipped, Copied };
+
+struct FileResult {
+  std::string name;  // relative
+  std::string key;
+  std::string bucket;
+  std::uint64_t size = 0;
+  std::string md5, sha256, etag, url;
+  std::string os, arch;
+  FileStatus status = FileStatus::Uploaded;
+  int retries = 0;
+  int parts = 0;  // 0 for a single PUT
+};
+
+struct PublishReport {
+  std::vector<FileResult> files;    // every object, every destination
+  std::vector<std::string> manifest_urls;
+  std::uint64_t bytes_sent = 0;
+};
+
+// Called as each file finishes (from worker threads, serialised by the engine).
+using FileCallback = std::function<void(const FileResult&)>;
+
+struct Progress {
+  std::atomic<std::uint64_t> bytes_done{0};
+  std::atomic<std::uint64_t> bytes_total{0};
+};
+
+Result<PublishReport> run_publish(s3::Client& client, const std::vector<PlannedFile>& files,
+                                  const PublishOptions& opts, const BuildInfo& info,
+                                  const FileCallback& on_file, Progress* progress,
+                                  const std::atomic<bool>* cancel);
+
+}  // namespace xship::publish

@@ -1,0 +1,487 @@
+#include "s3/client.h"
+
+#include <fmt/format.h>
+#include <pugixml.hpp>
+
+#include <chrono>
+#include <ctime>
+#include <random>
+#include <thread>
+
+#include "digest/digest.h"
+#include "s3/errors.h"
+
+namespace xship::s3 {
+
+using net::HttpMethod;
+using Clock = std::chrono::system_clock;
+
+struct Client::Request {
+  HttpMethod method = HttpMethod::Get;
+  std::string bucket;
+  std::string key;
+  std::vector<std::pair<std::string, std::string>> query;
+  std::vector<sigv4::Header> headers;
+  Body body;
+  std::string payload_sha256;  // empty: hash memory bodies, UNSIGNED-PAYLOAD for files
+  std::string what;            // "PUT s3://b/k", for messages
+  std::vector<long> accept;    // non-2xx statuses handed back instead of failing
+  std::function<bool(const char*, std::size_t)> sink;
+  bool error_body_is_failure = false;  // a 200 with <Error> (CompleteMultipartUpload)
+  bool ignore_cancel = false;          // cleanup requests run after SIGINT
+  std::function<void()> restart;       // before each retry of a streamed GET
+};
+
+std::string unquote_etag(std::string_view etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  return std::string(etag);
+}
+
+std::string redact_header(std::string_view name, std::string_view value) {
+  if (name == "x-amz-security-token") return "[REDACTED]";
+  if (name == "authorization") {
+    auto sig = value.find("Signature=");
+    if (sig == std::string_view::npos) return "[REDACTED]";
+    return std::string(value.substr(0, sig)) + "Signature=[REDACTED]";
+  }
+  return std::string(value);
+}
+
+Client::Client(ClientConfig cfg) : cfg_(std::move(cfg)) { net::global_init(); }
+Client::~Client() = default;
+
+std::unique_ptr<net::HttpClient> Client::checkout() {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (!pool_.empty()) {
+      auto c = std::move(pool_.back());
+      pool_.pop_back();
+      return c;
+    }
+  }
+  return std::make_unique<net::HttpClient>(cfg_.tls, cfg_.timeouts);
+}
+
+void Client::checkin(std::unique_ptr<net::HttpClient> c) {
+  std::lock_guard lock(pool_mu_);
+  pool_.push_back(std::move(c));
+}
+
+std::string Client::object_url(const std::string& bucket, const std::string& key) const {
+  return xship::object_url(cfg_.endpoint, bucket, key, cfg_.addressing).url();
+}
+
+namespace {
+
+// RFC 1123 "Sun, 06 Nov 1994 08:49:37 GMT" from the Date header, for clock-skew correction.
+std::optional<std::time_t> parse_http_date(const std::string& s) {
+  std::tm tm{};
+  if (!strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S", &tm)) return std::nullopt;
+  return timegm(&tm);
+}
+
+void sleep_backoff(int attempt, const ClientConfig& cfg) {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  long long ceiling = std::min<long long>(cfg.backoff_cap_ms, static_cast<long long>(cfg.backoff_base_ms) << std::min(attempt, 20));
+  std::uniform_int_distribution<long long> dist(ceiling / 2, ceiling);  // "equal jitter"
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(dist(rng));
+  while (std::chrono::steady_clock::now() < until) {
+    if (cfg.cancel && cfg.cancel->load()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+std::string s3_name(const std::string& bucket, const std::string& key) {
+  return key.empty() ? fmt::format("s3://{}", bucket) : fmt::format("s3://{}/{}", bucket, key);
+}
+
+}  // namespace
+
+Result<net::HttpResponse> Client::perform(const Request& r, CallStats* stats) {
+  ObjectUrl where = xship::object_url(cfg_.endpoint, r.bucket, r.key, cfg_.addressing);
+  std::string query = sigv4::canonical_query(r.query);
+  std::string url = where.url() + (query.empty() ? "" : "?" + query);
+
+  sigv4::SignableRequest sr;
+  sr.method = net::method_name(r.method);
+  sr.path = where.path;
+  sr.query = r.query;
+  sr.headers = r.headers;
+  sr.headers.push_back({"host", where.host_header});
+  if (!r.payload_sha256.empty())
+    sr.payload_hash = r.payload_sha256;
+  else if (r.body.file.fd < 0)
+    sr.payload_hash = digest::sha256_hex(r.body.memory);
+  else
+    sr.payload_hash = "UNSIGNED-PAYLOAD";  // Content-MD5 (signed) still covers the bytes
+  if (r.method == HttpMethod::Put || r.method == HttpMethod::Post)
+    sr.headers.push_back({"content-length", std::to_string(r.body.size())});
+  sigv4::Scope scope{cfg_.region, "s3"};
+
+  S3Error last;
+  std::string last_transport;
+  for (int attempt = 0;; ++attempt) {
+    if (!r.ignore_cancel && cfg_.cancel && cfg_.cancel->load())
+      return Error{ErrorCategory::Interrupted, r.what + ": interrupted"};
+    if (attempt > 0 && r.restart) r.restart();
+    auto now = Clock::now() + std::chrono::seconds(clock_offset_seconds_.load());
+    auto added = sigv4::sign(sr, cfg_.credentials, now, scope);
+
+    net::HttpRequest hr;
+    hr.method = r.method;
+    hr.url = url;
+    for (const auto& h : sr.headers)
+      if (h.name != "host") hr.headers.push_back({h.name, h.value});
+    for (const auto& h : added) hr.headers.push_back({h.name, h.value});
+    hr.body = r.body.memory;
+    hr.file = r.body.file;
+    hr.sink = r.sink;
+    hr.cancel = r.ignore_cancel ? nullptr : cfg_.cancel;
+    if (cfg_.debug_log) {
+      cfg_.debug_log(fmt::format("> {} {}", sr.method, url));
+      for (const auto& h : hr.headers) cfg_.debug_log(fmt::format(">   {}: {}", h.name, redact_header(h.name, h.value)));
+    }
+
+    auto conn = checkout();
+    auto outcome = conn->send(hr);
+    checkin(std::move(conn));
+
+    Disposition d;
+    if (!outcome.transport_ok) {
+      if (outcome.failure.cancelled) return Error{ErrorCategory::Interrupted, r.what + ": interrupted"};
+      if (outcome.failure.aborted_by_sink) return runtime_error(r.what + ": writing the download failed");
+      last_transport = outcome.failure.message;
+      if (cfg_.debug_log) cfg_.debug_log(fmt::format("< transport failure: {}", last_transport));
+      d = classify_transport(outcome.failure.tls);
+      if (d == Disposition::Fail)
+        return runtime_error(fmt::format("{}: TLS failure: {}: pass --ca-bundle FILE for a private CA (or --insecure to skip verification)", r.what, last_transport));
+    } else {
+      const auto& resp = outcome.response;
+      if (cfg_.debug_log) {
+        const std::string* rid = resp.header("x-amz-request-id");
+        cfg_.debug_log(fmt::format("< {} (request id {})", resp.status, rid ? *rid : "-"));
+      }
+      bool accepted = std::find(r.accept.begin(), r.accept.end(), resp.status) != r.accept.end();
+      bool ok2xx = resp.status >= 200 && resp.status < 300;
+      if (accepted || (ok2xx && !(r.error_body_is_failure && is_error_document(resp.body)))) {
+        return std::move(outcome.response);
+      }
+      last = parse_error_body(resp.status, resp.body);
+      if (ok2xx && last.code.empty()) last.code = "InternalError";
+      if (last.code.empty() && r.method == HttpMethod::Head && resp.status == 404) last.code = "NoSuchKey";
+      last_transport.clear();
+      d = classify(last);
+      if (d == Disposition::CorrectClock) {
+        if (const std::string* date = resp.header("date")) {
+          if (auto server = parse_http_date(*date))
+            clock_offset_seconds_ = static_cast<long long>(*server - std::time(nullptr));
+        }
+        d = Disposition::Retry;
+      }
+      if (d == Disposition::Fail) return Error{category_of(last), describe(last, r.what)};
+    }
+    if (attempt >= cfg_.retries) {
+      if (!last_transport.empty())
+        return runtime_error(fmt::format("{}: {} after {} attempts: check --endpoint and the network", r.what,
+                                         last_transport, attempt + 1));
+      return Error{category_of(last), describe(last, r.what) + fmt::format(" (after {} attempts)", attempt + 1)};
+    }
+    if (stats) ++stats->retries;
+    sleep_backoff(attempt, cfg_);
+  }
+}
+
+Status Client::check_bucket(const std::string& bucket, CallStats* stats) {
+  Request r;
+  r.bucket = bucket;
+  r.query = {{"list-type", "2"}, {"max-keys", "1"}};
+  r.what = "checking " + s3_name(bucket, "");
+  XSHIP_TRY(perform(r, stats));
+  return ok_status();
+}
+
+Result<ObjectInfo> Client::head(const std::string& bucket, const std::string& key, CallStats* stats) {
+  Request r;
+  r.method = HttpMethod::Head;
+  r.bucket = bucket;
+  r.key = key;
+  r.accept = {404};
+  r.what = "HEAD " + s3_name(bucket, key);
+  auto resp = perform(r, stats);
+  if (!resp) return resp.error();
+  ObjectInfo info;
+  if (resp->status == 404) return info;
+  info.exists = true;
+  for (const auto& h : resp->headers) {
+    if (h.name == "content-length") info.size = std::stoull(h.value);
+    else if (h.name == "etag") info.etag = unquote_etag(h.value);
+    else if (h.name.starts_with("x-amz-meta-")) info.metadata[h.name.substr(11)] = h.value;
+  }
+  return info;
+}
+
+namespace {
+void add_put_headers(std::vector<sigv4::Header>& headers, const PutOptions& o) {
+  if (!o.content_type.empty()) headers.push_back({"content-type", o.content_type});
+  for (const auto& m : o.metadata) headers.push_back({"x-amz-meta-" + m.name, m.value});
+  if (o.if_none_match) headers.push_back({"if-none-match", "*"});
+}
+
+Result<std::string> etag_of(const net::HttpResponse& resp) {
+  const std::string* etag = resp.header("etag");
+  return etag ? unquote_etag(*etag) : std::string();
+}
+}  // namespace
+
+Result<std::string> Client::put(const std::string& bucket, const std::string& key, const Body& body,
+                                const PutOptions& opts, CallStats* stats) {
+  Request r;
+  r.method = HttpMethod::Put;
+  r.bucket = bucket;
+  r.key = key;
+  r.body = body;
+  r.payload_sha256 = opts.payload_sha256;
+  r.headers.push_back({"content-md5", opts.content_md5});
+  add_put_headers(r.headers, opts);
+  r.what = "PUT " + s3_name(bucket, key);
+  if (opts.if_none_match) r.accept = {412};
+  auto resp = perform(r, stats);
+  if (!resp) return resp.error();
+  if (resp->status == 412)
+    return usage_error(fmt::format("{} already exists and --no-overwrite is set: remove the flag or publish to a new prefix", s3_name(bucket, key)));
+  return etag_of(*resp);
+}
+
+Result<std::string> Client::create_multipart(const std::string& bucket, const std::string& key,
+                                             const PutOptions& opts, CallStats* stats) {
+  Request r;
+  r.method = HttpMethod::Post;
+  r.bucket = bucket;
+  r.key = key;
+  r.query = {{"uploads", ""}};
+  add_put_headers(r.headers, PutOptions{.content_type = opts.content_type, .metadata = opts.metadata});
+  r.what = "CreateMultipartUpload " + s3_name(bucket, key);
+  auto resp = perform(r, stats);
+  if (!resp) return resp.error();
+  pugi::xml_document doc;
+  doc.load_buffer(resp->body.data(), resp->body.size());
+  std::string id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
+  if (id.empty()) return runtime_error(r.what + ": the reply has no UploadId");
+  return id;
+}
+
+Result<std::string> Client::upload_part(const std::string& bucket, const std::string& key,
+                                        const std::string& upload_id, int part_number, const Body& body,
+                                        const std::string& content_md5, CallStats* stats) {
+  Request r;
+  r.method = HttpMethod::Put;
+  r.bucket = bucket;
+  r.key = key;
+  r.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
+  r.body = body;
+  r.headers.push_back({"content-md5", content_md5});
+  r.what = fmt::format("UploadPart {} of {}", part_number, s3_name(bucket, key));
+  auto resp = perform(r, stats);
+  if (!resp) return resp.error();
+  return etag_of(*resp);
+}
+
+Result<std::string> Client::complete_multipart(const std::string& bucket, const std::string& key,
+                                               const std::string& upload_id, const std::vector<Part>& parts,
+                                               bool if_none_match, CallStats* stats) {
+  std::string xml = "<CompleteMultipartUpload>";
+  for (const auto& p : parts)
+    xml += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>\"{}\"</ETag></Part>", p.number, p.etag);
+  xml += "</CompleteMultipartUpload>";
+  Request r;
+  r.method = HttpMethod::Post;
+  r.bucket = bucket;
+  r.key = key;
+  r.query = {{"uploadId", upload_id}};
+  r.body.memory = xml;
+  r.headers.push_back({"content-md5", digest::content_md5(digest::md5(xml))});
+  if (if_none_match) {
+    r.headers.push_back({"if-none-match", "*"});
+    r.accept = {412};
+  }
+  r.error_body_is_failure = true;
+  r.what = "CompleteMultipartUpload " + s3_name(bucket, key);
+  auto resp = perform(r, stats);
+  if (!resp) return resp.error();
+  if (resp->status == 412)
+    return usage_error(fmt::format("{} already exists and --no-overwrite is set: remove the flag or publish to a new prefix", s3_name(bucket, key)));
+  pugi::xml_document doc;
+  doc.load_buffer(resp->body.data(), resp->body.size());
+  return unquote_etag(doc.child("CompleteMultipartUploadResult").child_value("ETag"));
+}
+
+Status Client::delete_object(const std::string& bucket, const std::string& key, CallStats* stats) {
+  Request r;
+  r.method = HttpMethod::Delete;
+  r.bucket = bucket;
+  r.key = key;
+  r.accept = {404};
+  r.ignore_cancel = true;
+  r.what = "DELETE " + s3_name(bucket, key);
+  XSHIP_TRY(perform(r, stats));
+  return ok_status();
+}
+
+Status Client::abort_multipart(const std::string& bucket, const std::string& key, const std::string& upload_id,
+                               CallStats* stats) {
+  Request r;
+  r.method = HttpMethod::Delete;
+  r.bucket = bucket;
+  r.key = key;
+  r.query = {{"uploadId", upload_id}};
+  r.accept = {404};  // already gone is what we wanted
+  r.ignore_cancel = true;
+  r.what = "AbortMultipartUpload " + s3_name(bucket, key);
+  XSHIP_TRY(perform(r, stats));
+  return ok_status();
+}
+
+Result<std::vector<Upload>> Client::list_multipart_uploads(const std::string& bucket, const std::string& prefix,
+                                                           CallStats* stats) {
+  std::vector<Upload> out;
+  std::string key_marker, id_marker;
+  for (;;) {
+    Request r;
+    r.bucket = bucket;
+    r.query = {{"uploads", ""}, {"prefix", prefix}};
+    if (!key_marker.empty()) r.query.push_back({"key-marker", key_marker});
+    if (!id_marker.empty()) r.query.push_back({"upload-id-marker", id_marker});
+    r.what = "ListMultipartUploads " + s3_name(bucket, prefix);
+    auto resp = perform(r, stats);
+    if (!resp) return resp.error();
+    pugi::xml_document doc;
+    doc.load_buffer(resp->body.data(), resp->body.size());
+    auto root = doc.child("ListMultipartUploadsResult");
+    for (auto u : root.children("Upload")) out.push_back({u.child_value("Key"), u.child_value("UploadId")});
+    if (std::string_view(root.child_value("IsTruncated")) != "true") break;
+    key_marker = root.child_value("NextKeyMarker");
+    id_marker = root.child_value("NextUploadIdMarker");
+    if (key_marker.empty() && id_marker.empty()) break;
+  }
+  return out;
+}
+
+Result<std::vector<Part>> Client::list_parts(const std::string& bucket, const std::string& key,
+                                             const std::string& upload_id, CallStats* stats) {
+  std::vector<Part> out;
+  std::string marker;
+  for (;;) {
+    Request r;
+    r.bucket = bucket;
+    r.key = key;
+    r.query = {{"uploadId", upload_id}};
+    if (!marker.empty()) r.query.push_back({"part-number-marker", marker});
+    r.what = "ListParts " + s3_name(bucket, key);
+    auto resp = perform(r, stats);
+    if (!resp) return resp.error();
+    pugi::xml_document doc;
+    doc.load_buffer(resp->body.data(), resp->body.size());
+    auto root = doc.child("ListPartsResult");
+    for (auto p : root.children("Part"))
+      out.push_back({std::atoi(p.child_value("PartNumber")), unquote_etag(p.child_value("ETag")),
+                     std::strtoull(p.child_value("Size"), nullptr, 10)});
+    if (std::string_view(root.child_value("IsTruncated")) != "true") break;
+    marker = root.child_value("NextPartNumberMarker");
+    if (marker.empty()) break;
+  }
+  return out;
+}
+
+Result<std::vector<ListedObject>> Client::list_objects(const std::string& bucket, const std::string& prefix,
+                                                       CallStats* stats) {
+  std::vector<ListedObject> out;
+  std::string token;
+  for (;;) {
+    Request r;
+    r.bucket = bucket;
+    r.query = {{"list-type", "2"}, {"prefix", prefix}};
+    if (!token.empty()) r.query.push_back({"continuation-token", token});
+    r.what = "ListObjectsV2 " + s3_name(bucket, prefix);
+    auto resp = perform(r, stats);
+    if (!resp) return resp.error();
+    pugi::xml_document doc;
+    doc.load_buffer(resp->body.data(), resp->body.size());
+    auto root = doc.child("ListBucketResult");
+    for (auto c : root.children("Contents"))
+      out.push_back({c.child_value("Key"), std::strtoull(c.child_value("Size"), nullptr, 10),
+                     unquote_etag(c.child_value("ETag"))});
+    if (std::string_view(root.child_value("IsTruncated")) != "true") break;
+    token = root.child_value("NextContinuationToken");
+    if (token.empty()) break;
+  }
+  return out;
+}
+
+namespace {
+std::string copy_source(const std::string& bucket, const std::string& key) {
+  return "/" + bucket + "/" + sigv4::uri_encode(key, true);
+}
+}  // namespace
+
+Result<std::string> Client::copy_object(const std::string& src_bucket, const std::string& src_key,
+                                        const std::string& dst_bucket, const std::string& dst_key,
+                                        CallStats* stats) {
+  Request r;
+  r.method = HttpMethod::Put;
+  r.bucket = dst_bucket;
+  r.key = dst_key;
+  r.headers.push_back({"x-amz-copy-source", copy_source(src_bucket, src_key)});
+  r.headers.push_back({"x-amz-metadata-directive", "COPY"});
+  r.error_body_is_failure = true;  // CopyObject can also answer 200 with <Error>
+  r.what = fmt::format("CopyObject {} -> {}", s3_name(src_bucket, src_key), s3_name(dst_bucket, dst_key));
+  auto resp = perform(r, stats);
+  if (!resp) return resp.error();
+  pugi::xml_document doc;
+  doc.load_buffer(resp->body.data(), resp->body.size());
+  return unquote_etag(doc.child("CopyObjectResult").child_value("ETag"));
+}
+
+Result<std::string> Client::upload_part_copy(const std::string& src_bucket, const std::string& src_key,
+                                             std::uint64_t first, std::uint64_t last,
+                                             const std::string& dst_bucket, const std::string& dst_key,
+                                             const std::string& upload_id, int part_number, CallStats* stats) {
+  Request r;
+  r.method = HttpMethod::Put;
+  r.bucket = dst_bucket;
+  r.key = dst_key;
+  r.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
+  r.headers.push_back({"x-amz-copy-source", copy_source(src_bucket, src_key)});
+  r.headers.push_back({"x-amz-copy-source-range", fmt::format("bytes={}-{}", first, last)});
+  r.error_body_is_failure = true;
+  r.what = fmt::format("UploadPartCopy {} of {}", part_number, s3_name(dst_bucket, dst_key));
+  auto resp = perform(r, stats);
+  if (!resp) return resp.error();
+  pugi::xml_document doc;
+  doc.load_buffer(resp->body.data(), resp->body.size());
+  return unquote_etag(doc.child("CopyPartResult").child_value("ETag"));
+}
+
+Result<ObjectInfo> Client::get(const std::string& bucket, const std::string& key,
+                               std::optional<std::pair<std::uint64_t, std::uint64_t>> range,
+                               const std::function<bool(const char*, std::size_t)>& sink,
+                               const std::function<void()>& restart, CallStats* stats) {
+  Request r;
+  r.restart = restart;
+  r.bucket = bucket;
+  r.key = key;
+  if (range) r.headers.push_back({"range", fmt::format("bytes={}-{}", range->first, range->second)});
+  r.sink = sink;
+  r.what = "GET " + s3_name(bucket, key);
+  auto resp = perform(r, stats);
+  if (!resp) return resp.error();
+  ObjectInfo info;
+  info.exists = true;
+  for (const auto& h : resp->headers) {
+    if (h.name == "content-length") info.size = std::stoull(h.value);
+    else if (h.name == "etag") info.etag = unquote_etag(h.value);
+    else if (h.name.starts_with("x-amz-meta-")) info.metadata[h.name.substr(11)] = h.value;
+  }
+  return info;
+}
+
+}  // namespace xship::s3
