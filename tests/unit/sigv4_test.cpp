@@ -5,6 +5,8 @@
 //   SigV4S3Example   - the S3 API reference's worked examples (service "s3")
 // Cases are found by scanning the folders; the few not run are listed below by name with
 // the reason, and a test checks every listed name still exists.
+#include "s3/sigv4.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -20,7 +22,6 @@
 #include <vector>
 
 #include "digest/digest.h"
-#include "s3/sigv4.h"
 
 namespace fs = std::filesystem;
 using namespace xship::sigv4;
@@ -52,10 +53,12 @@ const std::map<std::string, std::string> kNewSuiteExcluded = {
 // Legacy suite: "<suite>/<case path>" -> why it is not run.
 const std::map<std::string, std::string> kLegacyExcluded = {
     {"aws-sig-v4-test-suite/normalize-path/get-relative", "path normalisation; S3 doesn't"},
-    {"aws-sig-v4-test-suite/normalize-path/get-relative-relative", "path normalisation; S3 doesn't"},
+    {"aws-sig-v4-test-suite/normalize-path/get-relative-relative",
+     "path normalisation; S3 doesn't"},
     {"aws-sig-v4-test-suite/normalize-path/get-slash", "path normalisation; S3 doesn't"},
     {"aws-sig-v4-test-suite/normalize-path/get-slash-dot-slash", "path normalisation; S3 doesn't"},
-    {"aws-sig-v4-test-suite/normalize-path/get-slash-pointless-dot", "path normalisation; S3 doesn't"},
+    {"aws-sig-v4-test-suite/normalize-path/get-slash-pointless-dot",
+     "path normalisation; S3 doesn't"},
     {"aws-sig-v4-test-suite/normalize-path/get-slashes", "path normalisation; S3 doesn't"},
     {"aws-sig-v4-test-suite/post-sts-token/post-sts-header-after",
      "token appended unsigned after signing; xship always signs it"},
@@ -78,9 +81,9 @@ std::string read_text(const fs::path& p) {
 
 std::string trim(std::string s) {
   const auto ws = " \t\r\n";
-  s.erase(0, s.find_first_not_of(ws) == std::string::npos ? s.size() : s.find_first_not_of(ws));
-  s.erase(s.find_last_not_of(ws) + 1);
-  return s;
+  const auto first = s.find_first_not_of(ws);
+  if (first == std::string::npos) return {};
+  return s.substr(first, s.find_last_not_of(ws) + 1 - first);
 }
 
 std::string lower(std::string s) {
@@ -105,7 +108,8 @@ std::string percent_decode(const std::string& s) {
 Clock::time_point parse_time(std::string s) {
   std::erase_if(s, [](char c) { return c == '-' || c == ':'; });
   using namespace std::chrono;
-  const year_month_day ymd{year{std::stoi(s.substr(0, 4))}, month{unsigned(std::stoi(s.substr(4, 2)))},
+  const year_month_day ymd{year{std::stoi(s.substr(0, 4))},
+                           month{unsigned(std::stoi(s.substr(4, 2)))},
                            day{unsigned(std::stoi(s.substr(6, 2)))}};
   return sys_days{ymd} + hours{std::stoi(s.substr(9, 2))} + minutes{std::stoi(s.substr(11, 2))} +
          seconds{std::stoi(s.substr(13, 2))};
@@ -219,7 +223,8 @@ std::string test_name(const std::string& s) {
 }
 
 // Folders holding a request file `marker` (file name or extension), relative to root.
-std::vector<std::string> scan_cases(const fs::path& root, bool by_extension, const std::string& marker) {
+std::vector<std::string> scan_cases(const fs::path& root, bool by_extension,
+                                    const std::string& marker) {
   std::vector<std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
     if (!e.is_regular_file()) continue;
@@ -255,10 +260,12 @@ TEST_P(SigV4AwsCAuth, EveryStageMatches) {
                       http.headers, xship::digest::sha256_hex(http.body)};
   // sign_body: the suite's signer adds x-amz-content-sha256 for any service; ours only for
   // "s3", so add it to the request here (its value is still checked in the canonical request).
-  if (ctx.value("sign_body", false)) req.headers.push_back({"x-amz-content-sha256", req.payload_hash});
+  if (ctx.value("sign_body", false))
+    req.headers.push_back({"x-amz-content-sha256", req.payload_hash});
 
   const auto& c = ctx["credentials"];
-  const xship::Credentials creds{c["access_key_id"], c["secret_access_key"], c.value("token", ""), "test"};
+  const xship::Credentials creds{c["access_key_id"], c["secret_access_key"], c.value("token", ""),
+                                 "test"};
   const Scope scope{ctx["region"], ctx["service"]};
   const HttpRequest signed_req = parse_http(read_text(dir / "header-signed-request.txt"));
   const Expected want{read_text(dir / "header-canonical-request.txt"),
@@ -283,10 +290,12 @@ TEST(SigV4SuiteData, ExclusionsNameRealCasesAndAllOthersRun) {
 
 std::vector<std::string> legacy_cases() {
   std::vector<std::string> out;
-  for (const auto& [prefix, root] : {std::pair{"aws-sig-v4-test-suite", kLegacySuite},
-                                     std::pair{"botocore", kBotocore}})
-    for (const auto& c : scan_cases(root, true, ".req"))
-      if (!kLegacyExcluded.count(prefix + ("/" + c))) out.push_back(prefix + ("/" + c));
+  for (const auto& [prefix, root] :
+       {std::pair{"aws-sig-v4-test-suite", kLegacySuite}, std::pair{"botocore", kBotocore}})
+    for (const auto& c : scan_cases(root, true, ".req")) {
+      const std::string id = prefix + ("/" + c);
+      if (!kLegacyExcluded.count(id)) out.push_back(id);
+    }
   return out;
 }
 
@@ -295,9 +304,11 @@ class SigV4Legacy : public ::testing::TestWithParam<std::string> {};
 TEST_P(SigV4Legacy, EveryStageMatches) {
   const std::string& id = GetParam();
   const auto slash = id.find('/');
-  const fs::path dir = (id.substr(0, slash) == "botocore" ? kBotocore : kLegacySuite) / id.substr(slash + 1);
+  const fs::path dir =
+      (id.substr(0, slash) == "botocore" ? kBotocore : kLegacySuite) / id.substr(slash + 1);
   const fs::path base = dir / dir.filename();
-  const auto creds_json = nlohmann::json::parse(read_text(kData / "sigv4-suite" / "credentials.json"));
+  const auto creds_json =
+      nlohmann::json::parse(read_text(kData / "sigv4-suite" / "credentials.json"));
 
   HttpRequest http = parse_http(read_text(base.string() + ".req"));
   // This suite was generated with normalisation on; run only cases where it changes nothing
@@ -328,10 +339,12 @@ INSTANTIATE_TEST_SUITE_P(SigV4LegacySuite, SigV4Legacy, ::testing::ValuesIn(lega
 
 TEST(SigV4LegacySuiteData, ExclusionsNameRealCases) {
   std::set<std::string> all;
-  for (const auto& c : scan_cases(kLegacySuite, true, ".req")) all.insert("aws-sig-v4-test-suite/" + c);
+  for (const auto& c : scan_cases(kLegacySuite, true, ".req"))
+    all.insert("aws-sig-v4-test-suite/" + c);
   for (const auto& c : scan_cases(kBotocore, true, ".req")) all.insert("botocore/" + c);
   EXPECT_EQ(all.size(), 31u + 6u);
-  for (const auto& [name, why] : kLegacyExcluded) EXPECT_TRUE(all.count(name)) << name << " (" << why << ")";
+  for (const auto& [name, why] : kLegacyExcluded)
+    EXPECT_TRUE(all.count(name)) << name << " (" << why << ")";
   EXPECT_EQ(legacy_cases().size(), all.size() - kLegacyExcluded.size());
 }
 
@@ -358,7 +371,8 @@ TEST_P(SigV4S3Doc, EveryStageMatches) {
 
   const std::string url = r["url"];
   const std::string path = url.substr(url.find('/', url.find("://") + 3));  // already encoded
-  SignableRequest req{r["method"], path, {}, headers, xship::digest::sha256_hex(r["payload"].get<std::string>())};
+  SignableRequest req{
+      r["method"], path, {}, headers, xship::digest::sha256_hex(r["payload"].get<std::string>())};
   EXPECT_EQ(req.payload_hash, r["payload_sha256"]);
 
   const auto& e = j["expected"];
@@ -368,7 +382,8 @@ TEST_P(SigV4S3Doc, EveryStageMatches) {
     authz.push_back(ch);
     if (ch == ',') authz.push_back(' ');
   }
-  const xship::Credentials creds{j["credentials"]["access_key_id"], j["credentials"]["secret_access_key"], "", "doc"};
+  const xship::Credentials creds{j["credentials"]["access_key_id"],
+                                 j["credentials"]["secret_access_key"], "", "doc"};
   check_stages(req, creds, parse_time(j["timestamp"]), Scope{j["region"], j["service"]},
                Expected{e["canonical_request"], e["string_to_sign"], e["signature"], authz, given});
 }
@@ -395,15 +410,22 @@ TEST(SigV4UriEncode, KeepsOnlyUnreservedAndOptionallySlash) {
 
 TEST(SigV4Canonical, PathSignedVerbatimAndQuerySortedAfterEncoding) {
   // S3 keys: no collapsing of '//', no dot-segment removal, no second encoding of %20.
-  SignableRequest req{"GET", "/bucket//a/./b/../key%20x", {{"b", "2"}, {"a b", "x"}, {"a", "2"}, {"a", "1"}, {"c", ""}},
-                      {{"Host", "h"}}, "UNSIGNED-PAYLOAD"};
-  EXPECT_EQ(canonical_request(req),
-            "GET\n/bucket//a/./b/../key%20x\na=1&a=2&a%20b=x&b=2&c=\nhost:h\n\nhost\nUNSIGNED-PAYLOAD");
+  SignableRequest req{"GET",
+                      "/bucket//a/./b/../key%20x",
+                      {{"b", "2"}, {"a b", "x"}, {"a", "2"}, {"a", "1"}, {"c", ""}},
+                      {{"Host", "h"}},
+                      "UNSIGNED-PAYLOAD"};
+  EXPECT_EQ(
+      canonical_request(req),
+      "GET\n/bucket//a/./b/../key%20x\na=1&a=2&a%20b=x&b=2&c=\nhost:h\n\nhost\nUNSIGNED-PAYLOAD");
 }
 
 TEST(SigV4Canonical, HeadersLowerTrimFoldJoin) {
-  const auto [block, names] = canonical_headers(
-      {{"X-B", "  two   words \t"}, {"x-a", "1"}, {"X-A", " 2"}, {"Host", "h"}, {"X-M", "v1\n  v2\r\n\tv3"}});
+  const auto [block, names] = canonical_headers({{"X-B", "  two   words \t"},
+                                                 {"x-a", "1"},
+                                                 {"X-A", " 2"},
+                                                 {"Host", "h"},
+                                                 {"X-M", "v1\n  v2\r\n\tv3"}});
   EXPECT_EQ(block, "host:h\nx-a:1,2\nx-b:two words\nx-m:v1 v2 v3\n");
   EXPECT_EQ(names, "host;x-a;x-b;x-m");
 }
@@ -428,10 +450,11 @@ TEST(SigV4Sign, AddsS3AndTokenHeadersOnlyWhenDue) {
   ASSERT_EQ(names(s3), (std::vector<std::string>{"x-amz-date", "x-amz-content-sha256",
                                                  "x-amz-security-token", "Authorization"}));
   EXPECT_EQ(s3[1].value, req.payload_hash);
-  EXPECT_NE(s3[3].value.find("Credential=AK/20240102/eu-west-1/s3/aws4_request, "
-                             "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token, "
-                             "Signature="),
-            std::string::npos);
+  EXPECT_NE(
+      s3[3].value.find("Credential=AK/20240102/eu-west-1/s3/aws4_request, "
+                       "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token, "
+                       "Signature="),
+      std::string::npos);
   const auto other = sign(req, {"AK", "SK", "", ""}, t, {"eu-west-1", "service"});
   EXPECT_EQ(names(other), (std::vector<std::string>{"x-amz-date", "Authorization"}));
 }

@@ -165,6 +165,8 @@ Status run_publish(int argc, char** argv) {
   if (!report) return report.error();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
+  if (report->stale_uploads_aborted && !json)
+    fmt::print(stderr, "xship: aborted {} multipart upload(s) left behind by an interrupted run\n", report->stale_uploads_aborted);
   int uploaded = 0, skipped = 0, copied = 0, retries = 0;
   for (const auto& r : report->files) {
     uploaded += r.status == publish::FileStatus::Uploaded;
@@ -196,6 +198,7 @@ Status run_publish(int argc, char** argv) {
     out["skipped"] = skipped;
     out["copied"] = copied;
     out["retries"] = retries;
+    out["stale_uploads_aborted"] = report->stale_uploads_aborted;
     out["bytes_sent"] = report->bytes_sent;
     out["seconds"] = secs;
     out["manifests"] = report->manifest_urls;

@@ -144,6 +144,7 @@ HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
 
   curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);  // S3 keys may hold "." and ".." segments
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, impl_->timeouts.connect_seconds);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, impl_->timeouts.stall_seconds);

@@ -129,6 +129,7 @@ class Engine {
   void upload_part(const std::shared_ptr<MultipartJob>& job, int index);
   void complete(const std::shared_ptr<MultipartJob>& job);
   void abort_active();
+  Status abort_stale_uploads(const std::vector<PlannedFile>& files);
   void copy_to(const FileResult& src, const S3Location& dest, const std::map<std::string, Remote>& remote);
   Status put_small_bytes(const std::string& bucket, const std::string& key, const std::string& bytes,
                          const std::map<std::string, Remote>& remote);
@@ -419,6 +420,23 @@ void Engine::abort_active() {
   for (auto& [key, job] : jobs) (void)client_.abort_multipart(opts_.destinations[0].bucket, key, job->upload_id);
 }
 
+Status Engine::abort_stale_uploads(const std::vector<PlannedFile>& files) {
+  // A run killed with SIGKILL cannot abort its uploads; the next run for the same keys
+  // does, so no orphaned parts keep costing storage. Only keys this run publishes.
+  const auto& dest = opts_.destinations[0];
+  std::string prefix = dest.key.empty() || dest.key.ends_with('/') ? dest.key : dest.key + "/";
+  auto uploads = client_.list_multipart_uploads(dest.bucket, prefix);
+  if (!uploads) return uploads.error();
+  std::map<std::string, bool> ours;
+  for (const auto& f : files) ours[dest_key(dest, f.relative)] = true;
+  for (const auto& u : *uploads) {
+    if (!ours.count(u.key)) continue;
+    XSHIP_TRY(client_.abort_multipart(dest.bucket, u.key, u.upload_id));
+    ++report_.stale_uploads_aborted;
+  }
+  return ok_status();
+}
+
 void Engine::copy_to(const FileResult& src, const S3Location& dest, const std::map<std::string, Remote>& remote) {
   if (stopping()) return;
   FileResult r = src;
@@ -506,6 +524,7 @@ Result<PublishReport> Engine::run(const std::vector<PlannedFile>& files, const B
     remotes.push_back(std::move(*r));
   }
   remote_ = remotes[0];
+  XSHIP_TRY(abort_stale_uploads(files));
   if (progress_)
     for (const auto& f : files) progress_->bytes_total += f.stamp.size;
 

@@ -54,6 +54,7 @@ struct PublishReport {
   std::vector<FileResult> files;    // every object, every destination
   std::vector<std::string> manifest_urls;
   std::uint64_t bytes_sent = 0;
+  int stale_uploads_aborted = 0;  // left by an earlier run that was killed
 };
 
 // Called as each file finishes (from worker threads, serialised by the engine).

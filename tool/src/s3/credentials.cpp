@@ -166,13 +166,10 @@ Result<ResolvedConfig> resolve_config(const CredentialFlags& flags, const EnvLoo
     std::string kname = "ARTIFACTS_KEY", sname = "ARTIFACTS_SECRET";
     std::string k = first_of(env, {"ARTIFACTS_KEY", "ARTIFACTS_AWS_ACCESS_KEY"}, kname);
     std::string s = first_of(env, {"ARTIFACTS_SECRET", "ARTIFACTS_AWS_SECRET_KEY"}, sname);
-    if (k.empty() && s.empty()) {
-      // nothing here
-    } else if (auto e = try_source(pair_from(k, s, "", k.empty() ? "ARTIFACTS_KEY (or ARTIFACTS_AWS_ACCESS_KEY)" : kname,
-                                             s.empty() ? "ARTIFACTS_SECRET (or ARTIFACTS_AWS_SECRET_KEY)" : sname,
-                                             kname + "/" + sname))) {
+    if (auto e = try_source(pair_from(k, s, "", k.empty() ? "ARTIFACTS_KEY (or ARTIFACTS_AWS_ACCESS_KEY)" : kname,
+                                      s.empty() ? "ARTIFACTS_SECRET (or ARTIFACTS_AWS_SECRET_KEY)" : sname,
+                                      kname + "/" + sname)))
       return *e;
-    }
   }
 
   // 3. Standard AWS variables.

@@ -29,6 +29,7 @@ constexpr std::array kRetryCodes = {
     std::string_view{"SlowDown"}, std::string_view{"RequestTimeout"},
     std::string_view{"InternalError"}, std::string_view{"ServiceUnavailable"},
     std::string_view{"BadDigest"},  // the bytes were damaged in flight: resend them
+    std::string_view{"XAmzContentSHA256Mismatch"},  // the same, caught by the signed payload hash
     std::string_view{"RequestTimeTooSkewed"}, std::string_view{"OperationAborted"},
 };
 constexpr std::array kCredentialCodes = {

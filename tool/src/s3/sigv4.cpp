@@ -14,8 +14,8 @@ namespace {
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 
 bool is_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_' || c == '.' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '~';
 }
 
 // HTTP header whitespace; CR/LF count too so obs-fold continuation lines fold into a
@@ -54,36 +54,23 @@ std::string_view as_view(const digest::Sha256& d) {
   return {reinterpret_cast<const char*>(d.data()), d.size()};
 }
 
-struct CivilTime {
-  int year;
-  unsigned month, day;
-  long hour, minute, second;
-};
+}  // namespace
 
 // Calendar fields in UTC via <chrono> rather than gmtime, so no libc time state is touched.
-CivilTime civil(std::chrono::system_clock::time_point t) {
+std::string amz_date(std::chrono::system_clock::time_point t) {
   using namespace std::chrono;
   const auto day = floor<days>(t);
   const year_month_day ymd{day};
   const hh_mm_ss hms{floor<seconds>(t - day)};
-  return {static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-          static_cast<unsigned>(ymd.day()), static_cast<long>(hms.hours().count()),
-          static_cast<long>(hms.minutes().count()), static_cast<long>(hms.seconds().count())};
-}
-
-}  // namespace
-
-std::string amz_date(std::chrono::system_clock::time_point t) {
-  const CivilTime c = civil(t);
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d%02u%02uT%02ld%02ld%02ldZ", c.year, c.month, c.day, c.hour,
-                c.minute, c.second);
+  std::snprintf(buf, sizeof buf, "%04d%02u%02uT%02d%02d%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
   return buf;
 }
 
-std::string amz_day(std::chrono::system_clock::time_point t) {
-  return amz_date(t).substr(0, 8);
-}
+std::string amz_day(std::chrono::system_clock::time_point t) { return amz_date(t).substr(0, 8); }
 
 std::string uri_encode(std::string_view s, bool keep_slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";  // SigV4 wants upper-case hex
@@ -106,7 +93,8 @@ std::string canonical_query(const std::vector<std::pair<std::string, std::string
   // Sort after encoding: the order AWS checks is that of the encoded bytes.
   std::vector<std::pair<std::string, std::string>> enc;
   enc.reserve(query.size());
-  for (const auto& [name, value] : query) enc.emplace_back(uri_encode(name, false), uri_encode(value, false));
+  for (const auto& [name, value] : query)
+    enc.emplace_back(uri_encode(name, false), uri_encode(value, false));
   std::sort(enc.begin(), enc.end());
   std::string out;
   for (const auto& [name, value] : enc) {
@@ -173,7 +161,7 @@ std::vector<Header> sign(const SignableRequest& req, const Credentials& creds,
   added.push_back({"x-amz-date", amz_date(t)});
   // S3 refuses requests without it; other services neither need nor expect it.
   if (scope.service == "s3") added.push_back({"x-amz-content-sha256", req.payload_hash});
-  // Signed, not appended afterwards: S3 requires the token inside SignedHeaders.
+  // Signed (as the SDKs do for S3), not appended after signing as some services allow.
   if (!creds.session_token.empty()) added.push_back({"x-amz-security-token", creds.session_token});
 
   SignableRequest full = req;
@@ -182,8 +170,8 @@ std::vector<Header> sign(const SignableRequest& req, const Credentials& creds,
   const std::string sig = signature(string_to_sign(creq, t, scope), creds.secret_key, t, scope);
 
   added.push_back({"Authorization", std::string(kAlgorithm) + " Credential=" + creds.access_key +
-                                        "/" + credential_scope(t, scope) +
-                                        ", SignedHeaders=" + canonical_headers(full.headers).second +
+                                        "/" + credential_scope(t, scope) + ", SignedHeaders=" +
+                                        canonical_headers(full.headers).second +
                                         ", Signature=" + sig});
   return added;
 }
