@@ -12,7 +12,7 @@ XSHIP_BIN ?= $(abspath $(BUILD_DIR))/tool/xship
 __deps := g++ cmake ninja-build make pkg-config git jq python3 ca-certificates \
   libcurl4-openssl-dev libssl-dev zlib1g-dev libzstd-dev libpugixml-dev nlohmann-json3-dev \
   libcli11-dev libfmt-dev libgtest-dev libgmock-dev \
-  ceph-mon ceph-osd radosgw ceph-common uuid-runtime
+  ceph-mon ceph-osd radosgw ceph-common uuid-runtime faketime
 
 .PHONY: deps build test demo clean
 

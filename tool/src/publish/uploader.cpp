@@ -251,7 +251,7 @@ void Engine::upload_small(const PlannedFile& f) {
   auto opts = put_options(f.relative, md5hex, sha, md5);
   opts.payload_sha256 = sha;  // already computed: sign the payload for free
   s3::CallStats st;
-  auto etag = client_.put(dest.bucket, key, s3::Body{.memory = buf}, opts, &st);
+  auto etag = client_.put(dest.bucket, key, s3::Body::bytes(buf), opts, &st);
   r.retries += st.retries;
   if (!etag) return fail(etag.error());
   auto verified = verify_etag(dest.bucket, key, *etag, md5hex, f.stamp.size, r.retries);
@@ -292,7 +292,7 @@ void Engine::upload_large(const PlannedFile& f) {
     FileResult r = make_result(f, job->key, md5hex, sha);
     s3::CallStats st;
     auto etag = client_.put(dest.bucket, job->key,
-                            s3::Body{.file = {job->fd->fd, 0, f.stamp.size}}, opts, &st);
+                            s3::Body::range(job->fd->fd, 0, f.stamp.size), opts, &st);
     r.retries = retries + st.retries;
     if (!etag) return fail(etag.error());
     auto after = stamp_file(f.path);
@@ -350,7 +350,7 @@ void Engine::upload_part(const std::shared_ptr<MultipartJob>& job, int index) {
       auto md5 = digest::md5(buf);
       s3::CallStats st;
       auto etag = client_.upload_part(opts_.destinations[0].bucket, job->key, job->upload_id, index + 1,
-                                      s3::Body{.memory = buf}, digest::content_md5(md5), &st);
+                                      s3::Body::bytes(buf), digest::content_md5(md5), &st);
       job->retries += st.retries;
       if (!etag) {
         job->failed = true;
@@ -502,7 +502,7 @@ Status Engine::put_small_bytes(const std::string& bucket, const std::string& key
   auto opts = put_options(key, md5hex, sha, md5);
   opts.if_none_match = false;  // the manifest of a prefix is meant to be replaced
   opts.payload_sha256 = sha;
-  auto etag = client_.put(bucket, key, s3::Body{.memory = bytes}, opts);
+  auto etag = client_.put(bucket, key, s3::Body::bytes(bytes), opts);
   if (!etag) return etag.error();
   int retries = 0;
   auto verified = verify_etag(bucket, key, *etag, md5hex, bytes.size(), retries);

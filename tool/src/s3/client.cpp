@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <ctime>
 #include <random>
@@ -37,7 +38,9 @@ std::string unquote_etag(std::string_view etag) {
   return std::string(etag);
 }
 
-std::string redact_header(std::string_view name, std::string_view value) {
+std::string redact_header(std::string_view header_name, std::string_view value) {
+  std::string name(header_name);
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (name == "x-amz-security-token") return "[REDACTED]";
   if (name == "authorization") {
     auto sig = value.find("Signature=");
@@ -259,7 +262,9 @@ Result<std::string> Client::create_multipart(const std::string& bucket, const st
   r.bucket = bucket;
   r.key = key;
   r.query = {{"uploads", ""}};
-  add_put_headers(r.headers, PutOptions{.content_type = opts.content_type, .metadata = opts.metadata});
+  PutOptions create_opts = opts;
+  create_opts.if_none_match = false;  // enforced at Complete, where the object appears
+  add_put_headers(r.headers, create_opts);
   r.what = "CreateMultipartUpload " + s3_name(bucket, key);
   auto resp = perform(r, stats);
   if (!resp) return resp.error();

@@ -35,6 +35,12 @@ struct ClientConfig {
 
 // A request body: bytes in memory or a byte range of an open file.
 struct Body {
+  static Body bytes(std::string_view b) { Body x; x.memory = b; return x; }
+  static Body range(int fd, std::uint64_t offset, std::uint64_t length) {
+    Body x;
+    x.file = {fd, offset, length};
+    return x;
+  }
   std::string_view memory;
   net::FileRange file;
   std::uint64_t size() const { return file.fd >= 0 ? file.length : memory.size(); }
@@ -146,6 +152,7 @@ class Client {
 
 std::string unquote_etag(std::string_view etag);
 // A debug line with Authorization's signature and the session token hidden.
-std::string redact_header(std::string_view lower_name, std::string_view value);
+// Header names are matched case-insensitively.
+std::string redact_header(std::string_view name, std::string_view value);
 
 }  // namespace xship::s3

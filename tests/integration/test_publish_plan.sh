@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# What gets published, decided without the network: --untracked (the Travis addon's
+# default), --dry-run, the default destination from ARTIFACTS_BUCKET and git.
+source "$(dirname "$0")/lib.sh"
+R=$TMP/repo; mkdir -p "$R/out"
+git -C "$R" init -q -b feature/x
+git -C "$R" -c user.email=t@t -c user.name=t commit -q --allow-empty -m init
+git -C "$R" remote add origin https://github.com/acme/widget.git
+printf 'tracked' > "$R/tracked.txt"; git -C "$R" add tracked.txt
+git -C "$R" -c user.email=t@t -c user.name=t commit -q -m tracked
+printf '*.log\n' > "$R/.gitignore"; git -C "$R" add .gitignore
+git -C "$R" -c user.email=t@t -c user.name=t commit -q -m ignore
+printf 'ignored' > "$R/debug.log"
+printf 'new' > "$R/out/app.linux.amd64"
+printf 'notes' > "$R/notes.md"
+
+(cd "$R" && ARTIFACTS_BUCKET=$BUCKET "$XSHIP_BIN" publish --untracked --dry-run --json) > "$TMP/plan.json"
+assert_eq "$(jq -r '[.[].key] | sort | join(",")' "$TMP/plan.json")" \
+  "artifacts/acme/widget/feature/x/notes.md,artifacts/acme/widget/feature/x/out/app.linux.amd64" \
+  "--untracked takes untracked, not tracked or ignored files; default destination from git"
+assert_eq "$(jq -r '.[0].bucket' "$TMP/plan.json")" "$BUCKET" "bucket from ARTIFACTS_BUCKET"
+# --dry-run touches no network: an unreachable endpoint and no credentials do not matter.
+rc=$(rc_of env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$XSHIP_BIN" publish --dry-run --endpoint http://127.0.0.1:9 --to "s3://$BUCKET/p/{short_commit}" "$R/out")
+assert_eq "$rc" 0 "--dry-run needs no network or credentials"
+assert_match "$(cat "$TMP/out")" "would publish +3 B +s3://$BUCKET/p/[0-9a-f]{7}/app.linux.amd64" "--dry-run lists key and size"
+# The real run publishes exactly the planned keys.
+(cd "$R" && ARTIFACTS_BUCKET=$BUCKET "$XSHIP_BIN" publish --endpoint "$ENDPOINT" --to "s3://$BUCKET/$PREFIX" --untracked --json) > "$TMP/run.json"
+assert_eq "$(jq -r .uploaded "$TMP/run.json")" 2 "two untracked files uploaded"
+assert_eq "$(etag_of "$PREFIX/out/app.linux.amd64")" "$(md5_of "$R/out/app.linux.amd64")" "untracked file stored"
