@@ -95,6 +95,7 @@ Status run_publish(int argc, char** argv) {
   app.add_flag("--no-overwrite", opts.no_overwrite, "Never replace an existing object (sends If-None-Match: *)");
   app.add_option("--etag-check", etag_check, "on, or off for stores whose ETags are not MD5s (some vendors, SSE-KMS); "
                                              "the server still checks Content-MD5")->check(CLI::IsMember({"on", "off"}))->capture_default_str();
+  app.add_option("--state-dir", opts.state_dir, "Where uploads in flight are recorded, so a killed run resumes; '' disables")->capture_default_str();
   app.add_flag("--no-manifest", no_manifest, "Do not write SHA256SUMS and manifest.json");
   app.add_flag("--json", json, "Print a machine-readable result on stdout");
   app.add_flag("--dry-run", dry_run, "List keys and sizes; touch no network");
@@ -154,6 +155,7 @@ Status run_publish(int argc, char** argv) {
   auto print_file = [&](const publish::FileResult& r) {
     if (json) return;
     std::string extra = r.retries ? fmt::format("  retries {}", r.retries) : "";
+    if (r.parts_resumed) extra += fmt::format("  resumed {} of {} parts", r.parts_resumed, r.parts);
     if (tty) fmt::print(stderr, "\r\033[K");
     fmt::print("{:<8} {:>10}  {}  {}{}\n", status_word(r.status), human_size(r.size), r.md5, r.url, extra);
     std::fflush(stdout);
@@ -190,6 +192,7 @@ Status run_publish(int argc, char** argv) {
       f["status"] = status_word(r.status);
       f["retries"] = r.retries;
       f["parts"] = r.parts;
+      f["parts_resumed"] = r.parts_resumed;
       f["os"] = r.os;
       f["arch"] = r.arch;
       out["files"].push_back(std::move(f));

@@ -50,16 +50,21 @@ Result<std::vector<ManifestEntry>> parse_manifest(const std::string& text) {
     return integrity_error("the manifest is not an xship manifest (no \"files\" array): check the URL");
   std::vector<ManifestEntry> out;
   for (const auto& f : j["files"]) {
+    if (!f.is_object()) return integrity_error("the manifest has an entry that is not an object: it is damaged");
     ManifestEntry e;
-    e.name = f.value("name", "");
-    e.key = f.value("key", "");
-    e.size = f.value("size", std::uint64_t{0});
-    e.md5 = f.value("md5", "");
-    e.sha256 = f.value("sha256", "");
-    e.etag = f.value("etag", "");
-    e.url = f.value("url", "");
-    e.os = f.value("os", "");
-    e.arch = f.value("arch", "");
+    try {
+      e.name = f.value("name", "");
+      e.key = f.value("key", "");
+      e.size = f.value("size", std::uint64_t{0});
+      e.md5 = f.value("md5", "");
+      e.sha256 = f.value("sha256", "");
+      e.etag = f.value("etag", "");
+      e.url = f.value("url", "");
+      e.os = f.value("os", "");
+      e.arch = f.value("arch", "");
+    } catch (const nlohmann::json::exception&) {  // a field of the wrong type
+      return integrity_error("the manifest has an entry with a field of the wrong type: it is damaged");
+    }
     if (e.name.empty() || e.key.empty() || e.sha256.size() != 64)
       return integrity_error("the manifest has an entry without name, key or sha256: it is damaged");
     out.push_back(std::move(e));

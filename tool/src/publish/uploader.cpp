@@ -14,6 +14,7 @@
 
 #include "core/thread_pool.h"
 #include "digest/digest.h"
+#include "publish/upload_state.h"
 
 namespace xship::publish {
 
@@ -82,6 +83,8 @@ struct MultipartJob {
   std::string upload_id;
   std::vector<digest::Md5> part_md5s;
   std::vector<s3::Part> parts;
+  std::vector<std::string> resumable_etags;  // from ListParts of a resumed upload; "" = send it
+  std::atomic<int> parts_resumed{0};
   std::atomic<int> remaining{0};
   std::atomic<int> retries{0};
   std::atomic<bool> failed{false};
@@ -92,7 +95,7 @@ class Engine {
   Engine(s3::Client& client, const PublishOptions& opts, const FileCallback& on_file, Progress* progress,
          const std::atomic<bool>* cancel)
       : client_(client), opts_(opts), on_file_(on_file), progress_(progress), cancel_(cancel),
-        pool_(opts.concurrency) {}
+        states_(opts.state_dir), pool_(opts.concurrency) {}
 
   Result<PublishReport> run(const std::vector<PlannedFile>& files, const BuildInfo& info);
 
@@ -127,6 +130,7 @@ class Engine {
   void upload_small(const PlannedFile& f);
   void upload_large(const PlannedFile& f);
   void upload_part(const std::shared_ptr<MultipartJob>& job, int index);
+  Status start_or_resume(MultipartJob& job, const s3::PutOptions& opts);
   void complete(const std::shared_ptr<MultipartJob>& job);
   void abort_active();
   Status abort_stale_uploads(const std::vector<PlannedFile>& files);
@@ -146,6 +150,7 @@ class Engine {
   PublishReport report_;
   std::map<std::string, Remote> remote_;  // what the first destination already holds
   std::map<std::string, std::shared_ptr<MultipartJob>> active_;
+  UploadStateStore states_;
   ThreadPool pool_;  // last member: its workers must stop before the rest is destroyed
 };
 
@@ -310,22 +315,57 @@ void Engine::upload_large(const PlannedFile& f) {
     return finished(std::move(r));
   }
 
-  job->part_size = effective_part_size(f.stamp.size, opts_.part_size);
-  job->part_count = static_cast<int>((f.stamp.size + job->part_size - 1) / job->part_size);
-  job->part_md5s.resize(job->part_count);
-  job->parts.resize(job->part_count);
-  job->remaining = job->part_count;
   job->retries = retries;
-  s3::CallStats st;
-  auto id = client_.create_multipart(dest.bucket, job->key, opts, &st);
-  job->retries += st.retries;
-  if (!id) return fail(id.error());
-  job->upload_id = *id;
+  if (auto st = start_or_resume(*job, opts); !st) return fail(st.error());
   {
     std::lock_guard lock(mu_);
     active_[job->key] = job;
   }
   for (int i = 0; i < job->part_count; ++i) pool_.post([this, job, i] { upload_part(job, i); }, true);
+}
+
+Status Engine::start_or_resume(MultipartJob& job, const s3::PutOptions& opts) {
+  const auto& bucket = opts_.destinations[0].bucket;
+  auto layout = [&job](std::uint64_t part_size) {
+    job.part_size = part_size;
+    job.part_count = static_cast<int>((job.file.stamp.size + part_size - 1) / part_size);
+    job.part_md5s.assign(job.part_count, {});
+    job.parts.assign(job.part_count, {});
+    job.resumable_etags.assign(job.part_count, "");
+    job.remaining = job.part_count;
+  };
+  std::string md5hex = digest::hex(job.whole.md5);
+  if (auto saved = states_.load(bucket, job.key)) {
+    // Resume only the very same file: same path, stamp and content. Anything else means
+    // the earlier upload is of another version: abort it and start over.
+    bool same = saved->path == job.file.path && saved->stamp == job.file.stamp && saved->md5 == md5hex &&
+                saved->part_size >= kMinPartSize;
+    s3::CallStats st;
+    auto listed = same ? client_.list_parts(bucket, job.key, saved->upload_id, &st)
+                       : Result<std::vector<s3::Part>>(runtime_error("not resumable"));
+    job.retries += st.retries;
+    if (listed) {
+      layout(saved->part_size);
+      job.upload_id = saved->upload_id;
+      for (const auto& p : *listed) {
+        std::uint64_t offset = static_cast<std::uint64_t>(p.number - 1) * job.part_size;
+        if (p.number < 1 || p.number > job.part_count) continue;
+        if (p.size != std::min(job.part_size, job.file.stamp.size - offset)) continue;
+        job.resumable_etags[p.number - 1] = p.etag;  // re-verified against the file before use
+      }
+      return ok_status();
+    }
+    if (!same) (void)client_.abort_multipart(bucket, job.key, saved->upload_id);
+    states_.remove(bucket, job.key);
+  }
+  layout(effective_part_size(job.file.stamp.size, opts_.part_size));
+  s3::CallStats st;
+  auto id = client_.create_multipart(bucket, job.key, opts, &st);
+  job.retries += st.retries;
+  if (!id) return id.error();
+  job.upload_id = *id;
+  return states_.save({bucket, job.key, job.upload_id, job.file.path, job.file.stamp, md5hex,
+                       digest::hex(job.whole.sha256), job.part_size});
 }
 
 void Engine::upload_part(const std::shared_ptr<MultipartJob>& job, int index) {
@@ -346,8 +386,13 @@ void Engine::upload_part(const std::shared_ptr<MultipartJob>& job, int index) {
     if (!ok) {
       job->failed = true;
       fail(changed_error(job->file.path));
+    } else if (auto md5 = digest::md5(buf); !job->resumable_etags[index].empty() &&
+                                             job->resumable_etags[index] == digest::hex(md5)) {
+      // Uploaded by a run that was killed; its bytes are the file's bytes: keep it.
+      job->part_md5s[index] = md5;
+      job->parts[index] = {index + 1, job->resumable_etags[index], len};
+      ++job->parts_resumed;
     } else {
-      auto md5 = digest::md5(buf);
       s3::CallStats st;
       auto etag = client_.upload_part(opts_.destinations[0].bucket, job->key, job->upload_id, index + 1,
                                       s3::Body::bytes(buf), digest::content_md5(md5), &st);
@@ -384,6 +429,7 @@ void Engine::complete(const std::shared_ptr<MultipartJob>& job) {
     // Cancelled or failed runs are aborted in one place (abort_active) after the pool drains.
     if (changed && !stopping()) {
       (void)client_.abort_multipart(bucket, job->key, job->upload_id);
+      states_.remove(bucket, job->key);
       forget();
       fail(changed_error(job->file.path));
     }
@@ -395,9 +441,11 @@ void Engine::complete(const std::shared_ptr<MultipartJob>& job) {
   int retries = job->retries + st.retries;
   if (!etag) {
     (void)client_.abort_multipart(bucket, job->key, job->upload_id);
+    states_.remove(bucket, job->key);
     forget();
     return fail(etag.error());
   }
+  states_.remove(bucket, job->key);
   forget();
   auto verified = verify_etag(bucket, job->key, *etag, expected, job->file.stamp.size, retries);
   if (!verified) {
@@ -408,6 +456,7 @@ void Engine::complete(const std::shared_ptr<MultipartJob>& job) {
   r.etag = *verified;
   r.retries = retries;
   r.parts = job->part_count;
+  r.parts_resumed = job->parts_resumed;
   finished(std::move(r));
 }
 
@@ -417,7 +466,10 @@ void Engine::abort_active() {
     std::lock_guard lock(mu_);
     jobs.swap(active_);
   }
-  for (auto& [key, job] : jobs) (void)client_.abort_multipart(opts_.destinations[0].bucket, key, job->upload_id);
+  for (auto& [key, job] : jobs) {
+    (void)client_.abort_multipart(opts_.destinations[0].bucket, key, job->upload_id);
+    states_.remove(opts_.destinations[0].bucket, key);
+  }
 }
 
 Status Engine::abort_stale_uploads(const std::vector<PlannedFile>& files) {
@@ -431,6 +483,8 @@ Status Engine::abort_stale_uploads(const std::vector<PlannedFile>& files) {
   for (const auto& f : files) ours[dest_key(dest, f.relative)] = true;
   for (const auto& u : *uploads) {
     if (!ours.count(u.key)) continue;
+    // An upload this machine recorded is resumed (or aborted) when its file comes up.
+    if (auto saved = states_.load(dest.bucket, u.key); saved && saved->upload_id == u.upload_id) continue;
     XSHIP_TRY(client_.abort_multipart(dest.bucket, u.key, u.upload_id));
     ++report_.stale_uploads_aborted;
   }

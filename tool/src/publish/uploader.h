@@ -30,6 +30,9 @@ struct PublishOptions {
   bool no_overwrite = false;  // If-None-Match: *
   bool etag_check = true;     // --etag-check off for stores whose ETags are not MD5s
   bool write_manifest = true;
+  // Where multipart uploads in flight are recorded so a killed run can be resumed; empty
+  // disables resuming.
+  std::string state_dir = ".xship/uploads";
 };
 
 // The part size actually used: at least the requested one, grown (in whole MiB) so the
@@ -48,6 +51,7 @@ struct FileResult {
   FileStatus status = FileStatus::Uploaded;
   int retries = 0;
   int parts = 0;  // 0 for a single PUT
+  int parts_resumed = 0;  // parts an earlier, killed run had uploaded (re-verified, not resent)
 };
 
 struct PublishReport {
