@@ -1,31 +1,15 @@
 // The edge: picks the subcommand from the table and turns an Error into an exit code.
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "core/cancel.h"
+#include "core/closest.h"
 #include "net/http.h"
-
-namespace {
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   using namespace xship;
@@ -38,16 +22,17 @@ int main(int argc, char** argv) {
   if (name == "--version") name = "version";
   const cli::Command* cmd = cli::find_command(name);
   if (!cmd) {
-    const cli::Command* best = nullptr;
-    std::size_t best_d = 3;
-    for (const auto& c : cli::commands())
-      if (auto d = edit_distance(name, c.name); d < best_d) best = &c, best_d = d;
-    if (best)
-      fmt::print(stderr, "xship: error: unknown command '{}', did you mean '{}'? (see 'xship help')\n", name, best->name);
+    std::vector<std::string> names;
+    for (const auto& c : cli::commands()) names.emplace_back(c.name);
+    if (auto best = closest_match(name, names, 3))
+      fmt::print(stderr, "xship: error: unknown command '{}', did you mean '{}'? (see 'xship help')\n", name, *best);
     else
       fmt::print(stderr, "xship: error: unknown command '{}': see 'xship help'\n", name);
     return exit_code(ErrorCategory::Usage);
   }
+  // Part buffers are large and per worker: a fixed mmap threshold hands freed ones back
+  // to the system instead of letting glibc's per-thread arenas keep them.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   net::global_init();
   install_signal_handlers();
   Status st = cmd->run(argc - 1, argv + 1);

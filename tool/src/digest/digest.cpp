@@ -104,26 +104,41 @@ std::string multipart_etag(const Md5* part_md5s, std::size_t count) {
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <thread>
 #include <vector>
 
 namespace xship::digest {
 bool digest_file_range(int fd, std::uint64_t offset, std::uint64_t length, FileDigests& out) {
+  // One read pass; MD5 (the slower, ~600 MB/s) and SHA-256 run on two cores over the
+  // same block, so the pass costs the time of MD5 alone.
+  constexpr std::size_t kBlock = 4 << 20;
   Md5Stream m;
   Sha256Stream s;
-  std::vector<char> buf(1 << 20);
+  std::vector<char> buf(static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, std::max<std::uint64_t>(length, 1))));
   std::uint64_t done = 0;
   while (done < length) {
     size_t want = static_cast<size_t>(std::min<std::uint64_t>(buf.size(), length - done));
-    ssize_t n = pread(fd, buf.data(), want, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n == 0) errno = EIO;
-      return false;
+    size_t got = 0;
+    while (got < want) {
+      ssize_t n = pread(fd, buf.data() + got, want - got, static_cast<off_t>(offset + done + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        if (n == 0) errno = EIO;
+        return false;
+      }
+      got += static_cast<size_t>(n);
     }
-    m.update(buf.data(), static_cast<size_t>(n));
-    s.update(buf.data(), static_cast<size_t>(n));
-    done += static_cast<std::uint64_t>(n);
+    if (got >= (1u << 20)) {
+      std::thread sha([&] { s.update(buf.data(), got); });
+      m.update(buf.data(), got);
+      sha.join();
+    } else {
+      m.update(buf.data(), got);
+      s.update(buf.data(), got);
+    }
+    done += got;
   }
   out.md5 = m.finish();
   out.sha256 = s.finish();

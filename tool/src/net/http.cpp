@@ -150,7 +150,7 @@ HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, impl_->timeouts.stall_seconds);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
-  curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
+  curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024);  // per connection: keeps RSS near concurrency x part size
   if (impl_->tls.insecure) {
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
