@@ -38,6 +38,7 @@ key=${manifest#"$XSHIP_TEST_ENDPOINT/"}
 echo "== fetching the release back by its manifest and verifying it"
 "$xship" fetch --manifest "s3://$key" "$work/fetched"
 (cd "$work/fetched" && sha256sum -c SHA256SUMS)
+chmod +x "$work/fetched/hello.linux.$arch"  # S3 keeps no file modes
 "$work/fetched/hello.linux.$arch"
 echo "== cross-checked with the AWS CLI:"
 aws --endpoint-url "$XSHIP_TEST_ENDPOINT" s3 ls --recursive "s3://$ARTIFACTS_BUCKET/artifacts/"

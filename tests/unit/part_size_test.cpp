@@ -59,6 +59,9 @@ TEST(PartSize, ExactBoundaries) {
   // The same at the 5 MiB floor.
   EXPECT_EQ(effective_part_size(10000 * 5 * MiB, 0), 5 * MiB);
   EXPECT_EQ(effective_part_size(10000 * 5 * MiB + 1, 0), 6 * MiB);
+  // Exactly 10,000 parts of a request that is not a whole MiB: kept as it is.
+  EXPECT_EQ(effective_part_size(10000 * (6 * MiB + 123), 6 * MiB + 123), 6 * MiB + 123);
+  EXPECT_EQ(effective_part_size(10000 * (6 * MiB + 123) + 1, 6 * MiB + 123), 7 * MiB);
   // 10,000 x 9 MiB exactly, from 8 MiB: 9 MiB suffices; one byte more needs 10 MiB.
   EXPECT_EQ(effective_part_size(10000 * 9 * MiB, 8 * MiB), 9 * MiB);
   EXPECT_EQ(effective_part_size(10000 * 9 * MiB + 1, 8 * MiB), 10 * MiB);

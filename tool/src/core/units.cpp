@@ -41,7 +41,8 @@ std::string human_size(std::uint64_t bytes) {
   static constexpr std::array kUnits = {"B", "KiB", "MiB", "GiB", "TiB"};
   double v = static_cast<double>(bytes);
   std::size_t u = 0;
-  while (v >= 1024 && u + 1 < kUnits.size()) {
+  // 1023.95 and up would print as "1024.0": show the next unit instead ("1.0 MiB").
+  while (v >= 1023.95 && u + 1 < kUnits.size()) {
     v /= 1024;
     ++u;
   }

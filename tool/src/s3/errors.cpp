@@ -60,7 +60,8 @@ Disposition classify_transport(bool tls_problem) {
 
 ErrorCategory category_of(const S3Error& e) {
   if (in(e.code, kCredentialCodes) || e.status == 403) return ErrorCategory::Credentials;
-  if (e.code == "BadDigest" || e.code == "InvalidDigest") return ErrorCategory::Integrity;
+  if (e.code == "BadDigest" || e.code == "InvalidDigest" || e.code == "XAmzContentSHA256Mismatch")
+    return ErrorCategory::Integrity;
   if (e.code == "NoSuchBucket" || e.code == "InvalidBucketName" || e.code == "KeyTooLongError")
     return ErrorCategory::Usage;
   return ErrorCategory::Runtime;
