@@ -1,35 +1,67 @@
 # xship's own CI, through its own Make fragment (the project dogfoods it).
 #   make -f ci.mk deps    install every Debian package the build, tests and demo need
-#   make -f ci.mk test    build and run every test (unit + integration against Ceph RGW)
+#   make -f ci.mk test    build and run every test (unit + integration against Ceph RGW),
+#                         then again under ASan + UBSan, then the fuzzers
+#   make -f ci.mk test-sanitize  the whole suite under ASan + UBSan (build dir build-asan)
+#   make -f ci.mk fuzz    build the libFuzzer targets with clang, run each FUZZ_SECONDS
 #   make -f ci.mk demo    build an example, publish it to a local S3 server, verify, print URLs
 #   make -f ci.mk publish publish dist/ (the fragment's target)
 
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 XSHIP_BIN ?= $(abspath $(BUILD_DIR))/tool/xship
+ASAN_BUILD_DIR ?= build-asan
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 20
 
 # What the build, the tests and the demo need, all from Debian 12's archive.
 __deps := g++ cmake ninja-build make pkg-config git jq python3 ca-certificates \
   libcurl4-openssl-dev libssl-dev zlib1g-dev libzstd-dev libpugixml-dev nlohmann-json3-dev \
-  libcli11-dev libfmt-dev libgtest-dev libgmock-dev \
-  ceph-mon ceph-osd radosgw ceph-common uuid-runtime faketime
+  libcli11-dev libfmt-dev libgtest-dev libgmock-dev libarchive-dev libdeflate-dev pigz zstd gzip \
+  ceph-mon ceph-osd radosgw ceph-common uuid-runtime faketime openssl clang libclang-rt-14-dev
 
-.PHONY: deps build test demo clean
+# Cross-build (issue #3): Debian's cross compilers, qemu-user and wine for the target matrix
+# (about 3 GB, 3 min), and arm64 zlib from multiarch for the cmake-zlib example.
+__cross_deps := g++-aarch64-linux-gnu g++-arm-linux-gnueabihf g++-i686-linux-gnu g++-riscv64-linux-gnu \
+  g++-powerpc64le-linux-gnu g++-s390x-linux-gnu g++-mingw-w64-x86-64 g++-mingw-w64-i686 qemu-user wine wine64
+
+.PHONY: deps build test test-sanitize fuzz demo clean
 
 deps: ## install the Debian packages (idempotent, non-interactive)
-	@bash tool/scripts/install-deps.sh $(__deps)
+	@bash tool/scripts/install-deps.sh $(__deps) $(__cross_deps)
+	@bash tool/scripts/install-multiarch.sh arm64 zlib1g-dev:arm64
 
 build: deps ## build xship and its tests
 	cmake -S . -B $(BUILD_DIR) -G Ninja && cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build ## run every test (unit, integration against a local Ceph RGW)
+test: build ## run every test (unit, integration against a local Ceph RGW), sanitized, fuzzed
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j 2
+	$(MAKE) -f ci.mk test-sanitize fuzz
+
+# A test that expects xship to fail could take a sanitizer's exit for the failure it
+# wanted, so every report is also looked for afterwards (sanitizer_reports.sh): any fails.
+# Exit codes 86/87 are none of xship's. verify_asan_link_order=0: faketime preloads itself
+# ahead of the ASan runtime.
+__asan_logs = $(abspath $(ASAN_BUILD_DIR))/sanitizer-logs
+__asan_env = ASAN_OPTIONS=detect_leaks=1:exitcode=86:verify_asan_link_order=0:log_path=$(__asan_logs)/asan \
+  UBSAN_OPTIONS=halt_on_error=1:exitcode=87:print_stacktrace=1
+
+test-sanitize: deps ## the whole suite again, built with -fsanitize=address,undefined
+	cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DXSHIP_SANITIZE=ON && cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
+	rm -rf $(__asan_logs) && mkdir -p $(__asan_logs)
+	$(__asan_env) ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j 2; rc=$$?; \
+	  bash tests/sanitizer_reports.sh $(ASAN_BUILD_DIR) $(__asan_logs) || rc=1; exit $$rc
+
+fuzz: deps ## build the libFuzzer targets (clang), run each for FUZZ_SECONDS on its seed corpus
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DXSHIP_FUZZ=ON -DXSHIP_BUILD_TESTS=OFF
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzzers
+	bash tests/fuzz/run.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS)
 
 demo: build ## the main job end to end against a local S3 server
 	bash examples/demo.sh $(XSHIP_BIN)
 
-clean: ## remove the build tree
-	rm -rf $(BUILD_DIR) dist
+clean: ## remove the build trees
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR) dist
 
 include make-include/xship.mk
 

@@ -16,6 +16,10 @@ RUNS=${BENCH_RUNS:-5}
 OUT=$HERE/results.md
 CONCURRENCY=8                 # xship's default; the peers are set to the same where they can
 RUN_TIMEOUT=600               # seconds, any single measured command
+QUIET_BUSY=${BENCH_QUIET_BUSY:-25}    # wait before each run until the CPUs are < this % busy
+QUIET_TIMEOUT=${BENCH_QUIET_TIMEOUT:-90}  # ... but no longer than this many seconds
+QUIET_BUDGET=${BENCH_QUIET_BUDGET:-600}   # ... and no more than this in all
+NICE=${BENCH_NICE:-}          # e.g. -10 (root): run the clients and the rig at this niceness
 
 usage() {
   sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -33,7 +37,7 @@ shift $((OPTIND - 1))
 (($# >= 1 && $# <= 2)) || usage
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive integer" >&2; exit 2; }
 XSHIP=$(realpath -- "$1")
-RIG_ENV=${2:-}
+RIG_ENV=${2:+$(realpath -m -- "$2")}
 [[ -x $XSHIP ]] || { echo "not an executable: $XSHIP" >&2; exit 2; }
 OUT=$(realpath -m -- "$OUT")
 RAW=$(dirname "$OUT")/results-raw.tsv
@@ -63,9 +67,10 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   if ((RIG_UP)) && [[ -z $OWN_RIG ]]; then
-    # Someone else's rig: leave no objects behind.
+    # Someone else's rig: leave no objects behind, and its old niceness.
     aws_admin s3 rm --recursive --only-show-errors "s3://$BUCKET/$BENCH_PREFIX/" >/dev/null 2>&1 || true
   fi
+  [[ -z $NICE ]] || ! declare -F restore_nice >/dev/null || restore_nice
   if [[ -n $OWN_RIG ]]; then
     log "stopping own rig $OWN_RIG"
     bash "$ROOT/tests/rig/s3rig.sh" stop "$OWN_RIG" || true
@@ -75,6 +80,13 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# Work on a copy of the binary (a rebuild during the run must not change what is measured),
+# and from inside the temp dir (xship keeps upload state in ./.xship).
+XSHIP_ORIG=$XSHIP
+XSHIP=$WORK/xship
+cp -- "$XSHIP_ORIG" "$XSHIP"
+cd "$WORK"
 
 if [[ -z $RIG_ENV ]]; then
   OWN_RIG=$(mktemp -d "${TMPDIR:-/tmp}/xship-benchrig.XXXXXX")
@@ -89,7 +101,48 @@ source "$RIG_ENV"
 ENDPOINT=$XSHIP_TEST_ENDPOINT
 BUCKET=$XSHIP_TEST_BUCKET
 REGION=${XSHIP_TEST_REGION:-us-east-1}
-RIG_CONF=$(dirname "$(realpath -- "$RIG_ENV")")/ceph.conf   # for synchronous RGW gc, if there
+RIG_DIR=$(dirname "$(realpath -- "$RIG_ENV")")
+RIG_CONF=$RIG_DIR/ceph.conf   # for synchronous RGW gc, if there
+
+# Niceness for the rig's daemons and for this script's clients. With autogroup scheduling
+# (kernel.sched_autogroup_enabled=1) a process's nice value only ranks it within its own
+# session, and sessions share the CPUs equally: so also set the autogroup nice of our
+# session and of each daemon's (s3rig.sh starts each with setsid). Linux renice is per
+# thread: every thread of a daemon gets it. Old autogroup values are put back on exit.
+declare -A AUTOGROUP_OLD=()
+set_autogroup() {   # PID NICE
+  local f=/proc/$1/autogroup old
+  [[ -w $f ]] || return 0
+  old=$(sed -n 's/.* nice //p' "$f")
+  [[ -v AUTOGROUP_OLD[$1] ]] || AUTOGROUP_OLD[$1]=$old
+  echo "$2" >"$f" 2>/dev/null || true
+}
+renice_rig() {
+  local f pid tids
+  for f in "$RIG_DIR"/pids/rgw.pid "$RIG_DIR"/pids/osd.pid "$RIG_DIR"/pids/mon.pid; do
+    [[ -r $f ]] || continue
+    pid=$(<"$f")
+    [[ -d /proc/$pid/task ]] || continue
+    tids=("/proc/$pid/task"/*)
+    renice -n "$1" -p "${tids[@]##*/}" >/dev/null 2>&1 || true
+    set_autogroup "$pid" "$1"
+  done
+}
+restore_nice() {
+  local pid
+  [[ -z $OWN_RIG ]] && renice_rig 0
+  for pid in "${!AUTOGROUP_OLD[@]}"; do
+    [[ -w /proc/$pid/autogroup ]] && echo "${AUTOGROUP_OLD[$pid]}" >"/proc/$pid/autogroup" 2>/dev/null
+  done
+  return 0
+}
+if [[ -n $NICE ]]; then
+  # A machine shared with other work (builds, tests): give the measured processes the CPU
+  # first. The report says so.
+  renice -n "$NICE" -p $$ >/dev/null || die "cannot renice to $NICE (needs root for < 0)"
+  set_autogroup $$ "$NICE"
+  renice_rig "$NICE"
+fi
 RIG_UP=1
 
 # One clean client environment for every tool: keys from the rig, no CA bundle (plain
@@ -186,7 +239,7 @@ tool_cmd() {
 # Objects and bytes under s3://BUCKET/PREFIX/, as "COUNT BYTES".
 count_prefix() {
   aws_admin s3 ls --recursive --summarize "s3://$BUCKET/$1/" |
-    awk '/Total Objects:/ {n=$3} /Total Size:/ {s=$3} END {print n+0, s+0}'
+    awk '/Total Objects:/ {n=$3} /Total Size:/ {s=$3} END {printf "%.0f %.0f\n", n, s}'
 }
 
 # Delete everything this run stored so far, then let RGW reclaim it now (when the rig's
@@ -202,19 +255,21 @@ purge() {
 # ---------------------------------------------------------------------------------------
 # Machine and versions
 
-XSHIP_VERSION=$("$XSHIP" version 2>&1 | head -n 1)
+XSHIP_VERSION=$("$XSHIP" version 2>&1 | sed -n 1p)
 XSHIP_BUILD=""
-for c in "$(dirname "$XSHIP")/../CMakeCache.txt" "$(dirname "$XSHIP")/CMakeCache.txt"; do
+for c in "$(dirname "$XSHIP_ORIG")/../CMakeCache.txt" "$(dirname "$XSHIP_ORIG")/CMakeCache.txt"; do
   if [[ -r $c ]]; then
     XSHIP_BUILD=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$c"); break
   fi
 done
-AWS_VERSION=$("$AWS_BIN" --version 2>&1 | head -n 1)
-RCLONE_VERSION=$(rclone version 2>/dev/null | head -n 1)
-S3CMD_VERSION=$(s3cmd --version 2>&1 | head -n 1)
+XSHIP_ID=$(file -b "$XSHIP" | grep -o 'BuildID\[sha1\]=[0-9a-f]*' | cut -d= -f2 || true)
+XSHIP_MTIME=$(date -u -r "$XSHIP_ORIG" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || true)
+AWS_VERSION=$("$AWS_BIN" --version 2>&1 | sed -n 1p)
+RCLONE_VERSION=$(rclone version 2>/dev/null | sed -n 1p)
+S3CMD_VERSION=$(s3cmd --version 2>&1 | sed -n 1p)
 OPENSSL_VERSION=$(openssl version 2>&1)
-RGW_VERSION=$( (radosgw --version 2>/dev/null || ceph --version 2>/dev/null || echo unknown) | head -n 1)
-CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+RGW_VERSION=$( (radosgw --version 2>/dev/null || ceph --version 2>/dev/null || echo unknown) | sed -n 1p)
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sed -n 1p)
 MEM_GIB=$(awk '/MemTotal/ {printf "%.1f", $2 / 1048576}' /proc/meminfo)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -223,7 +278,45 @@ DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 # Measured runs: RUNS rounds; each round runs every tool on every workload once, the tool
 # order rotated each round so no tool always follows the same one.
 
-printf 'tool\tworkload\trun\tok\twall_s\tuser_s\tsys_s\tmaxrss_kib\n' >"$RAW"
+# CPU accounting around each run, from /proc: the rig's radosgw + ceph-osd (when its pid
+# files are readable; mon included) and the whole machine, so that "other" = machine - client - server
+# shows load from anything else (e.g. a compiler running next to the benchmark).
+HZ=$(getconf CLK_TCK)
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
+server_ticks() {
+  local f pid t=0 v
+  for f in "$RIG_DIR"/pids/rgw.pid "$RIG_DIR"/pids/osd.pid "$RIG_DIR"/pids/mon.pid; do
+    [[ -r $f ]] || continue
+    pid=$(<"$f")
+    # Fields after the ")" of the command name: utime is the 12th, stime the 13th.
+    v=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}') || continue
+    t=$((t + ${v:-0}))
+  done
+  echo "$t"
+}
+# Wait until the machine is quiet (RGW done with its background work, nobody else
+# compiling): busy share of all CPUs over 1 s below QUIET_BUSY %, for at most QUIET_TIMEOUT s.
+wait_quiet() {
+  local t0=$SECONDS a b busy
+  while :; do
+    a=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat)
+    sleep 1
+    b=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat)
+    busy=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
+      bu = y[1] - x[1]; id = y[2] - x[2]; print (bu + id > 0) ? int(100 * bu / (bu + id)) : 0 }')
+    ((busy >= QUIET_BUSY)) || return 0
+    if ((SECONDS - t0 >= QUIET_TIMEOUT || WAITED >= QUIET_BUDGET)); then
+      log "machine still ${busy}% busy (waited $((SECONDS - t0))s, ${WAITED}s in all): measuring anyway"
+      NOISY=$((NOISY + 1))
+      return 0
+    fi
+    sleep 2
+    WAITED=$((WAITED + 3))
+  done
+}
+NOISY=0 WAITED=0
+
+printf 'tool\tworkload\trun\tok\twall_s\tuser_s\tsys_s\tmaxrss_kib\tserver_cpu_s\tother_cpu_s\n' >"$RAW"
 TIMEF=$WORK/time.out
 CMDLOG=$WORK/cmd.log
 FAILURES=0
@@ -231,11 +324,15 @@ FAILURES=0
 measure() {
   local tool=$1 wl=$2 run=$3 prefix=$4 ok=1 got want_n want_b
   tool_cmd "$tool" "$wl" "$prefix"
+  wait_quiet
+  local m0 s0 m1 s1
+  m0=$(machine_ticks) s0=$(server_ticks)
   if ! /usr/bin/time -f '%e %U %S %M' -o "$TIMEF" timeout "$RUN_TIMEOUT" "${CMD[@]}" \
       >"$CMDLOG" 2>&1 </dev/null; then
     ok=0
     log "FAILED: ${CMD[*]}"; tail -n 5 "$CMDLOG" >&2
   fi
+  m1=$(machine_ticks) s1=$(server_ticks)
   # Check what arrived: every file, every byte (+ SHA256SUMS and manifest.json).
   want_n=${WL_OBJECTS[$wl]} want_b=${WL_BYTES[$wl]}
   [[ $tool != xship-manifest ]] || want_n=$((want_n + 2))
@@ -245,11 +342,16 @@ measure() {
     log "FAILED check: $tool $wl stored '$got' objects/bytes under $prefix, want $want_n objects, >= $want_b bytes"
   fi
   ((ok)) || FAILURES=$((FAILURES + 1))
-  local wall user sys rss
+  local wall user sys rss server other
   read -r wall user sys rss < <(tail -n 1 "$TIMEF")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$wl" "$run" "$ok" "$wall" "$user" "$sys" "$rss" >>"$RAW"
-  log "$(printf '%-15s %-5s run %d: %6.2f s wall %6.2f s cpu %5d MiB%s' "$tool" "$wl" "$run" \
-    "$wall" "$(add "$user" "$sys")" $((rss / 1024)) "$( ((ok)) || echo '  FAILED')")"
+  server=$(awk -v a="$s0" -v b="$s1" -v hz="$HZ" 'BEGIN { printf "%.2f", (b - a) / hz }')
+  other=$(awk -v a="$m0" -v b="$m1" -v hz="$HZ" -v c="$(add "$user" "$sys")" -v s="$server" \
+    'BEGIN { o = (b - a) / hz - c - s; printf "%.2f", (o > 0) ? o : 0 }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$wl" "$run" "$ok" "$wall" "$user" \
+    "$sys" "$rss" "$server" "$other" >>"$RAW"
+  log "$(printf '%-15s %-5s run %d: %6.2f s wall %6.2f s cpu %5d MiB, server %5.2f s cpu, other %5.2f s%s' \
+    "$tool" "$wl" "$run" "$wall" "$(add "$user" "$sys")" $((rss / 1024)) "$server" "$other" \
+    "$( ((ok)) || echo '  FAILED')")"
 }
 
 T0=$SECONDS
@@ -278,6 +380,7 @@ for variant in no-manifest manifest; do
   [[ $variant == manifest ]] || flags+=(--no-manifest)
   prefix=$BENCH_PREFIX/huge-$variant
   status=ok
+  wait_quiet
   /usr/bin/time -v -o "$TIMEF" timeout "$RUN_TIMEOUT" "$XSHIP" publish --endpoint "$ENDPOINT" \
     --to "s3://$BUCKET/$prefix" "${flags[@]}" "$DATA/huge.bin" >"$CMDLOG" 2>&1 </dev/null ||
     { status=FAILED; FAILURES=$((FAILURES + 1)); tail -n 5 "$CMDLOG" >&2; }
@@ -304,12 +407,14 @@ rm -f "$DATA/huge.bin"
 log "hash throughput baselines"
 hash_row() {
   local label=$1; shift
-  local i t times=()
-  for i in 1 2 3; do
+  local _ t times=()
+  for _ in 1 2 3; do
+    wait_quiet
     /usr/bin/time -f '%e %U %S' -o "$TIMEF" "$@" >/dev/null 2>&1 </dev/null
     times+=("$(awk '{print $1}' "$TIMEF")")
   done
   t=$(printf '%s\n' "${times[@]}" | sort -g | sed -n 2p)
+  # shellcheck disable=SC2016  # literal backquotes: markdown code
   printf '| `%s` | %s | %s |\n' "$label" "$t" \
     "$(awk -v t="$t" 'BEGIN { if (t > 0) printf "%.0f", 512 / t; else print "n/a" }')"
 }
@@ -336,14 +441,15 @@ MAIN_ROWS=$(
           return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
         }
         NR > 1 && $1 == t && $2 == w && $4 == 1 {
-          n++; wall[n] = $5; cpu[n] = $6 + $7; rss[n] = $8 / 1024
+          n++; wall[n] = $5; cpu[n] = $6 + $7; rss[n] = $8 / 1024; srv[n] = $9; oth[n] = $10
           if (n == 1 || $5 < lo) lo = $5; if (n == 1 || $5 > hi) hi = $5
         }
         END {
-          if (n == 0) { printf "| %s | %s | failed | | | | 0/%d |\n", name, wname, runs; exit }
+          if (n == 0) { printf "| %s | %s | failed | | | | | | | 0/%d |\n", name, wname, runs; exit }
           mw = median(wall, n)
-          printf "| %s | %s | %.2f | %.2f | %.0f | %.0f | %.2f–%.2f | %d/%d |\n",
-            name, wname, mw, median(cpu, n), median(rss, n), mib / mw, lo, hi, n, runs
+          printf "| %s | %s | %.2f | %.2f | %.0f | %.0f | %.2f–%.2f | %.2f | %.2f | %d/%d |\n",
+            name, wname, mw, median(cpu, n), median(rss, n), mib / mw, lo, hi,
+            median(srv, n), median(oth, n), n, runs
         }' "$RAW"
     done
   done
@@ -357,18 +463,31 @@ MAIN_ROWS=$(
   echo "See [README.md](README.md) for the method and caveats."
   echo
   echo "- Machine: $(nproc) CPUs ($CPU_MODEL), $MEM_GIB GiB RAM, Linux $(uname -r);"
-  echo "  load average at start $LOAD_START. Client and server share these CPUs."
+  echo "  load average at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg). Client and server share these CPUs."
+  [[ -z $NICE ]] || echo "- Clients and the rig's daemons ran at niceness $NICE, their sessions' autogroups too (\`BENCH_NICE\`), ahead of other work on the machine."
   echo "- Server: Ceph RGW on the same host over loopback (\`tests/rig/s3rig.sh\`: one OSD,"
   echo "  bluestore on a sparse file), $RGW_VERSION."
-  echo "- xship: $XSHIP_VERSION${XSHIP_BUILD:+ ($XSHIP_BUILD build)}, \`--force --concurrency $CONCURRENCY\`."
+  echo "- xship: $XSHIP_VERSION${XSHIP_BUILD:+ ($XSHIP_BUILD build)}, \`$XSHIP_ORIG\` built $XSHIP_MTIME${XSHIP_ID:+, build id ${XSHIP_ID:0:12}}; \`--force --concurrency $CONCURRENCY\`."
   echo "- aws: $AWS_VERSION; max_concurrent_requests $CONCURRENCY, 8 MiB parts above 16 MiB."
   echo "- rclone: $RCLONE_VERSION; \`--ignore-times --transfers $CONCURRENCY --s3-upload-concurrency $CONCURRENCY --s3-chunk-size 8M --s3-upload-cutoff 16M\`."
   echo "- s3cmd: $S3CMD_VERSION; one request at a time, 8 MiB parts (\`multipart_chunk_size_mb = 8\`)."
   echo "- $OPENSSL_VERSION."
   echo
-  echo "| tool | workload | wall s | cpu s | peak RSS MiB | MiB/s | wall min–max | ok runs |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| tool | workload | wall s | cpu s | peak RSS MiB | MiB/s | wall min–max | server cpu s | other cpu s | ok runs |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   echo "$MAIN_ROWS"
+  echo
+  echo "cpu s: the client's user+sys (\`/usr/bin/time\`). server cpu s: radosgw + ceph-osd +"
+  echo "ceph-mon during the run. other cpu s: everything else on the machine during the run"
+  echo "(kernel threads, other users' work). On an idle machine it is near 0; on a shared one"
+  echo "other work soaks up whatever CPU the run leaves idle (hence large values next to the"
+  echo "single-threaded s3cmd), and it only slowed the run when client + server + other come"
+  echo "close to (CPUs x wall). MiB/s = payload / wall."
+  if ((NOISY > 0)); then
+    echo
+    echo "**$NOISY run(s) started on a busy machine** (no < ${QUIET_BUSY}% CPU moment within ${QUIET_TIMEOUT}s,"
+    echo "or the ${QUIET_BUDGET}s waiting budget was spent; waited ${WAITED}s in all): see other cpu s."
+  fi
   echo
   echo "## xship peak RSS on a 2 GiB file"
   echo

@@ -245,6 +245,11 @@ TEST(Manifest, ParseRejectsDamagedManifests) {
       {"name not a string", damaged_entry([](auto& f) { f["name"] = 7; })},
       {"sha256 not a string", damaged_entry([](auto& f) { f["sha256"] = nlohmann::json::array(); })},
       {"size not a number", damaged_entry([](auto& f) { f["size"] = "17"; })},
+      // Found by the manifest fuzzer: a float beyond 2^64 was converted to an integer
+      // (undefined behaviour), and -1 or 1.5 were read as 2^64-1 and 1.
+      {"size a huge float", damaged_entry([](auto& f) { f["size"] = 1e30; })},
+      {"size negative", damaged_entry([](auto& f) { f["size"] = -1; })},
+      {"size a fraction", damaged_entry([](auto& f) { f["size"] = 1.5; })},
   };
   for (const auto& [what, text] : cases) {
     SCOPED_TRACE(what);

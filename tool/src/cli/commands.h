@@ -21,5 +21,12 @@ std::string usage_text();
 
 Status run_publish(int argc, char** argv);
 Status run_fetch(int argc, char** argv);
+Status run_cross_targets(int argc, char** argv);
+Status run_cross_env(int argc, char** argv);
+Status run_cross_toolchain(int argc, char** argv);
+Status run_cross_deps(int argc, char** argv);
+Status run_cross_build(int argc, char** argv);
+Status run_cross_test(int argc, char** argv);
+Status run_compress(int argc, char** argv);
 
 }  // namespace xship::cli

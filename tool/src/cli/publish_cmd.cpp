@@ -193,6 +193,7 @@ Status run_publish(int argc, char** argv) {
       f["retries"] = r.retries;
       f["parts"] = r.parts;
       f["parts_resumed"] = r.parts_resumed;
+      f["digests_cached"] = r.digests_cached;
       f["os"] = r.os;
       f["arch"] = r.arch;
       out["files"].push_back(std::move(f));

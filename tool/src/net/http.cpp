@@ -121,6 +121,7 @@ int progress(void* userp, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 struct HttpClient::Impl {
   CURL* curl = nullptr;
+  char error[CURL_ERROR_SIZE] = "";  // curl's detail ("SSL certificate problem: ..."); lives with the handle
   TlsOptions tls;
   Timeouts timeouts;
 };
@@ -143,6 +144,8 @@ HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
   Transfer t{&req, &out.response};
 
   curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  impl_->error[0] = '\0';
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, impl_->error);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);  // S3 keys may hold "." and ".." segments
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, impl_->timeouts.connect_seconds);
@@ -211,6 +214,9 @@ HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
   out.failure.tls = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
                     rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CERTPROBLEM;
   out.failure.message = curl_easy_strerror(rc);
+  // For TLS the generic text ("SSL peer certificate or SSH remote key was not OK") hides
+  // the cause (self-signed, expired, wrong host name): use curl's own detail.
+  if (out.failure.tls && impl_->error[0]) out.failure.message = impl_->error;
   if (t.read_errno) out.failure.message += std::string(" (reading the file: ") + std::strerror(t.read_errno) + ")";
   return out;
 }

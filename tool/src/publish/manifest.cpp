@@ -52,6 +52,10 @@ Result<std::vector<ManifestEntry>> parse_manifest(const std::string& text) {
   for (const auto& f : j["files"]) {
     if (!f.is_object()) return integrity_error("the manifest has an entry that is not an object: it is damaged");
     ManifestEntry e;
+    // Only a whole number >= 0 is a size: nlohmann wraps -1, truncates 1.5, and converting
+    // a float beyond 2^64 is undefined behaviour (found by the manifest fuzzer).
+    if (f.contains("size") && !f["size"].is_number_unsigned())
+      return integrity_error("the manifest has an entry whose size is not a whole number of bytes: it is damaged");
     try {
       e.name = f.value("name", "");
       e.key = f.value("key", "");

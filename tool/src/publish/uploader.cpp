@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 
+#include "compress/digest_cache.h"
 #include "core/thread_pool.h"
 #include "digest/digest.h"
 #include "publish/upload_state.h"
@@ -85,6 +86,7 @@ struct MultipartJob {
   std::vector<s3::Part> parts;
   std::vector<std::string> resumable_etags;  // from ListParts of a resumed upload; "" = send it
   std::atomic<int> parts_resumed{0};
+  bool digests_cached = false;
   std::atomic<int> remaining{0};
   std::atomic<int> retries{0};
   std::atomic<bool> failed{false};
@@ -151,6 +153,7 @@ class Engine {
   std::map<std::string, Remote> remote_;  // what the first destination already holds
   std::map<std::string, std::shared_ptr<MultipartJob>> active_;
   UploadStateStore states_;
+  compress::DigestCache digest_cache_;  // sums `xship compress` wrote: no third read
   ThreadPool pool_;  // last member: its workers must stop before the rest is destroyed
 };
 
@@ -242,9 +245,20 @@ void Engine::upload_small(const PlannedFile& f) {
   }
   auto after = stamp_file(f.path);
   if (!after || !(*after == f.stamp)) return fail(changed_error(f.path));
-  auto md5 = digest::md5(buf);
-  std::string md5hex = digest::hex(md5), sha = digest::sha256_hex(buf);
+  digest::Md5 md5;
+  std::string md5hex, sha;
+  bool cached_sums = false;
+  if (auto cached = digest_cache_.lookup(f.path, f.stamp)) {
+    md5 = cached->md5;
+    sha = digest::hex(cached->sha256);
+    cached_sums = true;
+  } else {
+    md5 = digest::md5(buf);
+    sha = digest::sha256_hex(buf);
+  }
+  md5hex = digest::hex(md5);
   FileResult r = make_result(f, key, md5hex, sha);
+  r.digests_cached = cached_sums;
 
   auto present = already_there(dest.bucket, key, f.stamp.size, md5hex, r.retries);
   if (!present) return fail(present.error());
@@ -278,7 +292,13 @@ void Engine::upload_large(const PlannedFile& f) {
   auto fd = open_file(f.path);
   if (!fd) return fail(fd.error());
   job->fd = std::move(*fd);
-  if (!digest::digest_file_range(job->fd->fd, 0, f.stamp.size, job->whole)) return fail(changed_error(f.path));
+  bool cached_sums = false;
+  if (auto cached = digest_cache_.lookup(f.path, f.stamp)) {
+    job->whole = *cached;  // compress hashed these bytes as it wrote them
+    cached_sums = true;
+  } else if (!digest::digest_file_range(job->fd->fd, 0, f.stamp.size, job->whole)) {
+    return fail(changed_error(f.path));
+  }
   std::string md5hex = digest::hex(job->whole.md5), sha = digest::hex(job->whole.sha256);
 
   int retries = 0;
@@ -286,6 +306,7 @@ void Engine::upload_large(const PlannedFile& f) {
   if (!present) return fail(present.error());
   if (*present) {
     FileResult r = make_result(f, job->key, md5hex, sha);
+    r.digests_cached = cached_sums;
     r.status = FileStatus::Skipped;
     r.etag = remote_.at(job->key).etag;
     r.retries = retries;
@@ -295,6 +316,7 @@ void Engine::upload_large(const PlannedFile& f) {
 
   if (f.stamp.size <= opts_.multipart_threshold) {  // a large single PUT, streamed from the file
     FileResult r = make_result(f, job->key, md5hex, sha);
+    r.digests_cached = cached_sums;
     s3::CallStats st;
     auto etag = client_.put(dest.bucket, job->key,
                             s3::Body::range(job->fd->fd, 0, f.stamp.size), opts, &st);
@@ -316,6 +338,7 @@ void Engine::upload_large(const PlannedFile& f) {
   }
 
   job->retries = retries;
+  job->digests_cached = cached_sums;
   if (auto st = start_or_resume(*job, opts); !st) return fail(st.error());
   {
     std::lock_guard lock(mu_);
@@ -457,6 +480,7 @@ void Engine::complete(const std::shared_ptr<MultipartJob>& job) {
   r.retries = retries;
   r.parts = job->part_count;
   r.parts_resumed = job->parts_resumed;
+  r.digests_cached = job->digests_cached;
   finished(std::move(r));
 }
 

@@ -1,7 +1,6 @@
 #include "s3/client.h"
 
 #include <fmt/format.h>
-#include <pugixml.hpp>
 
 #include <cctype>
 #include <chrono>
@@ -11,6 +10,7 @@
 
 #include "digest/digest.h"
 #include "s3/errors.h"
+#include "s3/xml.h"
 
 namespace xship::s3 {
 
@@ -268,9 +268,7 @@ Result<std::string> Client::create_multipart(const std::string& bucket, const st
   r.what = "CreateMultipartUpload " + s3_name(bucket, key);
   auto resp = perform(r, stats);
   if (!resp) return resp.error();
-  pugi::xml_document doc;
-  doc.load_buffer(resp->body.data(), resp->body.size());
-  std::string id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
+  std::string id = xml::upload_id(resp->body);
   if (id.empty()) return runtime_error(r.what + ": the reply has no UploadId");
   return id;
 }
@@ -284,6 +282,9 @@ Result<std::string> Client::upload_part(const std::string& bucket, const std::st
   r.key = key;
   r.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
   r.body = body;
+  // Content-MD5 (signed) already covers the part's bytes; a SHA-256 over them as well
+  // would cost a second hash pass for nothing.
+  r.payload_sha256 = "UNSIGNED-PAYLOAD";
   r.headers.push_back({"content-md5", content_md5});
   r.what = fmt::format("UploadPart {} of {}", part_number, s3_name(bucket, key));
   auto resp = perform(r, stats);
@@ -315,9 +316,7 @@ Result<std::string> Client::complete_multipart(const std::string& bucket, const 
   if (!resp) return resp.error();
   if (resp->status == 412)
     return usage_error(fmt::format("{} already exists and --no-overwrite is set: remove the flag or publish to a new prefix", s3_name(bucket, key)));
-  pugi::xml_document doc;
-  doc.load_buffer(resp->body.data(), resp->body.size());
-  return unquote_etag(doc.child("CompleteMultipartUploadResult").child_value("ETag"));
+  return xml::result_etag(resp->body, "CompleteMultipartUploadResult");
 }
 
 Status Client::delete_object(const std::string& bucket, const std::string& key, CallStats* stats) {
@@ -359,13 +358,11 @@ Result<std::vector<Upload>> Client::list_multipart_uploads(const std::string& bu
     r.what = "ListMultipartUploads " + s3_name(bucket, prefix);
     auto resp = perform(r, stats);
     if (!resp) return resp.error();
-    pugi::xml_document doc;
-    doc.load_buffer(resp->body.data(), resp->body.size());
-    auto root = doc.child("ListMultipartUploadsResult");
-    for (auto u : root.children("Upload")) out.push_back({u.child_value("Key"), u.child_value("UploadId")});
-    if (std::string_view(root.child_value("IsTruncated")) != "true") break;
-    key_marker = root.child_value("NextKeyMarker");
-    id_marker = root.child_value("NextUploadIdMarker");
+    auto page = xml::list_multipart_uploads(resp->body);
+    out.insert(out.end(), page.uploads.begin(), page.uploads.end());
+    if (!page.truncated) break;
+    key_marker = page.next_key_marker;
+    id_marker = page.next_upload_id_marker;
     if (key_marker.empty() && id_marker.empty()) break;
   }
   return out;
@@ -384,14 +381,10 @@ Result<std::vector<Part>> Client::list_parts(const std::string& bucket, const st
     r.what = "ListParts " + s3_name(bucket, key);
     auto resp = perform(r, stats);
     if (!resp) return resp.error();
-    pugi::xml_document doc;
-    doc.load_buffer(resp->body.data(), resp->body.size());
-    auto root = doc.child("ListPartsResult");
-    for (auto p : root.children("Part"))
-      out.push_back({std::atoi(p.child_value("PartNumber")), unquote_etag(p.child_value("ETag")),
-                     std::strtoull(p.child_value("Size"), nullptr, 10)});
-    if (std::string_view(root.child_value("IsTruncated")) != "true") break;
-    marker = root.child_value("NextPartNumberMarker");
+    auto page = xml::list_parts(resp->body);
+    out.insert(out.end(), page.parts.begin(), page.parts.end());
+    if (!page.truncated) break;
+    marker = page.next_marker;
     if (marker.empty()) break;
   }
   return out;
@@ -409,14 +402,10 @@ Result<std::vector<ListedObject>> Client::list_objects(const std::string& bucket
     r.what = "ListObjectsV2 " + s3_name(bucket, prefix);
     auto resp = perform(r, stats);
     if (!resp) return resp.error();
-    pugi::xml_document doc;
-    doc.load_buffer(resp->body.data(), resp->body.size());
-    auto root = doc.child("ListBucketResult");
-    for (auto c : root.children("Contents"))
-      out.push_back({c.child_value("Key"), std::strtoull(c.child_value("Size"), nullptr, 10),
-                     unquote_etag(c.child_value("ETag"))});
-    if (std::string_view(root.child_value("IsTruncated")) != "true") break;
-    token = root.child_value("NextContinuationToken");
+    auto page = xml::list_objects(resp->body);
+    out.insert(out.end(), page.objects.begin(), page.objects.end());
+    if (!page.truncated) break;
+    token = page.next_token;
     if (token.empty()) break;
   }
   return out;
@@ -441,9 +430,7 @@ Result<std::string> Client::copy_object(const std::string& src_bucket, const std
   r.what = fmt::format("CopyObject {} -> {}", s3_name(src_bucket, src_key), s3_name(dst_bucket, dst_key));
   auto resp = perform(r, stats);
   if (!resp) return resp.error();
-  pugi::xml_document doc;
-  doc.load_buffer(resp->body.data(), resp->body.size());
-  return unquote_etag(doc.child("CopyObjectResult").child_value("ETag"));
+  return xml::result_etag(resp->body, "CopyObjectResult");
 }
 
 Result<std::string> Client::upload_part_copy(const std::string& src_bucket, const std::string& src_key,
@@ -461,9 +448,7 @@ Result<std::string> Client::upload_part_copy(const std::string& src_bucket, cons
   r.what = fmt::format("UploadPartCopy {} of {}", part_number, s3_name(dst_bucket, dst_key));
   auto resp = perform(r, stats);
   if (!resp) return resp.error();
-  pugi::xml_document doc;
-  doc.load_buffer(resp->body.data(), resp->body.size());
-  return unquote_etag(doc.child("CopyPartResult").child_value("ETag"));
+  return xml::result_etag(resp->body, "CopyPartResult");
 }
 
 Result<ObjectInfo> Client::get(const std::string& bucket, const std::string& key,

@@ -1,0 +1,192 @@
+// The digest cache publish trusts: a hit only for the exact stamp recorded (size, mtime,
+// inode), misses after any change, survives corruption, and concurrent writers lose nothing.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "compress/digest_cache.h"
+#include "compress_fixtures.h"
+#include "digest/digest.h"
+#include "publish/plan.h"
+
+using namespace xship;
+using namespace xship::compress;
+using namespace xship::testing_compress;
+
+namespace {
+
+publish::FileStamp stamp(const std::string& path) {
+  auto s = publish::stamp_file(path);
+  EXPECT_TRUE(s) << path;
+  return s ? *s : publish::FileStamp{};
+}
+
+void set_mtime(const std::string& path, std::int64_t sec, long nsec) {
+  struct timespec ts[2] = {{sec, nsec}, {sec, nsec}};
+  ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), ts, 0), 0);
+}
+
+class DigestCacheTest : public ::testing::Test {
+ protected:
+  // Records `path` (its current bytes and stamp) and returns the stamp.
+  publish::FileStamp record(DigestCache& c, const std::string& path) {
+    std::string bytes = get(path);
+    auto st = stamp(path);
+    EXPECT_TRUE(c.record(path, st, digest::md5(bytes), digest::sha256(bytes)));
+    return st;
+  }
+  Scratch s;
+  std::string file = s.path("cache/digests.json");
+};
+
+TEST_F(DigestCacheTest, HitForTheRecordedStampFromAnyInstance) {
+  put(s.path("a.gz"), "compressed bytes");
+  DigestCache c(file);
+  auto st = record(c, s.path("a.gz"));
+  for (const DigestCache* reader : {&c, new DigestCache(file)}) {
+    auto hit = reader->lookup(s.path("a.gz"), st);
+    ASSERT_TRUE(hit);
+    EXPECT_EQ(hit->md5, digest::md5("compressed bytes"));
+    EXPECT_EQ(hit->sha256, digest::sha256("compressed bytes"));
+    EXPECT_EQ(hit->bytes, 16u);
+    if (reader != &c) delete reader;
+  }
+}
+
+TEST_F(DigestCacheTest, MissWhenTheSizeChanges) {
+  put(s.path("a"), "one");
+  DigestCache c(file);
+  auto old = record(c, s.path("a"));
+  put(s.path("a"), "one more");
+  set_mtime(s.path("a"), old.mtime_ns / 1'000'000'000, old.mtime_ns % 1'000'000'000);  // only the size differs
+  auto now = stamp(s.path("a"));
+  ASSERT_EQ(now.inode, old.inode);
+  ASSERT_EQ(now.mtime_ns, old.mtime_ns);
+  EXPECT_FALSE(DigestCache(file).lookup(s.path("a"), now));
+  EXPECT_TRUE(DigestCache(file).lookup(s.path("a"), old)) << "the old stamp still names the old entry";
+}
+
+TEST_F(DigestCacheTest, MissWhenTheMtimeChanges) {
+  put(s.path("a"), "same size");
+  set_mtime(s.path("a"), 1'600'000'000, 5);
+  DigestCache c(file);
+  record(c, s.path("a"));
+  set_mtime(s.path("a"), 1'600'000'000, 6);  // one nanosecond later, same bytes
+  EXPECT_FALSE(DigestCache(file).lookup(s.path("a"), stamp(s.path("a"))));
+}
+
+TEST_F(DigestCacheTest, MissWhenTheFileIsReplacedByAnotherInode) {
+  put(s.path("a"), "AAAA");
+  set_mtime(s.path("a"), 1'600'000'000, 0);
+  DigestCache c(file);
+  auto old = record(c, s.path("a"));
+  put(s.path("b"), "BBBB");  // same size and, below, same mtime: only the inode tells
+  set_mtime(s.path("b"), 1'600'000'000, 0);
+  ASSERT_EQ(rename(s.path("b").c_str(), s.path("a").c_str()), 0);
+  auto now = stamp(s.path("a"));
+  ASSERT_EQ(now.size, old.size);
+  ASSERT_EQ(now.mtime_ns, old.mtime_ns);
+  ASSERT_NE(now.inode, old.inode);
+  EXPECT_FALSE(DigestCache(file).lookup(s.path("a"), now));
+}
+
+TEST_F(DigestCacheTest, RelativeAndAbsolutePathsAreOneEntry) {
+  put(s.path("a"), "x");
+  DigestCache c(file);
+  auto st = record(c, s.path("a"));
+  std::string cwd = fs::current_path();
+  fs::current_path(s.dir);
+  bool hit = DigestCache(file).lookup("a", st).has_value();
+  bool dotted = DigestCache(file).lookup("./cache/../a", st).has_value();
+  fs::current_path(cwd);
+  EXPECT_TRUE(hit);
+  EXPECT_TRUE(dotted);
+}
+
+TEST_F(DigestCacheTest, CorruptOrForeignCacheIsAMissAndRecordRepairsIt) {
+  put(s.path("a"), "x");
+  auto st = stamp(s.path("a"));
+  fs::create_directories(s.path("cache"));
+  for (const char* junk : {"{not json", R"({"version": 99, "files": {}})", "[]"}) {
+    put(file, junk);
+    EXPECT_FALSE(DigestCache(file).lookup(s.path("a"), st)) << junk;
+  }
+  DigestCache c(file);
+  record(c, s.path("a"));
+  EXPECT_TRUE(DigestCache(file).lookup(s.path("a"), st));
+  auto doc = nlohmann::json::parse(get(file));
+  EXPECT_EQ(doc["version"], 1);
+}
+
+TEST_F(DigestCacheTest, EntriesOfChangedOrDeletedFilesAreDroppedAtTheNextRecord) {
+  put(s.path("gone"), "1");
+  put(s.path("changed"), "2");
+  put(s.path("kept"), "3");
+  DigestCache c(file);
+  for (const char* n : {"gone", "changed", "kept"}) record(c, s.path(n));
+  fs::remove(s.path("gone"));
+  put(s.path("changed"), "22");
+  put(s.path("new"), "4");
+  record(c, s.path("new"));
+  auto files = nlohmann::json::parse(get(file))["files"];
+  std::vector<std::string> keys;
+  for (auto it = files.begin(); it != files.end(); ++it) keys.push_back(fs::path(it.key()).filename().string());
+  EXPECT_EQ(keys, (std::vector<std::string>{"kept", "new"}));
+}
+
+TEST_F(DigestCacheTest, ConcurrentProcessesLoseNoEntry) {
+  constexpr int kProcs = 6, kEach = 15;
+  for (int p = 0; p < kProcs; ++p)
+    for (int i = 0; i < kEach; ++i) put(s.path("f" + std::to_string(p) + "_" + std::to_string(i)), std::to_string(p * 100 + i));
+  std::vector<pid_t> kids;
+  for (int p = 0; p < kProcs; ++p) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      DigestCache c(file);  // each process its own instance, as separate xship runs
+      for (int i = 0; i < kEach; ++i) {
+        std::string path = s.path("f" + std::to_string(p) + "_" + std::to_string(i));
+        std::string bytes = get(path);
+        auto st = publish::stamp_file(path);
+        if (!st || !c.record(path, *st, digest::md5(bytes), digest::sha256(bytes))) _exit(1);
+      }
+      _exit(0);
+    }
+    kids.push_back(pid);
+  }
+  for (pid_t k : kids) {
+    int status = 0;
+    waitpid(k, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  DigestCache reader(file);
+  for (int p = 0; p < kProcs; ++p)
+    for (int i = 0; i < kEach; ++i) {
+      std::string path = s.path("f" + std::to_string(p) + "_" + std::to_string(i));
+      auto hit = reader.lookup(path, stamp(path));
+      ASSERT_TRUE(hit) << path;
+      EXPECT_EQ(hit->sha256, digest::sha256(get(path)));
+    }
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(s.path("cache"))) left.push_back(e.path().filename().string());
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"digests.json", "digests.json.lock"})) << "no temporary file left";
+}
+
+TEST(DigestCachePath, EnvironmentOverridesTheDefault) {
+  unsetenv("XSHIP_DIGEST_CACHE");
+  EXPECT_EQ(default_digest_cache_path(), ".xship/digests.json");
+  setenv("XSHIP_DIGEST_CACHE", "/tmp/elsewhere.json", 1);
+  EXPECT_EQ(default_digest_cache_path(), "/tmp/elsewhere.json");
+  EXPECT_EQ(DigestCache().file(), "/tmp/elsewhere.json");
+  unsetenv("XSHIP_DIGEST_CACHE");
+}
+
+}  // namespace

@@ -1,0 +1,253 @@
+#include "compress/archive.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include "compress/output.h"
+
+namespace fs = std::filesystem;
+
+namespace xship::compress {
+
+std::optional<ArchiveFormat> parse_archive_format(std::string_view name) {
+  if (name == "tar.gz" || name == "tgz") return ArchiveFormat::TarGz;
+  if (name == "tar.zst") return ArchiveFormat::TarZst;
+  if (name == "zip") return ArchiveFormat::Zip;
+  return std::nullopt;
+}
+
+const char* archive_extension(ArchiveFormat f) {
+  switch (f) {
+    case ArchiveFormat::TarGz: return ".tar.gz";
+    case ArchiveFormat::TarZst: return ".tar.zst";
+    case ArchiveFormat::Zip: return ".zip";
+  }
+  return "";
+}
+
+Status check_archive_level(ArchiveFormat f, int level) {
+  if (f == ArchiveFormat::TarGz) return check_level(Format::Gzip, level);
+  if (f == ArchiveFormat::TarZst) return check_level(Format::Zstd, level);
+  if (level == 0 || (level >= 1 && level <= 9)) return ok_status();
+  return usage_error(fmt::format("level {} is out of range for zip: use 1 to 9", level));
+}
+
+Result<std::vector<ArchiveMember>> plan_archive(const std::vector<std::string>& inputs, const std::string& exclude) {
+  std::map<std::string, ArchiveMember> by_name;  // sorted, and catches two inputs on one name
+  std::error_code ec;
+  fs::path excluded = exclude.empty() ? fs::path() : fs::weakly_canonical(exclude, ec);
+  auto add = [&](ArchiveMember m) -> Status {
+    if (!excluded.empty() && !m.directory && fs::weakly_canonical(m.source, ec) == excluded) return ok_status();
+    auto [it, fresh] = by_name.emplace(m.name, m);
+    if (!fresh)
+      return usage_error(fmt::format("'{}' and '{}' would both be stored as '{}': rename one", it->second.source, m.source, m.name));
+    return ok_status();
+  };
+  for (const auto& in : inputs) {
+    struct stat st {};
+    if (stat(in.c_str(), &st) != 0)
+      return usage_error(fmt::format("'{}' does not exist: check the path", in));
+    fs::path abs = fs::absolute(in).lexically_normal();
+    std::string base = abs.filename().string();
+    if (base.empty()) base = abs.parent_path().filename().string();  // "dir/" -> "dir"
+    if (base.empty() || base == "..") return usage_error(fmt::format("'{}' has no name to store it under: name the files instead", in));
+    if (S_ISREG(st.st_mode)) {
+      XSHIP_TRY(add({base, in, false}));
+      continue;
+    }
+    if (!S_ISDIR(st.st_mode)) return usage_error(fmt::format("'{}' is not a regular file or directory: leave it out", in));
+    XSHIP_TRY(add({base, in, true}));
+    // Symlinks to files are stored as the file; directory symlinks are not followed.
+    for (fs::recursive_directory_iterator it(in, ec), end; !ec && it != end; it.increment(ec)) {
+      std::string name = base + "/" + it->path().lexically_relative(in).generic_string();
+      struct stat est {};
+      if (stat(it->path().c_str(), &est) != 0)
+        return usage_error(fmt::format("'{}' cannot be read (a dangling symlink?): remove it or leave it out", it->path().string()));
+      if (S_ISDIR(est.st_mode) && it->is_symlink())
+        return usage_error(fmt::format("'{}' is a symlink to a directory: archives store files, so copy it in or leave it out", it->path().string()));
+      if (!S_ISDIR(est.st_mode) && !S_ISREG(est.st_mode))
+        return usage_error(fmt::format("'{}' is not a regular file or directory: leave it out", it->path().string()));
+      XSHIP_TRY(add({name, it->path().string(), S_ISDIR(est.st_mode) != 0}));
+    }
+    if (ec) return usage_error(fmt::format("cannot list '{}': {}: check its permissions", in, ec.message()));
+  }
+  std::vector<ArchiveMember> out;
+  for (auto& [name, m] : by_name) out.push_back(std::move(m));
+  return out;
+}
+
+namespace {
+
+struct ArchiveFree {
+  void operator()(archive* a) const { archive_write_free(a); }
+};
+struct EntryFree {
+  void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+
+// libarchive's write callback hands every byte to the compressor (tar) or straight out
+// (zip); the first error is kept as a value and libarchive told to stop.
+struct Plumbing {
+  const ByteSink* out = nullptr;
+  Compressor* compressor = nullptr;
+  std::optional<Error> error;
+};
+
+la_ssize_t on_write(archive*, void* ctx, const void* buf, size_t n) {
+  auto* p = static_cast<Plumbing*>(ctx);
+  auto* bytes = static_cast<const std::uint8_t*>(buf);
+  Status st = p->compressor ? p->compressor->write(bytes, n) : (*p->out)(bytes, n);
+  if (!st) {
+    if (!p->error) p->error = st.error();
+    return -1;
+  }
+  return static_cast<la_ssize_t>(n);
+}
+
+// libarchive's zip writer turns mtimes into DOS times with localtime(): pin the process
+// to UTC while it runs so the bytes do not depend on the machine's timezone.
+class UtcForZip {
+ public:
+  explicit UtcForZip(bool active) : active_(active) {
+    if (!active_) return;
+    if (const char* tz = std::getenv("TZ")) saved_ = tz;
+    setenv("TZ", "UTC0", 1);
+    tzset();
+  }
+  ~UtcForZip() {
+    if (!active_) return;
+    if (saved_) setenv("TZ", saved_->c_str(), 1);
+    else unsetenv("TZ");
+    tzset();
+  }
+
+ private:
+  bool active_;
+  std::optional<std::string> saved_;
+};
+
+Status copy_file_data(archive* a, const ArchiveMember& m, std::uint64_t size, Plumbing& p) {
+  auto in = open_input(m.source);
+  if (!in) return in.error();
+  std::vector<char> buf(1 << 20);
+  std::uint64_t done = 0;
+  for (;;) {
+    ssize_t n = read((*in)->fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return runtime_error(fmt::format("cannot read '{}': {}", m.source, std::strerror(errno)));
+    if (n == 0) break;
+    done += static_cast<std::uint64_t>(n);
+    if (done > size) break;
+    if (archive_write_data(a, buf.data(), static_cast<size_t>(n)) < 0)
+      return p.error ? *p.error : runtime_error(fmt::format("archive: {}", archive_error_string(a)));
+  }
+  if (done != size)
+    return integrity_error(fmt::format("'{}' changed while it was archived: run again once it is stable", m.source));
+  return ok_status();
+}
+
+}  // namespace
+
+Status write_archive(const std::vector<ArchiveMember>& members, const ArchiveOptions& o, const ByteSink& out) {
+  XSHIP_TRY(check_archive_level(o.format, o.level));
+  bool zip = o.format == ArchiveFormat::Zip;
+  Plumbing p;
+  p.out = &out;
+  std::unique_ptr<Compressor> compressor;
+  if (!zip) {
+    CodecOptions co;
+    co.format = o.format == ArchiveFormat::TarGz ? Format::Gzip : Format::Zstd;
+    co.level = o.level;
+    co.threads = o.threads;
+    auto c = make_compressor(co, out);
+    if (!c) return c.error();
+    compressor = std::move(*c);
+    p.compressor = compressor.get();
+  }
+
+  UtcForZip utc(zip);
+  std::unique_ptr<archive, ArchiveFree> a(archive_write_new());
+  if (!a) return runtime_error("out of memory creating an archive");
+  auto check = [&](int r, const char* what) -> Status {
+    if (r >= ARCHIVE_WARN) return ok_status();
+    if (p.error) return *p.error;
+    return runtime_error(fmt::format("archive {} failed: {}", what, archive_error_string(a.get())));
+  };
+  if (zip) {
+    XSHIP_TRY(check(archive_write_set_format_zip(a.get()), "setup"));
+    XSHIP_TRY(check(archive_write_set_option(a.get(), "zip", "compression", "deflate"), "setup"));
+    std::string level = std::to_string(o.level ? o.level : 6);
+    XSHIP_TRY(check(archive_write_set_option(a.get(), "zip", "compression-level", level.c_str()), "setup"));
+    archive_write_set_bytes_in_last_block(a.get(), 1);  // no padding after the central directory
+  } else {
+    // ustar, with pax headers only where ustar cannot say it (long names, big files).
+    XSHIP_TRY(check(archive_write_set_format_pax_restricted(a.get()), "setup"));
+  }
+  XSHIP_TRY(check(archive_write_add_filter_none(a.get()), "setup"));
+  XSHIP_TRY(check(archive_write_open2(a.get(), &p, nullptr, on_write, nullptr, nullptr), "open"));
+
+  for (const auto& m : members) {
+    struct stat st {};
+    if (stat(m.source.c_str(), &st) != 0)
+      return usage_error(fmt::format("'{}' disappeared while the archive was written: run again", m.source));
+    std::unique_ptr<archive_entry, EntryFree> e(archive_entry_new());
+    archive_entry_copy_pathname(e.get(), m.name.c_str());
+    archive_entry_set_filetype(e.get(), m.directory ? AE_IFDIR : AE_IFREG);
+    // Only "executable or not" survives: umask and the builder's group bits do not leak in.
+    archive_entry_set_perm(e.get(), m.directory || (st.st_mode & S_IXUSR) ? 0755 : 0644);
+    archive_entry_set_size(e.get(), m.directory ? 0 : st.st_size);
+    archive_entry_set_mtime(e.get(), static_cast<time_t>(o.mtime), 0);
+    archive_entry_set_uid(e.get(), 0);
+    archive_entry_set_gid(e.get(), 0);
+    XSHIP_TRY(check(archive_write_header(a.get(), e.get()), "header"));
+    if (!m.directory) XSHIP_TRY(copy_file_data(a.get(), m, static_cast<std::uint64_t>(st.st_size), p));
+  }
+  XSHIP_TRY(check(archive_write_close(a.get()), "close"));
+  if (compressor) XSHIP_TRY(compressor->finish());
+  return ok_status();
+}
+
+Result<std::vector<ArchiveListing>> list_archive(const std::string& path) {
+  std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
+  archive_read_support_filter_all(a.get());
+  archive_read_support_format_all(a.get());
+  if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK)
+    return usage_error(fmt::format("cannot open archive '{}': {}", path, archive_error_string(a.get())));
+  std::vector<ArchiveListing> out;
+  archive_entry* e = nullptr;
+  int r;
+  while ((r = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK) {
+    ArchiveListing l;
+    l.name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+    l.directory = archive_entry_filetype(e) == AE_IFDIR;
+    l.mode = archive_entry_perm(e);
+    l.size = static_cast<std::uint64_t>(archive_entry_size(e));
+    l.mtime = archive_entry_mtime(e);
+    l.uid = archive_entry_uid(e);
+    l.gid = archive_entry_gid(e);
+    if (const char* u = archive_entry_uname(e)) l.uname = u;
+    if (const char* g = archive_entry_gname(e)) l.gname = g;
+    char buf[65536];
+    la_ssize_t n;
+    while ((n = archive_read_data(a.get(), buf, sizeof buf)) > 0) l.content.append(buf, static_cast<size_t>(n));
+    if (n < 0) return integrity_error(fmt::format("archive '{}' is corrupt: {}", path, archive_error_string(a.get())));
+    out.push_back(std::move(l));
+  }
+  if (r != ARCHIVE_EOF) return integrity_error(fmt::format("archive '{}' is corrupt: {}", path, archive_error_string(a.get())));
+  return out;
+}
+
+}  // namespace xship::compress

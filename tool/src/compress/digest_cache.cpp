@@ -1,0 +1,145 @@
+#include "compress/digest_cache.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "compress/output.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace xship::compress {
+
+namespace {
+
+constexpr int kVersion = 1;
+
+std::string cache_key(const std::string& path) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(path, ec);
+  if (ec) return path;
+  fs::path canon = fs::weakly_canonical(abs, ec);
+  return (ec ? abs.lexically_normal() : canon).string();
+}
+
+// The "files" object of the cache file; empty when it is missing, unreadable, corrupt or
+// of another version (a cache is only ever an optimisation: when in doubt, hash again).
+json read_files(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return json::object();
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json doc = json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || doc.value("version", 0) != kVersion || !doc.contains("files") || !doc["files"].is_object())
+    return json::object();
+  return doc["files"];
+}
+
+template <std::size_t N>
+bool parse_hex(const json& v, std::array<std::uint8_t, N>& out) {
+  if (!v.is_string()) return false;
+  const std::string& s = v.get_ref<const std::string&>();
+  if (s.size() != 2 * N) return false;
+  for (std::size_t i = 0; i < N; ++i) {
+    char pair[3] = {s[2 * i], s[2 * i + 1], 0};
+    char* end = nullptr;
+    out[i] = static_cast<std::uint8_t>(std::strtoul(pair, &end, 16));
+    if (end != pair + 2) return false;
+  }
+  return true;
+}
+
+bool stamp_matches(const json& e, const publish::FileStamp& s) {
+  return e.is_object() && e.value("size", std::uint64_t{0}) == s.size && e.value("mtime_ns", std::int64_t{0}) == s.mtime_ns &&
+         e.value("inode", std::uint64_t{0}) == s.inode && e.contains("size") && e.contains("mtime_ns") &&
+         e.contains("inode");
+}
+
+// Holds an exclusive flock on "<cache>.lock" for its lifetime.
+class CacheLock {
+ public:
+  static Result<CacheLock> take(const std::string& cache) {
+    std::string path = cache + ".lock";
+    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return runtime_error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
+    while (flock(fd, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        int err = errno;
+        close(fd);
+        return runtime_error(fmt::format("cannot lock '{}': {}", path, std::strerror(err)));
+      }
+    }
+    return CacheLock(fd);
+  }
+  CacheLock(CacheLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  ~CacheLock() {
+    if (fd_ >= 0) close(fd_);  // releases the lock
+  }
+
+ private:
+  explicit CacheLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+}  // namespace
+
+std::string default_digest_cache_path() {
+  const char* env = std::getenv("XSHIP_DIGEST_CACHE");
+  if (env && *env) return env;
+  return (fs::path(".xship") / "digests.json").string();
+}
+
+DigestCache::DigestCache(std::string file) : file_(std::move(file)) {}
+
+std::optional<digest::FileDigests> DigestCache::lookup(const std::string& path, const publish::FileStamp& stamp) const {
+  std::lock_guard lock(mu_);
+  if (!files_) files_ = read_files(file_);
+  auto it = files_->find(cache_key(path));
+  if (it == files_->end() || !stamp_matches(*it, stamp)) return std::nullopt;
+  digest::FileDigests d;
+  if (!parse_hex(it->value("md5", json()), d.md5) || !parse_hex(it->value("sha256", json()), d.sha256)) return std::nullopt;
+  d.bytes = stamp.size;
+  return d;
+}
+
+Status DigestCache::record(const std::string& path, const publish::FileStamp& stamp, const digest::Md5& md5,
+                           const digest::Sha256& sha256) {
+  std::lock_guard lock(mu_);
+  std::error_code ec;
+  fs::path parent = fs::path(file_).parent_path();
+  if (!parent.empty()) fs::create_directories(parent, ec);
+  if (ec) return runtime_error(fmt::format("cannot create '{}': {}", parent.string(), ec.message()));
+  auto held = CacheLock::take(file_);
+  if (!held) return held.error();
+
+  // Re-read under the lock: another process may have recorded since we last looked.
+  json files = read_files(file_);
+  // Drop entries whose file is gone or changed, so the cache does not grow without bound.
+  for (auto it = files.begin(); it != files.end();) {
+    struct stat st {};
+    if (stat(it.key().c_str(), &st) != 0 || !stamp_matches(it.value(), stamp_of(st))) it = files.erase(it);
+    else ++it;
+  }
+  files[cache_key(path)] = {{"size", stamp.size}, {"mtime_ns", stamp.mtime_ns}, {"inode", stamp.inode},
+                            {"md5", digest::hex(md5)}, {"sha256", digest::hex(sha256)}};
+  std::string text = json{{"version", kVersion}, {"files", files}}.dump(1) + "\n";
+
+  auto out = AtomicOutput::create(file_, /*replace=*/true, 0644);
+  if (!out) return out.error();
+  XSHIP_TRY((*out)->write(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  XSHIP_TRY((*out)->commit(AtomicOutput::Durability::None));
+  files_ = std::move(files);
+  return ok_status();
+}
+
+}  // namespace xship::compress

@@ -1,0 +1,49 @@
+// The digest cache: MD5 and SHA-256 of files xship wrote (compressed outputs, archives),
+// computed while the bytes were written, so `xship publish` need not read them a third
+// time. An entry is trusted only while the file's stamp — size, mtime in ns, inode — is
+// the one recorded; any rewrite, replacement or touch changes the stamp and the entry is
+// ignored (and dropped at the next record()).
+//
+// File: $XSHIP_DIGEST_CACHE, else .xship/digests.json under the current directory.
+//   {"version": 1, "files": {"/abs/path": {"size": N, "mtime_ns": N, "inode": N,
+//                                          "md5": "hex", "sha256": "hex"}}}
+// Writers take an exclusive flock on "<file>.lock", re-read, merge and replace the file by
+// rename, so concurrent xship processes never lose or tear each other's entries; readers
+// need no lock (they see the old file or the new one).
+#pragma once
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "core/result.h"
+#include "digest/digest.h"
+#include "publish/plan.h"
+
+namespace xship::compress {
+
+std::string default_digest_cache_path();
+
+class DigestCache {
+ public:
+  explicit DigestCache(std::string file = default_digest_cache_path());
+
+  // The digests recorded for `path` when `stamp` (what the caller saw, e.g. from
+  // publish::stamp_file) equals the recorded one; nullopt otherwise, and when the cache is
+  // missing or unreadable. `path` may be relative: it is made absolute, symlinks resolved.
+  // Thread-safe; the file is read once per DigestCache and then served from memory.
+  std::optional<digest::FileDigests> lookup(const std::string& path, const publish::FileStamp& stamp) const;
+
+  // Records `path`'s digests for `stamp`, replacing any earlier entry for it.
+  Status record(const std::string& path, const publish::FileStamp& stamp, const digest::Md5& md5,
+                const digest::Sha256& sha256);
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+  mutable std::mutex mu_;
+  mutable std::optional<nlohmann::json> files_;  // the "files" object, once read
+};
+
+}  // namespace xship::compress

@@ -1,0 +1,209 @@
+#include "process/process.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <spawn.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <set>
+#include <thread>
+
+extern char** environ;
+
+namespace xship::process {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<std::string> child_environment(const Command& cmd) {
+  std::set<std::string> drop(cmd.unset_env.begin(), cmd.unset_env.end());
+  for (const auto& [k, v] : cmd.env) drop.insert(k);
+  std::vector<std::string> out;
+  for (char** e = environ; *e; ++e) {
+    std::string_view entry(*e);
+    if (!drop.count(std::string(entry.substr(0, entry.find('='))))) out.emplace_back(entry);
+  }
+  for (const auto& [k, v] : cmd.env) out.push_back(k + "=" + v);
+  return out;
+}
+
+// Owns the spawn attribute objects so every return path releases them.
+struct SpawnSetup {
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  SpawnSetup() {
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+  }
+  ~SpawnSetup() {
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+  }
+};
+
+// A temporary file for captured output: unlike a pipe it needs no reader thread and
+// cannot fill up and block the child.
+int open_capture_file() {
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string tmpl = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/xship-out-XXXXXX";
+  int fd = mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd >= 0) unlink(tmpl.c_str());
+  return fd;
+}
+
+std::string read_fd(int fd) {
+  std::string out;
+  lseek(fd, 0, SEEK_SET);
+  char buf[65536];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  return out;
+}
+
+// The child leads its own process group, so a build tool's children die with it.
+void kill_group(pid_t pid, int sig) { kill(-pid, sig); }
+
+}  // namespace
+
+std::string Outcome::describe() const {
+  if (timed_out) return fmt::format("timed out after {:.0f} s", seconds);
+  if (stopped) return "stopped";
+  if (signal) return fmt::format("killed by signal {} ({})", signal, strsignal(signal));
+  return fmt::format("exit code {}", exit_code);
+}
+
+std::optional<std::string> find_program(const std::string& name, const std::optional<std::string>& path) {
+  if (name.empty()) return std::nullopt;
+  if (name.find('/') != std::string::npos)
+    return access(name.c_str(), X_OK) == 0 ? std::optional(name) : std::nullopt;
+  std::string dirs;
+  if (path) dirs = *path;
+  else if (const char* p = std::getenv("PATH")) dirs = p;
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    std::size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    struct stat st {};
+    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(candidate.c_str(), X_OK) == 0)
+      return candidate;
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+Result<Outcome> run(const Command& cmd) {
+  if (cmd.argv.empty()) return runtime_error("internal: empty command");
+  auto path_it = cmd.env.find("PATH");
+  auto program = find_program(cmd.argv[0], path_it == cmd.env.end() ? std::nullopt : std::optional(path_it->second));
+  if (!program) return runtime_error(fmt::format("'{}' not found on PATH: install it or add its directory to PATH", cmd.argv[0]));
+
+  int out_fd = cmd.log_path.empty() ? open_capture_file()
+                                    : open(cmd.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (out_fd < 0)
+    return runtime_error(fmt::format("cannot open '{}' for output: {}", cmd.log_path.empty() ? "a temporary file" : cmd.log_path,
+                                     std::strerror(errno)));
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { close(fd); }
+  } closer{out_fd};
+
+  SpawnSetup s;
+  posix_spawn_file_actions_addopen(&s.fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&s.fa, out_fd, 1);
+  posix_spawn_file_actions_adddup2(&s.fa, out_fd, 2);
+  if (!cmd.cwd.empty()) posix_spawn_file_actions_addchdir_np(&s.fa, cmd.cwd.c_str());
+  // A new process group (for killing the whole tree), default signal dispositions (the
+  // parent's SIGINT handler and any ignored SIGPIPE must not leak into builds).
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT}) sigaddset(&defaults, sig);
+  posix_spawnattr_setsigmask(&s.attr, &none);
+  posix_spawnattr_setsigdefault(&s.attr, &defaults);
+  posix_spawnattr_setpgroup(&s.attr, 0);
+  posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  std::vector<std::string> env_store = child_environment(cmd);
+  std::vector<char*> argv, envp;
+  for (const auto& a : cmd.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (auto& e : env_store) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  auto start = Clock::now();
+  pid_t pid = 0;
+  if (int rc = posix_spawn(&pid, program->c_str(), &s.fa, &s.attr, argv.data(), envp.data()); rc != 0)
+    return runtime_error(fmt::format("cannot start '{}': {}", *program, std::strerror(rc)));
+
+  Outcome out;
+  int status = 0;
+  // A pidfd becomes readable the moment the child exits, so waiting costs no latency;
+  // the 50 ms poll timeout is only for noticing timeouts and stop requests. Without
+  // pidfds (Linux < 5.3) short sleeps stand in.
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  auto nap = std::chrono::microseconds(500);
+  std::optional<Clock::time_point> killed_at;
+  for (;;) {
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (w < 0 && errno != EINTR) break;
+    auto now = Clock::now();
+    bool over_time = cmd.timeout.count() > 0 && now - start > cmd.timeout;
+    bool stop = cmd.should_stop && cmd.should_stop();
+    if ((over_time || stop) && !killed_at) {
+      out.timed_out = over_time;
+      out.stopped = stop && !over_time;
+      kill_group(pid, SIGTERM);
+      killed_at = now;
+    } else if (killed_at && now - *killed_at > std::chrono::seconds(3)) {
+      kill_group(pid, SIGKILL);
+    }
+    if (pidfd >= 0) {
+      pollfd p{pidfd, POLLIN, 0};
+      poll(&p, 1, 50);
+    } else {
+      std::this_thread::sleep_for(nap);
+      nap = std::min<std::chrono::microseconds>(nap * 2, std::chrono::milliseconds(20));
+    }
+  }
+  if (pidfd >= 0) close(pidfd);
+  if (killed_at) kill_group(pid, SIGKILL);  // stragglers that ignored SIGTERM
+  out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (WIFEXITED(status)) out.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status)) out.signal = WTERMSIG(status);
+  if (cmd.log_path.empty()) out.output = read_fd(out_fd);
+  return out;
+}
+
+Result<Outcome> capture(std::vector<std::string> argv) {
+  Command cmd;
+  cmd.argv = std::move(argv);
+  return run(cmd);
+}
+
+std::string tail_lines(const std::string& path, int lines) {
+  std::ifstream in(path);
+  if (!in) return "";
+  std::deque<std::string> last;
+  for (std::string line; std::getline(in, line);) {
+    last.push_back(std::move(line));
+    if (static_cast<int>(last.size()) > lines) last.pop_front();
+  }
+  std::string out;
+  for (const auto& l : last) out += l + "\n";
+  return out;
+}
+
+}  // namespace xship::process

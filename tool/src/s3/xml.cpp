@@ -1,0 +1,64 @@
+#include "s3/xml.h"
+
+#include <pugixml.hpp>
+
+#include <cstdlib>
+
+namespace xship::s3::xml {
+
+namespace {
+// A failed parse leaves an empty document, whose children are all empty: the same
+// "absent" the callers already handle.
+pugi::xml_document load(std::string_view body) {
+  pugi::xml_document doc;
+  doc.load_buffer(body.data(), body.size());
+  return doc;
+}
+
+bool is_truncated(const pugi::xml_node& root) { return std::string_view(root.child_value("IsTruncated")) == "true"; }
+}  // namespace
+
+std::string upload_id(std::string_view body) {
+  return load(body).child("InitiateMultipartUploadResult").child_value("UploadId");
+}
+
+std::string result_etag(std::string_view body, const char* root) {
+  return unquote_etag(load(body).child(root).child_value("ETag"));
+}
+
+ObjectsPage list_objects(std::string_view body) {
+  auto doc = load(body);
+  auto root = doc.child("ListBucketResult");
+  ObjectsPage page;
+  for (auto c : root.children("Contents"))
+    page.objects.push_back({c.child_value("Key"), std::strtoull(c.child_value("Size"), nullptr, 10),
+                            unquote_etag(c.child_value("ETag"))});
+  page.truncated = is_truncated(root);
+  page.next_token = root.child_value("NextContinuationToken");
+  return page;
+}
+
+PartsPage list_parts(std::string_view body) {
+  auto doc = load(body);
+  auto root = doc.child("ListPartsResult");
+  PartsPage page;
+  for (auto p : root.children("Part"))
+    page.parts.push_back({std::atoi(p.child_value("PartNumber")), unquote_etag(p.child_value("ETag")),
+                          std::strtoull(p.child_value("Size"), nullptr, 10)});
+  page.truncated = is_truncated(root);
+  page.next_marker = root.child_value("NextPartNumberMarker");
+  return page;
+}
+
+UploadsPage list_multipart_uploads(std::string_view body) {
+  auto doc = load(body);
+  auto root = doc.child("ListMultipartUploadsResult");
+  UploadsPage page;
+  for (auto u : root.children("Upload")) page.uploads.push_back({u.child_value("Key"), u.child_value("UploadId")});
+  page.truncated = is_truncated(root);
+  page.next_key_marker = root.child_value("NextKeyMarker");
+  page.next_upload_id_marker = root.child_value("NextUploadIdMarker");
+  return page;
+}
+
+}  // namespace xship::s3::xml
