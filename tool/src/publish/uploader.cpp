@@ -298,6 +298,10 @@ void Engine::upload_large(const PlannedFile& f) {
     cached_sums = true;
   } else if (!digest::digest_file_range(job->fd->fd, 0, f.stamp.size, job->whole)) {
     return fail(changed_error(f.path));
+  } else {
+    // Remember the sums of big files so an unchanged re-publish skips this pass. Small
+    // files are read anyway to be sent, so caching them would only cost cache writes.
+    (void)digest_cache_.record(f.path, f.stamp, job->whole.md5, job->whole.sha256);
   }
   std::string md5hex = digest::hex(job->whole.md5), sha = digest::hex(job->whole.sha256);
 
