@@ -23,3 +23,13 @@ assert_eq "$(jq -r '.files[0].key' "$TMP/m.json")" "$B/app.linux.amd64" "second 
 xs publish --endpoint "$ENDPOINT" --json --part-size 5MiB \
   --to "s3://$BUCKET/$PREFIX/{repo}/{short_commit}" --to "s3://$BUCKET/$PREFIX/{repo}/{branch}/latest" "$D" > "$TMP/run2.json"
 assert_eq "$(jq -r '[.files[] | select(.status=="skipped")] | length' "$TMP/run2.json")" 4 "second run skips all four"
+
+# Above --copy-threshold the copy goes part by part (UploadPartCopy), as it must for
+# objects over CopyObject's 5 GiB limit: same bytes, no upload left.
+xs publish --endpoint "$ENDPOINT" --json --part-size 5MiB --copy-threshold 8MiB --copy-part-size 5MiB \
+  --to "s3://$BUCKET/$PREFIX/pc/a" --to "s3://$BUCKET/$PREFIX/pc/b" "$D/app.linux.arm64" > "$TMP/pc.json"
+assert_eq "$(jq -r '[.files[] | select(.status=="copied")] | length' "$TMP/pc.json")" 1 "copied by parts"
+awsx s3 cp --only-show-errors "s3://$BUCKET/$PREFIX/pc/b/app.linux.arm64" "$TMP/back"
+cmp "$D/app.linux.arm64" "$TMP/back" || fail "part-copied object differs"; ok "UploadPartCopy copy has the right bytes"
+assert_eq "$(etag_of "$PREFIX/pc/b/app.linux.arm64")" "$(multipart_etag "$D/app.linux.arm64" $((5 * 1048576)))" "copy's ETag is the 4-part ETag"
+assert_eq "$(uploads_left "$PREFIX/pc/")" 0 "no upload left after the part copy"

@@ -80,6 +80,7 @@ Status run_publish(int argc, char** argv) {
   std::vector<std::string> paths, to;
   bool untracked = false, json = false, dry_run = false, no_manifest = false;
   std::string threshold_text = "16MiB", part_text = "8MiB", etag_check = "on", repo_dir = ".";
+  std::string copy_threshold_text = "5GiB", copy_part_text = "512MiB";
   publish::PublishOptions opts;
   ConnectionFlags conn;
   app.add_option("paths", paths, "Files or directories (recursed) to publish");
@@ -91,6 +92,8 @@ Status run_publish(int argc, char** argv) {
   app.add_option("--multipart-threshold", threshold_text, "Files above this size go up in parts")->capture_default_str();
   app.add_option("--part-size", part_text, "Multipart part size (min 5MiB; grown to stay within 10,000 parts)")->capture_default_str();
   app.add_option("--concurrency", opts.concurrency, "Parallel requests (files and parts)")->check(CLI::Range(1, 256))->capture_default_str();
+  app.add_option("--copy-threshold", copy_threshold_text, "Server-side copies above this size go by UploadPartCopy (max 5GiB)")->capture_default_str();
+  app.add_option("--copy-part-size", copy_part_text, "Part size of those copies (min 5MiB)")->capture_default_str();
   app.add_flag("--force", opts.force, "Upload even when an identical object is already there");
   app.add_flag("--no-overwrite", opts.no_overwrite, "Never replace an existing object (sends If-None-Match: *)");
   app.add_option("--etag-check", etag_check, "on, or off for stores whose ETags are not MD5s (some vendors, SSE-KMS); "
@@ -112,6 +115,16 @@ Status run_publish(int argc, char** argv) {
     return usage_error(fmt::format("--part-size {} is under S3's 5 MiB minimum: use 5MiB or more", part_text));
   if (*part > 5ull * 1024 * publish::kMiB)
     return usage_error(fmt::format("--part-size {} is over S3's 5 GiB maximum: use 5GiB or less", part_text));
+  auto copy_threshold = parse_size(copy_threshold_text, "--copy-threshold");
+  if (!copy_threshold) return copy_threshold.error();
+  auto copy_part = parse_size(copy_part_text, "--copy-part-size");
+  if (!copy_part) return copy_part.error();
+  if (*copy_threshold > 5ull * 1024 * publish::kMiB)
+    return usage_error(fmt::format("--copy-threshold {} is over CopyObject's 5 GiB limit: use 5GiB or less", copy_threshold_text));
+  if (*copy_part < publish::kMinPartSize)
+    return usage_error(fmt::format("--copy-part-size {} is under S3's 5 MiB minimum: use 5MiB or more", copy_part_text));
+  opts.copy_threshold = *copy_threshold;
+  opts.copy_part_size = *copy_part;
   opts.multipart_threshold = std::max<std::uint64_t>(*threshold, 1);
   opts.part_size = *part;
   opts.etag_check = etag_check == "on";

@@ -33,8 +33,6 @@ namespace {
 // Files up to this size are read into memory once and hashed there; above it a single
 // PUT streams from the file after a hashing pass.
 constexpr std::uint64_t kMemoryPutLimit = 64 * kMiB;
-constexpr std::uint64_t kMaxCopyObject = 5ull * 1024 * kMiB;  // CopyObject's limit
-constexpr std::uint64_t kCopyPartSize = 512 * kMiB;
 
 struct Remote {
   std::uint64_t size = 0;
@@ -533,7 +531,7 @@ void Engine::copy_to(const FileResult& src, const S3Location& dest, const std::m
     return finished(std::move(r));
   }
   s3::CallStats st;
-  if (src.size <= kMaxCopyObject) {
+  if (src.size <= opts_.copy_threshold) {
     auto etag = client_.copy_object(src.bucket, src.key, r.bucket, r.key, &st);
     if (!etag) return fail(etag.error());
   } else {  // UploadPartCopy: CopyObject stops at 5 GiB
@@ -543,9 +541,10 @@ void Engine::copy_to(const FileResult& src, const S3Location& dest, const std::m
     auto id = client_.create_multipart(r.bucket, r.key, meta, &st);
     if (!id) return fail(id.error());
     std::vector<s3::Part> parts;
-    for (std::uint64_t off = 0; off < src.size; off += kCopyPartSize) {
+    const std::uint64_t copy_part = effective_part_size(src.size, opts_.copy_part_size);
+    for (std::uint64_t off = 0; off < src.size; off += copy_part) {
       int n = static_cast<int>(parts.size()) + 1;
-      auto etag = client_.upload_part_copy(src.bucket, src.key, off, std::min(src.size, off + kCopyPartSize) - 1,
+      auto etag = client_.upload_part_copy(src.bucket, src.key, off, std::min(src.size, off + copy_part) - 1,
                                            r.bucket, r.key, *id, n, &st);
       if (!etag) {
         (void)client_.abort_multipart(r.bucket, r.key, *id);

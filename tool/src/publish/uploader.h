@@ -33,6 +33,10 @@ struct PublishOptions {
   // Where multipart uploads in flight are recorded so a killed run can be resumed; empty
   // disables resuming.
   std::string state_dir = ".xship/uploads";
+  // Server-side copies above this size go part by part (UploadPartCopy); CopyObject
+  // itself stops at 5 GiB.
+  std::uint64_t copy_threshold = 5ull * 1024 * kMiB;
+  std::uint64_t copy_part_size = 512 * kMiB;
 };
 
 // The part size actually used: at least the requested one, grown (in whole MiB) so the
