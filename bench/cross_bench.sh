@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # cross_bench.sh XSHIP_BIN [RUNS] -- how long a cross-build matrix takes with xship, and
 # what xship itself costs over the raw build commands.
-#   1. matrix: examples/hello (CMake) for 4 targets, `xship build` (targets in parallel)
-#      against a shell script running the same cmake commands one target after another;
-#   2. overhead: one target (linux/arm64), for CMake and for Make (examples/make-hello):
-#      a. within each `xship build` run: its wall time against the time its build
-#         commands took (reported as command_seconds by --json) -- immune to other load;
+#   1. matrix: a project built for 4 targets, `xship build` (targets in parallel) against a
+#      shell script running the same cmake commands one target after another;
+#   2. overhead for one target (linux/arm64), CMake and Make:
+#      a. within each `xship build` run, its wall time against the time its build commands
+#         took (command_seconds in --json): what xship adds, measured in the same run;
 #      b. `xship build` against a script running the same commands (configure, build, copy).
-# Every run starts from an empty build directory; the tables show medians of RUNS runs
-# (default 5), run alternately so background load hits both sides alike; before each run
-# the script waits (up to BENCH_QUIET_TIMEOUT s, default 20) for the CPUs to be < 50% busy.
+# Projects: examples/hello and examples/make-hello (one file: xship's fixed cost shows most)
+# and "gen40", generated here: the same program plus 40 C files (a small real project).
+# Every run starts from an empty build directory; medians of RUNS runs (default 5), the
+# sides run alternately; before each run the script waits up to BENCH_QUIET_TIMEOUT s
+# (default 20) for the CPUs to be under 50% busy.
 set -euo pipefail
 XSHIP=$(realpath "${1:?usage: cross_bench.sh XSHIP_BIN [RUNS]}")
 RUNS=${2:-5}
@@ -23,22 +25,35 @@ CPUS=$(nproc)
 now() { date +%s.%N; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
-# The projects: copies in their own git repositories, so the stamp is the same every run.
-for ex in hello make-hello; do
-  cp -r "$ROOT/examples/$ex" "$WORK/$ex"
-  git -C "$WORK/$ex" init -q && git -C "$WORK/$ex" add -A
-  git -C "$WORK/$ex" -c user.name=bench -c user.email=bench@xship.invalid commit -qm bench
+commit_project() {  # DIR: its own git repository, so the stamp is the same every run
+  git -C "$1" init -q && git -C "$1" add -A
+  git -C "$1" -c user.name=bench -c user.email=bench@xship.invalid commit -qm bench
+}
+cp -r "$ROOT/examples/hello" "$WORK/hello"
+cp -r "$ROOT/examples/make-hello" "$WORK/make-hello"
+# gen40: make-hello's sources plus 40 generated units, buildable by CMake and by Make.
+mkdir -p "$WORK/gen40"
+cp "$ROOT/examples/make-hello/"*.[ch] "$WORK/gen40/"
+for i in $(seq 1 40); do
+  {
+    echo "/* generated unit $i */"
+    for f in $(seq 1 25); do
+      echo "double u${i}_f$f(const double* v, int n) { double s = 0; for (int k = 0; k < n; ++k) s += v[k] * $f.0 / (k + $i.0); return s; }"
+    done
+  } >"$WORK/gen40/u$i.c"
 done
+cat >"$WORK/gen40/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.20)
+project(gen40 C)
+file(GLOB units u*.c)
+add_executable(hello main.c greeting.c ${units})
+CMAKE
+sed 's|$(XSHIP_OUT)/main.o $(XSHIP_OUT)/greeting.o|$(XSHIP_OUT)/main.o $(XSHIP_OUT)/greeting.o $(patsubst %.c,$(XSHIP_OUT)/%.o,$(wildcard u*.c))|' \
+  "$ROOT/examples/make-hello/Makefile" >"$WORK/gen40/Makefile"
+for p in hello make-hello gen40; do commit_project "$WORK/$p"; done
 export SOURCE_DATE_EPOCH=$(git -C "$WORK/hello" log -1 --format=%ct)
 for t in "${MATRIX[@]}"; do (cd "$WORK/hello" && "$XSHIP" toolchain "$t") >"$WORK/${t/\//_}.cmake"; done
-
-raw_cmake() {  # TARGET BUILD_DIR DIST PARALLEL: what xship runs for one CMake target
-  local slug=${1/\//_} exe=""
-  [[ $1 == windows/* ]] && exe=.exe
-  cmake -S "$WORK/hello" -B "$2" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$WORK/$slug.cmake" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$2" --parallel "$4" >/dev/null
-  mkdir -p "$3" && cp "$2/hello$exe" "$3/hello.${1/\//.}$exe"
-}
+(cd "$WORK/make-hello" && "$XSHIP" env linux/arm64) >"$WORK/arm64.env"
 
 cpu_busy() {  # percent of all CPUs busy over the next second
   local a b
@@ -64,73 +79,82 @@ run() {  # KEY COMMAND...: time one run, appending seconds to T[KEY]
   start=$(now)
   "$@" >"$WORK/run.out" 2>&1 || { echo "bench: '$*' failed: $(tail -5 "$WORK/run.out")" >&2; exit 1; }
   T[$key]+="$(echo "$(now) - $start" | bc) "
-  # xship's JSON says how much of that its build commands took.
-  if [[ $key == one_xship_* ]]; then T[${key}_commands]+="$(jq '[.[].command_seconds] | add' "$WORK/run.out") "; fi
+  if [[ $key == xship_* ]]; then T[${key}_commands]+="$(jq '[.[].command_seconds] | add' "$WORK/run.out") "; fi
 }
 
-matrix_xship() { cd "$WORK/hello" && "$XSHIP" build --targets "$(IFS=,; echo "${MATRIX[*]}")" --name hello --cmake . --build-dir "$WORK/b" --out "$WORK/dist"; }
-matrix_script() { for t in "${MATRIX[@]}"; do raw_cmake "$t" "$WORK/b/${t/\//_}" "$WORK/dist" "$CPUS"; done; }
-one_xship_cmake() { cd "$WORK/hello" && "$XSHIP" build --targets linux/arm64 --name hello --cmake . --build-dir "$WORK/b" --out "$WORK/dist" --json; }
-one_raw_cmake() { raw_cmake linux/arm64 "$WORK/b/linux_arm64" "$WORK/dist" "$CPUS"; }
-one_xship_make() { cd "$WORK/make-hello" && "$XSHIP" build --targets linux/arm64 --name hello --make make --build-dir "$WORK/b" --out "$WORK/dist" --json; }
-# `xship env` runs git; xship build does the same work inside, so the raw side gets the
-# assignments ready-made and pays nothing for them.
-(cd "$WORK/make-hello" && "$XSHIP" env linux/arm64) >"$WORK/arm64.env"
-one_raw_make() {
-  (cd "$WORK/make-hello" && source "$WORK/arm64.env" && export CFLAGS="$CFLAGS -ffile-prefix-map=$WORK/b/linux_arm64=build" &&
-    XSHIP_OUT="$WORK/b/linux_arm64" make && mkdir -p "$WORK/dist" && cp "$WORK/b/linux_arm64/hello" "$WORK/dist/hello.linux.arm64")
+raw_cmake() {  # PROJECT TARGET BUILD_DIR DIST: the commands xship runs for one CMake target
+  local slug=${2/\//_} exe=""
+  [[ $2 == windows/* ]] && exe=.exe
+  cmake -S "$WORK/$1" -B "$3" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$WORK/$slug.cmake" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$3" --parallel "$CPUS" >/dev/null
+  mkdir -p "$4" && cp "$3/hello$exe" "$4/hello.${2/\//.}$exe"
 }
+raw_make() {  # PROJECT: make with the environment `xship env` gave, then copy
+  (cd "$WORK/$1" && source "$WORK/arm64.env" && export CFLAGS="$CFLAGS -ffile-prefix-map=$WORK/b/linux_arm64=build" &&
+    XSHIP_OUT="$WORK/b/linux_arm64" make -j "$CPUS" && mkdir -p "$WORK/dist" && cp "$WORK/b/linux_arm64/hello" "$WORK/dist/hello.linux.arm64")
+}
+xship_build() {  # PROJECT TARGETS ARGS...
+  local p=$1 t=$2
+  shift 2
+  cd "$WORK/$p" && "$XSHIP" build --targets "$t" --name hello --build-dir "$WORK/b" --out "$WORK/dist" --json "$@"
+}
+matrix_script() { for t in "${MATRIX[@]}"; do raw_cmake "$1" "$t" "$WORK/b/${t/\//_}" "$WORK/dist"; done; }
+MATRIX_LIST=$(IFS=,; echo "${MATRIX[*]}")
 
 echo "bench: $RUNS runs each, $CPUS CPUs" >&2
-run warmup matrix_xship  # page cache, wine/qemu binaries
+run warmup xship_build gen40 "$MATRIX_LIST" --cmake .  # page cache
 for ((i = 1; i <= RUNS; i++)); do
-  run matrix_xship matrix_xship
-  run matrix_script matrix_script
-  for _ in 1 2; do  # the one-target runs are short: twice as many samples
-    run one_xship_cmake one_xship_cmake
-    run one_raw_cmake one_raw_cmake
-    run one_xship_make one_xship_make
-    run one_raw_make one_raw_make
+  for p in hello gen40; do
+    run "matrix_$p" xship_build "$p" "$MATRIX_LIST" --cmake .
+    run "matrix_script_$p" matrix_script "$p"
+    run "xship_cmake_$p" xship_build "$p" linux/arm64 --cmake .
+    run "raw_cmake_$p" raw_cmake "$p" linux/arm64 "$WORK/b/linux_arm64" "$WORK/dist"
+  done
+  for p in make-hello gen40; do
+    run "xship_make_$p" xship_build "$p" linux/arm64 --make "make -j $CPUS"
+    run "raw_make_$p" raw_make "$p"
   done
   echo "bench: round $i of $RUNS done" >&2
 done
 
 m() { tr ' ' '\n' <<<"${T[$1]}" | grep . | median; }
-pct() { echo "scale=1; 100 * ($1 - $2) / $1" | bc; }
-# Per run: xship's own share of its wall time, then the median of those shares.
-own_share() {
-  paste <(tr ' ' '\n' <<<"${T[$1]}" | grep .) <(tr ' ' '\n' <<<"${T[${1}_commands]}" | grep .) |
-    awk '{print 100 * ($1 - $2) / $1}' | median
+f2() { printf '%.2f' "$1"; }
+pct() { printf '%+.1f%%' "$(echo "100 * ($1 - $2) / $2" | bc -l)"; }
+# Per run: xship's own share of its wall time and its milliseconds, then the medians.
+own() {  # KEY -> "share% (ms)"
+  local pairs
+  pairs=$(paste <(tr ' ' '\n' <<<"${T[$1]}" | grep .) <(tr ' ' '\n' <<<"${T[${1}_commands]}" | grep .))
+  printf '%.1f%% (%.0f ms)' "$(awk '{print 100 * ($1 - $2) / $1}' <<<"$pairs" | median)" \
+    "$(awk '{print 1000 * ($1 - $2)}' <<<"$pairs" | median)"
 }
-mx=$(m matrix_xship) ms=$(m matrix_script)
-xc=$(m one_xship_cmake) rc=$(m one_raw_cmake) xm=$(m one_xship_make) rm_=$(m one_raw_make)
 {
   echo "# Cross-build benchmark"
   echo
   echo "\`bash bench/cross_bench.sh XSHIP_BIN $RUNS\` on $(date -u +%Y-%m-%d), $CPUS CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),"
-  echo "Debian $(cat /etc/debian_version), $(cmake --version | head -1), ninja $(ninja --version). Medians of $RUNS runs"
-  echo "(one-target rows: $((2 * RUNS))), every run from an empty build directory."
-  ((NOISY == 0)) || echo "**$NOISY run(s) started with the CPUs >= 50% busy** (others' work on the machine): the A/B rows are noisy."
+  echo "Debian $(cat /etc/debian_version), $(cmake --version | head -1), ninja $(ninja --version). Medians of $RUNS runs, every"
+  echo "run from an empty build directory. hello: examples/hello (CMake) and examples/make-hello (Make), one or"
+  echo "two C files; gen40: the same plus 40 generated C files (1000 functions), CMake and Make."
+  ((NOISY == 0)) || echo "**$NOISY run(s) started with the CPUs >= 50% busy** (others' work on this machine): A/B rows are noisy; the in-run share is not."
   echo
-  echo "## Matrix: examples/hello for ${MATRIX[*]}"
+  echo "## Matrix: ${MATRIX[*]}"
   echo
-  echo "| | wall seconds |"
-  echo "|---|---:|"
-  echo "| \`xship build --targets ...\` (targets in parallel) | $mx |"
-  echo "| the same cmake commands, one target after another (shell script) | $ms |"
-  echo "| speed-up | $(echo "scale=2; $ms / $mx" | bc)x |"
+  echo "| project | \`xship build --targets ...\` (parallel) | same cmake commands, one target after another | speed-up |"
+  echo "|---|---:|---:|---:|"
+  for p in hello gen40; do
+    echo "| $p | $(f2 "$(m "matrix_$p")") s | $(f2 "$(m "matrix_script_$p")") s | $(f2 "$(echo "$(m "matrix_script_$p") / $(m "matrix_$p")" | bc -l)")x |"
+  done
   echo
   echo "## xship's own cost for one target (linux/arm64)"
   echo
-  echo "| build | xship's own share of its wall time (wall - build commands) | raw commands (script) | \`xship build\` | difference |"
+  echo "| build | xship's share of its wall time (wall - build commands, same run) | raw commands (script) | \`xship build\` | A/B difference |"
   echo "|---|---:|---:|---:|---:|"
-  echo "| CMake (configure + build + copy) | $(own_share one_xship_cmake)% | $rc | $xc | $(pct "$xc" "$rc")% |"
-  echo "| Make (make + copy, env ready) | $(own_share one_xship_make)% | $rm_ | $xm | $(pct "$xm" "$rm_")% |"
+  for row in "CMake hello:cmake_hello" "CMake gen40:cmake_gen40" "Make make-hello:make_make-hello" "Make gen40:make_gen40"; do
+    k=${row#*:}
+    echo "| ${row%%:*} | $(own "xship_$k") | $(f2 "$(m "raw_$k")") s | $(f2 "$(m "xship_$k")") s | $(pct "$(m "xship_$k")" "$(m "raw_$k")") |"
+  done
   echo
   echo "Raw samples (seconds):"
   echo
-  for k in matrix_xship matrix_script one_xship_cmake one_xship_cmake_commands one_raw_cmake one_xship_make one_xship_make_commands one_raw_make; do
-    echo "- $k: ${T[$k]}"
-  done
+  for k in $(printf '%s\n' "${!T[@]}" | sort); do echo "- $k: ${T[$k]}"; done
 } >"$OUT"
 cat "$OUT"
