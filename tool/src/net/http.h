@@ -59,7 +59,7 @@ struct TransportFailure {
 
 struct TlsOptions {
   bool insecure = false;  // skip verification (prints a warning elsewhere)
-  std::string ca_bundle;  // extra CA file; empty = system store
+  std::string ca_bundle;  // CA file used instead of the system store; empty = system store
 };
 
 struct Timeouts {

@@ -216,7 +216,7 @@ Result<ObjectInfo> Client::head(const std::string& bucket, const std::string& ke
   if (resp->status == 404) return info;
   info.exists = true;
   for (const auto& h : resp->headers) {
-    if (h.name == "content-length") info.size = std::stoull(h.value);
+    if (h.name == "content-length") info.size = std::strtoull(h.value.c_str(), nullptr, 10);  // never throws on a malformed header
     else if (h.name == "etag") info.etag = unquote_etag(h.value);
     else if (h.name.starts_with("x-amz-meta-")) info.metadata[h.name.substr(11)] = h.value;
   }
@@ -467,7 +467,7 @@ Result<ObjectInfo> Client::get(const std::string& bucket, const std::string& key
   ObjectInfo info;
   info.exists = true;
   for (const auto& h : resp->headers) {
-    if (h.name == "content-length") info.size = std::stoull(h.value);
+    if (h.name == "content-length") info.size = std::strtoull(h.value.c_str(), nullptr, 10);  // never throws on a malformed header
     else if (h.name == "etag") info.etag = unquote_etag(h.value);
     else if (h.name.starts_with("x-amz-meta-")) info.metadata[h.name.substr(11)] = h.value;
   }
