@@ -1,5 +1,7 @@
 #include "publish/plan.h"
 
+#include "process/process.h"
+
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,15 +64,13 @@ Status add_file(const std::string& path, std::string relative, std::vector<Plann
 }
 
 Result<std::vector<std::string>> git_untracked(const std::string& repo_dir) {
-  // The Travis artifacts addon's default: files git neither tracks nor ignores.
-  std::string cmd = fmt::format("git -C '{}' ls-files -o --exclude-standard -z 2>/dev/null", repo_dir);
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return runtime_error("--untracked: cannot run git");
-  std::string out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  if (pclose(p) != 0) return usage_error(fmt::format("--untracked: '{}' is not a git work tree: run from one or list paths", repo_dir));
+  // The Travis artifacts addon's default: files git neither tracks nor ignores. Run through
+  // the process room (argv, no shell), so a directory name is never shell text.
+  auto r = process::capture({"git", "-C", repo_dir, "ls-files", "-o", "--exclude-standard", "-z"});
+  if (!r) return runtime_error("--untracked: cannot run git: install git or list paths");
+  if (!r->success())
+    return usage_error(fmt::format("--untracked: '{}' is not a git work tree: run from one or list paths", repo_dir));
+  const std::string& out = r->output;
   std::vector<std::string> files;
   for (size_t start = 0; start < out.size();) {
     size_t end = out.find('\0', start);
