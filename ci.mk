@@ -4,8 +4,10 @@
 #                         then again under ASan + UBSan, then the fuzzers
 #   make -f ci.mk test-sanitize  the whole suite under ASan + UBSan (build dir build-asan)
 #   make -f ci.mk fuzz    build the libFuzzer targets with clang, run each FUZZ_SECONDS
-#   make -f ci.mk demo    build an example, publish it to a local S3 server, verify, print URLs
-#   make -f ci.mk publish publish dist/ (the fragment's target)
+#   make -f ci.mk demo    cross-build examples/make-hello through the Make fragment, compress,
+#                         publish to a local S3 server it starts, verify, print the URLs
+#   make -f ci.mk xship-build xship-publish   the fragment's targets, dogfooded: xship builds,
+#                         compresses and publishes itself (prefixed: this file has its own test)
 
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
@@ -25,10 +27,10 @@ __deps := g++ cmake ninja-build make pkg-config git jq python3 ca-certificates \
 __cross_deps := g++-aarch64-linux-gnu g++-arm-linux-gnueabihf g++-i686-linux-gnu g++-riscv64-linux-gnu \
   g++-powerpc64le-linux-gnu g++-s390x-linux-gnu g++-mingw-w64-x86-64 g++-mingw-w64-i686 qemu-user wine wine64
 
-.PHONY: deps build test test-sanitize fuzz demo clean
+.PHONY: deps build test test-sanitize fuzz demo clean help
 
 deps: ## install the Debian packages (idempotent, non-interactive)
-	@bash tool/scripts/install-deps.sh $(__deps) $(__cross_deps)
+	@XSHIP_NEED_AWSCLI=1 bash tool/scripts/install-deps.sh $(__deps) $(__cross_deps)
 	@bash tool/scripts/install-multiarch.sh arm64 zlib1g-dev:arm64
 
 build: deps ## build xship and its tests
@@ -64,7 +66,15 @@ demo: build ## the main job end to end against a local S3 server
 clean: ## remove the build trees
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR) dist
 
+# The fragment, dogfooded: xship is built by `xship build` from its own CMake tree.
+XSHIP_PREFIX := xship-
+XSHIP_NAME := xship
+XSHIP_CMAKE := .
+XSHIP_BUILD_FLAGS := --cmake-arg=-DXSHIP_BUILD_TESTS=OFF
 include make-include/xship.mk
+
+help: xship-help
+xship-deps xship-test xship-build xship-publish xship-clean: $(XSHIP_BIN)
 
 $(XSHIP_BIN):
 	$(MAKE) -f ci.mk build

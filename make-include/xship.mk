@@ -1,60 +1,155 @@
-# xship.mk -- publish a project's build outputs to S3 with MD5-verified PUTs.
+# xship.mk -- cross-build, test, compress and publish a program from any Makefile project.
 #
-# Include it from your ci.mk:   include path/to/xship/make-include/xship.mk
+# Include it from your ci.mk, after setting at least XSHIP_NAME:
 #
-# User variables (set them before the include, on the command line or in the environment):
-#   XSHIP_BIN       the xship program; default: on PATH, else built from this source tree
-#   XSHIP_DIST      directory (or files) to publish                      (default: dist)
-#   XSHIP_TO        destination, placeholders {repo} {branch} {commit} {short_commit}
-#                   {tag} {version} {date}  (default: s3://$ARTIFACTS_BUCKET/artifacts/{repo}/{branch})
-#   XSHIP_ENDPOINT  S3-compatible endpoint URL (default: AWS, or $AWS_ENDPOINT_URL)
-#   XSHIP_PUBLISH_FLAGS  extra flags for `xship publish` (e.g. --no-overwrite)
-#   V=1             print the commands
-# Credentials: ARTIFACTS_KEY/ARTIFACTS_SECRET or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
-# (see `xship publish --help`).
+#     XSHIP_NAME := hello
+#     XSHIP_TARGETS ?= linux/amd64 linux/arm64 windows/amd64
+#     include xship/make-include/xship.mk          # e.g. xship vendored as a git submodule
+#
+#     # The contract: build ONE target. The fragment runs this rule once per target with
+#     # CC CXX AR RANLIB STRIP CPPFLAGS EXE_SUFFIX XSHIP_OS XSHIP_ARCH XSHIP_OUT in the
+#     # environment; it must leave the program at $(XSHIP_OUT)/$(XSHIP_NAME)$(EXE_SUFFIX).
+#     xship-target:
+#     	$(MAKE) -f Makefile all
+#     # How to test one target: the same environment plus XSHIP_EMULATOR (empty on the
+#     # host, qemu-aarch64 ... or wine otherwise): run the test programs through it.
+#     xship-target-test:
+#     	$(MAKE) -f Makefile test
+#
+# then `make -f ci.mk deps test build publish`. examples/make-hello is the complete example.
+# A CMake project can skip the two rules and set XSHIP_CMAKE := . instead.
+#
+# Targets (`make -f ci.mk help` lists them with the includer's own):
+#   deps      install the cross toolchains, emulators and target libraries (xship deps)
+#   test      build every target and run its tests under its emulator   (xship test)
+#   build     build every target into XSHIP_DIST, compressed              (xship build)
+#   publish   test + build, then upload XSHIP_DIST, MD5-verified           (xship publish)
+#   clean     remove the per-target builds and the collected programs     (xship clean)
+#   help      this list
+# A project whose ci.mk has its own `test` or `build` sets XSHIP_PREFIX := xship- and gets
+# xship-deps, xship-test, ... instead.
+#
+# User variables, all `?=` (set them before the include, on the command line or in the
+# environment). `help` prints them with their values.
+# Credentials come from the environment: ARTIFACTS_KEY/ARTIFACTS_SECRET (Travis) or
+# AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, ~/.aws (see `xship publish --help`).
+#
+# Exit codes are xship's (`xship help`): 1 runtime, 2 usage, 3 integrity, 4 credentials.
 
 ifndef __xship_included
 __xship_included := 1
 
-# Where this file lives, so a vendored copy (git submodule) can build its own helper.
+# Before any other include: MAKEFILE_LIST ends with this file now.
 __xship_dir := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 __xship_root := $(patsubst %/,%,$(dir $(__xship_dir)))
+# The includer (the -f file): the per-target rules are run from it.
+__xship_includer := $(abspath $(firstword $(MAKEFILE_LIST)))
 
+## XSHIP_NAME        the program's name: the build leaves NAME (NAME.exe on windows) (required)
+XSHIP_NAME ?=
+## XSHIP_TARGETS     OS/ARCH list (spaces or commas), 'host', 'linux/*' or 'all'
+XSHIP_TARGETS ?= host
+## XSHIP_FORMAT      compress the collected programs: gz, zst or none
+XSHIP_FORMAT ?= gz
+## XSHIP_DIST        where programs are collected as NAME.OS.ARCH[.exe].gz, and what publish uploads
 XSHIP_DIST ?= dist
+## XSHIP_TO          destination; placeholders {repo} {branch} {commit} {short_commit} {tag} {version} {date}
 XSHIP_TO ?= s3://$$ARTIFACTS_BUCKET/artifacts/{repo}/{branch}
+## XSHIP_ENDPOINT    S3-compatible endpoint URL (empty: AWS, or $AWS_ENDPOINT_URL)
 XSHIP_ENDPOINT ?=
+## XSHIP_JOBS        targets built at once (empty: one per CPU)
+XSHIP_JOBS ?=
+## XSHIP_BIN         the xship program (empty: on PATH, else built from this source tree)
+XSHIP_BIN ?=
+## XSHIP_BUILD_RULE  the includer's rule that builds one target
+XSHIP_BUILD_RULE ?= xship-target
+## XSHIP_TEST_RULE   the includer's rule that tests one target
+XSHIP_TEST_RULE ?= xship-target-test
+## XSHIP_CMAKE       a CMake source directory: build with CMake instead of the two rules
+XSHIP_CMAKE ?=
+## XSHIP_LIBS        target libraries deps installs: zlib,zstd,openssl,... or Debian -dev names
+XSHIP_LIBS ?=
+## XSHIP_BUILD_DIR   per-target build directories go below this
+XSHIP_BUILD_DIR ?= build/xship
+## XSHIP_PREFIX      prefix for this fragment's target names (e.g. xship-), when yours clash
+XSHIP_PREFIX ?=
+## XSHIP_DEPS_FLAGS  flags for `xship deps` (empty: only check and print the apt-get line)
+XSHIP_DEPS_FLAGS ?= --install
+## XSHIP_BUILD_FLAGS extra flags for `xship build` and `xship test` (--static, -k, --cmake-arg ...)
+XSHIP_BUILD_FLAGS ?=
+## XSHIP_PUBLISH_FLAGS extra flags for `xship publish` (--no-overwrite, --job-manifest ...)
 XSHIP_PUBLISH_FLAGS ?=
-XSHIP_BUILD_DIR ?= $(__xship_root)/build/xship-helper
+## V                 V=1 prints the xship command lines
+V ?=
 
-# XSHIP_BIN, then PATH, then a build from this source tree.
-__xship_on_path := $(shell command -v xship 2>/dev/null)
-ifeq ($(origin XSHIP_BIN),undefined)
-  ifneq ($(__xship_on_path),)
-    XSHIP_BIN := $(__xship_on_path)
-    __xship_self_built :=
-  else
-    XSHIP_BIN := $(XSHIP_BUILD_DIR)/tool/xship
+# XSHIP_BIN, then PATH, then a build from this source tree (a vendored submodule needs
+# nothing else). The built helper lives in the source tree, shared by every includer.
+__xship_helper_build := $(__xship_root)/build/xship-helper
+ifeq ($(strip $(XSHIP_BIN)),)
+  override XSHIP_BIN := $(shell command -v xship 2>/dev/null)
+  ifeq ($(XSHIP_BIN),)
+    override XSHIP_BIN := $(__xship_helper_build)/tool/xship
     __xship_self_built := 1
   endif
 endif
 
-__xship_q := $(if $(V),,@)
-__xship_endpoint_flag := $(if $(XSHIP_ENDPOINT),--endpoint '$(XSHIP_ENDPOINT)')
+__xship_q := $(if $(filter 1,$(V)),,@)
+__xship_p := $(XSHIP_PREFIX)
+__xship_sq = '$(subst ','\'',$1)'
+# Expanded as each recipe runs, so it checks XSHIP_BIN after any rule that makes it.
+__xship_cmd = $(if $(wildcard $(XSHIP_BIN)),,$(error XSHIP_BIN '$(XSHIP_BIN)' does not exist: build xship, or unset XSHIP_BIN to use the one on PATH))$(call __xship_sq,$(XSHIP_BIN))
+# A prerequisite only when this file knows how to make it; an includer with its own rule
+# for XSHIP_BIN adds it to the targets itself.
+__xship_bin_dep := $(if $(__xship_self_built),$(XSHIP_BIN))
+# Stops make before the first xship call of a target that needs the variable. (Empty $1:
+# an includer with .EXPORT_ALL_VARIABLES expands every variable once to export it.)
+__xship_require = $(if $1,$(if $(strip $($1)),,$(error $1 is not set: add '$1 := ...' to $(notdir $(__xship_includer)) before including xship.mk, or pass $1=... to make)))
+# The default destination is left to xship, whose error names ARTIFACTS_BUCKET when unset.
+__xship_to_flag = $(if $(filter s3://$$ARTIFACTS_BUCKET/artifacts/{repo}/{branch},$(XSHIP_TO)),,--to $(call __xship_sq,$(XSHIP_TO)))
+__xship_endpoint_flag = $(if $(strip $(XSHIP_ENDPOINT)),--endpoint $(call __xship_sq,$(XSHIP_ENDPOINT)))
+__xship_how = $(if $(strip $(XSHIP_CMAKE)),--cmake $(call __xship_sq,$(XSHIP_CMAKE)),--make $(call __xship_sq,$(MAKE) --no-print-directory -f $(__xship_includer) $(XSHIP_BUILD_RULE)))
+__xship_test_how = $(if $(strip $(XSHIP_CMAKE)),,--make-test $(call __xship_sq,$(MAKE) --no-print-directory -f $(__xship_includer) $(XSHIP_TEST_RULE)))
+__xship_matrix = --targets $(call __xship_sq,$(XSHIP_TARGETS)) --name $(call __xship_sq,$(XSHIP_NAME)) --out $(call __xship_sq,$(XSHIP_DIST)) --build-dir $(call __xship_sq,$(XSHIP_BUILD_DIR)) $(if $(strip $(XSHIP_JOBS)),-j $(XSHIP_JOBS))
 
-.PHONY: publish help xship-bin
+# Goals given together run in order even under make -j: deps before test, test before
+# build (only tested builds publish), and test and build never share a build directory at
+# once.
+__xship_goals := $(MAKECMDGOALS)
+__xship_after_deps := $(if $(filter $(__xship_p)deps,$(__xship_goals)),$(__xship_p)deps)
+__xship_after_test := $(if $(filter $(__xship_p)test $(__xship_p)publish,$(__xship_goals)),$(__xship_p)test,$(__xship_after_deps))
+
+.PHONY: $(__xship_p)deps $(__xship_p)test $(__xship_p)build $(__xship_p)publish $(__xship_p)clean $(__xship_p)help
+
+$(XSHIP_PREFIX)deps: $(__xship_bin_dep) ## install the cross toolchains, emulators and target libraries
+	$(__xship_q)$(__xship_cmd) deps --targets $(call __xship_sq,$(XSHIP_TARGETS)) $(if $(strip $(XSHIP_LIBS)),--libs $(call __xship_sq,$(XSHIP_LIBS))) $(XSHIP_DEPS_FLAGS)
+
+$(XSHIP_PREFIX)test: $(__xship_bin_dep) $(__xship_after_deps) ## build every target and run its tests under its emulator
+	$(__xship_q)$(call __xship_require,XSHIP_NAME)$(__xship_cmd) test $(__xship_matrix) $(__xship_how) $(__xship_test_how) $(XSHIP_BUILD_FLAGS)
+
+$(XSHIP_PREFIX)build: $(__xship_bin_dep) $(__xship_after_test) ## build every target into XSHIP_DIST as NAME.OS.ARCH, compressed
+	$(__xship_q)$(call __xship_require,XSHIP_NAME)$(__xship_cmd) build $(__xship_matrix) $(__xship_how) --format $(call __xship_sq,$(XSHIP_FORMAT)) $(XSHIP_BUILD_FLAGS)
+
+$(XSHIP_PREFIX)publish: $(__xship_bin_dep) $(__xship_p)test $(__xship_p)build ## test, build, then publish XSHIP_DIST to XSHIP_TO, MD5-verified
+	$(__xship_q)$(__xship_cmd) publish $(__xship_to_flag) $(__xship_endpoint_flag) $(XSHIP_PUBLISH_FLAGS) $(call __xship_sq,$(XSHIP_DIST))
+
+$(XSHIP_PREFIX)clean: $(__xship_bin_dep) ## remove the per-target builds and the collected programs
+	$(__xship_q)$(__xship_cmd) clean --out $(call __xship_sq,$(XSHIP_DIST)) --build-dir $(call __xship_sq,$(XSHIP_BUILD_DIR)) $(if $(strip $(XSHIP_NAME)),--name $(call __xship_sq,$(XSHIP_NAME)))
+
+# Targets from `target: ... ## text` lines in every makefile read (the includer's too);
+# variables from this file's `## XSHIP_...` lines, with their current values.
+$(XSHIP_PREFIX)help: ## list the targets and the variables
+	@awk -v p=$(call __xship_sq,$(__xship_p)) 'BEGIN {FS = ":[^#]*## "} /^[$$()A-Za-z0-9_.-]+:[^=]*## / {gsub(/\$$\(XSHIP_PREFIX\)/, p, $$1); printf "  %-16s %s\n", $$1, $$2}' $(foreach f,$(MAKEFILE_LIST),$(call __xship_sq,$(f)))
+	@echo 'variables (xship.mk):'
+	@awk '/^## (XSHIP_|V )/ {sub(/^## /, ""); print "  " $$0}' $(call __xship_sq,$(__xship_dir)/xship.mk)
+	@printf '  %s\n' 'current values:' $(foreach v,XSHIP_NAME XSHIP_TARGETS XSHIP_FORMAT XSHIP_DIST XSHIP_TO XSHIP_ENDPOINT XSHIP_BIN XSHIP_PREFIX,$(call __xship_sq,  $(v) = $($(v))))
 
 ifdef __xship_self_built
+# xship's own build needs these from Debian first: a fresh machine with only the
+# submodule gets them here (install-deps.sh does nothing when they are installed).
+__xship_build_deps := g++ cmake ninja-build make pkg-config git libcurl4-openssl-dev libssl-dev zlib1g-dev \
+  libzstd-dev libpugixml-dev nlohmann-json3-dev libcli11-dev libfmt-dev libarchive-dev libdeflate-dev
 $(XSHIP_BIN):
-	$(__xship_q)cmake -S '$(__xship_root)' -B '$(XSHIP_BUILD_DIR)' -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSHIP_BUILD_TESTS=OFF >/dev/null && cmake --build '$(XSHIP_BUILD_DIR)' --target xship
+	$(__xship_q)bash $(call __xship_sq,$(__xship_root)/tool/scripts/install-deps.sh) $(__xship_build_deps) && cmake -S $(call __xship_sq,$(__xship_root)) -B $(call __xship_sq,$(__xship_helper_build)) -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSHIP_BUILD_TESTS=OFF >/dev/null && cmake --build $(call __xship_sq,$(__xship_helper_build)) --target xship
 endif
 
-xship-bin: $(XSHIP_BIN) ## build (or find) the xship helper
-
-publish: $(XSHIP_BIN) ## publish $(XSHIP_DIST) to $(XSHIP_TO), verified, manifest last
-	$(__xship_q)'$(XSHIP_BIN)' publish --to "$(XSHIP_TO)" $(__xship_endpoint_flag) $(XSHIP_PUBLISH_FLAGS) $(XSHIP_DIST)
-
-help: ## list the targets and the variables
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "variables: XSHIP_BIN XSHIP_DIST XSHIP_TO XSHIP_ENDPOINT XSHIP_PUBLISH_FLAGS V=1"
-
-endif
+endif # __xship_included

@@ -63,6 +63,11 @@ TEST(CrossTargets, ListsExpandDeduplicateAndExclude) {
   EXPECT_EQ(linux_all->size(), 6u);
   for (Target t : *linux_all) EXPECT_NE(t, (Target{Os::Linux, Arch::Riscv64}));
 
+  auto host = parse_target_list("host,linux/arm64,linux/amd64");
+  ASSERT_TRUE(host.ok()) << host.error().message;
+  ASSERT_EQ(host->size(), 2u);  // host is linux/amd64 here, so the third entry is a duplicate
+  EXPECT_EQ((*host)[0], host_target());
+
   auto all = parse_target_list("all");
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->size(), 13u);

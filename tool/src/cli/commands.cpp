@@ -26,6 +26,7 @@ constexpr std::array kCommands = {
     Command{"deps", "check or --install the compilers, emulators and target libraries for targets", run_cross_deps},
     Command{"build", "build a CMake or Make project for several targets at once into dist/NAME.OS.ARCH", run_cross_build},
     Command{"test", "build, then run the project's tests for each target under its emulator", run_cross_test},
+    Command{"clean", "remove the per-target build directories and NAME's collected programs", run_cross_clean},
     Command{"version", "print xship's version", run_version},
     Command{"help", "list the commands and the exit codes", run_help},
 };

@@ -27,6 +27,7 @@ Status run_cross_toolchain(int argc, char** argv);
 Status run_cross_deps(int argc, char** argv);
 Status run_cross_build(int argc, char** argv);
 Status run_cross_test(int argc, char** argv);
+Status run_cross_clean(int argc, char** argv);
 Status run_compress(int argc, char** argv);
 
 }  // namespace xship::cli

@@ -4,10 +4,13 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/connection.h"  // parse_args
+#include "compress/compress.h"
 #include "core/cancel.h"
 #include "core/units.h"
 #include "cross/builder.h"
@@ -266,13 +269,32 @@ nlohmann::json results_json(const std::vector<TargetResult>& results) {
   return out;
 }
 
+// --format: each collected program becomes NAME.OS.ARCH.gz (replacing the last one), its
+// digests cached so publish reads it once.
+Status compress_outputs(std::vector<TargetResult>& results, compress::Format format) {
+  compress::DigestCache cache;
+  compress::CompressOptions o;
+  o.format = format;
+  o.force = true;
+  o.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (auto& r : results) {
+    if (r.output.empty() || is_failure(r.status)) continue;
+    auto w = compress::compress_file(r.output, o, &cache);
+    if (!w) return w.error();
+    if (!w->cache_warning.empty()) fmt::print(stderr, "xship: warning: {}\n", w->cache_warning);
+    r.output = w->output;
+    r.size = w->digests.bytes;
+  }
+  return ok_status();
+}
+
 Status run_build_or_test(int argc, char** argv, bool test) {
   CLI::App app{test ? "Build for each target, then run the project's tests under the target's emulator."
                     : "Build a CMake or Make project for each target; collect dist/NAME.OS.ARCH.",
                test ? "test" : "build"};
   BuildRequest req;
   req.run_tests = test;
-  std::string targets_text, cmake_dir, make_cmd;
+  std::string targets_text, cmake_dir, make_cmd, format_text = "none";
   std::vector<std::string> exclude, toolchains, sysroots;
   bool json = false;
   int timeout = 60;
@@ -281,6 +303,12 @@ Status run_build_or_test(int argc, char** argv, bool test) {
   auto* cmake_opt = app.add_option("--cmake", cmake_dir, "Build the CMake project in this directory");
   app.add_option("--make", make_cmd, "Build with this command (run by sh in the current directory; CC, CPPFLAGS, "
                                      "XSHIP_OUT... set); tests run it with 'test' appended")->excludes(cmake_opt);
+  if (test)
+    app.add_option("--make-test", req.make_test_command, "Run the tests with this command instead (same environment, "
+                                                         "plus XSHIP_EMULATOR)")->excludes(cmake_opt);
+  else
+    app.add_option("--format", format_text, "Compress each collected program: gz, zst or none (NAME.OS.ARCH.gz, "
+                                            "hashed for publish)")->capture_default_str();
   app.add_option("--out", req.out_dir, "Where programs are collected as NAME.OS.ARCH")->capture_default_str();
   app.add_option("--build-dir", req.build_root, "Per-target build directories go below this")->capture_default_str();
   app.add_option("-j,--jobs", req.jobs, "Targets built at once (default: one per CPU)")->check(CLI::Range(1, 256));
@@ -297,6 +325,13 @@ Status run_build_or_test(int argc, char** argv, bool test) {
   if (!parsed) return parsed.error();
   if (!*parsed) return ok_status();
 
+  std::optional<compress::Format> format;
+  if (format_text != "none") {
+    format = compress::parse_format(format_text);
+    if (!format) return usage_error(fmt::format("unknown --format '{}': use gz, zst or none", format_text));
+  }
+  if (!req.make_test_command.empty() && make_cmd.empty())
+    return usage_error("--make-test needs --make: it replaces the Make project's test command");
   auto targets = parse_target_list(targets_text, exclude);
   if (!targets) return targets.error();
   req.targets = std::move(*targets);
@@ -323,6 +358,7 @@ Status run_build_or_test(int argc, char** argv, bool test) {
   };
   auto results = run_builds(req, host, on_done, &cancel_flag());
   if (!results) return results.error();
+  if (format) XSHIP_TRY(compress_outputs(*results, *format));
   if (json) fmt::print("{}\n", results_json(*results).dump(2));
   else print_table(*results);
 
@@ -346,8 +382,49 @@ Status run_build_or_test(int argc, char** argv, bool test) {
   return all_wrong_machine ? integrity_error(msg) : runtime_error(msg);
 }
 
+// ---- clean ----------------------------------------------------------------------------
+
+// What `build` made, and nothing else: the build root, and in --out only NAME's programs
+// (raw or compressed) for known targets; --out itself goes only when that leaves it empty.
+Status run_clean(int argc, char** argv) {
+  CLI::App app{"Remove the per-target build directories and the collected programs of NAME.", "clean"};
+  std::string name, out = "dist", build_root = "build/xship";
+  app.add_option("--name", name, "The program's name: removes NAME.OS.ARCH[.exe][.gz|.zst] from --out");
+  app.add_option("--out", out, "Where the programs were collected")->capture_default_str();
+  app.add_option("--build-dir", build_root, "The per-target build directories' parent")->capture_default_str();
+  auto parsed = parse_args(app, argc, argv);
+  if (!parsed) return parsed.error();
+  if (!*parsed) return ok_status();
+  if (name.find('/') != std::string::npos) return usage_error(fmt::format("--name '{}' is a path: give the program's name", name));
+
+  std::error_code ec;
+  auto cwd = fs::current_path(ec);
+  auto root = fs::weakly_canonical(fs::absolute(build_root, ec), ec);
+  // Removing the working directory or one above it would take the project with it.
+  auto [mismatch, _] = std::mismatch(root.begin(), root.end(), cwd.begin(), cwd.end());
+  if (root.empty() || mismatch == root.end())
+    return usage_error(fmt::format("--build-dir '{}' is the working directory or above it: name the build directory, "
+                                   "e.g. build/xship", build_root));
+  std::uintmax_t removed = 0;
+  if (fs::exists(root, ec)) {
+    removed = fs::remove_all(root, ec);
+    if (ec) return runtime_error(fmt::format("cannot remove '{}': {}", build_root, ec.message()));
+    fmt::print("removed {} ({} files)\n", relative_to_cwd(root.string()), removed);
+  }
+  if (name.empty() || !fs::is_directory(out, ec)) return ok_status();
+  for (const auto& info : all_targets())
+    for (const char* ext : {"", ".gz", ".zst"}) {
+      auto file = fs::path(out) / (dist_name(name, info) + ext);
+      if (fs::remove(file, ec)) fmt::print("removed {}\n", file.string());
+      if (ec) return runtime_error(fmt::format("cannot remove '{}': {}", file.string(), ec.message()));
+    }
+  if (fs::is_empty(out, ec) && fs::remove(out, ec)) fmt::print("removed {}\n", out);
+  return ok_status();
+}
+
 }  // namespace
 
+Status run_cross_clean(int argc, char** argv) { return run_clean(argc, argv); }
 Status run_cross_targets(int argc, char** argv) { return run_targets(argc, argv); }
 Status run_cross_env(int argc, char** argv) { return run_single_target(argc, argv, false); }
 Status run_cross_toolchain(int argc, char** argv) { return run_single_target(argc, argv, true); }

@@ -192,7 +192,8 @@ bool build_make(Job& job, const Context& ctx, bool& tests_ran) {
   if (!step(job, ctx, "build", {"sh", "-c", ctx.req.make_command}, ctx.source, env, TargetStatus::BuildFailed)) return false;
   if (!ctx.req.run_tests || !job.tc.runnable) return true;
   tests_ran = true;
-  return step(job, ctx, "tests", {"sh", "-c", ctx.req.make_command + " test"}, ctx.source, env, TargetStatus::TestsFailed);
+  std::string test_command = ctx.req.make_test_command.empty() ? ctx.req.make_command + " test" : ctx.req.make_test_command;
+  return step(job, ctx, "tests", {"sh", "-c", test_command}, ctx.source, env, TargetStatus::TestsFailed);
 }
 
 void run_job(Job& job, const Context& ctx) {

@@ -38,6 +38,7 @@ struct BuildRequest {
   BuildSystem system = BuildSystem::CMake;
   std::string source_dir = ".";        // CMake source, or where the Make command runs
   std::string make_command;            // run with `sh -c`
+  std::string make_test_command;       // the tests, run with `sh -c`; empty: make_command + " test"
   std::string out_dir = "dist";
   std::string build_root = "build/xship";
   std::string build_type = "Release";

@@ -174,6 +174,10 @@ Result<std::vector<Target>> parse_target_list(std::string_view list, const std::
       for (const auto& t : table()) add(t.target);
       continue;
     }
+    if (item == "host") {  // the Make fragment's and the CMake module's default
+      add(host_target());
+      continue;
+    }
     if (item.size() > 2 && item.ends_with("/*")) {
       std::string os = item.substr(0, item.size() - 2);
       bool any = false;

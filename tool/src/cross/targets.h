@@ -54,7 +54,7 @@ Target host_target();
 // "linux/arm64" -> Target. Unknown names: a Usage error with the closest match and the
 // valid names, in one line.
 Result<Target> parse_target(std::string_view text);
-// A comma- or space-separated list; "all" and "OS/*" expand; duplicates are dropped;
+// A comma- or space-separated list; "all", "host" and "OS/*" expand; duplicates are dropped;
 // `exclude` entries are removed (each must itself be a valid target).
 Result<std::vector<Target>> parse_target_list(std::string_view list, const std::vector<std::string>& exclude = {});
 
