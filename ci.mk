@@ -74,7 +74,7 @@ XSHIP_BUILD_FLAGS := --cmake-arg=-DXSHIP_BUILD_TESTS=OFF
 include make-include/xship.mk
 
 help: xship-help
-xship-deps xship-test xship-build xship-publish xship-clean: $(XSHIP_BIN)
+xship-deps xship-test xship-build xship-publish xship-merge xship-clean: $(XSHIP_BIN)
 
 $(XSHIP_BIN):
 	$(MAKE) -f ci.mk build

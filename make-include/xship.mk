@@ -24,6 +24,7 @@
 #   test      build every target and run its tests under its emulator   (xship test)
 #   build     build every target into XSHIP_DIST, compressed              (xship build)
 #   publish   test + build, then upload XSHIP_DIST, MD5-verified           (xship publish)
+#   merge     matrix CI: merge the jobs' manifests (xship publish --merge-manifests)
 #   clean     remove the per-target builds and the collected programs     (xship clean)
 #   help      this list
 # A project whose ci.mk has its own `test` or `build` sets XSHIP_PREFIX := xship- and gets
@@ -118,7 +119,7 @@ __xship_goals := $(MAKECMDGOALS)
 __xship_after_deps := $(if $(filter $(__xship_p)deps,$(__xship_goals)),$(__xship_p)deps)
 __xship_after_test := $(if $(filter $(__xship_p)test $(__xship_p)publish,$(__xship_goals)),$(__xship_p)test,$(__xship_after_deps))
 
-.PHONY: $(__xship_p)deps $(__xship_p)test $(__xship_p)build $(__xship_p)publish $(__xship_p)clean $(__xship_p)help
+.PHONY: $(__xship_p)deps $(__xship_p)test $(__xship_p)build $(__xship_p)publish $(__xship_p)merge $(__xship_p)clean $(__xship_p)help
 
 $(XSHIP_PREFIX)deps: $(__xship_bin_dep) ## install the cross toolchains, emulators and target libraries
 	$(__xship_q)$(__xship_cmd) deps --targets $(call __xship_sq,$(XSHIP_TARGETS)) $(if $(strip $(XSHIP_LIBS)),--libs $(call __xship_sq,$(XSHIP_LIBS))) $(XSHIP_DEPS_FLAGS)
@@ -131,6 +132,11 @@ $(XSHIP_PREFIX)build: $(__xship_bin_dep) $(__xship_after_test) ## build every ta
 
 $(XSHIP_PREFIX)publish: $(__xship_bin_dep) $(__xship_p)test $(__xship_p)build ## test, build, then publish XSHIP_DIST to XSHIP_TO, MD5-verified
 	$(__xship_q)$(__xship_cmd) publish $(__xship_to_flag) $(__xship_endpoint_flag) $(XSHIP_PUBLISH_FLAGS) $(call __xship_sq,$(XSHIP_DIST))
+
+# Matrix CI (one target per job, each publishing with XSHIP_PUBLISH_FLAGS='--job-manifest
+# {os}-{arch}'): a final job merges the job manifests. See examples/ci.
+$(XSHIP_PREFIX)merge: $(__xship_bin_dep) ## merge the matrix jobs' manifests into SHA256SUMS and manifest.json
+	$(__xship_q)$(__xship_cmd) publish --merge-manifests $(__xship_to_flag) $(__xship_endpoint_flag)
 
 $(XSHIP_PREFIX)clean: $(__xship_bin_dep) ## remove the per-target builds and the collected programs
 	$(__xship_q)$(__xship_cmd) clean --out $(call __xship_sq,$(XSHIP_DIST)) --build-dir $(call __xship_sq,$(XSHIP_BUILD_DIR)) $(if $(strip $(XSHIP_NAME)),--name $(call __xship_sq,$(XSHIP_NAME)))

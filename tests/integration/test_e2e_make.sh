@@ -44,6 +44,20 @@ chmod +x "$TMP/hello.arm64"
 assert_eq "$(qemu-aarch64 -L /usr/aarch64-linux-gnu "$TMP/hello.arm64")" "hello from linux/arm64, commit $commit" \
   "the fetched arm64 program runs under qemu and prints its commit"
 
+# Matrix CI as examples/ci runs it: one job per target, each with a job manifest, jobs
+# finishing in any order (arm64 first here), each on a clean machine (clean), then the merge job.
+export TRAVIS_BRANCH=matrix
+for t in linux/arm64 linux/amd64; do
+  ci clean publish XSHIP_TARGETS=$t XSHIP_PUBLISH_FLAGS='--job-manifest {os}-{arch}' >"$TMP/job.log" 2>&1 \
+    || fail "matrix job $t: $(tail -20 "$TMP/job.log")"
+done
+ci merge >"$TMP/merge.log" 2>&1 || fail "make -f ci.mk merge: $(cat "$TMP/merge.log")"
+mdest="artifacts/$slug/matrix"
+xs fetch --manifest "s3://$BUCKET/$mdest/manifest.json" "$TMP/matrix" --endpoint "$ENDPOINT" >/dev/null
+(cd "$TMP/matrix" && sha256sum -c SHA256SUMS >/dev/null) || fail "matrix release does not verify"
+assert_eq "$(cd "$TMP/matrix" && ls | paste -sd' ')" "SHA256SUMS hello.linux.amd64.gz hello.linux.arm64.gz" \
+  "matrix: two jobs' outputs merged into one manifest by make -f ci.mk merge"
+
 # A broken unit test on another branch: publish stops at test, nothing is uploaded.
 sed -i 's/"hello from %s/"hullo from %s/' "$repo/greeting.c"
 git -C "$repo" -c user.email=ci@example.com -c user.name=ci commit -qam "break the greeting"

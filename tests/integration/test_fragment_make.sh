@@ -61,6 +61,8 @@ for export_all in "" ".EXPORT_ALL_VARIABLES:"; do
   [[ $rc != 0 ]] || fail "publish succeeded although test failed"
   assert_eq "$(calls | cut -d' ' -f1 | paste -sd' ')" "test" "a failed test stops publish before build and upload$mode"
 
+  mk merge XSHIP_TO=s3://b/x >/dev/null
+  assert_eq "$(calls)" "publish --merge-manifests --to s3://b/x" "merge$mode"
   mk clean >/dev/null
   assert_eq "$(calls)" "clean --out dist --build-dir build/xship --name hello" "clean$mode"
   mk deps XSHIP_LIBS=zlib >/dev/null
@@ -83,10 +85,10 @@ assert_contains "$(cat "$TMP/err")" "XSHIP_NAME is not set: add 'XSHIP_NAME := .
 ok "help works without XSHIP_NAME"
 
 # help lists the six targets and documents every user variable the fragment sets.
-for t in deps test build publish clean help; do
+for t in deps test build publish merge clean help; do
   grep -Eq "^  $t +[a-z]" "$TMP/help" || fail "help does not list $t: $(cat "$TMP/help")"
 done
-ok "help lists deps test build publish clean help"
+ok "help lists deps test build publish merge clean help"
 for v in $(grep -oE '^XSHIP_[A-Z_]+ *\?=' "$frag" | cut -d' ' -f1); do
   grep -q "^  $v " "$TMP/help" || fail "help does not document $v"
 done
@@ -95,10 +97,10 @@ ok "help documents every XSHIP_ variable"
 bad=$(grep -E '^[A-Za-z_]+ *(:|\+|!)?=' "$frag" | grep -vE '^(XSHIP_[A-Z_]+ *\?=|V \?=|__xship_)' || true)
 assert_eq "$bad" "" "user variables are ?=, the rest __xship_*"
 # Each public target's recipe is one line that calls xship (help excepted).
-for t in deps test build publish clean; do
+for t in deps test build publish merge clean; do
   n=$(awk -v t="\$(XSHIP_PREFIX)$t:" 'index($0, t) == 1 {on = 1; next} on && /^\t/ {n++; next} on {exit} END {print n + 0}' "$frag")
   line=$(awk -v t="\$(XSHIP_PREFIX)$t:" 'index($0, t) == 1 {getline; print; exit}' "$frag")
-  [[ $n == 1 && $line == *'$(__xship_cmd) '"$t"* ]] || fail "recipe of $t is $n lines or does not call xship: $line"
+  [[ $n == 1 && $line == *'$(__xship_cmd) '"${t/merge/publish --merge-manifests}"* ]] || fail "recipe of $t is $n lines or does not call xship: $line"
 done
 ok "recipes are one line calling xship"
 

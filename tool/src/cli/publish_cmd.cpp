@@ -1,5 +1,6 @@
 // `xship publish`: flags -> typed options -> plan -> engine -> report.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include "cli/connection.h"
 #include "core/cancel.h"
 #include "core/units.h"
+#include "publish/merge.h"
 #include "publish/plan.h"
 #include "publish/template.h"
 #include "publish/uploader.h"
@@ -73,10 +75,43 @@ class ProgressBar {
   std::thread thread_;
 };
 
+// --merge-manifests: the final step of a matrix CI run.
+Status merge_command(s3::Client& client, const S3Location& dest, const publish::MergeOptions& opts, bool json) {
+  auto report = publish::merge_manifests(client, dest, opts, &cancel_flag());
+  if (!report) return report.error();
+  const auto& m = report->merged;
+  if (json) {
+    nlohmann::json out;
+    out["jobs"] = m.jobs;
+    out["skipped_jobs"] = m.skipped;
+    out["files"] = nlohmann::json::array();
+    for (const auto& e : m.files)
+      out["files"].push_back({{"name", e.name}, {"key", e.key}, {"size", e.size}, {"md5", e.md5}, {"sha256", e.sha256},
+                              {"etag", e.etag}, {"url", e.url}, {"os", e.os}, {"arch", e.arch}, {"job", m.job_of.at(e.name)}});
+    out["written"] = report->written;
+    out["manifests"] = {report->manifest_url};
+    fmt::print("{}\n", out.dump(2));
+    return ok_status();
+  }
+  for (const auto& e : m.files)
+    fmt::print("{:<14} {:>10}  {}  {}\n", m.job_of.at(e.name), human_size(e.size), e.md5, e.url);
+  if (!m.skipped.empty())
+    fmt::print(stderr, "xship: skipped {} job manifest(s) of another commit (left by an earlier push): {}\n", m.skipped.size(),
+               fmt::join(m.skipped, ", "));
+  fmt::print("merged {} job manifests ({}) into {} files; SHA256SUMS and manifest.json {}\n", m.jobs.size(),
+             fmt::join(m.jobs, ", "), m.files.size(), report->written ? "written" : "unchanged (already merged)");
+  fmt::print("manifest {}\n", report->manifest_url);
+  return ok_status();
+}
+
 }  // namespace
 
 Status run_publish(int argc, char** argv) {
   CLI::App app{"Publish files to S3 with MD5-verified PUTs; SHA256SUMS and manifest.json go last.", "publish"};
+  app.footer("Matrix CI (one target per job, any number of machines):\n"
+             "  each job:   xship publish --job-manifest {os}-{arch} dist/   (writes PREFIX/manifests/linux-arm64.json)\n"
+             "  then once:  xship publish --merge-manifests                  (writes PREFIX/SHA256SUMS, manifest.json)\n"
+             "The merge gives the same bytes whatever order the jobs finished in, and is safe to run again.");
   std::vector<std::string> paths, to;
   bool untracked = false, json = false, dry_run = false, no_manifest = false;
   std::string threshold_text = "16MiB", part_text = "8MiB", etag_check = "on", repo_dir = ".";
@@ -100,6 +135,22 @@ Status run_publish(int argc, char** argv) {
                                              "the server still checks Content-MD5")->check(CLI::IsMember({"on", "off"}))->capture_default_str();
   app.add_option("--state-dir", opts.state_dir, "Where uploads in flight are recorded, so a killed run resumes; '' disables")->capture_default_str();
   app.add_flag("--no-manifest", no_manifest, "Do not write SHA256SUMS and manifest.json");
+  std::string job_manifest, merge_commit;
+  bool merge = false;
+  app.add_option("--job-manifest", job_manifest,
+                 "Matrix CI, one target per job: write this job's manifest as PREFIX/manifests/NAME.json instead of "
+                 "SHA256SUMS and manifest.json, for --merge-manifests to combine. NAME must be unique per job: "
+                 "{os}-{arch} (from the files' NAME.OS.ARCH names) or a CI job id; the --to placeholders work too")
+      ->option_text("NAME");
+  app.add_flag("--merge-manifests", merge,
+               "Matrix CI, final step, no PATHs: merge every PREFIX/manifests/*.json under --to, check each listed "
+               "object is still there as published, then write SHA256SUMS and manifest.json last. Two jobs that "
+               "published one name with different contents: exit 3, nothing written");
+  auto* commit_opt = app.add_option("--commit", merge_commit,
+                                    "With --merge-manifests: merge the job manifests of this commit and skip older "
+                                    "ones (default: the commit being built, from CI or git); 'any' merges all, "
+                                    "which must then be of one build")
+                        ->option_text("SHA|any");
   app.add_flag("--json", json, "Print a machine-readable result on stdout");
   app.add_flag("--dry-run", dry_run, "List keys and sizes; touch no network");
   add_connection_flags(app, conn);
@@ -129,10 +180,24 @@ Status run_publish(int argc, char** argv) {
   opts.part_size = *part;
   opts.etag_check = etag_check == "on";
   opts.write_manifest = !no_manifest;
-  if (paths.empty() && !untracked) return usage_error("nothing to publish: name files or directories, or pass --untracked");
-
-  auto files = publish::plan_files(paths, untracked, repo_dir);
-  if (!files) return files.error();
+  if (merge) {
+    const std::pair<bool, const char*> not_with[] = {{!paths.empty(), "PATHs"},        {untracked, "--untracked"},
+                                                     {!job_manifest.empty(), "--job-manifest"},
+                                                     {no_manifest, "--no-manifest"}, {dry_run, "--dry-run"}};
+    for (const auto& [given, what] : not_with)
+      if (given)
+        return usage_error(fmt::format("--merge-manifests takes no {}: it merges what the jobs published under --to; "
+                                       "drop {}", what, what));
+    if (to.size() > 1)
+      return usage_error("--merge-manifests merges one prefix: pass one --to and run it once per destination");
+  } else if (commit_opt->count()) {
+    return usage_error("--commit only chooses which job manifests --merge-manifests merges: drop it, or add --merge-manifests");
+  } else if (!job_manifest.empty() && no_manifest) {
+    return usage_error("--job-manifest and --no-manifest contradict each other: the job manifest is how --merge-manifests "
+                       "finds this job's files; drop one");
+  } else if (paths.empty() && !untracked) {
+    return usage_error("nothing to publish: name files or directories, or pass --untracked");
+  }
   BuildInfo info = detect_build_info(process_env(), repo_dir);
   if (to.empty()) {
     auto d = default_destination();
@@ -146,6 +211,25 @@ Status run_publish(int argc, char** argv) {
     if (!loc) return loc.error();
     opts.destinations.push_back(*loc);
   }
+  if (merge) {
+    publish::MergeOptions mopts;
+    mopts.commit = !commit_opt->count() ? info.commit : merge_commit == "any" ? "" : merge_commit;
+    mopts.etag_check = opts.etag_check;
+    mopts.force = opts.force;
+    mopts.concurrency = opts.concurrency;
+    auto cfg = make_client_config(conn);
+    if (!cfg) return cfg.error();
+    s3::Client client(*cfg);
+    return merge_command(client, opts.destinations[0], mopts, json);
+  }
+
+  auto files = publish::plan_files(paths, untracked, repo_dir);
+  if (!files) return files.error();
+  if (!job_manifest.empty()) {
+    auto name = publish::job_manifest_name(job_manifest, *files, info);
+    if (!name) return name.error();
+    opts.job_manifest = *name;
+  }
 
   if (dry_run) {
     nlohmann::json out = nlohmann::json::array();
@@ -156,6 +240,9 @@ Status run_publish(int argc, char** argv) {
         if (json) out.push_back({{"bucket", d.bucket}, {"key", key}, {"size", f.stamp.size}});
         else fmt::print("would publish {:>10}  s3://{}/{}\n", human_size(f.stamp.size), d.bucket, key);
       }
+    if (!opts.job_manifest.empty() && !json)
+      for (const auto& d : opts.destinations)
+        fmt::print("would write job manifest s3://{}/{}\n", d.bucket, publish::job_manifest_key(d.key, opts.job_manifest));
     if (json) fmt::print("{}\n", out.dump(2));
     return ok_status();
   }

@@ -1,7 +1,13 @@
 #include "publish/manifest.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
+#include <set>
+
+#include "s3/location.h"
 
 namespace xship::publish {
 
@@ -10,11 +16,13 @@ std::vector<ManifestEntry> sorted(std::vector<ManifestEntry> e) {
   std::sort(e.begin(), e.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return e;
 }
-}  // namespace
 
-std::string manifest_json(const std::vector<ManifestEntry>& entries, const BuildInfo& info) {
+// The layout both manifest kinds share; `job` is written only for job manifests.
+std::string document(const std::vector<ManifestEntry>& entries, const BuildInfo& info, const char* format,
+                     const std::string* job) {
   nlohmann::ordered_json j;
-  j["format"] = "xship-manifest-1";
+  j["format"] = format;
+  if (job) j["job"] = *job;
   j["repo"] = info.repo;
   j["branch"] = info.branch;
   j["commit"] = info.commit;
@@ -38,17 +46,47 @@ std::string manifest_json(const std::vector<ManifestEntry>& entries, const Build
   return j.dump(2) + "\n";
 }
 
+bool plain_name(const std::string& s) {
+  if (s.empty() || s.size() > 200 || s.front() == '.' || s.front() == '-') return false;
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+std::string short_commit(const std::string& c) { return c.empty() ? "(unknown)" : c.substr(0, 12); }
+}  // namespace
+
+std::string manifest_json(const std::vector<ManifestEntry>& entries, const BuildInfo& info) {
+  return document(entries, info, kManifestFormat, nullptr);
+}
+
+std::string job_manifest_json(const std::string& job, const std::vector<ManifestEntry>& entries,
+                              const BuildInfo& info) {
+  return document(entries, info, kJobManifestFormat, &job);
+}
+
 std::string sha256sums(const std::vector<ManifestEntry>& entries) {
   std::string out;
   for (const auto& e : sorted(entries)) out += e.sha256 + "  " + e.name + "\n";
   return out;
 }
 
-Result<std::vector<ManifestEntry>> parse_manifest(const std::string& text) {
+Result<ManifestDoc> parse_manifest_doc(const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("files") || !j["files"].is_array())
     return integrity_error("the manifest is not an xship manifest (no \"files\" array): check the URL");
-  std::vector<ManifestEntry> out;
+  ManifestDoc doc;
+  try {
+    doc.format = j.value("format", "");
+    doc.job = j.value("job", "");
+    doc.info.repo = j.value("repo", "");
+    doc.info.branch = j.value("branch", "");
+    doc.info.commit = j.value("commit", "");
+    doc.info.tag = j.value("tag", "");
+    doc.info.version = j.value("version", "");
+  } catch (const nlohmann::json::exception&) {
+    return integrity_error("the manifest has a header field of the wrong type: it is damaged");
+  }
   for (const auto& f : j["files"]) {
     if (!f.is_object()) return integrity_error("the manifest has an entry that is not an object: it is damaged");
     ManifestEntry e;
@@ -71,7 +109,120 @@ Result<std::vector<ManifestEntry>> parse_manifest(const std::string& text) {
     }
     if (e.name.empty() || e.key.empty() || e.sha256.size() != 64)
       return integrity_error("the manifest has an entry without name, key or sha256: it is damaged");
-    out.push_back(std::move(e));
+    doc.files.push_back(std::move(e));
+  }
+  return doc;
+}
+
+Result<std::vector<ManifestEntry>> parse_manifest(const std::string& text) {
+  auto doc = parse_manifest_doc(text);
+  if (!doc) return doc.error();
+  return std::move(doc->files);
+}
+
+std::string job_manifest_key(const std::string& prefix, const std::string& job) {
+  return join_key(prefix, std::string(kJobManifestDir) + job + ".json");
+}
+
+std::string job_name_from_key(const std::string& prefix, const std::string& key) {
+  std::string dir = join_key(prefix, kJobManifestDir);
+  if (!key.starts_with(dir) || !key.ends_with(".json")) return "";
+  std::string job = key.substr(dir.size(), key.size() - dir.size() - 5);
+  return plain_name(job) ? job : "";
+}
+
+Result<std::string> job_manifest_name(const std::string& name_template, const std::vector<PlannedFile>& files,
+                                      const BuildInfo& info) {
+  std::map<std::string, std::string> extra;
+  if (name_template.find("{os}") != std::string::npos || name_template.find("{arch}") != std::string::npos) {
+    std::set<std::pair<std::string, std::string>> targets;
+    for (const auto& f : files)
+      if (!f.os.empty()) targets.insert({f.os, f.arch});
+    if (targets.empty())
+      return usage_error(fmt::format("--job-manifest '{}': {{os}}/{{arch}} come from the published files' NAME.OS.ARCH "
+                                     "names and none has one: pass a literal name, e.g. the CI job's target",
+                                     name_template));
+    if (targets.size() > 1)
+      return usage_error(fmt::format("--job-manifest '{}': the files are for {}/{} and {}/{}, so {{os}}/{{arch}} name no "
+                                     "one target: publish one target per job, or pass a literal name",
+                                     name_template, targets.begin()->first, targets.begin()->second,
+                                     std::next(targets.begin())->first, std::next(targets.begin())->second));
+    extra = {{"os", targets.begin()->first}, {"arch", targets.begin()->second}};
+  }
+  auto name = expand_template(name_template, info, extra);
+  if (!name) {
+    // expand_template speaks of --to; say which flag it was.
+    Error e = name.error();
+    if (auto at = e.message.find("in --to '"); at != std::string::npos) e.message.replace(at, 9, "in --job-manifest '");
+    return e;
+  }
+  if (!plain_name(*name))
+    return usage_error(fmt::format("--job-manifest '{}' gives '{}', which is not a plain file name: use letters, digits, "
+                                   "'.', '_' and '-' (e.g. {{os}}-{{arch}} or the CI job id)",
+                                   name_template, *name));
+  return *name;
+}
+
+Status check_job_manifest_replace(const ManifestDoc& existing, const std::string& job,
+                                  const std::vector<ManifestEntry>& entries, const BuildInfo& info) {
+  if (existing.format != kJobManifestFormat || existing.info.commit != info.commit) return ok_status();
+  std::set<std::string> ours;
+  for (const auto& e : entries) ours.insert(e.name);
+  for (const auto& e : sorted(existing.files))
+    if (!ours.count(e.name))
+      return usage_error(fmt::format("manifests/{}.json already lists '{}' for commit {}, which this job does not "
+                                     "publish: two jobs share --job-manifest {}; give each job its own name (e.g. "
+                                     "{{os}}-{{arch}}), or pass --force to replace it",
+                                     job, e.name, short_commit(info.commit), job));
+  return ok_status();  // the same job again
+}
+
+Result<MergedManifest> merge_job_manifests(std::vector<ManifestDoc> jobs, const std::string& commit) {
+  if (jobs.empty()) return usage_error("no job manifests to merge: publish each job with --job-manifest NAME first");
+  // Sorted by job name: which job is named first in a message, and which entry is kept for
+  // a file two jobs published identically, never depend on the order the jobs finished.
+  std::sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) { return a.job < b.job; });
+  MergedManifest out;
+  std::vector<const ManifestDoc*> chosen;
+  for (const auto& j : jobs) {
+    if (!chosen.empty() && chosen.back()->job == j.job)
+      return usage_error(fmt::format("job manifest '{}' is given twice: each job needs its own name", j.job));
+    if (commit.empty() || j.info.commit == commit) chosen.push_back(&j);
+    else out.skipped.push_back(j.job);
+  }
+  if (chosen.empty())
+    return usage_error(fmt::format("none of the {} job manifests is for commit {} (job '{}' is for {}): publish the jobs "
+                                   "from this commit first, or pass --commit to merge another",
+                                   jobs.size(), short_commit(commit), jobs.front().job, short_commit(jobs.front().info.commit)));
+
+  const ManifestDoc& first = *chosen.front();
+  out.info = first.info;
+  std::map<std::string, std::pair<const ManifestEntry*, const std::string*>> by_name;
+  for (const ManifestDoc* j : chosen) {
+    const std::pair<const char*, std::pair<const std::string*, const std::string*>> fields[] = {
+        {"commit", {&first.info.commit, &j->info.commit}}, {"repo", {&first.info.repo, &j->info.repo}},
+        {"branch", {&first.info.branch, &j->info.branch}}, {"tag", {&first.info.tag, &j->info.tag}},
+        {"version", {&first.info.version, &j->info.version}}};
+    for (const auto& [field, values] : fields)
+      if (*values.first != *values.second)
+        return usage_error(fmt::format("job manifests '{}' and '{}' are of different builds ({} '{}' vs '{}'): delete the "
+                                       "stale manifests/NAME.json, or pass --commit to merge one commit's jobs",
+                                       first.job, j->job, field, *values.first, *values.second));
+    out.jobs.push_back(j->job);
+    for (const auto& e : j->files) {
+      auto [it, added] = by_name.try_emplace(e.name, &e, &j->job);
+      if (added) continue;
+      const ManifestEntry& seen = *it->second.first;
+      if (seen.size != e.size || seen.md5 != e.md5 || seen.sha256 != e.sha256)
+        return integrity_error(fmt::format("'{}' differs between job manifests '{}' (md5 {}, {} bytes) and '{}' (md5 {}, {} "
+                                           "bytes): two jobs published different files under one name; give each job's "
+                                           "files their own names (e.g. NAME.OS.ARCH) and publish again",
+                                           e.name, *it->second.second, seen.md5, seen.size, j->job, e.md5, e.size));
+    }
+  }
+  for (const auto& [name, found] : by_name) {
+    out.files.push_back(*found.first);
+    out.job_of[name] = *found.second;
   }
   return out;
 }

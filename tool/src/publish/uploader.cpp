@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "compress/digest_cache.h"
 #include "core/thread_pool.h"
 #include "digest/digest.h"
+#include "fetch/fetch.h"
 #include "publish/upload_state.h"
 
 namespace xship::publish {
@@ -34,10 +36,7 @@ namespace {
 // PUT streams from the file after a hashing pass.
 constexpr std::uint64_t kMemoryPutLimit = 64 * kMiB;
 
-struct Remote {
-  std::uint64_t size = 0;
-  std::string etag;
-};
+using Remote = RemoteObject;
 
 std::string content_type_for(const std::string& name) {
   static const std::map<std::string, std::string> kTypes = {
@@ -67,6 +66,17 @@ Result<std::unique_ptr<Fd>> open_file(const std::string& path) {
   return std::make_unique<Fd>(fd);
 }
 
+s3::PutOptions verified_put_options(const std::string& name, const std::string& md5hex, const std::string& sha256hex,
+                                    const digest::Md5& md5) {
+  s3::PutOptions o;
+  o.content_md5 = digest::content_md5(md5);
+  o.content_type = content_type_for(name);
+  // The whole-file sums travel with the object, so it can be verified later whatever
+  // its ETag looks like (multipart, SSE-KMS).
+  o.metadata = {{"md5", md5hex}, {"sha256", sha256hex}};
+  return o;
+}
+
 Error changed_error(const std::string& path) {
   return integrity_error(fmt::format("'{}' changed while it was being published: nothing was left under its key; rerun once the file is final", path));
 }
@@ -89,6 +99,74 @@ struct MultipartJob {
   std::atomic<int> retries{0};
   std::atomic<bool> failed{false};
 };
+
+}  // namespace
+
+Result<std::string> verify_etag(s3::Client& client, bool etag_check, const std::string& bucket, const std::string& key,
+                                std::string got, const std::string& expected, std::uint64_t size, int& retries) {
+  if (got.empty()) {  // Ceph RGW 16 sends an empty ETag in the Complete reply: ask again
+    s3::CallStats st;
+    auto head = client.head(bucket, key, &st);
+    retries += st.retries;
+    if (!head) return head.error();
+    if (!head->exists || head->size != size)
+      return integrity_error(fmt::format("s3://{}/{}: stored size {} differs from the file's {}", bucket, key,
+                                         head->size, size));
+    got = head->etag;
+  }
+  if (etag_check && got != expected)
+    return integrity_error(fmt::format("s3://{}/{}: the store's ETag {} differs from the computed {}: the object was "
+                                       "removed; if this store's ETags are not MD5s, pass --etag-check off",
+                                       bucket, key, got, expected));
+  return got;
+}
+
+Result<bool> put_small_object(s3::Client& client, const std::string& bucket, const std::string& key,
+                              const std::string& bytes, bool etag_check, const RemoteObject* current) {
+  auto md5 = digest::md5(bytes);
+  std::string md5hex = digest::hex(md5);
+  if (current && current->size == bytes.size() && current->etag == md5hex) return false;
+  std::string sha = digest::sha256_hex(bytes);
+  auto opts = verified_put_options(key, md5hex, sha, md5);  // no If-None-Match: a prefix's manifest is replaced
+  opts.payload_sha256 = sha;
+  auto etag = client.put(bucket, key, s3::Body::bytes(bytes), opts);
+  if (!etag) return etag.error();
+  int retries = 0;
+  auto verified = verify_etag(client, etag_check, bucket, key, *etag, md5hex, bytes.size(), retries);
+  if (!verified) return verified.error();
+  return true;
+}
+
+Result<std::string> get_small_object(s3::Client& client, const std::string& bucket, const std::string& key,
+                                     bool etag_check) {
+  // fetch_object verifies into a file it renames into place; a private directory holds it.
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = fmt::format("{}/xship-get-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(pattern.data()))
+    return runtime_error(fmt::format("cannot make a temporary directory like '{}': {}: set TMPDIR to a writable one",
+                                     pattern, std::strerror(errno)));
+  struct Cleanup {
+    std::string dir, path;
+    ~Cleanup() {
+      unlink(path.c_str());
+      rmdir(dir.c_str());
+    }
+  } cleanup{pattern, pattern + "/object"};
+  fetch::FetchOptions opts;
+  opts.etag_check = etag_check;
+  auto got = fetch::fetch_object(client, bucket, key, cleanup.path, {}, opts);
+  if (!got) return got.error();
+  if (got->size > kMemoryPutLimit)
+    return integrity_error(fmt::format("s3://{}/{} is {} bytes, too big for a manifest: check the key", bucket, key, got->size));
+  auto fd = open_file(cleanup.path);
+  if (!fd) return fd.error();
+  std::string bytes(got->size, '\0');
+  if (pread((*fd)->fd, bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size()))
+    return runtime_error(fmt::format("cannot read back '{}': {}", cleanup.path, std::strerror(errno)));
+  return bytes;
+}
+
+namespace {
 
 class Engine {
  public:
@@ -138,6 +216,8 @@ class Engine {
   Status put_small_bytes(const std::string& bucket, const std::string& key, const std::string& bytes,
                          const std::map<std::string, Remote>& remote);
   Result<std::map<std::string, Remote>> list_remote(const S3Location& d);
+  Status put_job_manifest(const S3Location& dest, const std::vector<ManifestEntry>& entries, const BuildInfo& info,
+                          const std::map<std::string, Remote>& remote);
 
   s3::Client& client_;
   const PublishOptions& opts_;
@@ -182,31 +262,12 @@ Result<bool> Engine::already_there(const std::string& bucket, const std::string&
 
 Result<std::string> Engine::verify_etag(const std::string& bucket, const std::string& key, std::string got,
                                         const std::string& expected, std::uint64_t size, int& retries) {
-  if (got.empty()) {  // Ceph RGW 16 sends an empty ETag in the Complete reply: ask again
-    s3::CallStats st;
-    auto head = client_.head(bucket, key, &st);
-    retries += st.retries;
-    if (!head) return head.error();
-    if (!head->exists || head->size != size)
-      return integrity_error(fmt::format("s3://{}/{}: stored size {} differs from the file's {}", bucket, key,
-                                         head->size, size));
-    got = head->etag;
-  }
-  if (opts_.etag_check && got != expected)
-    return integrity_error(fmt::format("s3://{}/{}: the store's ETag {} differs from the computed {}: the object was "
-                                       "removed; if this store's ETags are not MD5s, pass --etag-check off",
-                                       bucket, key, got, expected));
-  return got;
+  return publish::verify_etag(client_, opts_.etag_check, bucket, key, std::move(got), expected, size, retries);
 }
 
 s3::PutOptions Engine::put_options(const std::string& name, const std::string& md5hex, const std::string& sha256hex,
                                    const digest::Md5& md5) const {
-  s3::PutOptions o;
-  o.content_md5 = digest::content_md5(md5);
-  o.content_type = content_type_for(name);
-  // The whole-file sums travel with the object, so it can be verified later whatever
-  // its ETag looks like (multipart, SSE-KMS).
-  o.metadata = {{"md5", md5hex}, {"sha256", sha256hex}};
+  s3::PutOptions o = verified_put_options(name, md5hex, sha256hex, md5);
   o.if_none_match = opts_.no_overwrite;
   return o;
 }
@@ -574,27 +635,37 @@ void Engine::copy_to(const FileResult& src, const S3Location& dest, const std::m
 
 Status Engine::put_small_bytes(const std::string& bucket, const std::string& key, const std::string& bytes,
                                const std::map<std::string, Remote>& remote) {
-  auto md5 = digest::md5(bytes);
-  std::string md5hex = digest::hex(md5);
   auto it = remote.find(key);
-  if (!opts_.force && it != remote.end() && it->second.size == bytes.size() && it->second.etag == md5hex)
-    return ok_status();
-  std::string sha = digest::sha256_hex(bytes);
-  auto opts = put_options(key, md5hex, sha, md5);
-  opts.if_none_match = false;  // the manifest of a prefix is meant to be replaced
-  opts.payload_sha256 = sha;
-  auto etag = client_.put(bucket, key, s3::Body::bytes(bytes), opts);
-  if (!etag) return etag.error();
-  int retries = 0;
-  auto verified = verify_etag(bucket, key, *etag, md5hex, bytes.size(), retries);
-  if (!verified) return verified.error();
+  XSHIP_TRY(put_small_object(client_, bucket, key, bytes, opts_.etag_check,
+                             opts_.force || it == remote.end() ? nullptr : &it->second));
+  return ok_status();
+}
+
+Status Engine::put_job_manifest(const S3Location& dest, const std::vector<ManifestEntry>& entries, const BuildInfo& info,
+                                const std::map<std::string, Remote>& remote) {
+  std::string key = job_manifest_key(dest.key, opts_.job_manifest);
+  std::string bytes = job_manifest_json(opts_.job_manifest, entries, info);
+  if (!opts_.force) {
+    // Read now, not from the listing at the start: a job sharing our name may have finished
+    // meanwhile. Missing or unreadable: nothing to protect, it is replaced.
+    if (auto existing = get_small_object(client_, dest.bucket, key, opts_.etag_check)) {
+      if (auto doc = parse_manifest_doc(*existing))
+        XSHIP_TRY(check_job_manifest_replace(*doc, opts_.job_manifest, entries, info));
+    }
+  }
+  XSHIP_TRY(put_small_bytes(dest.bucket, key, bytes, remote));
+  report_.manifest_urls.push_back(client_.object_url(dest.bucket, key));
   return ok_status();
 }
 
 Result<PublishReport> Engine::run(const std::vector<PlannedFile>& files, const BuildInfo& info) {
-  for (const auto& f : files)
+  const bool job = !opts_.job_manifest.empty();
+  for (const auto& f : files) {
     if (opts_.write_manifest && (f.relative == "manifest.json" || f.relative == "SHA256SUMS"))
       return usage_error(fmt::format("'{}' would be overwritten by the manifest xship writes: rename it or pass --no-manifest", f.path));
+    if (job && f.relative.starts_with(kJobManifestDir))
+      return usage_error(fmt::format("'{}' would land in {}, where the job manifests live: rename its directory", f.path, kJobManifestDir));
+  }
   for (const auto& d : opts_.destinations)
     for (const auto& f : files) XSHIP_TRY(validate_key(dest_key(d, f.relative)));
 
@@ -648,6 +719,10 @@ Result<PublishReport> Engine::run(const std::vector<PlannedFile>& files, const B
         entries.push_back({r.name, r.key, r.size, r.md5, r.sha256, r.etag, r.url, r.os, r.arch});
       }
       if (cancel_ && cancel_->load()) return Error{ErrorCategory::Interrupted, "interrupted before the manifest was written"};
+      if (job) {  // matrix CI: this job's share only; --merge-manifests writes the release's
+        XSHIP_TRY(put_job_manifest(dest, entries, info, remotes[d]));
+        continue;
+      }
       XSHIP_TRY(put_small_bytes(dest.bucket, dest_key(dest, "SHA256SUMS"), sha256sums(entries), remotes[d]));
       std::string manifest_key = dest_key(dest, "manifest.json");
       XSHIP_TRY(put_small_bytes(dest.bucket, manifest_key, manifest_json(entries, info), remotes[d]));

@@ -1,6 +1,7 @@
 // The transfer engine: hashes, skips what is already there, uploads (single PUT or
 // multipart, concurrently), verifies every ETag, copies to further destinations
-// server-side, and writes SHA256SUMS and manifest.json last.
+// server-side, and writes SHA256SUMS and manifest.json last (or, in a matrix CI job, the
+// job's manifests/NAME.json, merged later by merge.h).
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -30,6 +31,9 @@ struct PublishOptions {
   bool no_overwrite = false;  // If-None-Match: *
   bool etag_check = true;     // --etag-check off for stores whose ETags are not MD5s
   bool write_manifest = true;
+  // Matrix CI: non-empty = write PREFIX/manifests/<job_manifest>.json instead of SHA256SUMS
+  // and manifest.json (which --merge-manifests writes once every job is done).
+  std::string job_manifest;
   // Where multipart uploads in flight are recorded so a killed run can be resumed; empty
   // disables resuming.
   std::string state_dir = ".xship/uploads";
@@ -73,6 +77,28 @@ struct Progress {
   std::atomic<std::uint64_t> bytes_done{0};
   std::atomic<std::uint64_t> bytes_total{0};
 };
+
+// What a listing or a HEAD says is at a key.
+struct RemoteObject {
+  std::uint64_t size = 0;
+  std::string etag;
+};
+
+// An ETag answered by a PUT or a CompleteMultipartUpload against the one computed: empty
+// (Ceph RGW's Complete reply) is asked again by HEAD. Returns the store's ETag.
+Result<std::string> verify_etag(s3::Client& client, bool etag_check, const std::string& bucket, const std::string& key,
+                                std::string got, const std::string& expected, std::uint64_t size, int& retries);
+
+// The single-PUT path of manifests, SHA256SUMS and job manifests: Content-MD5 sent, the
+// ETag checked, the sums stored as metadata. Skipped when `current` (nullptr: unknown)
+// already holds these bytes. True when it was uploaded.
+Result<bool> put_small_object(s3::Client& client, const std::string& bucket, const std::string& key,
+                              const std::string& bytes, bool etag_check, const RemoteObject* current);
+
+// Reads a small object (a manifest) into memory through fetch's verified download: its
+// bytes are checked against the sums publish stored with it, else a plain-MD5 ETag.
+Result<std::string> get_small_object(s3::Client& client, const std::string& bucket, const std::string& key,
+                                     bool etag_check);
 
 Result<PublishReport> run_publish(s3::Client& client, const std::vector<PlannedFile>& files,
                                   const PublishOptions& opts, const BuildInfo& info,

@@ -1,0 +1,115 @@
+#include "publish/merge.h"
+
+#include <fmt/format.h>
+
+#include <mutex>
+#include <optional>
+
+#include "core/thread_pool.h"
+#include "publish/uploader.h"
+
+namespace xship::publish {
+
+namespace {
+
+// The job manifests under PREFIX/manifests/, read and parsed, each named as it is stored.
+Result<std::vector<ManifestDoc>> read_job_manifests(s3::Client& client, const S3Location& dest, bool etag_check) {
+  std::string dir = join_key(dest.key, kJobManifestDir);
+  auto listed = client.list_objects(dest.bucket, dir);
+  if (!listed) return listed.error();
+  std::vector<ManifestDoc> docs;
+  for (const auto& o : *listed) {
+    std::string job = job_name_from_key(dest.key, o.key);
+    if (job.empty()) continue;  // not NAME.json directly under manifests/
+    auto text = get_small_object(client, dest.bucket, o.key, etag_check);
+    if (!text) return text.error();
+    auto doc = parse_manifest_doc(*text);
+    if (!doc) return Error{doc.error().category, fmt::format("s3://{}/{}: {}", dest.bucket, o.key, doc.error().message)};
+    if (doc->format != kJobManifestFormat)
+      return usage_error(fmt::format("s3://{}/{} is not a job manifest (format '{}'): {} under a release prefix is for "
+                                     "xship's job manifests; move that file elsewhere",
+                                     dest.bucket, o.key, doc->format, kJobManifestDir));
+    if (doc->job != job)
+      return integrity_error(fmt::format("s3://{}/{} says it is job '{}': a job manifest was copied or renamed; publish "
+                                         "job '{}' again",
+                                         dest.bucket, o.key, doc->job, job));
+    docs.push_back(std::move(*doc));
+  }
+  if (docs.empty())
+    return usage_error(fmt::format("no job manifests under s3://{}/{}: publish each CI job with --job-manifest NAME to "
+                                   "this --to first, then merge",
+                                   dest.bucket, dir));
+  return docs;
+}
+
+// Every listed object is still what its job published (a later job or push may have
+// replaced it); the entries get the ETags the store reports now.
+Status check_objects(s3::Client& client, const std::string& bucket, MergedManifest& merged, const MergeOptions& opts) {
+  std::mutex mu;
+  std::optional<Error> first_error;
+  ThreadPool pool(opts.concurrency);
+  for (auto& entry : merged.files) {
+    pool.post([&, e = &entry] {
+      auto head = client.head(bucket, e->key);
+      std::lock_guard lock(mu);
+      if (!head) {
+        if (!first_error) first_error = head.error();
+        return;
+      }
+      std::string stored_md5 = head->metadata.count("md5") ? head->metadata.at("md5") : "";
+      bool same = head->exists && head->size == e->size &&
+                  (head->etag == e->etag || stored_md5 == e->md5 || (!opts.etag_check && stored_md5.empty()));
+      if (same) e->etag = head->etag;
+      else if (!first_error)
+        first_error = integrity_error(fmt::format(
+            "s3://{}/{} is {} but job '{}' published {} bytes with ETag {}: it was replaced or deleted since; publish "
+            "that job again, then merge",
+            bucket, e->key, head->exists ? fmt::format("{} bytes with ETag {}", head->size, head->etag) : "missing",
+            merged.job_of.at(e->name), e->size, e->etag));
+    });
+  }
+  pool.wait();
+  if (first_error) return *first_error;
+  return ok_status();
+}
+
+Result<std::optional<RemoteObject>> current_object(s3::Client& client, const std::string& bucket, const std::string& key) {
+  auto head = client.head(bucket, key);
+  if (!head) return head.error();
+  if (!head->exists) return std::optional<RemoteObject>{};
+  return std::optional<RemoteObject>{RemoteObject{head->size, head->etag}};
+}
+
+}  // namespace
+
+Result<MergeReport> merge_manifests(s3::Client& client, const S3Location& dest, const MergeOptions& opts,
+                                    const std::atomic<bool>* cancel) {
+  auto docs = read_job_manifests(client, dest, opts.etag_check);
+  if (!docs) return docs.error();
+  auto merged = merge_job_manifests(std::move(*docs), opts.commit);
+  if (!merged) return merged.error();
+  MergeReport report;
+  report.merged = std::move(*merged);
+  XSHIP_TRY(check_objects(client, dest.bucket, report.merged, opts));
+
+  // As in a publish: SHA256SUMS, then manifest.json last, each skipped when already there.
+  const std::pair<std::string, std::string> outputs[] = {
+      {join_key(dest.key, "SHA256SUMS"), sha256sums(report.merged.files)},
+      {join_key(dest.key, "manifest.json"), manifest_json(report.merged.files, report.merged.info)}};
+  for (const auto& [key, bytes] : outputs) {
+    if (cancel && cancel->load()) return Error{ErrorCategory::Interrupted, "interrupted before the merged manifest was written"};
+    std::optional<RemoteObject> current;
+    if (!opts.force) {
+      auto c = current_object(client, dest.bucket, key);
+      if (!c) return c.error();
+      current = *c;
+    }
+    auto put = put_small_object(client, dest.bucket, key, bytes, opts.etag_check, current ? &*current : nullptr);
+    if (!put) return put.error();
+    report.written = report.written || *put;
+  }
+  report.manifest_url = client.object_url(dest.bucket, join_key(dest.key, "manifest.json"));
+  return report;
+}
+
+}  // namespace xship::publish

@@ -1,0 +1,32 @@
+// `xship publish --merge-manifests`: the I/O edge around merge_job_manifests (manifest.h).
+// Reads every PREFIX/manifests/*.json by verified download, merges them, checks that each
+// object they list is still there as recorded (HEAD), and only then writes SHA256SUMS and
+// manifest.json last, by the same verified single PUT the publish engine uses.
+#pragma once
+#include <atomic>
+#include <string>
+
+#include "core/result.h"
+#include "publish/manifest.h"
+#include "s3/client.h"
+#include "s3/location.h"
+
+namespace xship::publish {
+
+struct MergeOptions {
+  std::string commit;  // merge only this commit's job manifests; "" = all, which must agree
+  bool etag_check = true;
+  bool force = false;  // PUT SHA256SUMS and manifest.json even when identical ones are there
+  int concurrency = 8;
+};
+
+struct MergeReport {
+  MergedManifest merged;  // the files carry the ETags the store reports now
+  std::string manifest_url;
+  bool written = false;  // false: the same SHA256SUMS and manifest.json were there already
+};
+
+Result<MergeReport> merge_manifests(s3::Client& client, const S3Location& dest, const MergeOptions& opts,
+                                    const std::atomic<bool>* cancel);
+
+}  // namespace xship::publish
