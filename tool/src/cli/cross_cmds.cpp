@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "cli/commands.h"
@@ -133,9 +134,21 @@ Status run_single_target(int argc, char** argv, bool toolchain) {
 
 // ---- deps -----------------------------------------------------------------------------
 
+// A multiarch package (zlib1g-dev for amd64 and arm64) answers one line per architecture:
+// an unqualified name needs the host's own (or an "all" package), "NAME:ARCH" that one.
 bool package_installed(const std::string& package) {
-  auto r = process::capture({"dpkg-query", "-W", "-f=${db:Status-Status}", package});
-  return r && r->success() && r->output == "installed";
+  auto r = process::capture({"dpkg-query", "-W", "-f=${db:Status-Status} ${Architecture}\n", package});
+  if (!r || !r->success()) return false;
+  bool qualified = package.find(':') != std::string::npos;
+  std::string host_arch = target_info(host_target()).debian_arch;
+  std::istringstream lines(r->output);
+  for (std::string line; std::getline(lines, line);) {
+    auto space = line.find(' ');
+    if (line.substr(0, space) != "installed") continue;
+    std::string arch = space == std::string::npos ? "" : line.substr(space + 1);
+    if (qualified || arch == host_arch || arch == "all") return true;
+  }
+  return false;
 }
 
 Status run_apt(const std::vector<std::string>& argv, bool root) {

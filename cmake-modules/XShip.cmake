@@ -1,0 +1,476 @@
+#[=======================================================================[.rst:
+XShip
+-----
+
+Cross-build, test, compress and publish a CMake project's program with ``xship``:
+one call defines the targets a developer or a CI job runs, across a matrix of
+``OS/ARCH`` targets (Go's names: ``linux/amd64``, ``linux/arm64``, ``windows/amd64``...).
+
+Getting the module
+^^^^^^^^^^^^^^^^^^
+
+Any of these makes :command:`xship_add_targets` available:
+
+``add_subdirectory(path/to/xship)`` (e.g. a git submodule)
+  xship adds nothing to the consumer's build; the module builds the ``xship``
+  helper for the *host* (an external project with no toolchain file), even when
+  the consumer itself is being cross-compiled, and only when an ``xship-*``
+  target is built.
+
+``FetchContent_Declare(xship ...)`` + ``FetchContent_MakeAvailable(xship)``
+  The same as ``add_subdirectory``.
+
+``find_package(XShip)`` after ``cmake --install`` of xship
+  The package's ``bin/xship`` is the helper; nothing is built.
+
+The ``CMAKE_MODULE_PATH`` then holds this module, so ``include(XShip)`` works too.
+
+Commands
+^^^^^^^^
+
+.. command:: xship_add_targets
+
+  ::
+
+    xship_add_targets(NAME <name> TARGET <target>
+                      [OS_ARCH <os/arch>...]
+                      [FORMAT gz|zst|none]
+                      [TO <s3://bucket/prefix>]
+                      [ENDPOINT <url>]
+                      [LIBS <lib>...]
+                      [LIBS_EXCLUDE <os/arch>...]
+                      [DIST <dir>]
+                      [PREFIX <prefix>]
+                      [BUILD_ARGS <arg>...])
+
+  Defines four custom targets, none of them part of ``ALL`` (CTest owns ``test``,
+  hence the prefix):
+
+  ``xship-deps``
+    ``xship deps --targets ... [--libs ...] --install``: installs the cross
+    compilers, emulators and target libraries (apt-get; root or sudo).
+  ``xship-test``
+    ``xship test``: configures and builds the project once per target below
+    ``${CMAKE_BINARY_DIR}/xship/<os>_<arch>`` with a cross toolchain file, then
+    runs its CTest tests under the target's emulator (qemu, wine).
+  ``xship-build``
+    ``xship build ... --format <format>``: builds again (incrementally) and
+    collects ``<dist>/<name>.<os>.<arch>[.exe]``, compressed. Runs after
+    ``xship-test``, so only tested programs are collected.
+  ``xship-publish``
+    ``xship publish``: uploads everything in ``<dist>`` with MD5-verified PUTs,
+    then ``SHA256SUMS`` and ``manifest.json``. Depends on ``xship-test`` and
+    ``xship-build``: only tested builds are published.
+
+  The options are:
+
+  ``NAME <name>``
+    Required. The program's file name without ``.exe``: xship looks for it in
+    each per-target build directory.
+  ``TARGET <target>``
+    Required. The executable target that builds ``<name>``; it must already exist.
+  ``OS_ARCH <os/arch>...``
+    The targets, as ``xship targets`` lists them, or ``all``, ``linux/*``,
+    ``host`` (the machine xship runs on). Default: ``host``.
+  ``FORMAT gz|zst|none``
+    How collected programs are compressed. Default: ``gz``.
+  ``TO <s3://bucket/prefix>``
+    Where ``xship-publish`` uploads; may hold xship's placeholders ``{repo}``,
+    ``{branch}``, ``{commit}``, ``{os}``... Default: xship's own,
+    ``s3://$ARTIFACTS_BUCKET/artifacts/{repo}/{branch}`` with the variable read
+    when the target runs, not when CMake configures.
+  ``ENDPOINT <url>``
+    An S3-compatible endpoint (default: AWS, or ``AWS_ENDPOINT_URL`` at run time).
+  ``LIBS <lib>...``
+    Target libraries ``xship-deps`` installs (``zlib``, ``zstd``, ``openssl``...
+    or Debian ``-dev`` package names; commas work too).
+  ``LIBS_EXCLUDE <os/arch>...``
+    Targets the project builds without ``LIBS`` (e.g. ``windows/amd64``, for
+    which Debian may have no mingw build of a library): ``xship-deps`` checks
+    only their compilers and emulators. Written exactly as in ``OS_ARCH``.
+  ``DIST <dir>``
+    Where programs are collected. Default: ``${CMAKE_BINARY_DIR}/dist``.
+  ``PREFIX <prefix>``
+    The targets' name prefix. Default: ``xship-``. A second call needs another.
+  ``BUILD_ARGS <arg>...``
+    More ``xship test``/``xship build`` options, e.g. ``--static`` or ``--keep-going``.
+
+  A missing ``NAME`` or ``TARGET``, a target that does not exist or is not an
+  executable, or a ``FORMAT`` other than the three is a fatal error; unknown
+  arguments are an author warning.
+
+Cache variables
+^^^^^^^^^^^^^^^
+
+Each defaults from the environment variable of the same name when first
+configured; a non-empty value overrides the argument of the call, so a CI job
+can pick its targets or bucket without editing ``CMakeLists.txt``.
+
+``XSHIP_BIN``
+  The ``xship`` helper to run. Empty: the installed package's ``bin/xship``,
+  else the one the module builds from the xship source tree it lives in, else
+  ``xship`` on ``PATH``.
+``XSHIP_TARGETS``
+  Comma- or semicolon-separated targets replacing ``OS_ARCH`` (one per CI job).
+``XSHIP_FORMAT``
+  Replaces ``FORMAT``.
+``XSHIP_TO``
+  Replaces ``TO``.
+``XSHIP_ENDPOINT``
+  Replaces ``ENDPOINT``.
+
+Nested configures
+^^^^^^^^^^^^^^^^^
+
+``xship test``/``xship build`` configure the whole project again for each
+target, with a cross toolchain file. The module passes ``-D_XSHIP_NESTED=ON``
+to those configures, where :command:`xship_add_targets` checks its arguments
+and defines nothing. So that the project finds xship again the way it did in
+the outer configure, it also passes ``-DXShip_DIR=...`` (package),
+``-DXSHIP_SOURCE_DIR=<xship source tree>`` (source tree; a project that
+locates xship through a cache variable should use this name) and, for a
+FetchContent population, ``-DFETCHCONTENT_SOURCE_DIR_<NAME>=...`` (no
+download per target).
+
+Example
+^^^^^^^
+
+.. code-block:: cmake
+
+  add_executable(hello hello.c)
+  find_package(XShip 0.1 REQUIRED)
+  xship_add_targets(NAME hello TARGET hello
+                    OS_ARCH linux/amd64 linux/arm64 windows/amd64
+                    LIBS zlib)
+
+then ``cmake --build build --target xship-publish``.
+#]=======================================================================]
+
+include_guard(GLOBAL)
+if(CMAKE_VERSION VERSION_LESS 3.21)
+  message(FATAL_ERROR "XShip.cmake needs CMake 3.21 or newer (PROJECT_IS_TOP_LEVEL), this is ${CMAKE_VERSION}")
+endif()
+# Our policy settings are recorded in the functions below and popped before the
+# consumer's code runs again.
+cmake_policy(PUSH)
+cmake_policy(VERSION 3.21...3.28)
+
+# The defaults come from the environment, the one thing a CI job sets for make and
+# cmake alike. XShipConfig.cmake sets _XSHIP_PACKAGE_BIN before including us.
+if(NOT "$ENV{XSHIP_BIN}" STREQUAL "")
+  set(_xship_bin_default "$ENV{XSHIP_BIN}")
+elseif(DEFINED _XSHIP_PACKAGE_BIN)
+  set(_xship_bin_default "${_XSHIP_PACKAGE_BIN}")
+else()
+  set(_xship_bin_default "")
+endif()
+set(XSHIP_BIN "${_xship_bin_default}" CACHE FILEPATH
+    "The xship helper; empty: build it from the xship source tree (or take xship from PATH)")
+unset(_xship_bin_default)
+set(XSHIP_TARGETS "$ENV{XSHIP_TARGETS}" CACHE STRING
+    "OS/ARCH targets for xship_add_targets, comma-separated; non-empty replaces OS_ARCH")
+set(XSHIP_FORMAT "$ENV{XSHIP_FORMAT}" CACHE STRING "gz, zst or none; non-empty replaces FORMAT")
+set_property(CACHE XSHIP_FORMAT PROPERTY STRINGS "" gz zst none)
+set(XSHIP_TO "$ENV{XSHIP_TO}" CACHE STRING "s3://BUCKET/PREFIX for xship-publish; non-empty replaces TO")
+set(XSHIP_ENDPOINT "$ENV{XSHIP_ENDPOINT}" CACHE STRING "S3 endpoint URL for xship-publish; non-empty replaces ENDPOINT")
+
+# Where this file came from decides how the helper is found and how nested configures
+# find xship again: an installed package (XShipConfig.cmake beside us) or a source tree.
+function(_xship_origin out_kind out_dir)
+  set(here "${CMAKE_CURRENT_FUNCTION_LIST_DIR}")
+  if(EXISTS "${here}/XShipConfig.cmake")
+    set(${out_kind} package PARENT_SCOPE)
+    set(${out_dir} "${here}" PARENT_SCOPE)
+  elseif(EXISTS "${here}/../tool/CMakeLists.txt")
+    cmake_path(GET here PARENT_PATH root)
+    set(${out_kind} source PARENT_SCOPE)
+    set(${out_dir} "${root}" PARENT_SCOPE)
+  else()
+    set(${out_kind} none PARENT_SCOPE)
+    set(${out_dir} "" PARENT_SCOPE)
+  endif()
+endfunction()
+
+# Builds xship from SOURCE for the host, once per build tree, outside ALL. A plain
+# external project: a separate CMake run that sees none of the consumer's toolchain
+# file or compilers, with the variables that could carry a cross compiler in from the
+# environment removed, so a consumer cross-compiled for arm64 still gets an amd64 helper.
+function(_xship_helper_from_source source out_bin)
+  set(dir "${CMAKE_BINARY_DIR}/_xship_helper")
+  get_property(multi GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
+  # All of xship without its tests is the helper. Make joins the consumer's jobserver;
+  # a multi-config generator is told which configuration.
+  if(CMAKE_GENERATOR MATCHES "Makefiles")
+    set(build_command "$(MAKE)")
+  else()
+    set(build_command "${CMAKE_COMMAND}" --build <BINARY_DIR> --config Release)
+  endif()
+  if(multi)
+    set(bin "${dir}/build/tool/Release/xship")
+  else()
+    set(bin "${dir}/build/tool/xship")
+  endif()
+  if(CMAKE_HOST_WIN32)
+    string(APPEND bin ".exe")
+  endif()
+  set(${out_bin} "${bin}" PARENT_SCOPE)
+  if(TARGET _xship_helper)
+    return()
+  endif()
+  set(generator -G "${CMAKE_GENERATOR}")
+  if(CMAKE_GENERATOR_PLATFORM)
+    list(APPEND generator -A "${CMAKE_GENERATOR_PLATFORM}")
+  endif()
+  if(CMAKE_GENERATOR_TOOLSET)
+    list(APPEND generator -T "${CMAKE_GENERATOR_TOOLSET}")
+  endif()
+  if(CMAKE_MAKE_PROGRAM)
+    list(APPEND generator "-DCMAKE_MAKE_PROGRAM=${CMAKE_MAKE_PROGRAM}")
+  endif()
+  set(clean_env)
+  foreach(var IN ITEMS CC CXX CFLAGS CXXFLAGS CPPFLAGS LDFLAGS CMAKE_TOOLCHAIN_FILE
+                       PKG_CONFIG_LIBDIR PKG_CONFIG_SYSROOT_DIR)
+    list(APPEND clean_env "--unset=${var}")
+  endforeach()
+  include(ExternalProject)
+  ExternalProject_Add(_xship_helper
+    SOURCE_DIR "${source}"
+    PREFIX "${dir}"
+    BINARY_DIR "${dir}/build"
+    CONFIGURE_COMMAND "${CMAKE_COMMAND}" -E env ${clean_env}
+                      "${CMAKE_COMMAND}" ${generator} -S <SOURCE_DIR> -B <BINARY_DIR>
+                      -DCMAKE_BUILD_TYPE=Release -DXSHIP_BUILD_TESTS=OFF
+    BUILD_COMMAND ${build_command}
+    # The source may change under a vendored checkout; an up-to-date build is a no-op.
+    BUILD_ALWAYS TRUE
+    BUILD_BYPRODUCTS "${bin}"
+    INSTALL_COMMAND ""
+    EXCLUDE_FROM_ALL TRUE
+    USES_TERMINAL_CONFIGURE TRUE
+    USES_TERMINAL_BUILD TRUE)
+endfunction()
+
+# The helper's path, and the target building it ("" when there is none to build).
+function(_xship_helper out_bin out_dep)
+  set(${out_dep} "" PARENT_SCOPE)
+  if(NOT XSHIP_BIN STREQUAL "")
+    cmake_path(ABSOLUTE_PATH XSHIP_BIN BASE_DIRECTORY "${CMAKE_BINARY_DIR}" OUTPUT_VARIABLE bin)
+    if(NOT EXISTS "${bin}" OR IS_DIRECTORY "${bin}")
+      message(FATAL_ERROR "xship_add_targets: XSHIP_BIN '${XSHIP_BIN}' is not a file: set it to the xship "
+                          "program, or empty to build xship from its source tree")
+    endif()
+    set(${out_bin} "${bin}" PARENT_SCOPE)
+    return()
+  endif()
+  _xship_origin(kind dir)
+  if(kind STREQUAL "source")
+    _xship_helper_from_source("${dir}" bin)
+    set(${out_bin} "${bin}" PARENT_SCOPE)
+    set(${out_dep} _xship_helper PARENT_SCOPE)
+    return()
+  endif()
+  find_program(XSHIP_PROGRAM xship DOC "xship found on PATH (used when XSHIP_BIN is empty and there is no source tree)")
+  if(NOT XSHIP_PROGRAM)
+    message(FATAL_ERROR "xship_add_targets: no xship helper: set XSHIP_BIN, put xship on PATH, or use the module "
+                        "from an xship source tree (add_subdirectory, FetchContent) or an installed XShip package")
+  endif()
+  set(${out_bin} "${XSHIP_PROGRAM}" PARENT_SCOPE)
+endfunction()
+
+# The -D options that let a nested configure find xship as the outer one did.
+function(_xship_nested_args out)
+  set(args "--cmake-arg=-D_XSHIP_NESTED=ON")
+  _xship_origin(kind dir)
+  if(kind STREQUAL "package")
+    list(APPEND args "--cmake-arg=-DXShip_DIR=${dir}")
+  elseif(kind STREQUAL "source")
+    list(APPEND args "--cmake-arg=-DXSHIP_SOURCE_DIR=${dir}")
+    # FetchContent populates <base>/<name>-src: point the nested configure at it
+    # instead of downloading again for every target.
+    if(FETCHCONTENT_BASE_DIR)
+      cmake_path(GET dir PARENT_PATH parent)
+      cmake_path(GET dir FILENAME leaf)
+      cmake_path(ABSOLUTE_PATH FETCHCONTENT_BASE_DIR BASE_DIRECTORY "${CMAKE_BINARY_DIR}" OUTPUT_VARIABLE base)
+      if(parent STREQUAL base AND leaf MATCHES "^(.+)-src$")
+        string(TOUPPER "${CMAKE_MATCH_1}" upper)
+        list(APPEND args "--cmake-arg=-DFETCHCONTENT_SOURCE_DIR_${upper}=${dir}")
+      endif()
+    endif()
+  endif()
+  set(${out} "${args}" PARENT_SCOPE)
+endfunction()
+
+function(xship_add_targets)
+  cmake_parse_arguments(PARSE_ARGV 0 arg ""
+    "NAME;TARGET;FORMAT;TO;ENDPOINT;DIST;PREFIX" "OS_ARCH;LIBS;LIBS_EXCLUDE;BUILD_ARGS")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(AUTHOR_WARNING "xship_add_targets: ignoring unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  foreach(kw IN LISTS arg_KEYWORDS_MISSING_VALUES)
+    if(kw MATCHES "^(NAME|TARGET|FORMAT|TO|ENDPOINT|DIST|PREFIX)$")
+      message(FATAL_ERROR "xship_add_targets: keyword ${kw} needs a value")
+    endif()
+  endforeach()
+  foreach(kw IN ITEMS NAME TARGET)
+    if(NOT DEFINED arg_${kw})
+      message(FATAL_ERROR "xship_add_targets: missing required keyword ${kw}")
+    endif()
+  endforeach()
+
+  if(arg_NAME MATCHES "[/\\\\]")
+    message(FATAL_ERROR "xship_add_targets: NAME '${arg_NAME}' is a path: give the program's file name")
+  endif()
+  if(NOT TARGET "${arg_TARGET}")
+    message(FATAL_ERROR "xship_add_targets: TARGET '${arg_TARGET}' is not a target: call add_executable first")
+  endif()
+  get_target_property(type "${arg_TARGET}" TYPE)
+  if(NOT type STREQUAL "EXECUTABLE")
+    message(FATAL_ERROR "xship_add_targets: TARGET '${arg_TARGET}' is a ${type}, not an executable")
+  endif()
+  # xship finds the program by NAME; a target producing another file name would only
+  # fail later, in every per-target build.
+  get_target_property(output "${arg_TARGET}" OUTPUT_NAME)
+  if(NOT output)
+    set(output "${arg_TARGET}")
+  endif()
+  if(NOT output MATCHES "\\$<" AND NOT output STREQUAL arg_NAME)
+    message(AUTHOR_WARNING "xship_add_targets: TARGET '${arg_TARGET}' builds '${output}', but NAME is "
+                           "'${arg_NAME}': xship looks for '${arg_NAME}' in each target's build directory")
+  endif()
+
+  if(NOT XSHIP_TARGETS STREQUAL "")
+    string(REPLACE "," ";" targets "${XSHIP_TARGETS}")
+    set(targets_from XSHIP_TARGETS)
+  elseif(arg_OS_ARCH)
+    string(REPLACE "," ";" targets "${arg_OS_ARCH}")
+    set(targets_from OS_ARCH)
+  else()
+    set(targets host)
+  endif()
+  list(REMOVE_ITEM targets "")
+  foreach(t IN LISTS targets)
+    if(NOT t MATCHES "^(host|all|[a-z0-9]+/([a-z0-9]+|\\*))$")
+      message(FATAL_ERROR "xship_add_targets: ${targets_from} entry '${t}' is not OS/ARCH (e.g. linux/arm64), "
+                          "'all', 'OS/*' or 'host'")
+    endif()
+  endforeach()
+  string(JOIN "," target_list ${targets})
+
+  if(NOT XSHIP_FORMAT STREQUAL "")
+    set(format "${XSHIP_FORMAT}")
+    set(format_from XSHIP_FORMAT)
+  elseif(DEFINED arg_FORMAT)
+    set(format "${arg_FORMAT}")
+    set(format_from FORMAT)
+  else()
+    set(format gz)
+  endif()
+  if(NOT format MATCHES "^(gz|zst|none)$")
+    message(FATAL_ERROR "xship_add_targets: ${format_from} must be gz, zst or none, not '${format}'")
+  endif()
+
+  set(to "${arg_TO}")
+  set(to_from TO)
+  if(NOT XSHIP_TO STREQUAL "")
+    set(to "${XSHIP_TO}")
+    set(to_from XSHIP_TO)
+  endif()
+  if(NOT to STREQUAL "" AND NOT to MATCHES "^s3://[^/]+")
+    message(FATAL_ERROR "xship_add_targets: ${to_from} must be s3://BUCKET[/PREFIX], not '${to}'")
+  endif()
+  set(endpoint "${arg_ENDPOINT}")
+  if(NOT XSHIP_ENDPOINT STREQUAL "")
+    set(endpoint "${XSHIP_ENDPOINT}")
+  endif()
+
+  string(REPLACE "," ";" libs "${arg_LIBS}")
+  list(REMOVE_ITEM libs "")
+  string(JOIN "," lib_list ${libs})
+  set(dist "${CMAKE_BINARY_DIR}/dist")
+  if(DEFINED arg_DIST)
+    cmake_path(ABSOLUTE_PATH arg_DIST BASE_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}" OUTPUT_VARIABLE dist)
+  endif()
+  set(prefix xship-)
+  if(DEFINED arg_PREFIX)
+    set(prefix "${arg_PREFIX}")
+  endif()
+  foreach(step IN ITEMS deps test build publish)
+    if(TARGET "${prefix}${step}")
+      message(FATAL_ERROR "xship_add_targets: target '${prefix}${step}' already exists: give this call "
+                          "another PREFIX")
+    endif()
+  endforeach()
+
+  # Inside `xship test`/`xship build` the project is configured again per target, with a
+  # cross compiler: nothing to define there, and above all no helper to build with it.
+  if(_XSHIP_NESTED)
+    return()
+  endif()
+
+  _xship_helper(bin helper_target)
+  _xship_nested_args(nested)
+  set(project_args --name "${arg_NAME}" --cmake "${CMAKE_SOURCE_DIR}" --build-dir "${CMAKE_BINARY_DIR}/xship"
+                   --out "${dist}" ${nested} ${arg_BUILD_ARGS})
+
+  # Targets built without LIBS are checked on their own; the others skip them.
+  set(deps_commands)
+  set(deps_excludes)
+  set(no_libs)
+  if(lib_list)
+    foreach(t IN LISTS arg_LIBS_EXCLUDE)
+      list(APPEND deps_excludes --exclude "${t}")
+      if(t IN_LIST targets)
+        list(APPEND no_libs "${t}")
+      endif()
+    endforeach()
+    set(with_libs ${targets})
+    if(no_libs)
+      list(REMOVE_ITEM with_libs ${no_libs})
+    endif()
+    if(with_libs)
+      list(APPEND deps_commands COMMAND "${bin}" deps --targets "${target_list}" ${deps_excludes}
+                                        --libs "${lib_list}" --install)
+    endif()
+    if(no_libs)
+      string(JOIN "," no_libs_list ${no_libs})
+      list(APPEND deps_commands COMMAND "${bin}" deps --targets "${no_libs_list}" --install)
+    endif()
+  else()
+    set(deps_commands COMMAND "${bin}" deps --targets "${target_list}" --install)
+  endif()
+
+  set(publish_args)
+  if(NOT to STREQUAL "")
+    list(APPEND publish_args --to "${to}")
+  endif()
+  if(NOT endpoint STREQUAL "")
+    list(APPEND publish_args --endpoint "${endpoint}")
+  endif()
+  # --repo-dir: {repo}, {branch} and {commit} are the project's, wherever the build tree is.
+  list(APPEND publish_args --repo-dir "${CMAKE_SOURCE_DIR}")
+
+  # One working directory for all four: xship's digest cache (.xship/) written by build
+  # is read by publish, and publish's resumable-upload state stays in the build tree.
+  set(common WORKING_DIRECTORY "${CMAKE_BINARY_DIR}" USES_TERMINAL VERBATIM)
+  add_custom_target(${prefix}deps ${deps_commands}
+    COMMENT "xship: installing compilers, emulators and libraries for ${target_list}" ${common})
+  add_custom_target(${prefix}test
+    COMMAND "${bin}" test --targets "${target_list}" ${project_args}
+    COMMENT "xship: testing ${arg_NAME} for ${target_list}" ${common})
+  add_custom_target(${prefix}build
+    COMMAND "${bin}" build --targets "${target_list}" ${project_args} --format "${format}"
+    COMMENT "xship: building ${arg_NAME} for ${target_list} into ${dist}" ${common})
+  add_custom_target(${prefix}publish
+    COMMAND "${bin}" publish ${publish_args} "${dist}"
+    COMMENT "xship: publishing ${dist}" ${common})
+  # Only tested builds are collected, and only collected ones published.
+  add_dependencies(${prefix}build ${prefix}test)
+  add_dependencies(${prefix}publish ${prefix}test ${prefix}build)
+  if(helper_target)
+    foreach(step IN ITEMS deps test build publish)
+      add_dependencies(${prefix}${step} ${helper_target})
+    endforeach()
+  endif()
+endfunction()
+
+cmake_policy(POP)
