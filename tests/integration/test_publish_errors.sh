@@ -6,6 +6,9 @@ D=$TMP/in; mkdir -p "$D/empty-dir"; printf data > "$D/f.txt"
 LONG=$(printf 'k%.0s' $(seq 1030))
 DEST="s3://$BUCKET/$PREFIX"
 EP=(--endpoint "$ENDPOINT")
+# libcurl is opened when a command first needs the network: a library by that name that
+# is not libcurl must give a clear error, not a crash.
+mkdir -p "$TMP/notcurl" && echo 'int not_curl;' | gcc -shared -x c - -o "$TMP/notcurl/libcurl.so.4"
 
 # exit code | stderr pattern | command...
 cases=(
@@ -24,6 +27,7 @@ cases=(
   "2|badurl|s3://|$XSHIP_BIN publish ${EP[*]} --to http://$BUCKET/x $D/f.txt"
   "2|badendpoint|http|$XSHIP_BIN publish --endpoint ftp://127.0.0.1 --to $DEST $D/f.txt"
   "2|unknowncmd|did you mean 'publish'|$XSHIP_BIN publsh"
+  "1|notcurl|libcurl.so.4 has no curl_global_init|env LD_LIBRARY_PATH=$TMP/notcurl $XSHIP_BIN publish ${EP[*]} --to $DEST $D/f.txt"
 )
 chmod 000 "$D/f.txt" 2>/dev/null || true
 for c in "${cases[@]}"; do

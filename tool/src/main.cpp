@@ -9,7 +9,6 @@
 #include "cli/commands.h"
 #include "core/cancel.h"
 #include "core/closest.h"
-#include "net/http.h"
 
 int main(int argc, char** argv) {
   using namespace xship;
@@ -33,7 +32,8 @@ int main(int argc, char** argv) {
   // Part buffers are large and per worker: a fixed mmap threshold hands freed ones back
   // to the system instead of letting glibc's per-thread arenas keep them.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
-  net::global_init();
+  // libcurl (and OpenSSL's TLS side) is initialised by the first S3 client, in the main
+  // thread before any worker starts: commands without network (compress, build) skip it.
   install_signal_handlers();
   Status st = cmd->run(argc - 1, argv + 1);
   std::fflush(stdout);

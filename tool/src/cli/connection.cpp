@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "core/cancel.h"
+#include "net/http.h"
 
 namespace xship::cli {
 
@@ -43,6 +44,7 @@ Result<s3::ClientConfig> make_client_config(const ConnectionFlags& f) {
   cfg.timeouts.stall_seconds = f.timeout_seconds;
   cfg.retries = f.retries;
   cfg.cancel = &cancel_flag();
+  XSHIP_TRY(net::global_init());  // libcurl is loaded here, in the main thread, or never
   if (f.debug) cfg.debug_log = [](const std::string& line) { fmt::print(stderr, "debug: {}\n", line); };
   if (f.insecure && ep->scheme == "https")
     fmt::print(stderr, "xship: warning: --insecure: TLS certificates are not verified; anyone on the path can read and change the traffic\n");

@@ -88,7 +88,8 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-// Must be called once before threads start (curl_global_init is not thread-safe).
-void global_init();
+// Loads libcurl (on first use, not at start-up) and runs curl_global_init, once; later
+// calls return the same result. An error names the missing library and the fix.
+Status global_init();
 
 }  // namespace xship::net

@@ -50,7 +50,9 @@ std::string redact_header(std::string_view header_name, std::string_view value) 
   return std::string(value);
 }
 
-Client::Client(ClientConfig cfg) : cfg_(std::move(cfg)) { net::global_init(); }
+// Loads libcurl before any worker thread; a failure shows in the first request (and
+// make_client_config reports it first).
+Client::Client(ClientConfig cfg) : cfg_(std::move(cfg)) { (void)net::global_init(); }
 Client::~Client() = default;
 
 std::unique_ptr<net::HttpClient> Client::checkout() {
