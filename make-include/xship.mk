@@ -151,11 +151,16 @@ $(XSHIP_PREFIX)help: ## list the targets and the variables
 
 ifdef __xship_self_built
 # xship's own build needs these from Debian first: a fresh machine with only the
-# submodule gets them here (install-deps.sh does nothing when they are installed).
+# submodule gets them here (install-deps.sh does nothing when they are installed). The
+# build runs every time, as a no-op when nothing changed (about 0.3 s), so a submodule
+# update is never shipped with a stale helper; its output shows only when it fails.
 __xship_build_deps := g++ cmake ninja-build make pkg-config git libcurl4-openssl-dev libssl-dev zlib1g-dev \
   libzstd-dev libpugixml-dev nlohmann-json3-dev libcli11-dev libfmt-dev libarchive-dev libdeflate-dev
-$(XSHIP_BIN):
-	$(__xship_q)bash $(call __xship_sq,$(__xship_root)/tool/scripts/install-deps.sh) $(__xship_build_deps) && cmake -S $(call __xship_sq,$(__xship_root)) -B $(call __xship_sq,$(__xship_helper_build)) -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSHIP_BUILD_TESTS=OFF >/dev/null && cmake --build $(call __xship_sq,$(__xship_helper_build)) --target xship
+__xship_hb = $(call __xship_sq,$(__xship_helper_build))
+.PHONY: __xship_always
+__xship_always:
+$(XSHIP_BIN): __xship_always
+	$(__xship_q)bash $(call __xship_sq,$(__xship_root)/tool/scripts/install-deps.sh) $(__xship_build_deps) >/dev/null && mkdir -p $(__xship_hb) && { test -f $(__xship_hb)/CMakeCache.txt || cmake -S $(call __xship_sq,$(__xship_root)) -B $(__xship_hb) -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSHIP_BUILD_TESTS=OFF >$(__xship_hb)/xship-build.log 2>&1; } && cmake --build $(__xship_hb) --target xship >>$(__xship_hb)/xship-build.log 2>&1 || { tail -n 30 $(__xship_hb)/xship-build.log; echo "xship.mk: building xship in $(__xship_helper_build) failed (log above)" >&2; exit 1; }
 endif
 
 endif # __xship_included
