@@ -97,8 +97,9 @@ endif
 __xship_q := $(if $(filter 1,$(V)),,@)
 __xship_p := $(XSHIP_PREFIX)
 __xship_sq = '$(subst ','\'',$1)'
-# Expanded as each recipe runs, so it checks XSHIP_BIN after any rule that makes it.
-__xship_cmd = $(if $(wildcard $(XSHIP_BIN)),,$(error XSHIP_BIN '$(XSHIP_BIN)' does not exist: build xship, or unset XSHIP_BIN to use the one on PATH))$(call __xship_sq,$(XSHIP_BIN))
+# Expanded as each recipe runs, so it checks XSHIP_BIN after any rule that makes it (a
+# helper this file builds is not checked: `make -n` shows the commands before it exists).
+__xship_cmd = $(if $(__xship_self_built)$(wildcard $(XSHIP_BIN)),,$(error XSHIP_BIN '$(XSHIP_BIN)' does not exist: build xship, or unset XSHIP_BIN to use the one on PATH))$(call __xship_sq,$(XSHIP_BIN))
 # A prerequisite only when this file knows how to make it; an includer with its own rule
 # for XSHIP_BIN adds it to the targets itself.
 __xship_bin_dep := $(if $(__xship_self_built),$(XSHIP_BIN))
