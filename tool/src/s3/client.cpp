@@ -347,70 +347,67 @@ Status Client::abort_multipart(const std::string& bucket, const std::string& key
   return ok_status();
 }
 
-Result<std::vector<Upload>> Client::list_multipart_uploads(const std::string& bucket, const std::string& prefix,
-                                                           CallStats* stats) {
-  std::vector<Upload> out;
-  std::string key_marker, id_marker;
+// S3's three listings page alike: the same request again with the query parameters the
+// last page named, until a page says it is the last (or names nothing to continue from).
+// `page` parses a body into its items and those parameters (none: done).
+using Query = std::vector<std::pair<std::string, std::string>>;
+template <class Item, class ParsePage>
+Result<std::vector<Item>> Client::list_all(const Request& first, ParsePage page, CallStats* stats) {
+  std::vector<Item> out;
+  Request r = first;
   for (;;) {
-    Request r;
-    r.bucket = bucket;
-    r.query = {{"uploads", ""}, {"prefix", prefix}};
-    if (!key_marker.empty()) r.query.push_back({"key-marker", key_marker});
-    if (!id_marker.empty()) r.query.push_back({"upload-id-marker", id_marker});
-    r.what = "ListMultipartUploads " + s3_name(bucket, prefix);
     auto resp = perform(r, stats);
     if (!resp) return resp.error();
-    auto page = xml::list_multipart_uploads(resp->body);
-    out.insert(out.end(), page.uploads.begin(), page.uploads.end());
-    if (!page.truncated) break;
-    key_marker = page.next_key_marker;
-    id_marker = page.next_upload_id_marker;
-    if (key_marker.empty() && id_marker.empty()) break;
+    auto [items, next] = page(resp->body);
+    out.insert(out.end(), items.begin(), items.end());
+    if (next.empty()) return out;
+    r.query = first.query;
+    r.query.insert(r.query.end(), next.begin(), next.end());
   }
-  return out;
+}
+
+Result<std::vector<Upload>> Client::list_multipart_uploads(const std::string& bucket, const std::string& prefix,
+                                                           CallStats* stats) {
+  Request r;
+  r.bucket = bucket;
+  r.query = {{"uploads", ""}, {"prefix", prefix}};
+  r.what = "ListMultipartUploads " + s3_name(bucket, prefix);
+  return list_all<Upload>(r, [](const std::string& body) {
+    auto p = xml::list_multipart_uploads(body);
+    Query next;
+    if (p.truncated && !p.next_key_marker.empty()) next.push_back({"key-marker", p.next_key_marker});
+    if (p.truncated && !p.next_upload_id_marker.empty()) next.push_back({"upload-id-marker", p.next_upload_id_marker});
+    return std::pair{std::move(p.uploads), next};
+  }, stats);
 }
 
 Result<std::vector<Part>> Client::list_parts(const std::string& bucket, const std::string& key,
                                              const std::string& upload_id, CallStats* stats) {
-  std::vector<Part> out;
-  std::string marker;
-  for (;;) {
-    Request r;
-    r.bucket = bucket;
-    r.key = key;
-    r.query = {{"uploadId", upload_id}};
-    if (!marker.empty()) r.query.push_back({"part-number-marker", marker});
-    r.what = "ListParts " + s3_name(bucket, key);
-    auto resp = perform(r, stats);
-    if (!resp) return resp.error();
-    auto page = xml::list_parts(resp->body);
-    out.insert(out.end(), page.parts.begin(), page.parts.end());
-    if (!page.truncated) break;
-    marker = page.next_marker;
-    if (marker.empty()) break;
-  }
-  return out;
+  Request r;
+  r.bucket = bucket;
+  r.key = key;
+  r.query = {{"uploadId", upload_id}};
+  r.what = "ListParts " + s3_name(bucket, key);
+  return list_all<Part>(r, [](const std::string& body) {
+    auto p = xml::list_parts(body);
+    Query next;
+    if (p.truncated && !p.next_marker.empty()) next.push_back({"part-number-marker", p.next_marker});
+    return std::pair{std::move(p.parts), next};
+  }, stats);
 }
 
 Result<std::vector<ListedObject>> Client::list_objects(const std::string& bucket, const std::string& prefix,
                                                        CallStats* stats) {
-  std::vector<ListedObject> out;
-  std::string token;
-  for (;;) {
-    Request r;
-    r.bucket = bucket;
-    r.query = {{"list-type", "2"}, {"prefix", prefix}};
-    if (!token.empty()) r.query.push_back({"continuation-token", token});
-    r.what = "ListObjectsV2 " + s3_name(bucket, prefix);
-    auto resp = perform(r, stats);
-    if (!resp) return resp.error();
-    auto page = xml::list_objects(resp->body);
-    out.insert(out.end(), page.objects.begin(), page.objects.end());
-    if (!page.truncated) break;
-    token = page.next_token;
-    if (token.empty()) break;
-  }
-  return out;
+  Request r;
+  r.bucket = bucket;
+  r.query = {{"list-type", "2"}, {"prefix", prefix}};
+  r.what = "ListObjectsV2 " + s3_name(bucket, prefix);
+  return list_all<ListedObject>(r, [](const std::string& body) {
+    auto p = xml::list_objects(body);
+    Query next;
+    if (p.truncated && !p.next_token.empty()) next.push_back({"continuation-token", p.next_token});
+    return std::pair{std::move(p.objects), next};
+  }, stats);
 }
 
 namespace {

@@ -141,6 +141,8 @@ class Client {
 
  private:
   Result<net::HttpResponse> perform(const Request& r, CallStats* stats);
+  template <class Item, class ParsePage>
+  Result<std::vector<Item>> list_all(const Request& first, ParsePage page, CallStats* stats);
   std::unique_ptr<net::HttpClient> checkout();
   void checkin(std::unique_ptr<net::HttpClient> c);
 
