@@ -19,20 +19,6 @@ namespace xship::cli {
 
 namespace {
 
-Result<std::string> get_small(s3::Client& client, const std::string& bucket, const std::string& key) {
-  std::string body;
-  auto got = client.get(
-      bucket, key, std::nullopt,
-      [&](const char* d, std::size_t n) {
-        if (body.size() + n > (64u << 20)) return false;  // a manifest is never this big
-        body.append(d, n);
-        return true;
-      },
-      [&] { body.clear(); });
-  if (!got) return got.error();
-  return body;
-}
-
 std::string parent_key(const std::string& key) {
   auto slash = key.rfind('/');
   return slash == std::string::npos ? "" : key.substr(0, slash + 1);
@@ -40,7 +26,7 @@ std::string parent_key(const std::string& key) {
 
 Status fetch_manifest(s3::Client& client, const S3Location& manifest, const std::string& dir,
                       const fetch::FetchOptions& opts, bool json) {
-  auto text = get_small(client, manifest.bucket, manifest.key);
+  auto text = fetch::fetch_bytes(client, manifest.bucket, manifest.key, opts.etag_check);
   if (!text) return text.error();
   auto entries = publish::parse_manifest(*text);
   if (!entries) return entries.error();
@@ -81,7 +67,7 @@ Status fetch_manifest(s3::Client& client, const S3Location& manifest, const std:
 
   // SHA256SUMS sits beside the manifest; it must say exactly what the manifest says.
   std::string sums_key = parent_key(manifest.key) + "SHA256SUMS";
-  auto sums = get_small(client, manifest.bucket, sums_key);
+  auto sums = fetch::fetch_bytes(client, manifest.bucket, sums_key, opts.etag_check);
   if (!sums) return sums.error();
   if (*sums != publish::sha256sums(*entries))
     return integrity_error(fmt::format("s3://{}/{} disagrees with the manifest: the release is inconsistent", manifest.bucket, sums_key));

@@ -38,4 +38,8 @@ struct Fetched {
 Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, const std::string& key,
                              const std::string& dest_path, const Expected& expected, const FetchOptions& opts);
 
+// A small object (a manifest, SHA256SUMS) into memory, verified like fetch_object against
+// its stored sums or plain-MD5 ETag; anything over 64 MiB is refused (no manifest is).
+Result<std::string> fetch_bytes(s3::Client& client, const std::string& bucket, const std::string& key, bool etag_check);
+
 }  // namespace xship::fetch

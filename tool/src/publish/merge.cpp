@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "core/thread_pool.h"
+#include "fetch/fetch.h"
 #include "publish/uploader.h"
 
 namespace xship::publish {
@@ -21,7 +22,7 @@ Result<std::vector<ManifestDoc>> read_job_manifests(s3::Client& client, const S3
   for (const auto& o : *listed) {
     std::string job = job_name_from_key(dest.key, o.key);
     if (job.empty()) continue;  // not NAME.json directly under manifests/
-    auto text = get_small_object(client, dest.bucket, o.key, etag_check);
+    auto text = fetch::fetch_bytes(client, dest.bucket, o.key, etag_check);
     if (!text) return text.error();
     auto doc = parse_manifest_doc(*text);
     if (!doc) return Error{doc.error().category, fmt::format("s3://{}/{}: {}", dest.bucket, o.key, doc.error().message)};

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -135,35 +134,6 @@ Result<bool> put_small_object(s3::Client& client, const std::string& bucket, con
   auto verified = verify_etag(client, etag_check, bucket, key, *etag, md5hex, bytes.size(), retries);
   if (!verified) return verified.error();
   return true;
-}
-
-Result<std::string> get_small_object(s3::Client& client, const std::string& bucket, const std::string& key,
-                                     bool etag_check) {
-  // fetch_object verifies into a file it renames into place; a private directory holds it.
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = fmt::format("{}/xship-get-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(pattern.data()))
-    return runtime_error(fmt::format("cannot make a temporary directory like '{}': {}: set TMPDIR to a writable one",
-                                     pattern, std::strerror(errno)));
-  struct Cleanup {
-    std::string dir, path;
-    ~Cleanup() {
-      unlink(path.c_str());
-      rmdir(dir.c_str());
-    }
-  } cleanup{pattern, pattern + "/object"};
-  fetch::FetchOptions opts;
-  opts.etag_check = etag_check;
-  auto got = fetch::fetch_object(client, bucket, key, cleanup.path, {}, opts);
-  if (!got) return got.error();
-  if (got->size > kMemoryPutLimit)
-    return integrity_error(fmt::format("s3://{}/{} is {} bytes, too big for a manifest: check the key", bucket, key, got->size));
-  auto fd = open_file(cleanup.path);
-  if (!fd) return fd.error();
-  std::string bytes(got->size, '\0');
-  if (pread((*fd)->fd, bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size()))
-    return runtime_error(fmt::format("cannot read back '{}': {}", cleanup.path, std::strerror(errno)));
-  return bytes;
 }
 
 namespace {
@@ -648,7 +618,7 @@ Status Engine::put_job_manifest(const S3Location& dest, const std::vector<Manife
   if (!opts_.force) {
     // Read now, not from the listing at the start: a job sharing our name may have finished
     // meanwhile. Missing or unreadable: nothing to protect, it is replaced.
-    if (auto existing = get_small_object(client_, dest.bucket, key, opts_.etag_check)) {
+    if (auto existing = fetch::fetch_bytes(client_, dest.bucket, key, opts_.etag_check)) {
       if (auto doc = parse_manifest_doc(*existing))
         XSHIP_TRY(check_job_manifest_replace(*doc, opts_.job_manifest, entries, info));
     }

@@ -95,11 +95,6 @@ Result<std::string> verify_etag(s3::Client& client, bool etag_check, const std::
 Result<bool> put_small_object(s3::Client& client, const std::string& bucket, const std::string& key,
                               const std::string& bytes, bool etag_check, const RemoteObject* current);
 
-// Reads a small object (a manifest) into memory through fetch's verified download: its
-// bytes are checked against the sums publish stored with it, else a plain-MD5 ETag.
-Result<std::string> get_small_object(s3::Client& client, const std::string& bucket, const std::string& key,
-                                     bool etag_check);
-
 Result<PublishReport> run_publish(s3::Client& client, const std::vector<PlannedFile>& files,
                                   const PublishOptions& opts, const BuildInfo& info,
                                   const FileCallback& on_file, Progress* progress,
