@@ -81,13 +81,15 @@ Status merge_command(s3::Client& client, const S3Location& dest, const publish::
   if (!report) return report.error();
   const auto& m = report->merged;
   if (json) {
-    nlohmann::json out;
+    nlohmann::ordered_json out;
     out["jobs"] = m.jobs;
     out["skipped_jobs"] = m.skipped;
-    out["files"] = nlohmann::json::array();
-    for (const auto& e : m.files)
-      out["files"].push_back({{"name", e.name}, {"key", e.key}, {"size", e.size}, {"md5", e.md5}, {"sha256", e.sha256},
-                              {"etag", e.etag}, {"url", e.url}, {"os", e.os}, {"arch", e.arch}, {"job", m.job_of.at(e.name)}});
+    out["files"] = nlohmann::ordered_json::array();
+    for (const auto& e : m.files) {
+      auto f = publish::entry_json(e);
+      f["job"] = m.job_of.at(e.name);
+      out["files"].push_back(std::move(f));
+    }
     out["written"] = report->written;
     out["manifests"] = {report->manifest_url};
     fmt::print("{}\n", out.dump(2));

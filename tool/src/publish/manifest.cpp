@@ -17,6 +17,23 @@ std::vector<ManifestEntry> sorted(std::vector<ManifestEntry> e) {
   return e;
 }
 
+}  // namespace
+
+nlohmann::ordered_json entry_json(const ManifestEntry& e) {
+  nlohmann::ordered_json f;
+  f["name"] = e.name;
+  f["key"] = e.key;
+  f["size"] = e.size;
+  f["md5"] = e.md5;
+  f["sha256"] = e.sha256;
+  f["etag"] = e.etag;
+  f["url"] = e.url;
+  if (!e.os.empty()) f["os"] = e.os;
+  if (!e.arch.empty()) f["arch"] = e.arch;
+  return f;
+}
+
+namespace {
 // The layout both manifest kinds share; `job` is written only for job manifests.
 std::string document(const std::vector<ManifestEntry>& entries, const BuildInfo& info, const char* format,
                      const std::string* job) {
@@ -30,16 +47,7 @@ std::string document(const std::vector<ManifestEntry>& entries, const BuildInfo&
   j["version"] = info.version;
   auto& files = j["files"] = nlohmann::ordered_json::array();
   for (const auto& e : sorted(entries)) {
-    nlohmann::ordered_json f;
-    f["name"] = e.name;
-    f["key"] = e.key;
-    f["size"] = e.size;
-    f["md5"] = e.md5;
-    f["sha256"] = e.sha256;
-    f["etag"] = e.etag;
-    f["url"] = e.url;
-    if (!e.os.empty()) f["os"] = e.os;
-    if (!e.arch.empty()) f["arch"] = e.arch;
+    auto f = entry_json(e);
     f["commit"] = info.commit;
     files.push_back(std::move(f));
   }

@@ -5,6 +5,7 @@
 // (merge_job_manifests) into one manifest.json and SHA256SUMS.
 #pragma once
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <map>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct ManifestEntry {
 
 inline constexpr const char* kManifestFormat = "xship-manifest-1";
 inline constexpr const char* kJobManifestFormat = "xship-job-manifest-1";
+
+// One file's object in manifest.json (and in merge's --json output).
+nlohmann::ordered_json entry_json(const ManifestEntry& e);
 
 // Deterministic: entries sorted by name, no timestamps, so an unchanged release gives
 // the same bytes and a second run skips them too.
