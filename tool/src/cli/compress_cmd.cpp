@@ -5,7 +5,6 @@
 #include <csignal>
 #include <filesystem>
 #include <set>
-#include <thread>
 
 #include "cli/commands.h"
 #include "cli/connection.h"
@@ -36,7 +35,7 @@ Status run_compress(int argc, char** argv) {
   std::vector<std::string> files;
   std::string format = "gz", archive_format;
   compress::CompressOptions o;
-  o.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.threads = compress::default_threads();
   app.add_option("files", files, "Files to compress; with --archive: NAME, then the files and directories to bundle");
   app.add_option("--format", format, "gz or zst")->capture_default_str();
   app.add_option("--level", o.level, "Compression level (gz 1-12, default 6; zst 1-22, default 3)");

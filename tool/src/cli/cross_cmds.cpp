@@ -7,7 +7,6 @@
 #include <optional>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "cli/commands.h"
 #include "cli/connection.h"  // parse_args
@@ -168,12 +167,13 @@ Status run_apt(const std::vector<std::string>& argv, bool root) {
 
 Status run_deps(int argc, char** argv) {
   CLI::App app{"Check (or --install) the compilers, emulators and target libraries the targets need.", "deps"};
-  std::string targets_text, libs_text;
-  std::vector<std::string> exclude;
+  std::string targets_text;
+  std::vector<std::string> exclude, libs;
   bool install = false;
   app.add_option("--targets", targets_text, "Comma-separated OS/ARCH list, 'all' or 'linux/*'")->required();
   app.add_option("--exclude", exclude, "Leave a target out (repeatable)");
-  app.add_option("--libs", libs_text, "Target libraries: zlib,zstd,openssl,curl,png,sqlite3,bz2,lzma or Debian -dev packages");
+  app.add_option("--libs", libs, "Target libraries: zlib,zstd,openssl,curl,png,sqlite3,bz2,lzma or Debian -dev packages")
+      ->delimiter(',');
   app.add_flag("--install", install, "Install what is missing with apt-get (non-interactive)");
   auto parsed = parse_args(app, argc, argv);
   if (!parsed) return parsed.error();
@@ -181,12 +181,7 @@ Status run_deps(int argc, char** argv) {
 
   auto targets = parse_target_list(targets_text, exclude);
   if (!targets) return targets.error();
-  std::vector<std::string> libs;
-  for (std::size_t start = 0; start < libs_text.size();) {
-    std::size_t end = std::min(libs_text.find(',', start), libs_text.size());
-    if (end > start) libs.push_back(libs_text.substr(start, end - start));
-    start = end + 1;
-  }
+  std::erase(libs, "");  // "zlib,,zstd" or a trailing comma
   auto plan = plan_deps(*targets, libs);
   if (!plan) return plan.error();
 
@@ -289,7 +284,7 @@ Status compress_outputs(std::vector<TargetResult>& results, compress::Format for
   compress::CompressOptions o;
   o.format = format;
   o.force = true;
-  o.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.threads = compress::default_threads();
   for (auto& r : results) {
     if (r.output.empty() || is_failure(r.status)) continue;
     auto w = compress::compress_file(r.output, o, &cache);

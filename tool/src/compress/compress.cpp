@@ -8,12 +8,15 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 #include <cstring>
 
 #include "compress/output.h"
 #include "core/cancel.h"
 
 namespace xship::compress {
+
+int default_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 namespace {
 

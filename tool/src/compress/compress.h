@@ -14,6 +14,9 @@
 
 namespace xship::compress {
 
+// One thread per CPU: what `xship compress` and `xship build --format` use unless told.
+int default_threads();
+
 struct CompressOptions {
   Format format = Format::Gzip;
   int level = 0;  // 0: the format's default
