@@ -37,7 +37,14 @@ cases=(
   "2|archive-format-flag|--format does not apply to --archive|--archive zip --format zst $D/out $D/f"
   "2|archive-verify|--verify checks FILE.gz/FILE.zst outputs, not archives|--archive zip --verify $D/out $D/f"
   "2|archive-exists|'$D/rel.zip' already exists: pass --force|--archive zip $D/rel $D/f"
+  "1|archive-lib-wrong|libarchive.so.13 has no archive_|--archive zip $D/out $D/f"
+  "1|archive-lib-broken|cannot load libarchive.so.13|--archive zip $D/out $D/f"
 )
+# libarchive is opened on first use: a library of that name that is not libarchive, or
+# not a library at all, must give the one-line error, not a crash.
+mkdir -p "$TMP/lib-wrong" "$TMP/lib-broken"
+echo 'int not_archive;' | gcc -shared -x c - -o "$TMP/lib-wrong/libarchive.so.13"
+echo 'not an ELF file' >"$TMP/lib-broken/libarchive.so.13"
 # Outside any git checkout (the ceiling stops git's search above $TMP/cwd, even when the
 # build tree sits in one), so an archive has no commit time to take.
 mkdir -p "$TMP/cwd" && cd "$TMP/cwd" || exit 1
@@ -45,6 +52,7 @@ for c in "${cases[@]}"; do
   IFS='|' read -r want name pattern args <<<"$c"
   env=()
   [[ $name == archive-bad-epoch ]] && env=(SOURCE_DATE_EPOCH=soon)
+  [[ $name == archive-lib-* ]] && env=(SOURCE_DATE_EPOCH=1 "LD_LIBRARY_PATH=$TMP/${name#archive-}")
   [[ $name == archive-exists || $name == archive-missing || $name == archive-format* || $name == archive-level || $name == archive-verify ]] && env=(SOURCE_DATE_EPOCH=1)
   # shellcheck disable=SC2086  # args are split on purpose
   run env "${env[@]}" GIT_CEILING_DIRECTORIES="$TMP" "$XSHIP_BIN" compress $args

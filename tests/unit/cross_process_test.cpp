@@ -87,3 +87,46 @@ TEST(CrossProcess, MissingProgramIsAnErrorValue) {
   EXPECT_EQ(process::find_program("sh", "/nonexistent:/bin").value_or(""), "/bin/sh");
   EXPECT_FALSE(process::find_program("sh", "/nonexistent").has_value());
 }
+
+// --make 'COMMAND': plain words run without a shell, as make runs its recipe lines;
+// anything the shell must read goes through sh -c unchanged.
+TEST(CommandLineArgv, PlainWordsSkipTheShellAndShellSyntaxKeepsIt) {
+  using V = std::vector<std::string>;
+  const std::pair<std::string, V> cases[] = {
+      {"make -j 2", {"make", "-j", "2"}},
+      {"  make\t-j4   all  ", {"make", "-j4", "all"}},
+      {"make -C sub CC=gcc", {"make", "-C", "sub", "CC=gcc"}},  // '=' after the first word: an argument
+      {"/usr/bin/make -f ci.mk", {"/usr/bin/make", "-f", "ci.mk"}},
+      {"CC=gcc make", {"sh", "-c", "CC=gcc make"}},  // an assignment prefix
+      {"make && make test", {"sh", "-c", "make && make test"}},
+      {"make; make test", {"sh", "-c", "make; make test"}},
+      {"make | tee log", {"sh", "-c", "make | tee log"}},
+      {"make > log", {"sh", "-c", "make > log"}},
+      {"make 'a b'", {"sh", "-c", "make 'a b'"}},
+      {"make \"a b\"", {"sh", "-c", "make \"a b\""}},
+      {"make $(NPROC)", {"sh", "-c", "make $(NPROC)"}},
+      {"make -j`nproc`", {"sh", "-c", "make -j`nproc`"}},
+      {"make *.o", {"sh", "-c", "make *.o"}},
+      {"make ~/x", {"sh", "-c", "make ~/x"}},
+      {"make a\\ b", {"sh", "-c", "make a\\ b"}},
+      {"make\nmake test", {"sh", "-c", "make\nmake test"}},
+      {"make # comment", {"sh", "-c", "make # comment"}},
+      {"cd sub", {"sh", "-c", "cd sub"}},  // builtins exist only in the shell
+      {"export X", {"sh", "-c", "export X"}},
+      {"test -f x", {"sh", "-c", "test -f x"}},
+      {"", {"sh", "-c", ""}},
+      {"   ", {"sh", "-c", "   "}},
+  };
+  for (const auto& [line, want] : cases) EXPECT_EQ(xship::process::command_line_argv(line), want) << "'" << line << "'";
+}
+
+// The argv form runs: the words reach the program one by one, unquoted.
+TEST(CommandLineArgv, TheSplitLineRuns) {
+  auto argv = xship::process::command_line_argv("printf %s| a b");
+  ASSERT_EQ(argv[0], "sh");  // '|' is the shell's
+  argv = xship::process::command_line_argv("printf %s. a  b");
+  ASSERT_EQ(argv.size(), 4u);
+  auto r = xship::process::capture(argv);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->output, "a.b.");
+}

@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "compress/output.h"
+#include "core/dynlib.h"
 
 namespace fs = std::filesystem;
 
@@ -91,11 +92,91 @@ Result<std::vector<ArchiveMember>> plan_archive(const std::vector<std::string>& 
 
 namespace {
 
+// libarchive is opened on first use, not linked (core/dynlib.h): with libxml2 and ICU
+// behind it, linking it cost every start 1.8 ms, paid by build and publish, which write
+// no archive. These are all the functions xship calls, their types from archive.h.
+#define XSHIP_LIBARCHIVE_FUNCTIONS(X) \
+  X(archive_entry_copy_pathname) \
+  X(archive_entry_filetype) \
+  X(archive_entry_free) \
+  X(archive_entry_gid) \
+  X(archive_entry_gname) \
+  X(archive_entry_mtime) \
+  X(archive_entry_new) \
+  X(archive_entry_pathname) \
+  X(archive_entry_perm) \
+  X(archive_entry_set_filetype) \
+  X(archive_entry_set_gid) \
+  X(archive_entry_set_mtime) \
+  X(archive_entry_set_perm) \
+  X(archive_entry_set_size) \
+  X(archive_entry_set_uid) \
+  X(archive_entry_size) \
+  X(archive_entry_uid) \
+  X(archive_entry_uname) \
+  X(archive_error_string) \
+  X(archive_read_data) \
+  X(archive_read_free) \
+  X(archive_read_new) \
+  X(archive_read_next_header) \
+  X(archive_read_open_filename) \
+  X(archive_read_support_filter_all) \
+  X(archive_read_support_format_all) \
+  X(archive_write_add_filter_none) \
+  X(archive_write_close) \
+  X(archive_write_data) \
+  X(archive_write_free) \
+  X(archive_write_header) \
+  X(archive_write_new) \
+  X(archive_write_open2) \
+  X(archive_write_set_bytes_in_last_block) \
+  X(archive_write_set_format_pax_restricted) \
+  X(archive_write_set_format_zip) \
+  X(archive_write_set_option)
+
+struct ArchiveApi {
+#define XSHIP_POINTER(name) decltype(&::name) name = nullptr;
+  XSHIP_LIBARCHIVE_FUNCTIONS(XSHIP_POINTER)
+#undef XSHIP_POINTER
+};
+
+struct ArchiveLoad {
+  ArchiveApi api;
+  std::string error;  // empty: loaded
+};
+
+// The soname is the ABI Debian's libarchive13 keeps.
+Result<const ArchiveApi*> libarchive() {
+  static const ArchiveLoad load = [] {
+    ArchiveLoad l;
+    dynlib::Library lib("libarchive.so.13", "libarchive13");
+#define XSHIP_BIND(name) lib.bind(l.api.name, #name);
+    XSHIP_LIBARCHIVE_FUNCTIONS(XSHIP_BIND)
+#undef XSHIP_BIND
+    l.error = lib.error();
+    return l;
+  }();
+  if (!load.error.empty()) return runtime_error(load.error);
+  return &load.api;
+}
+
+}  // namespace
+
+Status load_libarchive() {
+  auto api = libarchive();
+  if (!api) return api.error();
+  return ok_status();
+}
+
+namespace {
+
 struct ArchiveFree {
-  void operator()(archive* a) const { archive_write_free(a); }
+  const ArchiveApi* api;
+  void operator()(archive* a) const { api->archive_write_free(a); }
 };
 struct EntryFree {
-  void operator()(archive_entry* e) const { archive_entry_free(e); }
+  const ArchiveApi* api;
+  void operator()(archive_entry* e) const { api->archive_entry_free(e); }
 };
 
 // libarchive's write callback hands every byte to the compressor (tar) or straight out
@@ -139,7 +220,7 @@ class UtcForZip {
   std::optional<std::string> saved_;
 };
 
-Status copy_file_data(archive* a, const ArchiveMember& m, std::uint64_t size, Plumbing& p) {
+Status copy_file_data(const ArchiveApi& A, archive* a, const ArchiveMember& m, std::uint64_t size, Plumbing& p) {
   auto in = open_input(m.source);
   if (!in) return in.error();
   std::vector<char> buf(1 << 20);
@@ -151,8 +232,8 @@ Status copy_file_data(archive* a, const ArchiveMember& m, std::uint64_t size, Pl
     if (n == 0) break;
     done += static_cast<std::uint64_t>(n);
     if (done > size) break;
-    if (archive_write_data(a, buf.data(), static_cast<size_t>(n)) < 0)
-      return p.error ? *p.error : runtime_error(fmt::format("archive: {}", archive_error_string(a)));
+    if (A.archive_write_data(a, buf.data(), static_cast<size_t>(n)) < 0)
+      return p.error ? *p.error : runtime_error(fmt::format("archive: {}", A.archive_error_string(a)));
   }
   if (done != size)
     return integrity_error(fmt::format("'{}' changed while it was archived: run again once it is stable", m.source));
@@ -163,6 +244,9 @@ Status copy_file_data(archive* a, const ArchiveMember& m, std::uint64_t size, Pl
 
 Status write_archive(const std::vector<ArchiveMember>& members, const ArchiveOptions& o, const ByteSink& out) {
   XSHIP_TRY(check_archive_level(o.format, o.level));
+  auto api = libarchive();
+  if (!api) return api.error();
+  const ArchiveApi& A = **api;
   bool zip = o.format == ArchiveFormat::Zip;
   Plumbing p;
   p.out = &out;
@@ -179,74 +263,77 @@ Status write_archive(const std::vector<ArchiveMember>& members, const ArchiveOpt
   }
 
   UtcForZip utc(zip);
-  std::unique_ptr<archive, ArchiveFree> a(archive_write_new());
+  std::unique_ptr<archive, ArchiveFree> a(A.archive_write_new(), ArchiveFree{&A});
   if (!a) return runtime_error("out of memory creating an archive");
   auto check = [&](int r, const char* what) -> Status {
     if (r >= ARCHIVE_WARN) return ok_status();
     if (p.error) return *p.error;
-    return runtime_error(fmt::format("archive {} failed: {}", what, archive_error_string(a.get())));
+    return runtime_error(fmt::format("archive {} failed: {}", what, A.archive_error_string(a.get())));
   };
   if (zip) {
-    XSHIP_TRY(check(archive_write_set_format_zip(a.get()), "setup"));
-    XSHIP_TRY(check(archive_write_set_option(a.get(), "zip", "compression", "deflate"), "setup"));
+    XSHIP_TRY(check(A.archive_write_set_format_zip(a.get()), "setup"));
+    XSHIP_TRY(check(A.archive_write_set_option(a.get(), "zip", "compression", "deflate"), "setup"));
     std::string level = std::to_string(o.level ? o.level : 6);
-    XSHIP_TRY(check(archive_write_set_option(a.get(), "zip", "compression-level", level.c_str()), "setup"));
-    archive_write_set_bytes_in_last_block(a.get(), 1);  // no padding after the central directory
+    XSHIP_TRY(check(A.archive_write_set_option(a.get(), "zip", "compression-level", level.c_str()), "setup"));
+    A.archive_write_set_bytes_in_last_block(a.get(), 1);  // no padding after the central directory
   } else {
     // ustar, with pax headers only where ustar cannot say it (long names, big files).
-    XSHIP_TRY(check(archive_write_set_format_pax_restricted(a.get()), "setup"));
+    XSHIP_TRY(check(A.archive_write_set_format_pax_restricted(a.get()), "setup"));
   }
-  XSHIP_TRY(check(archive_write_add_filter_none(a.get()), "setup"));
-  XSHIP_TRY(check(archive_write_open2(a.get(), &p, nullptr, on_write, nullptr, nullptr), "open"));
+  XSHIP_TRY(check(A.archive_write_add_filter_none(a.get()), "setup"));
+  XSHIP_TRY(check(A.archive_write_open2(a.get(), &p, nullptr, on_write, nullptr, nullptr), "open"));
 
   for (const auto& m : members) {
     struct stat st {};
     if (stat(m.source.c_str(), &st) != 0)
       return usage_error(fmt::format("'{}' disappeared while the archive was written: run again", m.source));
-    std::unique_ptr<archive_entry, EntryFree> e(archive_entry_new());
-    archive_entry_copy_pathname(e.get(), m.name.c_str());
-    archive_entry_set_filetype(e.get(), m.directory ? AE_IFDIR : AE_IFREG);
+    std::unique_ptr<archive_entry, EntryFree> e(A.archive_entry_new(), EntryFree{&A});
+    A.archive_entry_copy_pathname(e.get(), m.name.c_str());
+    A.archive_entry_set_filetype(e.get(), m.directory ? AE_IFDIR : AE_IFREG);
     // Only "executable or not" survives: umask and the builder's group bits do not leak in.
-    archive_entry_set_perm(e.get(), m.directory || (st.st_mode & S_IXUSR) ? 0755 : 0644);
-    archive_entry_set_size(e.get(), m.directory ? 0 : st.st_size);
-    archive_entry_set_mtime(e.get(), static_cast<time_t>(o.mtime), 0);
-    archive_entry_set_uid(e.get(), 0);
-    archive_entry_set_gid(e.get(), 0);
-    XSHIP_TRY(check(archive_write_header(a.get(), e.get()), "header"));
-    if (!m.directory) XSHIP_TRY(copy_file_data(a.get(), m, static_cast<std::uint64_t>(st.st_size), p));
+    A.archive_entry_set_perm(e.get(), m.directory || (st.st_mode & S_IXUSR) ? 0755 : 0644);
+    A.archive_entry_set_size(e.get(), m.directory ? 0 : st.st_size);
+    A.archive_entry_set_mtime(e.get(), static_cast<time_t>(o.mtime), 0);
+    A.archive_entry_set_uid(e.get(), 0);
+    A.archive_entry_set_gid(e.get(), 0);
+    XSHIP_TRY(check(A.archive_write_header(a.get(), e.get()), "header"));
+    if (!m.directory) XSHIP_TRY(copy_file_data(A, a.get(), m, static_cast<std::uint64_t>(st.st_size), p));
   }
-  XSHIP_TRY(check(archive_write_close(a.get()), "close"));
+  XSHIP_TRY(check(A.archive_write_close(a.get()), "close"));
   if (compressor) XSHIP_TRY(compressor->finish());
   return ok_status();
 }
 
 Result<std::vector<ArchiveListing>> list_archive(const std::string& path) {
-  std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
-  archive_read_support_filter_all(a.get());
-  archive_read_support_format_all(a.get());
-  if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK)
-    return usage_error(fmt::format("cannot open archive '{}': {}", path, archive_error_string(a.get())));
+  auto api = libarchive();
+  if (!api) return api.error();
+  const ArchiveApi& A = **api;
+  std::unique_ptr<archive, decltype(&archive_read_free)> a(A.archive_read_new(), A.archive_read_free);
+  A.archive_read_support_filter_all(a.get());
+  A.archive_read_support_format_all(a.get());
+  if (A.archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK)
+    return usage_error(fmt::format("cannot open archive '{}': {}", path, A.archive_error_string(a.get())));
   std::vector<ArchiveListing> out;
   archive_entry* e = nullptr;
   int r;
-  while ((r = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK) {
+  while ((r = A.archive_read_next_header(a.get(), &e)) == ARCHIVE_OK) {
     ArchiveListing l;
-    l.name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
-    l.directory = archive_entry_filetype(e) == AE_IFDIR;
-    l.mode = archive_entry_perm(e);
-    l.size = static_cast<std::uint64_t>(archive_entry_size(e));
-    l.mtime = archive_entry_mtime(e);
-    l.uid = archive_entry_uid(e);
-    l.gid = archive_entry_gid(e);
-    if (const char* u = archive_entry_uname(e)) l.uname = u;
-    if (const char* g = archive_entry_gname(e)) l.gname = g;
+    l.name = A.archive_entry_pathname(e) ? A.archive_entry_pathname(e) : "";
+    l.directory = A.archive_entry_filetype(e) == AE_IFDIR;
+    l.mode = A.archive_entry_perm(e);
+    l.size = static_cast<std::uint64_t>(A.archive_entry_size(e));
+    l.mtime = A.archive_entry_mtime(e);
+    l.uid = A.archive_entry_uid(e);
+    l.gid = A.archive_entry_gid(e);
+    if (const char* u = A.archive_entry_uname(e)) l.uname = u;
+    if (const char* g = A.archive_entry_gname(e)) l.gname = g;
     char buf[65536];
     la_ssize_t n;
-    while ((n = archive_read_data(a.get(), buf, sizeof buf)) > 0) l.content.append(buf, static_cast<size_t>(n));
-    if (n < 0) return integrity_error(fmt::format("archive '{}' is corrupt: {}", path, archive_error_string(a.get())));
+    while ((n = A.archive_read_data(a.get(), buf, sizeof buf)) > 0) l.content.append(buf, static_cast<size_t>(n));
+    if (n < 0) return integrity_error(fmt::format("archive '{}' is corrupt: {}", path, A.archive_error_string(a.get())));
     out.push_back(std::move(l));
   }
-  if (r != ARCHIVE_EOF) return integrity_error(fmt::format("archive '{}' is corrupt: {}", path, archive_error_string(a.get())));
+  if (r != ARCHIVE_EOF) return integrity_error(fmt::format("archive '{}' is corrupt: {}", path, A.archive_error_string(a.get())));
   return out;
 }
 

@@ -23,6 +23,10 @@ const char* archive_extension(ArchiveFormat f);  // ".tar.gz", ".tar.zst", ".zip
 // --level of a tar's gzip/zstd stream, or of zip's deflate (1-9); 0 = default.
 Status check_archive_level(ArchiveFormat f, int level);
 
+// libarchive is opened on first use (core/dynlib.h). This opens it, so that a missing or
+// wrong one is reported before any output file exists.
+Status load_libarchive();
+
 struct ArchiveMember {
   std::string name;    // inside the archive, '/'-separated, no trailing slash
   std::string source;  // on disk

@@ -128,6 +128,7 @@ Result<Written> create_archive(const std::string& name, const std::vector<std::s
   std::string output = archive_output_name(name, opts.format);
   auto members = plan_archive(inputs, output);
   if (!members) return members.error();
+  XSHIP_TRY(load_libarchive());
   auto out = AtomicOutput::create(output, force, 0644);
   if (!out) return out.error();
   XSHIP_TRY(write_archive(*members, opts, [&](const std::uint8_t* d, std::size_t n) -> Status {

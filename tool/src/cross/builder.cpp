@@ -188,12 +188,13 @@ bool build_make(Job& job, const Context& ctx, bool& tests_ran) {
   auto env = base_env(ctx);
   for (auto& [k, v] : make_environment(job.tc, flags_for(job, ctx), ctx.host.env)) env[k] = v;
   env["XSHIP_OUT"] = job.dir;
-  // The user's command line is shell syntax by design: the one place xship uses sh -c.
-  if (!step(job, ctx, "build", {"sh", "-c", ctx.req.make_command}, ctx.source, env, TargetStatus::BuildFailed)) return false;
+  // The user's command line is shell syntax by design: the one place xship may use sh -c.
+  if (!step(job, ctx, "build", process::command_line_argv(ctx.req.make_command), ctx.source, env, TargetStatus::BuildFailed))
+    return false;
   if (!ctx.req.run_tests || !job.tc.runnable) return true;
   tests_ran = true;
   std::string test_command = ctx.req.make_test_command.empty() ? ctx.req.make_command + " test" : ctx.req.make_test_command;
-  return step(job, ctx, "tests", {"sh", "-c", test_command}, ctx.source, env, TargetStatus::TestsFailed);
+  return step(job, ctx, "tests", process::command_line_argv(test_command), ctx.source, env, TargetStatus::TestsFailed);
 }
 
 void run_job(Job& job, const Context& ctx) {

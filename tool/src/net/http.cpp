@@ -1,7 +1,6 @@
 #include "net/http.h"
 
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+
+#include "core/dynlib.h"
 
 namespace xship::net {
 
@@ -31,22 +32,21 @@ const std::string* HttpResponse::header(std::string_view lower_name) const {
 
 namespace {
 
-// libcurl is opened on first use, not linked: with its dependencies (Kerberos, LDAP, SSH,
-// GnuTLS via RTMP...) it is 4.7 ms of every start-up (measured: 7.3 ms for an empty
-// program linked like xship, 2.6 ms without libcurl), paid by compress and build, which
-// send nothing. These ten functions are all xship calls. Compiled against the headers,
-// so the types and constants are checked; the soname is the ABI Debian's libcurl4 keeps.
+// libcurl is opened on first use, not linked (core/dynlib.h): with its dependencies it was
+// 4.7 ms of every start-up (7.3 ms for an empty program linked like xship, 2.6 ms
+// without libcurl). These ten functions are all xship calls; their types come from
+// curl.h, and the soname is the ABI Debian's libcurl4 keeps.
 struct CurlApi {
-  CURLcode (*global_init)(long);
-  CURL* (*easy_init)();
-  void (*easy_cleanup)(CURL*);
-  void (*easy_reset)(CURL*);
-  CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
-  CURLcode (*easy_perform)(CURL*);
-  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
-  const char* (*easy_strerror)(CURLcode);
-  curl_slist* (*slist_append)(curl_slist*, const char*);
-  void (*slist_free_all)(curl_slist*);
+  decltype(&curl_global_init) global_init;
+  decltype(&curl_easy_init) easy_init;
+  decltype(&curl_easy_cleanup) easy_cleanup;
+  decltype(&curl_easy_reset) easy_reset;
+  decltype(&curl_easy_setopt) easy_setopt;
+  decltype(&curl_easy_perform) easy_perform;
+  decltype(&curl_easy_getinfo) easy_getinfo;
+  decltype(&curl_easy_strerror) easy_strerror;
+  decltype(&curl_slist_append) slist_append;
+  decltype(&curl_slist_free_all) slist_free_all;
 };
 
 struct CurlLoad {
@@ -57,30 +57,19 @@ struct CurlLoad {
 const CurlLoad& curl_load() {
   static const CurlLoad load = [] {
     CurlLoad l;
-    const char* soname = "libcurl.so.4";
-    void* lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-      const char* why = dlerror();
-      l.error = std::string("cannot load ") + soname + " (" + (why ? why : "not found") +
-                "): install Debian's libcurl4 (apt-get install libcurl4)";
-      return l;
-    }
-    bool all = true;
-    auto sym = [&](auto& fn, const char* name) {
-      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(lib, name));
-      if (!fn && all) all = false, l.error = std::string(soname) + " has no " + name + ": it is not libcurl 7.x/8.x";
-    };
-    sym(l.api.global_init, "curl_global_init");
-    sym(l.api.easy_init, "curl_easy_init");
-    sym(l.api.easy_cleanup, "curl_easy_cleanup");
-    sym(l.api.easy_reset, "curl_easy_reset");
-    sym(l.api.easy_setopt, "curl_easy_setopt");
-    sym(l.api.easy_perform, "curl_easy_perform");
-    sym(l.api.easy_getinfo, "curl_easy_getinfo");
-    sym(l.api.easy_strerror, "curl_easy_strerror");
-    sym(l.api.slist_append, "curl_slist_append");
-    sym(l.api.slist_free_all, "curl_slist_free_all");
-    if (all && l.api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) l.error = "libcurl failed to initialise (curl_global_init)";
+    dynlib::Library lib("libcurl.so.4", "libcurl4");
+    lib.bind(l.api.global_init, "curl_global_init");
+    lib.bind(l.api.easy_init, "curl_easy_init");
+    lib.bind(l.api.easy_cleanup, "curl_easy_cleanup");
+    lib.bind(l.api.easy_reset, "curl_easy_reset");
+    lib.bind(l.api.easy_setopt, "curl_easy_setopt");
+    lib.bind(l.api.easy_perform, "curl_easy_perform");
+    lib.bind(l.api.easy_getinfo, "curl_easy_getinfo");
+    lib.bind(l.api.easy_strerror, "curl_easy_strerror");
+    lib.bind(l.api.slist_append, "curl_slist_append");
+    lib.bind(l.api.slist_free_all, "curl_slist_free_all");
+    if (!lib.ok()) l.error = lib.error();
+    else if (l.api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) l.error = "libcurl failed to initialise (curl_global_init)";
     return l;
   }();
   return load;

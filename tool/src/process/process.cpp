@@ -206,4 +206,28 @@ std::string tail_lines(const std::string& path, int lines) {
   return out;
 }
 
+std::vector<std::string> command_line_argv(const std::string& line) {
+  // GNU make's rule (job.c, sh_chars and sh_cmds): these characters, a '=' in the first
+  // word, or a first word the shell itself carries mean the shell must read the line.
+  constexpr std::string_view shell_chars = "#;\"*?[]&|<>(){}$`^~!'\\\n\r";
+  static const std::set<std::string, std::less<>> shell_words = {
+      ".",      ":",     "alias", "bg",       "break", "case",   "cd",    "command", "continue", "eval",
+      "exec",   "exit",  "export", "fg",      "for",   "getopts", "hash", "if",      "jobs",     "read",
+      "readonly", "return", "set", "shift",   "test",  "times",  "trap",  "type",    "ulimit",   "umask",
+      "unalias", "unset", "until", "wait",    "while", "[",
+  };
+  std::vector<std::string> words;
+  bool plain = line.find_first_of(shell_chars) == std::string::npos;
+  for (std::size_t i = 0; plain && i < line.size();) {
+    i = line.find_first_not_of(" \t", i);
+    if (i == std::string::npos) break;
+    std::size_t end = line.find_first_of(" \t", i);
+    words.push_back(line.substr(i, end == std::string::npos ? std::string::npos : end - i));
+    i = end == std::string::npos ? line.size() : end;
+  }
+  if (!plain || words.empty() || words[0].find('=') != std::string::npos || shell_words.contains(words[0]))
+    return {"sh", "-c", line};
+  return words;
+}
+
 }  // namespace xship::process

@@ -42,6 +42,11 @@ Result<Outcome> run(const Command& cmd);
 // Runs `argv` with this process's environment and returns what it printed.
 Result<Outcome> capture(std::vector<std::string> argv);
 
+// A command line as the user typed it (`--make 'make -j 4'`) as an argv. Plain words (no
+// quoting, expansion, operator, redirection, assignment or shell builtin) are run without
+// a shell, as make does: one process less per build; anything else is {"sh", "-c", line}.
+std::vector<std::string> command_line_argv(const std::string& line);
+
 // The absolute path of `name` on the PATH given (or this process's PATH), when executable.
 std::optional<std::string> find_program(const std::string& name, const std::optional<std::string>& path = std::nullopt);
 
