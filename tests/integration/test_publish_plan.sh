@@ -19,6 +19,11 @@ assert_eq "$(jq -r '[.[].key] | sort | join(",")' "$TMP/plan.json")" \
   "artifacts/acme/widget/feature/x/notes.md,artifacts/acme/widget/feature/x/out/app.linux.amd64" \
   "--untracked takes untracked, not tracked or ignored files; default destination from git"
 assert_eq "$(jq -r '.[0].bucket' "$TMP/plan.json")" "$BUCKET" "bucket from ARTIFACTS_BUCKET"
+# What git says on stderr is not a file name (GIT_TRACE writes its trace there).
+(cd "$R" && GIT_TRACE=1 ARTIFACTS_BUCKET=$BUCKET "$XSHIP_BIN" publish --untracked --dry-run --json) > "$TMP/plan-trace.json"
+assert_eq "$(jq -r '[.[].key] | sort | join(",")' "$TMP/plan-trace.json")" \
+  "artifacts/acme/widget/feature/x/notes.md,artifacts/acme/widget/feature/x/out/app.linux.amd64" \
+  "git's stderr (GIT_TRACE=1) does not leak into --untracked's list or the destination"
 # --dry-run touches no network: an unreachable endpoint and no credentials do not matter.
 rc=$(rc_of env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$XSHIP_BIN" publish --dry-run --endpoint http://127.0.0.1:9 --to "s3://$BUCKET/p/{short_commit}" "$R/out")
 assert_eq "$rc" 0 "--dry-run needs no network or credentials"

@@ -13,6 +13,7 @@
 
 #include "compress/output.h"
 #include "core/cancel.h"
+#include "process/process.h"
 
 namespace xship::compress {
 
@@ -151,13 +152,7 @@ Result<std::int64_t> reproducible_mtime() {
     if (!parse(sde, v)) return usage_error(fmt::format("SOURCE_DATE_EPOCH='{}' is not a number of seconds: fix or unset it", sde));
     return v;
   }
-  std::string text;
-  if (FILE* p = popen("git log -1 --format=%ct 2>/dev/null", "r")) {
-    char buf[64];
-    while (std::fgets(buf, sizeof buf, p)) text += buf;
-    if (pclose(p) != 0) text.clear();
-  }
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  std::string text = process::git_output(".", {"log", "-1", "--format=%ct"}).value_or("");
   if (!parse(text, v))
     return usage_error("archives need a fixed time for their entries: run inside a git checkout with a commit, or set SOURCE_DATE_EPOCH");
   return v;

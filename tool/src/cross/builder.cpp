@@ -35,15 +35,6 @@ struct Context {
   std::function<bool()> should_stop;
 };
 
-std::optional<std::string> git(const std::string& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), {"git", "-C", dir});
-  auto r = process::capture(std::move(args));
-  if (!r || !r->success()) return std::nullopt;
-  std::string out = r->output;
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-
 void log_line(const std::string& log, const std::string& line) {
   std::ofstream(log, std::ios::app) << line << "\n";
 }
@@ -297,9 +288,9 @@ Stamp read_stamp(const std::string& dir, const EnvLookup& env) {
   // The two git calls run side by side: xship's own time is mostly process starts.
   std::optional<std::string> version = env("XSHIP_VERSION");
   std::thread describe;
-  if (!version) describe = std::thread([&] { version = git(dir, {"describe", "--tags", "--always", "--dirty"}); });
+  if (!version) describe = std::thread([&] { version = process::git_output(dir, {"describe", "--tags", "--always", "--dirty"}); });
   // Hash and commit time in one call.
-  std::string head = git(dir, {"log", "-1", "--format=%H %ct"}).value_or("");
+  std::string head = process::git_output(dir, {"log", "-1", "--format=%H %ct"}).value_or("");
   if (describe.joinable()) describe.join();
   if (version) s.version = *version;
   auto space = head.find(' ');

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -122,7 +123,8 @@ Result<Outcome> run(const Command& cmd) {
   SpawnSetup s;
   posix_spawn_file_actions_addopen(&s.fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&s.fa, out_fd, 1);
-  posix_spawn_file_actions_adddup2(&s.fa, out_fd, 2);
+  if (cmd.discard_stderr) posix_spawn_file_actions_addopen(&s.fa, 2, "/dev/null", O_WRONLY, 0);
+  else posix_spawn_file_actions_adddup2(&s.fa, out_fd, 2);
   if (!cmd.cwd.empty()) posix_spawn_file_actions_addchdir_np(&s.fa, cmd.cwd.c_str());
   // A new process group (for killing the whole tree), default signal dispositions (the
   // parent's SIGINT handler and any ignored SIGPIPE must not leak into builds).
@@ -191,6 +193,18 @@ Result<Outcome> capture(std::vector<std::string> argv) {
   Command cmd;
   cmd.argv = std::move(argv);
   return run(cmd);
+}
+
+std::optional<std::string> git_output(const std::string& dir, std::vector<std::string> args) {
+  Command cmd;
+  cmd.argv = {"git", "-C", dir};
+  cmd.argv.insert(cmd.argv.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
+  cmd.discard_stderr = true;
+  auto r = run(cmd);
+  if (!r || !r->success()) return std::nullopt;
+  std::string out = std::move(r->output);
+  while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
+  return out;
 }
 
 std::string tail_lines(const std::string& path, int lines) {

@@ -19,6 +19,7 @@ struct Command {
   std::map<std::string, std::string> env;     // set (over this process's environment)
   std::vector<std::string> unset_env;         // removed from the child's environment
   std::string log_path;                       // stdout+stderr appended here; empty: captured
+  bool discard_stderr = false;                // stderr to /dev/null instead
   std::chrono::milliseconds timeout{0};       // 0: none
   std::function<bool()> should_stop;          // true -> the child's process group is killed
 };
@@ -46,6 +47,11 @@ Result<Outcome> capture(std::vector<std::string> argv);
 // quoting, expansion, operator, redirection, assignment or shell builtin) are run without
 // a shell, as make does: one process less per build; anything else is {"sh", "-c", line}.
 std::vector<std::string> command_line_argv(const std::string& line);
+
+// `git -C dir ARGS...`: its stdout without trailing whitespace; nullopt when git is not
+// installed, `dir` is not in a checkout, or git fails. Its stderr ("not a git
+// repository") is dropped: every caller has an answer for "unknown".
+std::optional<std::string> git_output(const std::string& dir, std::vector<std::string> args);
 
 // The absolute path of `name` on the PATH given (or this process's PATH), when executable.
 std::optional<std::string> find_program(const std::string& name, const std::optional<std::string>& path = std::nullopt);

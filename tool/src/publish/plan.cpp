@@ -65,8 +65,12 @@ Status add_file(const std::string& path, std::string relative, std::vector<Plann
 
 Result<std::vector<std::string>> git_untracked(const std::string& repo_dir) {
   // The Travis artifacts addon's default: files git neither tracks nor ignores. Run through
-  // the process room (argv, no shell), so a directory name is never shell text.
-  auto r = process::capture({"git", "-C", repo_dir, "ls-files", "-o", "--exclude-standard", "-z"});
+  // the process room (argv, no shell), so a directory name is never shell text. git's
+  // warnings go to /dev/null, not into the list of names.
+  process::Command cmd;
+  cmd.argv = {"git", "-C", repo_dir, "ls-files", "-o", "--exclude-standard", "-z"};
+  cmd.discard_stderr = true;
+  auto r = process::run(cmd);
   if (!r) return runtime_error("--untracked: cannot run git: install git or list paths");
   if (!r->success())
     return usage_error(fmt::format("--untracked: '{}' is not a git work tree: run from one or list paths", repo_dir));

@@ -1,16 +1,10 @@
 #include "publish/template.h"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cctype>
-#include <cerrno>
 #include <ctime>
 #include <vector>
 
-extern char** environ;
+#include "process/process.h"
 
 namespace xship {
 
@@ -19,47 +13,6 @@ namespace {
 std::string get(const EnvLookup& env, const char* name) {
   auto v = env(name);
   return v ? *v : std::string();
-}
-
-// Runs `git -C dir args...` without a shell (no quoting of dir needed), stdin and stderr
-// on /dev/null so "not a git repository" noise never reaches the user. nullopt when git
-// is missing or exits non-zero; otherwise stdout without trailing whitespace.
-std::optional<std::string> run_git(const std::string& dir, std::initializer_list<const char*> args) {
-  std::vector<std::string> store = {"git", "-C", dir};
-  for (const char* a : args) store.emplace_back(a);
-  std::vector<char*> argv;
-  for (auto& s : store) argv.push_back(s.data());
-  argv.push_back(nullptr);
-
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, "git", &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
-    return std::nullopt;
-  }
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n > 0) out.append(buf, static_cast<std::size_t>(n));
-    else if (n == 0 || errno != EINTR) break;
-  }
-  close(fds[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
-  while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
-  return out;
 }
 
 // "v1.2.3" -> "1.2.3"; a 'v' not followed by a digit is part of the name ("very-old").
@@ -133,18 +86,18 @@ BuildInfo detect_build_info(const EnvLookup& env, const std::string& repo_dir,
 
   // git fills whatever CI left empty. The first failing call means "not a repo or no git".
   std::string describe;
-  if (auto top = run_git(repo_dir, {"rev-parse", "--show-toplevel"})) {
+  if (auto top = process::git_output(repo_dir, {"rev-parse", "--show-toplevel"})) {
     if (b.repo.empty()) {
-      if (auto origin = run_git(repo_dir, {"remote", "get-url", "origin"})) b.repo = repo_from_remote_url(*origin);
+      if (auto origin = process::git_output(repo_dir, {"remote", "get-url", "origin"})) b.repo = repo_from_remote_url(*origin);
       if (b.repo.empty()) b.repo = top->substr(top->find_last_of('/') + 1);
     }
-    if (b.commit.empty()) b.commit = run_git(repo_dir, {"rev-parse", "HEAD"}).value_or("");
+    if (b.commit.empty()) b.commit = process::git_output(repo_dir, {"rev-parse", "HEAD"}).value_or("");
     if (b.branch.empty()) {
-      b.branch = run_git(repo_dir, {"rev-parse", "--abbrev-ref", "HEAD"}).value_or("");
+      b.branch = process::git_output(repo_dir, {"rev-parse", "--abbrev-ref", "HEAD"}).value_or("");
       if (b.branch == "HEAD") b.branch.clear();  // detached
     }
-    if (b.tag.empty()) b.tag = run_git(repo_dir, {"describe", "--tags", "--exact-match"}).value_or("");
-    if (b.tag.empty()) describe = run_git(repo_dir, {"describe", "--tags", "--always", "--dirty"}).value_or("");
+    if (b.tag.empty()) b.tag = process::git_output(repo_dir, {"describe", "--tags", "--exact-match"}).value_or("");
+    if (b.tag.empty()) describe = process::git_output(repo_dir, {"describe", "--tags", "--always", "--dirty"}).value_or("");
   }
   // Leading 'v' dropped from describe too, so v1.2.3 -> "1.2.3" and later "1.2.3-4-gabc".
   if (!b.tag.empty()) b.version = strip_v(b.tag);
