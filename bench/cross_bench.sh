@@ -22,7 +22,6 @@ trap 'rm -rf "$WORK"' EXIT
 MATRIX=(linux/amd64 linux/arm64 linux/riscv64 windows/amd64)
 CPUS=$(nproc)
 
-now() { date +%s.%N; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 commit_project() {  # DIR: its own git repository, so the stamp is the same every run
@@ -72,13 +71,16 @@ wait_quiet() {
 
 declare -A T
 run() {  # KEY COMMAND...: time one run, appending seconds to T[KEY]
-  local key=$1 start
+  local key=$1 start end
   shift
   rm -rf "$WORK/b" "$WORK/dist"
   wait_quiet
-  start=$(now)
+  # $EPOCHREALTIME, not `date`: reading the clock must not start a process of its own
+  # (one `date` each side was 2-3 ms, counted as xship's in the in-run share).
+  start=$EPOCHREALTIME
   "$@" >"$WORK/run.out" 2>&1 || { echo "bench: '$*' failed: $(tail -5 "$WORK/run.out")" >&2; exit 1; }
-  T[$key]+="$(echo "$(now) - $start" | bc) "
+  end=$EPOCHREALTIME
+  T[$key]+="$(echo "$end - $start" | bc) "
   if [[ $key == xship_* ]]; then T[${key}_commands]+="$(jq '[.[].command_seconds] | add' "$WORK/run.out") "; fi
 }
 
@@ -116,23 +118,33 @@ for ((i = 1; i <= RUNS; i++)); do
   done
   echo "bench: round $i of $RUNS done" >&2
 done
+# The one-file builds take 50-250 ms, where a few ms of noise is several percent: they get
+# more runs (BENCH_SMALL_RUNS, default 6x RUNS), still alternating xship and the script.
+SMALL_RUNS=${BENCH_SMALL_RUNS:-$((RUNS * 6))}
+for ((i = RUNS + 1; i <= SMALL_RUNS; i++)); do
+  run xship_cmake_hello xship_build hello linux/arm64 --cmake .
+  run raw_cmake_hello raw_cmake hello linux/arm64 "$WORK/b/linux_arm64" "$WORK/dist"
+  run xship_make_make-hello xship_build make-hello linux/arm64 --make "make -j $CPUS"
+  run raw_make_make-hello raw_make make-hello
+done
 
 m() { tr ' ' '\n' <<<"${T[$1]}" | grep . | median; }
 f2() { printf '%.2f' "$1"; }
+dur() { if (($(echo "$1 < 1" | bc))); then printf '%.1f ms' "$(echo "1000 * $1" | bc -l)"; else printf '%.2f s' "$1"; fi; }
 pct() { printf '%+.1f%%' "$(echo "100 * ($1 - $2) / $2" | bc -l)"; }
 # Per run: xship's own share of its wall time and its milliseconds, then the medians.
 own() {  # KEY -> "share% (ms)"
   local pairs
   pairs=$(paste <(tr ' ' '\n' <<<"${T[$1]}" | grep .) <(tr ' ' '\n' <<<"${T[${1}_commands]}" | grep .))
-  printf '%.1f%% (%.0f ms)' "$(awk '{print 100 * ($1 - $2) / $1}' <<<"$pairs" | median)" \
+  printf '%.1f%% (%.1f ms)' "$(awk '{print 100 * ($1 - $2) / $1}' <<<"$pairs" | median)" \
     "$(awk '{print 1000 * ($1 - $2)}' <<<"$pairs" | median)"
 }
 {
   echo "# Cross-build benchmark"
   echo
   echo "\`bash bench/cross_bench.sh XSHIP_BIN $RUNS\` on $(date -u +%Y-%m-%d), $CPUS CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),"
-  echo "Debian $(cat /etc/debian_version), $(cmake --version | head -1), ninja $(ninja --version). Medians of $RUNS runs, every"
-  echo "run from an empty build directory. hello: examples/hello (CMake) and examples/make-hello (Make), one or"
+  echo "Debian $(cat /etc/debian_version), $(cmake --version | head -1), ninja $(ninja --version). Medians of $RUNS runs"
+  echo "($SMALL_RUNS for the one-file builds, hello and make-hello), every run from an empty build directory. hello: examples/hello (CMake) and examples/make-hello (Make), one or"
   echo "two C files; gen40: the same plus 40 generated C files (1000 functions), CMake and Make."
   ((NOISY == 0)) || echo "**$NOISY run(s) started with the CPUs >= 50% busy** (others' work on this machine): A/B rows are noisy; the in-run share is not."
   echo
@@ -150,7 +162,7 @@ own() {  # KEY -> "share% (ms)"
   echo "|---|---:|---:|---:|---:|"
   for row in "CMake hello:cmake_hello" "CMake gen40:cmake_gen40" "Make make-hello:make_make-hello" "Make gen40:make_gen40"; do
     k=${row#*:}
-    echo "| ${row%%:*} | $(own "xship_$k") | $(f2 "$(m "raw_$k")") s | $(f2 "$(m "xship_$k")") s | $(pct "$(m "xship_$k")" "$(m "raw_$k")") |"
+    echo "| ${row%%:*} | $(own "xship_$k") | $(dur "$(m "raw_$k")") | $(dur "$(m "xship_$k")") | $(pct "$(m "xship_$k")" "$(m "raw_$k")") |"
   done
   echo
   echo "Raw samples (seconds):"
