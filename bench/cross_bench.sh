@@ -84,15 +84,34 @@ run() {  # KEY COMMAND...: time one run, appending seconds to T[KEY]
   if [[ $key == xship_* ]]; then T[${key}_commands]+="$(jq '[.[].command_seconds] | add' "$WORK/run.out") "; fi
 }
 
-raw_cmake() {  # PROJECT TARGET BUILD_DIR DIST: the commands xship runs for one CMake target
-  local slug=${2/\//_} exe=""
+raw_cmake() {  # PROJECT TARGET BUILD_DIR DIST [CMAKE_ARGS...]: the commands xship runs for one CMake target
+  local src=$WORK/$1 slug=${2/\//_} exe="" dist=$4 dir=$3 dot=${2/\//.}
   [[ $2 == windows/* ]] && exe=.exe
-  cmake -S "$WORK/$1" -B "$3" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$WORK/$slug.cmake" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$3" --parallel "$CPUS" >/dev/null
-  mkdir -p "$4" && cp "$3/hello$exe" "$4/hello.${2/\//.}$exe"
+  shift 4
+  cmake -S "$src" -B "$dir" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$WORK/$slug.cmake" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  cmake --build "$dir" --parallel "$CPUS" >/dev/null
+  mkdir -p "$dist" && cp "$dir/hello$exe" "$dist/hello.$dot$exe"
 }
 raw_make() {  # PROJECT: make with the environment `xship env` gave, then copy
   (cd "$WORK/$1" && source "$WORK/arm64.env" && export CFLAGS="$CFLAGS -ffile-prefix-map=$WORK/b/linux_arm64=build" &&
+    XSHIP_OUT="$WORK/b/linux_arm64" make -j "$CPUS" && mkdir -p "$WORK/dist" && cp "$WORK/b/linux_arm64/hello" "$WORK/dist/hello.linux.arm64")
+}
+# The raw commands above get the version stamp for free (made once, before the runs).
+# These also make it each run, as a script or Makefile would: `git describe` for the
+# version, `git log` for the commit and its time, one after the other.
+stamp() {  # DIR -> STAMP_VERSION STAMP_COMMIT STAMP_EPOCH
+  STAMP_VERSION=$(git -C "$1" describe --tags --always --dirty)
+  read -r STAMP_COMMIT STAMP_EPOCH < <(git -C "$1" log -1 --format='%H %ct')
+}
+raw_cmake_stamped() {  # PROJECT TARGET BUILD_DIR DIST
+  stamp "$WORK/$1"
+  SOURCE_DATE_EPOCH=$STAMP_EPOCH raw_cmake "$@" -DXSHIP_VERSION="$STAMP_VERSION" -DXSHIP_COMMIT="$STAMP_COMMIT"
+}
+raw_make_stamped() {  # PROJECT
+  stamp "$WORK/$1"
+  (cd "$WORK/$1" && source "$WORK/arm64.env" && export SOURCE_DATE_EPOCH=$STAMP_EPOCH \
+    CPPFLAGS="-DXSHIP_VERSION=\\\"$STAMP_VERSION\\\" -DXSHIP_COMMIT=\\\"$STAMP_COMMIT\\\" -DXSHIP_OS=\\\"linux\\\" -DXSHIP_ARCH=\\\"arm64\\\"" \
+    CFLAGS="$CFLAGS -ffile-prefix-map=$WORK/b/linux_arm64=build" &&
     XSHIP_OUT="$WORK/b/linux_arm64" make -j "$CPUS" && mkdir -p "$WORK/dist" && cp "$WORK/b/linux_arm64/hello" "$WORK/dist/hello.linux.arm64")
 }
 xship_build() {  # PROJECT TARGETS ARGS...
@@ -112,6 +131,8 @@ for ((i = 1; i <= RUNS; i++)); do
     run "xship_cmake_$p" xship_build "$p" linux/arm64 --cmake .
     run "raw_cmake_$p" raw_cmake "$p" linux/arm64 "$WORK/b/linux_arm64" "$WORK/dist"
   done
+  run raw_stamped_cmake_hello raw_cmake_stamped hello linux/arm64 "$WORK/b/linux_arm64" "$WORK/dist"
+  run raw_stamped_make_make-hello raw_make_stamped make-hello
   for p in make-hello gen40; do
     run "xship_make_$p" xship_build "$p" linux/arm64 --make "make -j $CPUS"
     run "raw_make_$p" raw_make "$p"
@@ -126,6 +147,8 @@ for ((i = RUNS + 1; i <= SMALL_RUNS; i++)); do
   run raw_cmake_hello raw_cmake hello linux/arm64 "$WORK/b/linux_arm64" "$WORK/dist"
   run xship_make_make-hello xship_build make-hello linux/arm64 --make "make -j $CPUS"
   run raw_make_make-hello raw_make make-hello
+  run raw_stamped_cmake_hello raw_cmake_stamped hello linux/arm64 "$WORK/b/linux_arm64" "$WORK/dist"
+  run raw_stamped_make_make-hello raw_make_stamped make-hello
 done
 
 m() { tr ' ' '\n' <<<"${T[$1]}" | grep . | median; }
@@ -158,11 +181,13 @@ own() {  # KEY -> "share% (ms)"
   echo
   echo "## xship's own cost for one target (linux/arm64)"
   echo
-  echo "| build | xship's share of its wall time (wall - build commands, same run) | raw commands (script) | \`xship build\` | A/B difference |"
-  echo "|---|---:|---:|---:|---:|"
+  echo "| build | xship's share of its wall time (wall - build commands, same run) | raw commands, stamp given (script) | \`xship build\` | A/B | raw commands + \`git\` for the stamp | A/B |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
   for row in "CMake hello:cmake_hello" "CMake gen40:cmake_gen40" "Make make-hello:make_make-hello" "Make gen40:make_gen40"; do
     k=${row#*:}
-    echo "| ${row%%:*} | $(own "xship_$k") | $(dur "$(m "raw_$k")") | $(dur "$(m "xship_$k")") | $(pct "$(m "xship_$k")" "$(m "raw_$k")") |"
+    stamped="- | -"
+    [[ -n ${T[raw_stamped_$k]:-} ]] && stamped="$(dur "$(m "raw_stamped_$k")") | $(pct "$(m "xship_$k")" "$(m "raw_stamped_$k")")"
+    echo "| ${row%%:*} | $(own "xship_$k") | $(dur "$(m "raw_$k")") | $(dur "$(m "xship_$k")") | $(pct "$(m "xship_$k")" "$(m "raw_$k")") | $stamped |"
   done
   echo
   echo "Raw samples (seconds):"

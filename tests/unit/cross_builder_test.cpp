@@ -3,7 +3,9 @@
 // cannot run, and a missing toolchain. Real compilers are the integration tests' job.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "cross/builder.h"
@@ -150,4 +152,42 @@ TEST(CrossBuilder, NamesAndStampOverrides) {
   Stamp none = read_stamp("/nonexistent", [](const std::string&) { return std::optional<std::string>{}; });
   EXPECT_EQ(none.commit, "unknown");
   EXPECT_EQ(none.epoch, 0) << "outside git the epoch is still fixed";
+}
+
+// In a checkout, what the environment does not give comes from git, and what it gives wins.
+TEST(CrossBuilder, StampTakesFromGitWhatTheEnvironmentLeavesOut) {
+  std::string dir = (std::filesystem::path(testing::TempDir()) / "xship_stamp_repo").string();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/f") << "x";
+  std::string git = "git -C '" + dir + "' ";
+  ASSERT_EQ(std::system((git + "init -q && " + git + "add f && GIT_COMMITTER_DATE=@1700000000 " + git +
+                         "-c user.name=t -c user.email=t@t commit -q -m one && " + git + "tag v1.2.3")
+                            .c_str()),
+            0);
+  auto head = xship::process::git_output(dir, {"rev-parse", "HEAD"});
+  ASSERT_TRUE(head.has_value());
+  auto from = [](std::map<std::string, std::string> vars) {
+    return [vars](const std::string& k) -> std::optional<std::string> {
+      auto it = vars.find(k);
+      if (it == vars.end()) return std::nullopt;
+      return it->second;
+    };
+  };
+  Stamp all_git = read_stamp(dir, from({}));
+  EXPECT_EQ(all_git.version, "v1.2.3");
+  EXPECT_EQ(all_git.commit, *head);
+  EXPECT_EQ(all_git.epoch, 1700000000);
+
+  Stamp commit_given = read_stamp(dir, from({{"XSHIP_COMMIT", "c0ffee"}}));
+  EXPECT_EQ(commit_given.commit, "c0ffee");
+  EXPECT_EQ(commit_given.epoch, 1700000000) << "the epoch still comes from git";
+
+  Stamp epoch_given = read_stamp(dir, from({{"SOURCE_DATE_EPOCH", "42"}}));
+  EXPECT_EQ(epoch_given.commit, *head) << "the commit still comes from git";
+  EXPECT_EQ(epoch_given.epoch, 42);
+
+  std::ofstream(dir + "/f") << "changed";
+  EXPECT_EQ(read_stamp(dir, from({})).version, "v1.2.3-dirty");
+  std::filesystem::remove_all(dir);
 }

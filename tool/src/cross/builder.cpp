@@ -285,20 +285,25 @@ std::string dist_name(const std::string& name, const TargetInfo& info) {
 
 Stamp read_stamp(const std::string& dir, const EnvLookup& env) {
   Stamp s;
-  // The two git calls run side by side: xship's own time is mostly process starts.
+  // The two git calls run side by side: xship's own time is mostly process starts. A
+  // value given in the environment is not asked of git.
   std::optional<std::string> version = env("XSHIP_VERSION");
+  std::optional<std::string> commit = env("XSHIP_COMMIT");
+  std::optional<std::string> epoch = env("SOURCE_DATE_EPOCH");
   std::thread describe;
   if (!version) describe = std::thread([&] { version = process::git_output(dir, {"describe", "--tags", "--always", "--dirty"}); });
-  // Hash and commit time in one call.
-  std::string head = process::git_output(dir, {"log", "-1", "--format=%H %ct"}).value_or("");
+  if (!commit || !epoch) {
+    // Hash and commit time in one call.
+    std::string head = process::git_output(dir, {"log", "-1", "--format=%H %ct"}).value_or("");
+    auto space = head.find(' ');
+    if (!commit && space != std::string::npos) commit = head.substr(0, space);
+    if (!epoch) epoch = space == std::string::npos ? "" : head.substr(space + 1);
+  }
   if (describe.joinable()) describe.join();
   if (version) s.version = *version;
-  auto space = head.find(' ');
-  if (auto v = env("XSHIP_COMMIT")) s.commit = *v;
-  else if (space != std::string::npos) s.commit = head.substr(0, space);
-  std::string epoch = env("SOURCE_DATE_EPOCH").value_or(space == std::string::npos ? "" : head.substr(space + 1));
+  if (commit) s.commit = *commit;
   try {
-    s.epoch = epoch.empty() ? 0 : std::stoll(epoch);
+    s.epoch = epoch->empty() ? 0 : std::stoll(*epoch);
   } catch (const std::exception&) {
     s.epoch = 0;  // an unparsable SOURCE_DATE_EPOCH: still a fixed date
   }
