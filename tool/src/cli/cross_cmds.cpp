@@ -309,8 +309,8 @@ Status run_build_or_test(int argc, char** argv, bool test) {
   app.add_option("--targets", targets_text, "Comma-separated OS/ARCH list, 'all' or 'linux/*'")->required();
   app.add_option("--name", req.name, "The program's name: the build must produce NAME (NAME.exe on windows)")->required();
   auto* cmake_opt = app.add_option("--cmake", cmake_dir, "Build the CMake project in this directory");
-  app.add_option("--make", make_cmd, "Build with this command (run by sh in the current directory; CC, CPPFLAGS, "
-                                     "XSHIP_OUT... set); tests run it with 'test' appended")->excludes(cmake_opt);
+  app.add_option("--make", make_cmd, "Build with this command in the current directory (CC, CPPFLAGS, XSHIP_OUT... set; "
+                                     "through sh only when it needs a shell, as make does); tests run it with 'test' appended")->excludes(cmake_opt);
   if (test)
     app.add_option("--make-test", req.make_test_command, "Run the tests with this command instead (same environment, "
                                                          "plus XSHIP_EMULATOR)")->excludes(cmake_opt);

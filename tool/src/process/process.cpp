@@ -225,10 +225,10 @@ std::vector<std::string> command_line_argv(const std::string& line) {
   // word, or a first word the shell itself carries mean the shell must read the line.
   constexpr std::string_view shell_chars = "#;\"*?[]&|<>(){}$`^~!'\\\n\r";
   static const std::set<std::string, std::less<>> shell_words = {
-      ".",      ":",     "alias", "bg",       "break", "case",   "cd",    "command", "continue", "eval",
-      "exec",   "exit",  "export", "fg",      "for",   "getopts", "hash", "if",      "jobs",     "read",
-      "readonly", "return", "set", "shift",   "test",  "times",  "trap",  "type",    "ulimit",   "umask",
-      "unalias", "unset", "until", "wait",    "while", "[",
+      ".",    ":",        "[",      "alias", "bg",    "break", "case",    "cd",      "command", "continue",
+      "eval", "exec",     "exit",   "export", "fg",   "for",   "getopts", "hash",    "if",      "jobs",
+      "read", "readonly", "return", "set",   "shift", "test",  "times",   "trap",    "type",    "ulimit",
+      "umask", "unalias", "unset",  "until", "wait",  "while",
   };
   std::vector<std::string> words;
   bool plain = line.find_first_of(shell_chars) == std::string::npos;
