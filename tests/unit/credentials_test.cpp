@@ -8,6 +8,7 @@
 #include <string>
 
 #include "s3/credentials.h"
+#include "scratch_dir.h"
 
 using namespace xship;
 namespace fs = std::filesystem;
@@ -24,16 +25,13 @@ EnvLookup lookup(const Env& env) {
   };
 }
 
-// A fresh HOME under /tmp per test, removed afterwards.
+// A fresh HOME per test, removed afterwards.
 class CredentialsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "xship-cred-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    home_ = tmpl;
+    home_ = scratch_.str();
     fs::create_directories(fs::path(home_) / ".aws");
   }
-  void TearDown() override { fs::remove_all(home_); }
 
   void write(const std::string& rel, const std::string& text) {
     std::ofstream(fs::path(home_) / rel) << text;
@@ -43,6 +41,7 @@ class CredentialsTest : public ::testing::Test {
     return extra;
   }
 
+  ScratchDir scratch_{"cred"};
   std::string home_;
 };
 

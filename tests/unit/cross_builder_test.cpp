@@ -10,6 +10,7 @@
 
 #include "cross/builder.h"
 #include "process/process.h"
+#include "scratch_dir.h"
 
 using namespace xship;
 using namespace xship::cross;
@@ -30,12 +31,10 @@ Host pretend_host(std::set<std::string> missing = {}) {
 }
 
 struct Fixture {
-  std::string dir = (std::filesystem::path(testing::TempDir()) /
-                     (std::string("xship-builder-test-") + testing::UnitTest::GetInstance()->current_test_info()->name()))
-                        .string();
+  ScratchDir scratch{"builder"};
+  std::string dir = scratch.str();
   BuildRequest req;
   Fixture() {
-    std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir + "/src");
     req.system = BuildSystem::Make;
     req.source_dir = dir + "/src";
@@ -156,9 +155,8 @@ TEST(CrossBuilder, NamesAndStampOverrides) {
 
 // In a checkout, what the environment does not give comes from git, and what it gives wins.
 TEST(CrossBuilder, StampTakesFromGitWhatTheEnvironmentLeavesOut) {
-  std::string dir = (std::filesystem::path(testing::TempDir()) / "xship_stamp_repo").string();
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  ScratchDir scratch("stamp");
+  const std::string dir = scratch.str();
   std::ofstream(dir + "/f") << "x";
   std::string git = "git -C '" + dir + "' ";
   ASSERT_EQ(std::system((git + "init -q && " + git + "add f && GIT_COMMITTER_DATE=@1700000000 " + git +
@@ -189,5 +187,4 @@ TEST(CrossBuilder, StampTakesFromGitWhatTheEnvironmentLeavesOut) {
 
   std::ofstream(dir + "/f") << "changed";
   EXPECT_EQ(read_stamp(dir, from({})).version, "v1.2.3-dirty");
-  std::filesystem::remove_all(dir);
 }

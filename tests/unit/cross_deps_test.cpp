@@ -7,6 +7,7 @@
 
 #include "cross/deps.h"
 #include "cross/toolchain.h"
+#include "scratch_dir.h"
 
 using namespace xship;
 using namespace xship::cross;
@@ -79,8 +80,8 @@ TEST(CrossDeps, DependenciesSkipVirtualAndToolchainPackages) {
 }
 
 TEST(CrossDeps, AbsoluteSymlinksResolveInsideTheSysroot) {
-  fs::path root = fs::path(testing::TempDir()) / "xship-sysroot-test";
-  fs::remove_all(root);
+  ScratchDir scratch("sysroot");
+  const fs::path root = scratch.path();
   fs::create_directories(root / "lib/arm-linux-gnueabihf");
   fs::create_directories(root / "usr/lib/arm-linux-gnueabihf");
   std::ofstream(root / "lib/arm-linux-gnueabihf/libz.so.1.2.13") << "lib";

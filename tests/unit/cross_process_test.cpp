@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "process/process.h"
+#include "scratch_dir.h"
 
 using namespace xship;
 using namespace std::chrono_literals;
@@ -28,8 +29,8 @@ TEST(CrossProcess, CapturesOutputAndExitCode) {
 
 TEST(CrossProcess, EnvironmentCwdAndLog) {
   setenv("XSHIP_PROCESS_TEST_DROP", "1", 1);
-  std::string dir = testing::TempDir() + "/xship-process-test";
-  std::filesystem::create_directories(dir);
+  ScratchDir scratch("process");
+  const std::string dir = scratch.str();
   process::Command cmd;
   cmd.argv = {"sh", "-c", "echo \"$XSHIP_A|${XSHIP_PROCESS_TEST_DROP:-gone}|$(pwd)\""};
   cmd.env = {{"XSHIP_A", "set"}};

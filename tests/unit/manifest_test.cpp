@@ -17,6 +17,7 @@
 
 #include "digest/digest.h"
 #include "publish/manifest.h"
+#include "scratch_dir.h"
 
 using namespace xship;
 using namespace xship::publish;
@@ -81,22 +82,6 @@ std::vector<std::string> names_sorted(std::vector<ManifestEntry> e) {
   return n;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/xship-manifest-test-XXXXXX";
-    char* p = mkdtemp(tmpl);
-    if (p) path_ = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 }  // namespace
 
@@ -200,7 +185,7 @@ TEST(Manifest, Sha256sumsFormat) {
 }
 
 TEST(Manifest, Sha256sumsIsAcceptedBySha256sumCheck) {
-  TempDir dir;
+  ScratchDir dir("manifest");
   ASSERT_FALSE(dir.path().empty());
   auto entries = sample();
   const std::vector<std::string> contents = {"MZ windows binary\n", "ELF arm64 binary\n", "read me\n", "",

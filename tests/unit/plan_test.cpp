@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "publish/plan.h"
+#include "scratch_dir.h"
 
 using namespace xship;
 using namespace xship::publish;
@@ -20,23 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/xship-plan-test-XXXXXX";
-    char* p = mkdtemp(tmpl);
-    if (p) path_ = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  std::string operator/(const std::string& rel) const { return (path_ / rel).string(); }
-
- private:
-  fs::path path_;
-};
 
 void write(const std::string& path, const std::string& content) {
   fs::create_directories(fs::path(path).parent_path());
@@ -111,7 +95,7 @@ TEST(PlanOsArch, Table) {
 // ---- plan_files --------------------------------------------------------------------------------
 
 TEST(PlanFiles, FilesKeyedByBaseName) {
-  TempDir t;
+  ScratchDir t("plan");
   ASSERT_FALSE(t.path().empty());
   write(t / "out/bin/hello.linux.arm64", "arm64");
   write(t / "out/pkg/hello.windows.amd64.exe", "exe!");
@@ -131,7 +115,7 @@ TEST(PlanFiles, FilesKeyedByBaseName) {
 }
 
 TEST(PlanFiles, DirectoriesKeyedRelativeAndSorted) {
-  TempDir t;
+  ScratchDir t("plan");
   ASSERT_FALSE(t.path().empty());
   // Created out of order.
   write(t / "dist/zeta.txt", "z");
@@ -157,7 +141,7 @@ TEST(PlanFiles, DirectoriesKeyedRelativeAndSorted) {
 }
 
 TEST(PlanFiles, FilesAndDirectoriesTogether) {
-  TempDir t;
+  ScratchDir t("plan");
   ASSERT_FALSE(t.path().empty());
   write(t / "dist/a.txt", "a");
   write(t / "dist/sub/b.txt", "b");
@@ -168,7 +152,7 @@ TEST(PlanFiles, FilesAndDirectoriesTogether) {
 }
 
 TEST(PlanFiles, EmptyDirectoryIsUsageError) {
-  TempDir t;
+  ScratchDir t("plan");
   ASSERT_FALSE(t.path().empty());
   fs::create_directories(t.path() / "empty");
   fs::create_directories(t.path() / "only-dirs/a/b");
@@ -187,7 +171,7 @@ TEST(PlanFiles, EmptyDirectoryIsUsageError) {
 }
 
 TEST(PlanFiles, MissingPathIsUsageError) {
-  TempDir t;
+  ScratchDir t("plan");
   ASSERT_FALSE(t.path().empty());
   write(t / "there.txt", "x");
   const std::string missing = t / "build/hello.linux.arm64";
@@ -198,7 +182,7 @@ TEST(PlanFiles, MissingPathIsUsageError) {
 }
 
 TEST(PlanFiles, NothingToPublishIsUsageError) {
-  TempDir t;
+  ScratchDir t("plan");
   ASSERT_FALSE(t.path().empty());
   auto r = plan_files({}, false, t.path());
   ASSERT_FALSE(r.ok());
@@ -206,7 +190,7 @@ TEST(PlanFiles, NothingToPublishIsUsageError) {
 }
 
 TEST(PlanFiles, DuplicateKeysNameBothPaths) {
-  TempDir t;
+  ScratchDir t("plan");
   ASSERT_FALSE(t.path().empty());
   write(t / "a/hello.txt", "1");
   write(t / "b/hello.txt", "2");
@@ -240,7 +224,7 @@ TEST(PlanFiles, DuplicateKeysNameBothPaths) {
 // ---- stamp_file --------------------------------------------------------------------------------
 
 TEST(PlanStamp, SameFileSameStamp) {
-  TempDir t;
+  ScratchDir t("plan");
   ASSERT_FALSE(t.path().empty());
   write(t / "f", "hello\n");
   auto a = stamp_file(t / "f"), b = stamp_file(t / "f");
@@ -253,7 +237,7 @@ TEST(PlanStamp, SameFileSameStamp) {
 }
 
 TEST(PlanStamp, ChangesWhenRewritten) {
-  TempDir t;
+  ScratchDir t("plan");
   ASSERT_FALSE(t.path().empty());
   const std::string f = t / "hello.linux.arm64";
   write(f, "version one\n");
@@ -290,7 +274,7 @@ TEST(PlanStamp, ChangesWhenRewritten) {
 }
 
 TEST(PlanStamp, MtimeHasSubsecondPrecision) {
-  TempDir t;
+  ScratchDir t("plan");
   ASSERT_FALSE(t.path().empty());
   const std::string f = t / "f";
   write(f, "x");
@@ -305,7 +289,7 @@ TEST(PlanStamp, MtimeHasSubsecondPrecision) {
 }
 
 TEST(PlanStamp, MissingFileIsUsageError) {
-  TempDir t;
+  ScratchDir t("plan");
   ASSERT_FALSE(t.path().empty());
   auto r = stamp_file(t / "nope");
   ASSERT_FALSE(r.ok());

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "publish/template.h"
+#include "scratch_dir.h"
 
 using namespace xship;
 namespace fs = std::filesystem;
@@ -39,13 +40,11 @@ std::string sh(const std::string& cmd) {
   return out;
 }
 
-// A unique scratch directory under /tmp, holding a repo built with plain git commands.
+// A scratch directory per test, holding a repo built with plain git commands.
 class TemplateGit : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "xship-tmpl-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    root_ = tmpl;
+    root_ = scratch_.str();
     repo_ = root_ + "/myproject";
     fs::create_directories(repo_);
     git("init -q -b main");
@@ -53,22 +52,21 @@ class TemplateGit : public ::testing::Test {
     git("add f.txt");
     git("commit -q -m one");
   }
-  void TearDown() override { fs::remove_all(root_); }
-
   // Identity and signing set per call so the user's global git config does not matter.
   std::string git(const std::string& args) {
     return sh("git -C '" + repo_ + "' -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false "
               "-c tag.gpgsign=false " + args + " 2>/dev/null");
   }
 
+  ScratchDir scratch_{"tmpl"};
   std::string root_, repo_;
 };
 
 }  // namespace
 
 TEST(TemplateCi, DetectsEachCiFromItsVariables) {
-  std::string nonrepo = (fs::temp_directory_path() / "xship-tmpl-nonrepo-XXXXXX").string();
-  ASSERT_NE(mkdtemp(nonrepo.data()), nullptr);
+  ScratchDir scratch("tmpl-nonrepo");
+  const std::string nonrepo = scratch.str();
   struct Case {
     const char* name;
     Env env;
@@ -120,7 +118,6 @@ TEST(TemplateCi, DetectsEachCiFromItsVariables) {
     EXPECT_EQ(b.ci, c.want.ci);
     EXPECT_EQ(b.date, "2024-02-29");
   }
-  fs::remove_all(nonrepo);
 }
 
 TEST(TemplateCi, UtcDate) {
