@@ -23,7 +23,7 @@ __deps := g++ cmake ninja-build make pkg-config git jq python3 ca-certificates \
   ceph-mon ceph-osd radosgw ceph-common uuid-runtime faketime openssl clang libclang-rt-14-dev
 
 # Cross-build (issue #3): Debian's cross compilers, qemu-user and wine for the target matrix
-# (about 3 GB, 3 min), and arm64 zlib from multiarch for the cmake-zlib example.
+# (about 3 GB, 3 min), and arm64 zlib from multiarch for the cmake-hello example.
 __cross_deps := g++-aarch64-linux-gnu g++-arm-linux-gnueabihf g++-i686-linux-gnu g++-riscv64-linux-gnu \
   g++-powerpc64le-linux-gnu g++-s390x-linux-gnu g++-mingw-w64-x86-64 g++-mingw-w64-i686 qemu-user wine wine64
 

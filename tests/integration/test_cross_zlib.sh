@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# examples/cmake-zlib: find_package(ZLIB) must find the target's zlib, never the host's,
+# examples/cmake-hello: find_package(ZLIB) must find the target's zlib, never the host's,
 # and the program must run under qemu with that library. linux/arm64 takes Debian
 # multiarch's (zlib1g-dev:arm64, installed by `make -f ci.mk deps`); linux/arm and
 # linux/386 a private sysroot `xship deps --install` downloads (from deb.debian.org).
@@ -9,19 +9,22 @@ rc=$(rc_of xs deps --targets linux/arm64 --libs zlib)
 [[ $rc == 0 ]] || fail "linux/arm64 zlib is not installed (run 'make -f ci.mk deps'): $(cat "$TMP/out" "$TMP/err")"
 ok "xship deps: linux/arm64 has its compiler, emulator and zlib"
 
-make_project cmake-zlib "$TMP/zlib"
+make_project cmake-hello "$TMP/zlib"
 cd "$TMP/zlib"
-rc=$(rc_of xs test --targets linux/arm64,linux/amd64 --name zround --cmake . --json)
+# The copy finds xship's CMake module in the source tree it came from.
+MODULE=(--cmake-arg "-DXSHIP_SOURCE_DIR=$XSHIP_SOURCE_DIR")
+rc=$(rc_of xs test --targets linux/arm64,linux/amd64 --name cmake-hello --cmake . "${MODULE[@]}" --json)
 [[ $rc == 0 ]] || fail "xship test exited $rc: $(cat "$TMP/err")"
 for t in linux/arm64 linux/amd64; do
   assert_eq "$(status_of "$TMP/out" "$t")" passed "$t: the zlib round trip test passed"
 done
 assert_eq "$(grep '^ZLIB_LIBRARY_RELEASE:' build/xship/linux_arm64/CMakeCache.txt)" \
   "ZLIB_LIBRARY_RELEASE:FILEPATH=/usr/lib/aarch64-linux-gnu/libz.so" "arm64 found the multiarch libz, not the host's"
-aarch64-linux-gnu-readelf -d dist/zround.linux.arm64 | grep -q 'NEEDED.*libz.so.1' || fail "arm64 program does not link libz.so.1"
+aarch64-linux-gnu-readelf -d dist/cmake-hello.linux.arm64 | grep -q 'NEEDED.*libz.so.1' || fail "arm64 program does not link libz.so.1"
 ok "arm64 program needs libz.so.1 at run time"
-out=$(run_target linux/arm64 dist/zround.linux.arm64)
-assert_contains "$out" "round trip ok" "the arm64 program runs under qemu with arm64 zlib"
+out=$(run_target linux/arm64 dist/cmake-hello.linux.arm64)
+assert_contains "$out" "hello from linux/arm64, commit $COMMIT" "the arm64 program runs under qemu and reports its commit"
+assert_contains "$out" "round trip ok" "and its zlib round trip works with arm64 zlib"
 
 # Without the toolchain's find-root settings the host's zlib would be taken: prove the
 # check can fail by asking for a library only the host has.
@@ -44,7 +47,7 @@ ok "zlib unpacked into private sysroots, symlinks inside"
 dpkg --print-foreign-architectures | grep -qx armhf && fail "dpkg gained armhf"
 ok "dpkg's architectures untouched"
 rm -rf build dist
-rc=$(rc_of xs test --targets linux/arm,linux/386 --name zround --cmake . --json)
+rc=$(rc_of xs test --targets linux/arm,linux/386 --name cmake-hello --cmake . "${MODULE[@]}" --json)
 [[ $rc == 0 ]] || fail "xship test (private sysroots) exited $rc: $(cat "$TMP/err")"
 for t in linux/arm linux/386; do
   assert_eq "$(status_of "$TMP/out" "$t")" passed "$t: the zlib round trip test passed under qemu"
