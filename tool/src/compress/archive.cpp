@@ -135,24 +135,15 @@ namespace {
   X(archive_write_set_option)
 
 struct ArchiveApi {
-#define XSHIP_POINTER(name) decltype(&::name) name = nullptr;
-  XSHIP_LIBARCHIVE_FUNCTIONS(XSHIP_POINTER)
-#undef XSHIP_POINTER
-};
-
-struct ArchiveLoad {
-  ArchiveApi api;
-  std::string error;  // empty: loaded
+  XSHIP_DYNLIB_POINTERS(XSHIP_LIBARCHIVE_FUNCTIONS)
 };
 
 // The soname is the ABI Debian's libarchive13 keeps.
 Result<const ArchiveApi*> libarchive() {
-  static const ArchiveLoad load = [] {
-    ArchiveLoad l;
+  static const dynlib::Loaded<ArchiveApi> load = [] {
+    dynlib::Loaded<ArchiveApi> l;
     dynlib::Library lib("libarchive.so.13", "libarchive13");
-#define XSHIP_BIND(name) lib.bind(l.api.name, #name);
-    XSHIP_LIBARCHIVE_FUNCTIONS(XSHIP_BIND)
-#undef XSHIP_BIND
+    XSHIP_DYNLIB_BIND(XSHIP_LIBARCHIVE_FUNCTIONS, lib, l.api);
     l.error = lib.error();
     return l;
   }();

@@ -29,4 +29,25 @@ class Library {
   std::string soname_, package_, error_;
 };
 
+// A library's API as a struct of function pointers, from an X-macro list of the functions
+// xship calls (LIST(X) expands X(name) for each), so the list is written once:
+//   struct Api { XSHIP_DYNLIB_POINTERS(LIST) };   // decltype(&::name) name = nullptr; each
+//   XSHIP_DYNLIB_BIND(LIST, lib, api);            // lib.bind(api.name, "name"); each
+#define XSHIP_DYNLIB_POINTER_(name) decltype(&::name) name = nullptr;
+#define XSHIP_DYNLIB_POINTERS(LIST) LIST(XSHIP_DYNLIB_POINTER_)
+#define XSHIP_DYNLIB_BIND(LIST, lib, api) \
+  do {                                    \
+    auto& xship_bind_lib_ = (lib);        \
+    auto& xship_bind_api_ = (api);        \
+    LIST(XSHIP_DYNLIB_BIND_ONE_)          \
+  } while (0)
+#define XSHIP_DYNLIB_BIND_ONE_(name) xship_bind_lib_.bind(xship_bind_api_.name, #name);
+
+// What loading gives: the bound API, or the one-line error that says what to install.
+template <class Api>
+struct Loaded {
+  Api api{};
+  std::string error;  // empty: loaded
+};
+
 }  // namespace xship::dynlib

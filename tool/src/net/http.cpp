@@ -1,5 +1,8 @@
 #include "net/http.h"
 
+// curl.h's type-checking macros share the functions' names, which here are also the
+// names of the pointers they are called through (core/dynlib.h).
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
 #include <unistd.h>
 
@@ -36,40 +39,29 @@ namespace {
 // 4.7 ms of every start-up (7.3 ms for an empty program linked like xship, 2.6 ms
 // without libcurl). These ten functions are all xship calls; their types come from
 // curl.h, and the soname is the ABI Debian's libcurl4 keeps.
+#define XSHIP_CURL_FUNCTIONS(X) \
+  X(curl_global_init)           \
+  X(curl_easy_init)             \
+  X(curl_easy_cleanup)          \
+  X(curl_easy_reset)            \
+  X(curl_easy_setopt)           \
+  X(curl_easy_perform)          \
+  X(curl_easy_getinfo)          \
+  X(curl_easy_strerror)         \
+  X(curl_slist_append)          \
+  X(curl_slist_free_all)
+
 struct CurlApi {
-  decltype(&curl_global_init) global_init;
-  decltype(&curl_easy_init) easy_init;
-  decltype(&curl_easy_cleanup) easy_cleanup;
-  decltype(&curl_easy_reset) easy_reset;
-  decltype(&curl_easy_setopt) easy_setopt;
-  decltype(&curl_easy_perform) easy_perform;
-  decltype(&curl_easy_getinfo) easy_getinfo;
-  decltype(&curl_easy_strerror) easy_strerror;
-  decltype(&curl_slist_append) slist_append;
-  decltype(&curl_slist_free_all) slist_free_all;
+  XSHIP_DYNLIB_POINTERS(XSHIP_CURL_FUNCTIONS)
 };
 
-struct CurlLoad {
-  CurlApi api{};
-  std::string error;  // empty: loaded and initialised
-};
-
-const CurlLoad& curl_load() {
-  static const CurlLoad load = [] {
-    CurlLoad l;
+const dynlib::Loaded<CurlApi>& curl_load() {
+  static const dynlib::Loaded<CurlApi> load = [] {
+    dynlib::Loaded<CurlApi> l;
     dynlib::Library lib("libcurl.so.4", "libcurl4");
-    lib.bind(l.api.global_init, "curl_global_init");
-    lib.bind(l.api.easy_init, "curl_easy_init");
-    lib.bind(l.api.easy_cleanup, "curl_easy_cleanup");
-    lib.bind(l.api.easy_reset, "curl_easy_reset");
-    lib.bind(l.api.easy_setopt, "curl_easy_setopt");
-    lib.bind(l.api.easy_perform, "curl_easy_perform");
-    lib.bind(l.api.easy_getinfo, "curl_easy_getinfo");
-    lib.bind(l.api.easy_strerror, "curl_easy_strerror");
-    lib.bind(l.api.slist_append, "curl_slist_append");
-    lib.bind(l.api.slist_free_all, "curl_slist_free_all");
+    XSHIP_DYNLIB_BIND(XSHIP_CURL_FUNCTIONS, lib, l.api);
     if (!lib.ok()) l.error = lib.error();
-    else if (l.api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) l.error = "libcurl failed to initialise (curl_global_init)";
+    else if (l.api.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) l.error = "libcurl failed to initialise (curl_global_init)";
     return l;
   }();
   return load;
@@ -179,13 +171,13 @@ struct HttpClient::Impl {
 };
 
 HttpClient::HttpClient(TlsOptions tls, Timeouts timeouts) : impl_(std::make_unique<Impl>()) {
-  if (global_init()) impl_->curl = curl().easy_init();
+  if (global_init()) impl_->curl = curl().curl_easy_init();
   impl_->tls = std::move(tls);
   impl_->timeouts = timeouts;
 }
 
 HttpClient::~HttpClient() {
-  if (impl_ && impl_->curl) curl().easy_cleanup(impl_->curl);
+  if (impl_ && impl_->curl) curl().curl_easy_cleanup(impl_->curl);
 }
 
 HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
@@ -196,70 +188,70 @@ HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
     out.failure.message = loaded ? "curl_easy_init failed" : loaded.error().message;
     return out;
   }
-  curl().easy_reset(c);  // keeps the connection cache: reuse survives the reset
+  curl().curl_easy_reset(c);  // keeps the connection cache: reuse survives the reset
   Transfer t{&req, &out.response};
 
-  curl().easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  curl().curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
   impl_->error[0] = '\0';
-  curl().easy_setopt(c, CURLOPT_ERRORBUFFER, impl_->error);
-  curl().easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl().easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);  // S3 keys may hold "." and ".." segments
-  curl().easy_setopt(c, CURLOPT_CONNECTTIMEOUT, impl_->timeouts.connect_seconds);
-  curl().easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl().easy_setopt(c, CURLOPT_LOW_SPEED_TIME, impl_->timeouts.stall_seconds);
-  curl().easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl().easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
-  curl().easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024);  // per connection: keeps RSS near concurrency x part size
+  curl().curl_easy_setopt(c, CURLOPT_ERRORBUFFER, impl_->error);
+  curl().curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl().curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);  // S3 keys may hold "." and ".." segments
+  curl().curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, impl_->timeouts.connect_seconds);
+  curl().curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl().curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, impl_->timeouts.stall_seconds);
+  curl().curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl().curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
+  curl().curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024);  // per connection: keeps RSS near concurrency x part size
   if (impl_->tls.insecure) {
-    curl().easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl().easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl().curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl().curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  if (!impl_->tls.ca_bundle.empty()) curl().easy_setopt(c, CURLOPT_CAINFO, impl_->tls.ca_bundle.c_str());
+  if (!impl_->tls.ca_bundle.empty()) curl().curl_easy_setopt(c, CURLOPT_CAINFO, impl_->tls.ca_bundle.c_str());
 
   std::uint64_t body_len = req.file.fd >= 0 ? req.file.length : req.body.size();
   switch (req.method) {
-    case HttpMethod::Get: curl().easy_setopt(c, CURLOPT_HTTPGET, 1L); break;
-    case HttpMethod::Head: curl().easy_setopt(c, CURLOPT_NOBODY, 1L); break;
-    case HttpMethod::Delete: curl().easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE"); break;
+    case HttpMethod::Get: curl().curl_easy_setopt(c, CURLOPT_HTTPGET, 1L); break;
+    case HttpMethod::Head: curl().curl_easy_setopt(c, CURLOPT_NOBODY, 1L); break;
+    case HttpMethod::Delete: curl().curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE"); break;
     case HttpMethod::Put:
-      curl().easy_setopt(c, CURLOPT_UPLOAD, 1L);
-      curl().easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_len));
+      curl().curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+      curl().curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_len));
       break;
     case HttpMethod::Post:
-      curl().easy_setopt(c, CURLOPT_POST, 1L);
-      curl().easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_len));
+      curl().curl_easy_setopt(c, CURLOPT_POST, 1L);
+      curl().curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_len));
       break;
   }
   if (req.method == HttpMethod::Put || req.method == HttpMethod::Post) {
-    curl().easy_setopt(c, CURLOPT_READFUNCTION, read_body);
-    curl().easy_setopt(c, CURLOPT_READDATA, &t);
-    curl().easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_body);
-    curl().easy_setopt(c, CURLOPT_SEEKDATA, &t);
+    curl().curl_easy_setopt(c, CURLOPT_READFUNCTION, read_body);
+    curl().curl_easy_setopt(c, CURLOPT_READDATA, &t);
+    curl().curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_body);
+    curl().curl_easy_setopt(c, CURLOPT_SEEKDATA, &t);
   }
-  curl().easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
-  curl().easy_setopt(c, CURLOPT_WRITEDATA, &t);
-  curl().easy_setopt(c, CURLOPT_HEADERFUNCTION, write_header);
-  curl().easy_setopt(c, CURLOPT_HEADERDATA, &t);
+  curl().curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
+  curl().curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  curl().curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, write_header);
+  curl().curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
 
   if (req.cancel) {
-    curl().easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl().easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
-    curl().easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+    curl().curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl().curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
+    curl().curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
   }
 
   curl_slist* list = nullptr;
-  for (const auto& h : req.headers) list = curl().slist_append(list, (h.name + ": " + h.value).c_str());
+  for (const auto& h : req.headers) list = curl().curl_slist_append(list, (h.name + ": " + h.value).c_str());
   // No "Expect: 100-continue" round trip, and no transfer-encoding or type guessed by curl.
-  list = curl().slist_append(list, "Expect:");
-  list = curl().slist_append(list, "Content-Type:");
-  list = curl().slist_append(list, "Accept:");
-  curl().easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  list = curl().curl_slist_append(list, "Expect:");
+  list = curl().curl_slist_append(list, "Content-Type:");
+  list = curl().curl_slist_append(list, "Accept:");
+  curl().curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
 
-  CURLcode rc = curl().easy_perform(c);
-  curl().slist_free_all(list);
+  CURLcode rc = curl().curl_easy_perform(c);
+  curl().curl_slist_free_all(list);
   if (rc == CURLE_OK) {
     long status = 0;
-    curl().easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl().curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     out.response.status = status;
     out.transport_ok = true;
     return out;
@@ -269,7 +261,7 @@ HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
   out.failure.cancelled = rc == CURLE_ABORTED_BY_CALLBACK;
   out.failure.tls = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
                     rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CERTPROBLEM;
-  out.failure.message = curl().easy_strerror(rc);
+  out.failure.message = curl().curl_easy_strerror(rc);
   // For TLS the generic text ("SSL peer certificate or SSH remote key was not OK") hides
   // the cause (self-signed, expired, wrong host name): use curl's own detail.
   if (out.failure.tls && impl_->error[0]) out.failure.message = impl_->error;
