@@ -17,30 +17,13 @@ XSHIP=$(realpath "${1:?usage: cross_bench.sh XSHIP_BIN [RUNS]}")
 RUNS=${2:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${BENCH_OUT:-$ROOT/bench/cross_results.md}
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+source "$ROOT/bench/lib.sh"  # WORK, CPUS
 MATRIX=(linux/amd64 linux/arm64 linux/riscv64 windows/amd64)
-CPUS=$(nproc)
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-
-commit_project() {  # DIR: its own git repository, so the stamp is the same every run
-  git -C "$1" init -q && git -C "$1" add -A
-  git -C "$1" -c user.name=bench -c user.email=bench@xship.invalid commit -qm bench
-}
 cp -r "$ROOT/examples/hello" "$WORK/hello"
 cp -r "$ROOT/examples/make-hello" "$WORK/make-hello"
 # gen40: make-hello's sources plus 40 generated units, buildable by CMake and by Make.
-mkdir -p "$WORK/gen40"
-cp "$ROOT/examples/make-hello/"*.[ch] "$WORK/gen40/"
-for i in $(seq 1 40); do
-  {
-    echo "/* generated unit $i */"
-    for f in $(seq 1 25); do
-      echo "double u${i}_f$f(const double* v, int n) { double s = 0; for (int k = 0; k < n; ++k) s += v[k] * $f.0 / (k + $i.0); return s; }"
-    done
-  } >"$WORK/gen40/u$i.c"
-done
+gen40_sources "$ROOT" "$WORK/gen40"
 cat >"$WORK/gen40/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.20)
 project(gen40 C)
@@ -53,21 +36,6 @@ for p in hello make-hello gen40; do commit_project "$WORK/$p"; done
 export SOURCE_DATE_EPOCH=$(git -C "$WORK/hello" log -1 --format=%ct)
 for t in "${MATRIX[@]}"; do (cd "$WORK/hello" && "$XSHIP" toolchain "$t") >"$WORK/${t/\//_}.cmake"; done
 (cd "$WORK/make-hello" && "$XSHIP" env linux/arm64) >"$WORK/arm64.env"
-
-cpu_busy() {  # percent of all CPUs busy over the next second
-  local a b
-  a=($(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $5 + $6}' /proc/stat))
-  sleep 1
-  b=($(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $5 + $6}' /proc/stat))
-  echo $((100 * (b[0] - a[0]) / (b[0] - a[0] + b[1] - a[1] + 1)))
-}
-NOISY=0
-wait_quiet() {
-  local deadline=$((SECONDS + ${BENCH_QUIET_TIMEOUT:-20}))
-  while (($(cpu_busy) >= 50)); do
-    ((SECONDS < deadline)) || { NOISY=$((NOISY + 1)); return 0; }
-  done
-}
 
 declare -A T
 run() {  # KEY COMMAND...: time one run, appending seconds to T[KEY]
@@ -151,9 +119,7 @@ for ((i = RUNS + 1; i <= SMALL_RUNS; i++)); do
   run raw_stamped_make_make-hello raw_make_stamped make-hello
 done
 
-m() { tr ' ' '\n' <<<"${T[$1]}" | grep . | median; }
 f2() { printf '%.2f' "$1"; }
-dur() { if (($(echo "$1 < 1" | bc))); then printf '%.1f ms' "$(echo "1000 * $1" | bc -l)"; else printf '%.2f s' "$1"; fi; }
 pct() { printf '%+.1f%%' "$(echo "100 * ($1 - $2) / $2" | bc -l)"; }
 # Per run: xship's own share of its wall time and its milliseconds, then the medians.
 own() {  # KEY -> "share% (ms)"
@@ -190,8 +156,6 @@ own() {  # KEY -> "share% (ms)"
     echo "| ${row%%:*} | $(own "xship_$k") | $(dur "$(m "raw_$k")") | $(dur "$(m "xship_$k")") | $(pct "$(m "xship_$k")" "$(m "raw_$k")") | $stamped |"
   done
   echo
-  echo "Raw samples (seconds):"
-  echo
-  for k in $(printf '%s\n' "${!T[@]}" | sort); do echo "- $k: ${T[$k]}"; done
+  raw_samples
 } >"$OUT"
 cat "$OUT"
