@@ -59,6 +59,30 @@ for fmt in tar.gz tar.zst zip; do
   same "$(jq -r --arg k "$out" '.files[$k].sha256' "$XSHIP_DIGEST_CACHE")" "$(sha "$out")" "$fmt: archive digests cached"
 done
 
+# A CMake install tree's symlink chain is stored as symlinks that GNU tar and unzip make
+# as symlinks again; a link leaving the tree is stored as the file it points at.
+mkdir -p "$TMP/inst/pkg/lib"
+printf 'library\n' >"$TMP/inst/pkg/lib/libfoo.so.1.2.3"
+ln -s libfoo.so.1.2.3 "$TMP/inst/pkg/lib/libfoo.so.1"
+ln -s ./libfoo.so.1 "$TMP/inst/pkg/lib/libfoo.so"
+ln -s ../../a/LICENSE "$TMP/inst/pkg/LICENSE"
+export SOURCE_DATE_EPOCH=1700000000
+for fmt in tar.gz tar.zst zip; do
+  (cd "$TMP/inst" && xs compress --archive "$fmt" "$TMP/inst-$fmt" pkg) >/dev/null || die "$fmt: archive with symlinks failed"
+  mkdir -p "$TMP/inst-x-$fmt"
+  case $fmt in
+    tar.gz) tar -xzf "$TMP/inst-$fmt.$fmt" -C "$TMP/inst-x-$fmt" ;;
+    tar.zst) zstd -q -dc "$TMP/inst-$fmt.$fmt" | tar -xf - -C "$TMP/inst-x-$fmt" ;;
+    zip) (cd "$TMP/inst-x-$fmt" && unzip -q "$TMP/inst-$fmt.$fmt") ;;
+  esac
+  x=$TMP/inst-x-$fmt/pkg
+  same "$(readlink "$x/lib/libfoo.so") $(readlink "$x/lib/libfoo.so.1")" "libfoo.so.1 libfoo.so.1.2.3" "$fmt: symlink chain kept, ./ dropped"
+  same "$(cat "$x/lib/libfoo.so")" "library" "$fmt: the chain resolves after extraction"
+  [[ -f $x/LICENSE && ! -L $x/LICENSE ]] || die "$fmt: a link leaving the tree should be stored as its file"
+  pass "$fmt: a link leaving the tree is stored as the file"
+done
+unset SOURCE_DATE_EPOCH
+
 # Without SOURCE_DATE_EPOCH the commit time of HEAD is used.
 unset SOURCE_DATE_EPOCH
 git init -q "$TMP/repo"

@@ -1,10 +1,12 @@
 // Shared by compress_test.cpp and digest_cache_test.cpp: a scratch directory, file I/O,
 // and deterministic test inputs.
 #pragma once
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -41,6 +43,28 @@ struct Scratch {
     for (const auto& n : names) s += n + " ";
     return s;
   }
+};
+
+// As `ulimit -f` would, while it lives: writes past `bytes` fail with EFBIG (SIGXFSZ
+// ignored, as the CLI does), as a full disk would fail them.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) : handler_(std::signal(SIGXFSZ, SIG_IGN)) {
+    getrlimit(RLIMIT_FSIZE, &old_);
+    rlimit small = old_;
+    small.rlim_cur = bytes;
+    setrlimit(RLIMIT_FSIZE, &small);
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &old_);
+    std::signal(SIGXFSZ, handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit old_{};
+  void (*handler_)(int);
 };
 
 inline void put(const std::string& path, const std::string& bytes) {

@@ -1,7 +1,5 @@
 #include "compress/archive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -13,11 +11,13 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <set>
 
+#include "compress/archive_api.h"
 #include "compress/output.h"
-#include "core/dynlib.h"
 
 namespace fs = std::filesystem;
 
@@ -46,11 +46,75 @@ Status check_archive_level(ArchiveFormat f, int level) {
   return usage_error(fmt::format("level {} is out of range for zip: use 1 to 9", level));
 }
 
+namespace {
+
+using AddMember = std::function<Status(ArchiveMember)>;
+
+// What a symlink found below an input directory stands for in the archive: the name of
+// the entry it points at and its text relative to its own directory ("./a" -> "a",
+// "../lib/x" stays). nullopt for an absolute link, one that leaves the directory, or one
+// whose text passes through another symlink (the stored link would point elsewhere).
+struct LinkInside {
+  std::string target_name, text;
+};
+std::optional<LinkInside> link_inside(const fs::path& root, const std::string& base, const fs::path& link) {
+  std::error_code ec, ec2;
+  fs::path text = fs::read_symlink(link, ec);
+  if (ec || text.empty() || text.is_absolute()) return std::nullopt;
+  fs::path dir = link.parent_path().lexically_relative(root);  // "." at the top
+  fs::path target = (dir / text).lexically_normal();         // relative to root
+  if (!target.has_filename() && target.has_parent_path()) target = target.parent_path();  // "x/" -> "x"
+  if (target.empty() || *target.begin() == "..") return std::nullopt;
+  if (fs::canonical(link, ec) != fs::canonical(root / target, ec2) || ec || ec2) return std::nullopt;
+  std::string name = target == "." ? base : base + "/" + target.generic_string();
+  return LinkInside{name, target.lexically_relative(dir).generic_string()};
+}
+
+// Everything below directory `in`, stored under `base`/. A symlink whose target stays
+// inside `in` and is archived too is stored as a symlink; any other symlink to a file is
+// stored as the file; other symlinks are refused.
+Status plan_directory(const std::string& in, const std::string& base, const fs::path& excluded, const AddMember& add) {
+  struct Found {
+    std::string name;
+    fs::path path;
+    bool link;
+  };
+  std::vector<Found> found;
+  std::set<std::string> archived = {base};
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(in, ec), end; !ec && it != end; it.increment(ec)) {
+    Found f{base + "/" + it->path().lexically_relative(in).generic_string(), it->path(), it->is_symlink()};
+    if (excluded.empty() || fs::weakly_canonical(f.path, ec) != excluded) archived.insert(f.name);
+    found.push_back(std::move(f));
+  }
+  if (ec) return usage_error(fmt::format("cannot list '{}': {}: check its permissions", in, ec.message()));
+  for (const auto& f : found) {
+    if (f.link) {
+      auto inside = link_inside(in, base, f.path);
+      if (inside && archived.count(inside->target_name)) {
+        XSHIP_TRY(add({f.name, f.path.string(), false, inside->text}));
+        continue;
+      }
+    }
+    struct stat st {};
+    if (stat(f.path.c_str(), &st) != 0)
+      return usage_error(fmt::format("'{}' cannot be read (a dangling symlink?): remove it or leave it out", f.path.string()));
+    if (S_ISDIR(st.st_mode) && f.link)
+      return usage_error(fmt::format("'{}' is a symlink to a directory outside it: copy the directory in or leave the link out", f.path.string()));
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+      return usage_error(fmt::format("'{}' is not a regular file or directory: leave it out", f.path.string()));
+    XSHIP_TRY(add({f.name, f.path.string(), S_ISDIR(st.st_mode) != 0, {}}));
+  }
+  return ok_status();
+}
+
+}  // namespace
+
 Result<std::vector<ArchiveMember>> plan_archive(const std::vector<std::string>& inputs, const std::string& exclude) {
   std::map<std::string, ArchiveMember> by_name;  // sorted, and catches two inputs on one name
   std::error_code ec;
   fs::path excluded = exclude.empty() ? fs::path() : fs::weakly_canonical(exclude, ec);
-  auto add = [&](ArchiveMember m) -> Status {
+  AddMember add = [&](ArchiveMember m) -> Status {
     if (!excluded.empty() && !m.directory && fs::weakly_canonical(m.source, ec) == excluded) return ok_status();
     auto [it, fresh] = by_name.emplace(m.name, m);
     if (!fresh)
@@ -66,77 +130,17 @@ Result<std::vector<ArchiveMember>> plan_archive(const std::vector<std::string>& 
     if (base.empty()) base = abs.parent_path().filename().string();  // "dir/" -> "dir"
     if (base.empty() || base == "..") return usage_error(fmt::format("'{}' has no name to store it under: name the files instead", in));
     if (S_ISREG(st.st_mode)) {
-      XSHIP_TRY(add({base, in, false}));
+      XSHIP_TRY(add({base, in, false, {}}));
       continue;
     }
     if (!S_ISDIR(st.st_mode)) return usage_error(fmt::format("'{}' is not a regular file or directory: leave it out", in));
-    XSHIP_TRY(add({base, in, true}));
-    // Symlinks to files are stored as the file; directory symlinks are not followed.
-    for (fs::recursive_directory_iterator it(in, ec), end; !ec && it != end; it.increment(ec)) {
-      std::string name = base + "/" + it->path().lexically_relative(in).generic_string();
-      struct stat est {};
-      if (stat(it->path().c_str(), &est) != 0)
-        return usage_error(fmt::format("'{}' cannot be read (a dangling symlink?): remove it or leave it out", it->path().string()));
-      if (S_ISDIR(est.st_mode) && it->is_symlink())
-        return usage_error(fmt::format("'{}' is a symlink to a directory: archives store files, so copy it in or leave it out", it->path().string()));
-      if (!S_ISDIR(est.st_mode) && !S_ISREG(est.st_mode))
-        return usage_error(fmt::format("'{}' is not a regular file or directory: leave it out", it->path().string()));
-      XSHIP_TRY(add({name, it->path().string(), S_ISDIR(est.st_mode) != 0}));
-    }
-    if (ec) return usage_error(fmt::format("cannot list '{}': {}: check its permissions", in, ec.message()));
+    XSHIP_TRY(add({base, in, true, {}}));
+    XSHIP_TRY(plan_directory(in, base, excluded, add));
   }
   std::vector<ArchiveMember> out;
   for (auto& [name, m] : by_name) out.push_back(std::move(m));
   return out;
 }
-
-namespace {
-
-// libarchive is opened on first use, not linked (core/dynlib.h): with libxml2 and ICU
-// behind it, linking it cost every start 1.8 ms, paid by build and publish, which write
-// no archive. These are all the functions xship calls, their types from archive.h.
-#define XSHIP_LIBARCHIVE_FUNCTIONS(X) \
-  X(archive_entry_copy_pathname) \
-  X(archive_entry_filetype) \
-  X(archive_entry_free) \
-  X(archive_entry_gid) \
-  X(archive_entry_gname) \
-  X(archive_entry_mtime) \
-  X(archive_entry_new) \
-  X(archive_entry_pathname) \
-  X(archive_entry_perm) \
-  X(archive_entry_set_filetype) \
-  X(archive_entry_set_gid) \
-  X(archive_entry_set_mtime) \
-  X(archive_entry_set_perm) \
-  X(archive_entry_set_size) \
-  X(archive_entry_set_uid) \
-  X(archive_entry_size) \
-  X(archive_entry_uid) \
-  X(archive_entry_uname) \
-  X(archive_error_string) \
-  X(archive_read_data) \
-  X(archive_read_free) \
-  X(archive_read_new) \
-  X(archive_read_next_header) \
-  X(archive_read_open_filename) \
-  X(archive_read_support_filter_all) \
-  X(archive_read_support_format_all) \
-  X(archive_write_add_filter_none) \
-  X(archive_write_close) \
-  X(archive_write_data) \
-  X(archive_write_free) \
-  X(archive_write_header) \
-  X(archive_write_new) \
-  X(archive_write_open2) \
-  X(archive_write_set_bytes_in_last_block) \
-  X(archive_write_set_format_pax_restricted) \
-  X(archive_write_set_format_zip) \
-  X(archive_write_set_option)
-
-struct ArchiveApi {
-  XSHIP_DYNLIB_POINTERS(XSHIP_LIBARCHIVE_FUNCTIONS)
-};
 
 // The soname is the ABI Debian's libarchive13 keeps.
 Result<const ArchiveApi*> libarchive() {
@@ -150,8 +154,6 @@ Result<const ArchiveApi*> libarchive() {
   if (!load.error.empty()) return runtime_error(load.error);
   return &load.api;
 }
-
-}  // namespace
 
 Status load_libarchive() {
   auto api = libarchive();
@@ -275,20 +277,23 @@ Status write_archive(const std::vector<ArchiveMember>& members, const ArchiveOpt
   XSHIP_TRY(check(A.archive_write_open2(a.get(), &p, nullptr, on_write, nullptr, nullptr), "open"));
 
   for (const auto& m : members) {
+    bool link = !m.symlink.empty();
     struct stat st {};
-    if (stat(m.source.c_str(), &st) != 0)
+    if (!link && stat(m.source.c_str(), &st) != 0)
       return usage_error(fmt::format("'{}' disappeared while the archive was written: run again", m.source));
     std::unique_ptr<archive_entry, EntryFree> e(A.archive_entry_new(), EntryFree{&A});
     A.archive_entry_copy_pathname(e.get(), m.name.c_str());
-    A.archive_entry_set_filetype(e.get(), m.directory ? AE_IFDIR : AE_IFREG);
+    A.archive_entry_set_filetype(e.get(), link ? AE_IFLNK : m.directory ? AE_IFDIR : AE_IFREG);
     // Only "executable or not" survives: umask and the builder's group bits do not leak in.
-    A.archive_entry_set_perm(e.get(), m.directory || (st.st_mode & S_IXUSR) ? 0755 : 0644);
-    A.archive_entry_set_size(e.get(), m.directory ? 0 : st.st_size);
+    // A symlink's own bits mean nothing on Linux; 0777 is what tar records.
+    A.archive_entry_set_perm(e.get(), link ? 0777 : m.directory || (st.st_mode & S_IXUSR) ? 0755 : 0644);
+    if (link) A.archive_entry_copy_symlink(e.get(), m.symlink.c_str());
+    A.archive_entry_set_size(e.get(), m.directory || link ? 0 : st.st_size);
     A.archive_entry_set_mtime(e.get(), static_cast<time_t>(o.mtime), 0);
     A.archive_entry_set_uid(e.get(), 0);
     A.archive_entry_set_gid(e.get(), 0);
     XSHIP_TRY(check(A.archive_write_header(a.get(), e.get()), "header"));
-    if (!m.directory) XSHIP_TRY(copy_file_data(A, a.get(), m, static_cast<std::uint64_t>(st.st_size), p));
+    if (!m.directory && !link) XSHIP_TRY(copy_file_data(A, a.get(), m, static_cast<std::uint64_t>(st.st_size), p));
   }
   XSHIP_TRY(check(A.archive_write_close(a.get()), "close"));
   if (compressor) XSHIP_TRY(compressor->finish());
@@ -311,6 +316,7 @@ Result<std::vector<ArchiveListing>> list_archive(const std::string& path) {
     ArchiveListing l;
     l.name = A.archive_entry_pathname(e) ? A.archive_entry_pathname(e) : "";
     l.directory = A.archive_entry_filetype(e) == AE_IFDIR;
+    if (A.archive_entry_filetype(e) == AE_IFLNK && A.archive_entry_symlink(e)) l.symlink = A.archive_entry_symlink(e);
     l.mode = A.archive_entry_perm(e);
     l.size = static_cast<std::uint64_t>(A.archive_entry_size(e));
     l.mtime = A.archive_entry_mtime(e);
