@@ -65,6 +65,7 @@ build() {  # KEY SLUG: make in the mirror: T[KEY] wall seconds, T[KEY_cpu]
 }
 
 echo "bench: $RUNS runs, $CPUS CPUs, $FILES files" >&2
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((i = 1; i <= RUNS; i++)); do
   for t in "${TARGETS[@]}"; do
     slug=${t/\//_}
@@ -85,13 +86,13 @@ share() { printf '%.2f%%' "$(echo "100 * $1 / $2" | bc -l)"; }
   echo "# Source mirror benchmark"
   echo
   echo "\`bash bench/mirror_bench.sh XSHIP_BIN MIRROR_BIN $RUNS\` on $(date -u +%Y-%m-%d), $CPUS CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),"
-  echo "Debian $(cat /etc/debian_version), $(gcc --version | head -1), filesystem $(stat -f -c %T "$WORK")"
+  echo "Debian $(cat /etc/debian_version), $(gcc --version | head -1), filesystem $(df -T "$WORK" | awk 'NR == 2 {print $2}')"
   echo "(copy-on-write clones used: $REFLINKED). Project: gen40 ($FILES files in git: make-hello's sources, 40 generated"
   echo "C units of 25 functions, an in-tree Makefile), \`make -j $CPUS\` in build/xship/OS_ARCH/src with \`xship env\`'s CC."
   echo "Medians of $RUNS runs. Mirror: the refresh's own time (git ls-files and the copies), as \`xship build\` would"
   echo "spend it; in brackets the wall time of the bench's one-refresh process (exec and start-up included)."
   echo "Incremental: one source file touched (new mtime), so the refresh copies one file and make rebuilds one object and links."
-  ((NOISY == 0)) || echo "**$NOISY step(s) started with the CPUs >= 50% busy** (others' work on this machine): absolute times are noisy."
+  ((NOISY == 0)) || echo "**$NOISY step(s) started with the CPUs >= 50% busy** (others' work on this machine; load average at the start $LOAD_START, at the end $(cut -d' ' -f1-3 /proc/loadavg)): absolute times are noisy, builds and refreshes alike."
   echo
   echo "| target | cold mirror | cold build | mirror / build | incremental mirror | incremental build | mirror / build |"
   echo "|---|---:|---:|---:|---:|---:|---:|"

@@ -6,7 +6,12 @@
 // Copies, never hard links: a build that rewrites a file in place (configure patching a
 // shipped file, `cp` over a generated one, a compiler writing over a stale shipped .o)
 // must never write into the user's sources. A copy-on-write clone where the filesystem
-// has them (btrfs, xfs), else an in-kernel copy.
+// has them (btrfs, xfs), else an in-kernel copy. Symlinks are made again with the same
+// text, also those pointing outside the tree (/opt/sdk/include): that is the link the
+// project's own in-tree build would follow, where copying its target instead could copy
+// half the system. A relative link resolves inside the mirror: to the mirror's copy when
+// it stays in the tree; one climbing out of it (../common) misses, as does a Makefile's own
+// -I../common: a project that reaches outside its directory is mirrored from the top of it.
 //
 // What a refresh does with each path (state kept beside the mirror, cross/mirror_state.h):
 //  - a new source file: copied (over whatever the build made at that path);
