@@ -32,8 +32,12 @@ Commands
 
   ::
 
-    xship_add_targets(NAME <name> TARGET <target>
+    xship_add_targets(NAME <name>
+                      [TARGETS <target>...] [PROGRAMS <name-or-path>...]
+                      [INSTALL] [FILES <file-or-dir>...]
+                      [ARCHIVE auto|tar.gz|tar.zst|zip|none] [ARCHIVE_NAME <template>]
                       [OS_ARCH <os/arch>...]
+                      [MAX_GLIBC <version>] [SHARED_RUNTIME]
                       [FORMAT gz|zst|none]
                       [TO <s3://bucket/prefix>]
                       [ENDPOINT <url>]
@@ -54,9 +58,13 @@ Commands
     ``${CMAKE_BINARY_DIR}/xship/<os>_<arch>`` with a cross toolchain file, then
     runs its CTest tests under the target's emulator (qemu, wine).
   ``xship-build``
-    ``xship build ... --format <format>``: builds again (incrementally) and
-    collects ``<dist>/<name>.<os>.<arch>[.exe]``, compressed. Runs after
-    ``xship-test``, so only tested programs are collected.
+    ``xship build ...``: builds again (incrementally) and writes each target's
+    release into ``<dist>``: an archive ``<name>_<version>_<os>_<arch>.tar.gz``
+    (``.zip`` on windows) holding the programs and ``FILES`` (or the ``INSTALL``
+    tree), or, for one program alone, ``<name>.<os>.<arch>[.exe]`` compressed
+    with ``FORMAT``. Every program is checked for its machine and for what it
+    needs (DLLs, glibc). Runs after ``xship-test``, so only tested builds are
+    collected.
   ``xship-publish``
     ``xship publish``: uploads everything in ``<dist>`` with MD5-verified PUTs,
     then ``SHA256SUMS`` and ``manifest.json``. Depends on ``xship-test`` and
@@ -65,10 +73,33 @@ Commands
   The options are:
 
   ``NAME <name>``
-    Required. The program's file name without ``.exe``: xship looks for it in
-    each per-target build directory.
-  ``TARGET <target>``
-    Required. The executable target that builds ``<name>``; it must already exist.
+    Required. The release's name (archives are named after it).
+  ``TARGETS <target>...`` (or ``TARGET``)
+    The executable targets to ship; they must already exist. Their output names
+    are the programs xship collects from each per-target build. Required unless
+    ``PROGRAMS`` or ``INSTALL`` says what to ship.
+  ``PROGRAMS <name-or-path>...``
+    Programs by file name (without ``.exe``) or by path in the build tree,
+    instead of or besides ``TARGETS``.
+  ``INSTALL``
+    Ship what the project's own ``install()`` rules install: each target's build
+    is installed into a staging prefix (``bin/``, ``lib/``, ``include/``,
+    ``share/``) and that tree is archived. The programs are ``TARGETS`` and
+    ``PROGRAMS`` when given, else every executable in ``bin/``.
+  ``FILES <file-or-dir>...``
+    README, LICENSE, docs: copied into every target's archive (relative paths
+    are taken from the current source directory).
+  ``ARCHIVE auto|tar.gz|tar.zst|zip|none``
+    The per-target archive (windows always gets zip). Default ``auto``: an
+    archive when the release is more than one program.
+  ``ARCHIVE_NAME <template>``
+    Default ``{name}_{version}_{os}_{arch}``; also ``{commit}``, ``{short_commit}``.
+  ``MAX_GLIBC <version>``
+    Fail a Linux target whose programs need a newer glibc, e.g. ``2.31``.
+  ``SHARED_RUNTIME``
+    Link the C++ runtime the toolchain's way. By default libstdc++ is linked
+    in on Linux and everything is linked statically on windows, so programs
+    run on machines without this compiler's runtime.
   ``OS_ARCH <os/arch>...``
     The targets, as ``xship targets`` lists them, or ``all``, ``linux/*``,
     ``host`` (the machine xship runs on). Default: ``host``.
@@ -95,9 +126,10 @@ Commands
   ``BUILD_ARGS <arg>...``
     More ``xship test``/``xship build`` options, e.g. ``--static`` or ``--keep-going``.
 
-  A missing ``NAME`` or ``TARGET``, a target that does not exist or is not an
-  executable, or a ``FORMAT`` other than the three is a fatal error; unknown
-  arguments are an author warning.
+  A missing ``NAME``, nothing to ship (no ``TARGETS``, ``PROGRAMS`` or
+  ``INSTALL``), a target that does not exist or is not an executable, or a
+  ``FORMAT`` other than the three is a fatal error; unknown arguments are an
+  author warning.
 
 Cache variables
 ^^^^^^^^^^^^^^^
@@ -301,41 +333,59 @@ function(_xship_nested_args out)
 endfunction()
 
 function(xship_add_targets)
-  cmake_parse_arguments(PARSE_ARGV 0 arg ""
-    "NAME;TARGET;FORMAT;TO;ENDPOINT;DIST;PREFIX" "OS_ARCH;LIBS;LIBS_EXCLUDE;BUILD_ARGS")
+  cmake_parse_arguments(PARSE_ARGV 0 arg "INSTALL;SHARED_RUNTIME"
+    "NAME;TARGET;FORMAT;TO;ENDPOINT;DIST;PREFIX;ARCHIVE;ARCHIVE_NAME;MAX_GLIBC"
+    "OS_ARCH;LIBS;LIBS_EXCLUDE;BUILD_ARGS;TARGETS;PROGRAMS;FILES")
   if(arg_UNPARSED_ARGUMENTS)
     message(AUTHOR_WARNING "xship_add_targets: ignoring unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
   foreach(kw IN LISTS arg_KEYWORDS_MISSING_VALUES)
-    if(kw MATCHES "^(NAME|TARGET|FORMAT|TO|ENDPOINT|DIST|PREFIX)$")
+    if(kw MATCHES "^(NAME|TARGET|FORMAT|TO|ENDPOINT|DIST|PREFIX|ARCHIVE|ARCHIVE_NAME|MAX_GLIBC|TARGETS|PROGRAMS|FILES)$")
       message(FATAL_ERROR "xship_add_targets: keyword ${kw} needs a value")
     endif()
   endforeach()
-  foreach(kw IN ITEMS NAME TARGET)
-    if(NOT DEFINED arg_${kw})
-      message(FATAL_ERROR "xship_add_targets: missing required keyword ${kw}")
-    endif()
-  endforeach()
-
+  if(NOT DEFINED arg_NAME)
+    message(FATAL_ERROR "xship_add_targets: missing required keyword NAME")
+  endif()
   if(arg_NAME MATCHES "[/\\\\]")
-    message(FATAL_ERROR "xship_add_targets: NAME '${arg_NAME}' is a path: give the program's file name")
+    message(FATAL_ERROR "xship_add_targets: NAME '${arg_NAME}' is a path: give the release's name")
   endif()
-  if(NOT TARGET "${arg_TARGET}")
-    message(FATAL_ERROR "xship_add_targets: TARGET '${arg_TARGET}' is not a target: call add_executable first")
+  set(exe_targets ${arg_TARGET} ${arg_TARGETS})
+  if(NOT exe_targets AND NOT arg_PROGRAMS AND NOT arg_INSTALL)
+    message(FATAL_ERROR "xship_add_targets: nothing to ship: name the executables with TARGETS (or PROGRAMS), "
+                        "or pass INSTALL to ship what the install rules install")
   endif()
-  get_target_property(type "${arg_TARGET}" TYPE)
-  if(NOT type STREQUAL "EXECUTABLE")
-    message(FATAL_ERROR "xship_add_targets: TARGET '${arg_TARGET}' is a ${type}, not an executable")
+  # The programs xship collects: each target's output file name, then PROGRAMS.
+  set(programs)
+  foreach(t IN LISTS exe_targets)
+    if(NOT TARGET "${t}")
+      message(FATAL_ERROR "xship_add_targets: TARGET '${t}' is not a target: call add_executable first")
+    endif()
+    get_target_property(type "${t}" TYPE)
+    if(NOT type STREQUAL "EXECUTABLE")
+      message(FATAL_ERROR "xship_add_targets: TARGET '${t}' is a ${type}, not an executable")
+    endif()
+    get_target_property(output "${t}" OUTPUT_NAME)
+    if(NOT output)
+      set(output "${t}")
+    endif()
+    if(output MATCHES "\\$<")
+      message(FATAL_ERROR "xship_add_targets: TARGET '${t}' has a generator expression as OUTPUT_NAME: name its "
+                          "program with PROGRAMS instead")
+    endif()
+    list(APPEND programs "${output}")
+  endforeach()
+  list(APPEND programs ${arg_PROGRAMS})
+  set(files)
+  foreach(f IN LISTS arg_FILES)
+    cmake_path(ABSOLUTE_PATH f BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}" OUTPUT_VARIABLE abs)
+    list(APPEND files "${abs}")
+  endforeach()
+  if(DEFINED arg_ARCHIVE AND NOT arg_ARCHIVE MATCHES "^(auto|tar\\.gz|tar\\.zst|zip|none)$")
+    message(FATAL_ERROR "xship_add_targets: ARCHIVE must be auto, tar.gz, tar.zst, zip or none, not '${arg_ARCHIVE}'")
   endif()
-  # xship finds the program by NAME; a target producing another file name would only
-  # fail later, in every per-target build.
-  get_target_property(output "${arg_TARGET}" OUTPUT_NAME)
-  if(NOT output)
-    set(output "${arg_TARGET}")
-  endif()
-  if(NOT output MATCHES "\\$<" AND NOT output STREQUAL arg_NAME)
-    message(AUTHOR_WARNING "xship_add_targets: TARGET '${arg_TARGET}' builds '${output}', but NAME is "
-                           "'${arg_NAME}': xship looks for '${arg_NAME}' in each target's build directory")
+  if(DEFINED arg_MAX_GLIBC AND NOT arg_MAX_GLIBC MATCHES "^[0-9]+(\\.[0-9]+)*$")
+    message(FATAL_ERROR "xship_add_targets: MAX_GLIBC must be a version such as 2.31, not '${arg_MAX_GLIBC}'")
   endif()
 
   if(NOT XSHIP_TARGETS STREQUAL "")
@@ -409,8 +459,31 @@ function(xship_add_targets)
 
   _xship_helper(bin helper_target)
   _xship_nested_args(nested)
+  set(release_args)
+  # One program named like the release is xship's default: the command stays short.
+  if(NOT programs STREQUAL arg_NAME AND programs)
+    string(JOIN "," program_list ${programs})
+    list(APPEND release_args --programs "${program_list}")
+  endif()
+  if(files)
+    string(JOIN "," file_list ${files})
+    list(APPEND release_args --files "${file_list}")
+  endif()
+  if(arg_INSTALL)
+    list(APPEND release_args --install)
+  endif()
+  foreach(kw IN ITEMS ARCHIVE ARCHIVE_NAME MAX_GLIBC)
+    if(DEFINED arg_${kw})
+      string(TOLOWER "${kw}" flag)
+      string(REPLACE "_" "-" flag "${flag}")
+      list(APPEND release_args "--${flag}" "${arg_${kw}}")
+    endif()
+  endforeach()
+  if(arg_SHARED_RUNTIME)
+    list(APPEND release_args --shared-runtime)
+  endif()
   set(project_args --name "${arg_NAME}" --cmake "${CMAKE_SOURCE_DIR}" --build-dir "${CMAKE_BINARY_DIR}/xship"
-                   --out "${dist}" ${nested} ${arg_BUILD_ARGS})
+                   --out "${dist}" ${nested} ${release_args} ${arg_BUILD_ARGS})
 
   # Targets built without LIBS are checked on their own; the others skip them.
   set(deps_commands)

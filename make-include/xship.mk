@@ -46,13 +46,27 @@ __xship_root := $(patsubst %/,%,$(dir $(__xship_dir)))
 # The includer (the -f file): the per-target rules are run from it.
 __xship_includer := $(abspath $(firstword $(MAKEFILE_LIST)))
 
-## XSHIP_NAME        the program's name: the build leaves NAME (NAME.exe on windows) (required)
+## XSHIP_NAME        the release's name, and its program unless XSHIP_PROGRAMS says otherwise (required)
 XSHIP_NAME ?=
+## XSHIP_PROGRAMS    the programs to ship: names found in the build tree, or paths in it (src/lua)
+XSHIP_PROGRAMS ?= $(XSHIP_NAME)
+## XSHIP_FILES       files and directories shipped beside the programs in every archive (README LICENSE)
+XSHIP_FILES ?=
 ## XSHIP_TARGETS     OS/ARCH list (spaces or commas), 'host', 'linux/*' or 'all'
 XSHIP_TARGETS ?= host
-## XSHIP_FORMAT      compress the collected programs: gz, zst or none
+## XSHIP_ARCHIVE     per-target archive: tar.gz, tar.zst, zip (windows: zip), none, auto (several files)
+XSHIP_ARCHIVE ?= auto
+## XSHIP_ARCHIVE_NAME archive name template (default {name}_{version}_{os}_{arch})
+XSHIP_ARCHIVE_NAME ?=
+## XSHIP_FORMAT      compress programs shipped alone (no archive): gz, zst or none
 XSHIP_FORMAT ?= gz
-## XSHIP_DIST        where programs are collected as NAME.OS.ARCH[.exe].gz, and what publish uploads
+## XSHIP_MAX_GLIBC   fail a Linux target whose programs need a newer glibc (e.g. 2.31)
+XSHIP_MAX_GLIBC ?=
+## XSHIP_SHARED_RUNTIME 1: the toolchain's runtime linking (default: libstdc++ linked in; windows: all static)
+XSHIP_SHARED_RUNTIME ?=
+## XSHIP_MAKE_OUT_OF_TREE 1: the build writes only below $XSHIP_OUT (no per-target copy of the tree)
+XSHIP_MAKE_OUT_OF_TREE ?=
+## XSHIP_DIST        where releases are written (archives, or NAME.OS.ARCH[.exe].gz), and what publish uploads
 XSHIP_DIST ?= dist
 ## XSHIP_TO          destination; placeholders {repo} {branch} {commit} {short_commit} {tag} {version} {date}
 XSHIP_TO ?= s3://$$ARTIFACTS_BUCKET/artifacts/{repo}/{branch}
@@ -109,9 +123,25 @@ __xship_require = $(if $1,$(if $(strip $($1)),,$(error $1 is not set: add '$1 :=
 # The default destination is left to xship, whose error names ARTIFACTS_BUCKET when unset.
 __xship_to_flag = $(if $(filter s3://$$ARTIFACTS_BUCKET/artifacts/{repo}/{branch},$(XSHIP_TO)),,--to $(call __xship_sq,$(XSHIP_TO)))
 __xship_endpoint_flag = $(if $(strip $(XSHIP_ENDPOINT)),--endpoint $(call __xship_sq,$(XSHIP_ENDPOINT)))
-__xship_how = $(if $(strip $(XSHIP_CMAKE)),--cmake $(call __xship_sq,$(XSHIP_CMAKE)),--make $(call __xship_sq,$(MAKE) --no-print-directory -f $(__xship_includer) $(XSHIP_BUILD_RULE)))
-__xship_test_how = $(if $(strip $(XSHIP_CMAKE)),,--make-test $(call __xship_sq,$(MAKE) --no-print-directory -f $(__xship_includer) $(XSHIP_TEST_RULE)))
-__xship_matrix = --targets $(call __xship_sq,$(XSHIP_TARGETS)) --name $(call __xship_sq,$(XSHIP_NAME)) --out $(call __xship_sq,$(XSHIP_DIST)) --build-dir $(call __xship_sq,$(XSHIP_BUILD_DIR)) $(if $(strip $(XSHIP_JOBS)),-j $(XSHIP_JOBS))
+# Each target builds in its own copy of this tree (unless XSHIP_MAKE_OUT_OF_TREE): the
+# includer is named relative to the tree, so the copy's is read, and -I finds what it
+# includes from outside the tree (xship itself as a submodule outside, say).
+__xship_empty :=
+__xship_space := $(__xship_empty) $(__xship_empty)
+__xship_comma := ,
+__xship_list = $(subst $(__xship_space),$(__xship_comma),$(strip $1))
+__xship_includer_here := $(patsubst $(CURDIR)/%,%,$(__xship_includer))
+__xship_rule = $(call __xship_sq,$(MAKE) --no-print-directory -f $(__xship_includer_here) -I $(dir $(__xship_includer)) $1)
+__xship_how = $(if $(strip $(XSHIP_CMAKE)),--cmake $(call __xship_sq,$(XSHIP_CMAKE)),--make $(call __xship_rule,$(XSHIP_BUILD_RULE)) $(if $(filter 1,$(XSHIP_MAKE_OUT_OF_TREE)),--out-of-tree))
+__xship_test_how = $(if $(strip $(XSHIP_CMAKE)),,--make-test $(call __xship_rule,$(XSHIP_TEST_RULE)))
+# Only what differs from xship's defaults is passed: the command lines stay readable.
+__xship_release = $(strip $(if $(filter-out $(strip $(XSHIP_NAME)),$(strip $(XSHIP_PROGRAMS)))$(filter-out $(strip $(XSHIP_PROGRAMS)),$(strip $(XSHIP_NAME))),--programs $(call __xship_sq,$(call __xship_list,$(XSHIP_PROGRAMS)))) \
+  $(if $(strip $(XSHIP_FILES)),--files $(call __xship_sq,$(call __xship_list,$(XSHIP_FILES)))) \
+  $(if $(filter-out auto,$(strip $(XSHIP_ARCHIVE))),--archive $(call __xship_sq,$(XSHIP_ARCHIVE))) \
+  $(if $(strip $(XSHIP_ARCHIVE_NAME)),--archive-name $(call __xship_sq,$(XSHIP_ARCHIVE_NAME))) \
+  $(if $(strip $(XSHIP_MAX_GLIBC)),--max-glibc $(call __xship_sq,$(XSHIP_MAX_GLIBC))) \
+  $(if $(filter 1,$(XSHIP_SHARED_RUNTIME)),--shared-runtime))
+__xship_matrix = --targets $(call __xship_sq,$(XSHIP_TARGETS)) --name $(call __xship_sq,$(XSHIP_NAME))$(if $(__xship_release), $(__xship_release)) --out $(call __xship_sq,$(XSHIP_DIST)) --build-dir $(call __xship_sq,$(XSHIP_BUILD_DIR)) $(if $(strip $(XSHIP_JOBS)),-j $(XSHIP_JOBS))
 
 # Goals given together run in order even under make -j: deps before test, test before
 # build (only tested builds publish), and test and build never share a build directory at
@@ -148,7 +178,7 @@ $(XSHIP_PREFIX)help: ## list the targets and the variables
 	@awk -v p=$(call __xship_sq,$(__xship_p)) 'BEGIN {FS = ":[^#]*## "} /^[$$()A-Za-z0-9_.-]+:[^=]*## / {gsub(/\$$\(XSHIP_PREFIX\)/, p, $$1); printf "  %-16s %s\n", $$1, $$2}' $(foreach f,$(MAKEFILE_LIST),$(call __xship_sq,$(f)))
 	@echo 'variables (xship.mk):'
 	@awk '/^## (XSHIP_|V )/ {sub(/^## /, ""); print "  " $$0}' $(call __xship_sq,$(__xship_dir)/xship.mk)
-	@printf '  %s\n' 'current values:' $(foreach v,XSHIP_NAME XSHIP_TARGETS XSHIP_FORMAT XSHIP_DIST XSHIP_TO XSHIP_ENDPOINT XSHIP_BIN XSHIP_PREFIX,$(call __xship_sq,  $(v) = $($(v))))
+	@printf '  %s\n' 'current values:' $(foreach v,XSHIP_NAME XSHIP_PROGRAMS XSHIP_FILES XSHIP_TARGETS XSHIP_ARCHIVE XSHIP_FORMAT XSHIP_DIST XSHIP_TO XSHIP_ENDPOINT XSHIP_BIN XSHIP_PREFIX,$(call __xship_sq,  $(v) = $($(v))))
 
 ifdef __xship_self_built
 # xship's own build needs these from Debian first: a fresh machine with only the

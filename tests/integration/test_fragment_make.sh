@@ -37,10 +37,10 @@ for export_all in "" ".EXPORT_ALL_VARIABLES:"; do
   mk build >/dev/null
   c=$(calls)
   assert_contains "$c" "build --targets host --name hello --out dist --build-dir build/xship" "build: default matrix$mode"
-  assert_contains "$c" "--make make --no-print-directory -f $proj/ci.mk xship-target --format gz" "build: includer's rule, gz$mode"
+  assert_contains "$c" "--make make --no-print-directory -f ci.mk -I $proj/ xship-target --format gz" "build: includer's rule, gz$mode"
   mk test XSHIP_TARGETS='linux/arm64 windows/amd64' XSHIP_JOBS=3 >/dev/null
   assert_contains "$(calls)" "test --targets linux/arm64 windows/amd64 --name hello --out dist --build-dir build/xship -j 3" "test: targets and jobs from the command line$mode"
-  assert_contains "$(calls)" "--make-test make --no-print-directory -f $proj/ci.mk xship-target-test" "test: the includer's test rule$mode"
+  assert_contains "$(calls)" "--make-test make --no-print-directory -f ci.mk -I $proj/ xship-target-test" "test: the includer's test rule$mode"
 
   # publish runs test, then build, then publish, in that order even under -j.
   FAKE_TEST_SECONDS=1 mk -j4 publish XSHIP_FORMAT=zst >/dev/null

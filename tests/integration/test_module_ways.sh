@@ -164,7 +164,7 @@ while IFS='|' read -r name call want text; do
   assert_contains "$(tr -s ' \n' '  ' < "$TMP/err")" "$text" "$name: says so"
 done <<'CASES'
 no-name|xship_add_targets(TARGET hello)|1|xship_add_targets: missing required keyword NAME
-no-target|xship_add_targets(NAME hello)|1|xship_add_targets: missing required keyword TARGET
+no-target|xship_add_targets(NAME hello)|1|xship_add_targets: nothing to ship: name the executables with TARGETS (or PROGRAMS), or pass INSTALL
 name-without-value|xship_add_targets(NAME TARGET hello)|1|xship_add_targets: keyword NAME needs a value
 no-such-target|xship_add_targets(NAME hello TARGET nosuch)|1|TARGET 'nosuch' is not a target
 not-executable|xship_add_targets(NAME hello TARGET lib)|1|TARGET 'lib' is a INTERFACE_LIBRARY, not an executable
@@ -174,12 +174,27 @@ bad-os-arch|xship_add_targets(NAME hello TARGET hello OS_ARCH linux-arm64)|1|OS_
 name-is-path|xship_add_targets(NAME bin/hello TARGET hello)|1|NAME 'bin/hello' is a path
 twice|xship_add_targets(NAME hello TARGET hello)\nxship_add_targets(NAME hello TARGET hello)|1|target 'xship-deps' already exists: give this call another PREFIX
 unparsed|xship_add_targets(NAME hello TARGET hello BOGUS 1)|0|xship_add_targets: ignoring unknown arguments: BOGUS;1
-other-name|xship_add_targets(NAME other TARGET hello)|0|TARGET 'hello' builds 'hello', but NAME is 'other'
+other-name|xship_add_targets(NAME other TARGET hello)|0|
+bad-archive|xship_add_targets(NAME hello TARGET hello ARCHIVE rar)|1|ARCHIVE must be auto, tar.gz, tar.zst, zip or none, not 'rar'
+bad-max-glibc|xship_add_targets(NAME hello TARGET hello MAX_GLIBC two)|1|MAX_GLIBC must be a version such as 2.31, not 'two'
 two-prefixes|xship_add_targets(NAME hello TARGET hello)\nxship_add_targets(NAME hello TARGET hello PREFIX ship-)|0|
 CASES
 args_case unparsed 'xship_add_targets(NAME hello TARGET hello BOGUS 1)'
 [[ -n $(command_of xship-build) ]] || fail "unparsed: the targets are still defined"
 ok "unparsed: a warning, and the targets are still defined"
+
+# A release named otherwise than its program collects the program by its own name.
+args_case other-name 'xship_add_targets(NAME other TARGET hello)'
+assert_contains "$(command_of xship-build)" "--name other --cmake" "other-name: the release's name"
+assert_contains "$(command_of xship-build)" "--programs hello " "other-name: the program by its own name"
+# Several programs, files, an install tree and the release options reach xship as flags.
+args_case release 'add_executable(tool IMPORTED)
+set_target_properties(tool PROPERTIES OUTPUT_NAME hello-tool)
+xship_add_targets(NAME suite TARGETS hello tool PROGRAMS extra/helper FILES README.md docs INSTALL
+                  ARCHIVE tar.zst ARCHIVE_NAME "{name}-{version}-{os}-{arch}" MAX_GLIBC 2.31 SHARED_RUNTIME)'
+assert_eq "$RC" 0 "release options configure"
+S=$TMP/args/release
+assert_contains "$(command_of xship-build)" "--programs hello,hello-tool,extra/helper --files $S/README.md,$S/docs --install --archive tar.zst --archive-name {name}-{version}-{os}-{arch} --max-glibc 2.31 --shared-runtime" "release options as flags, files made absolute"
 
 # Cache variables are checked like the arguments, and named in the message.
 args_case bad-cache-format 'xship_add_targets(NAME hello TARGET hello)' -DXSHIP_FORMAT=bz2

@@ -57,21 +57,71 @@ std::vector<Target> targets(const char* list) { return *parse_target_list(list);
 
 }  // namespace
 
-TEST(CrossBuilder, CollectsCheckedProgramsAndCatchesTheWrongMachine) {
+TEST(CrossBuilder, StagesCheckedProgramsAndCatchesTheWrongMachine) {
   Fixture f;
   f.req.targets = targets("linux/amd64,linux/arm64");
   f.req.keep_going = true;
   f.req.make_command = "cp /bin/true \"$XSHIP_OUT/prog\"";  // an x86-64 program, whatever the target
   auto r = f.run();
-  EXPECT_EQ(r["linux/amd64"].status, TargetStatus::Built);
-  EXPECT_EQ(r["linux/amd64"].output, f.dir + "/dist/prog.linux.amd64");
-  EXPECT_TRUE(std::filesystem::exists(f.dir + "/dist/prog.linux.amd64"));
-  EXPECT_GT(r["linux/amd64"].size, 0u);
+  EXPECT_EQ(r["linux/amd64"].status, TargetStatus::Built) << r["linux/amd64"].message;
+  EXPECT_EQ(r["linux/amd64"].stage, f.dir + "/build/linux_amd64/xship-stage");
+  EXPECT_TRUE(std::filesystem::exists(f.dir + "/build/linux_amd64/xship-stage/prog"));
+  EXPECT_EQ(r["linux/amd64"].programs, std::vector<std::string>{"prog"});
+  EXPECT_TRUE(r["linux/amd64"].needs.dynamic) << "/bin/true loads libc";
+  EXPECT_FALSE(r["linux/amd64"].needs.glibc.empty()) << "and needs some GLIBC_ version";
+  EXPECT_TRUE(r["linux/amd64"].output.empty()) << "writing dist is the release room's job";
   EXPECT_EQ(r["linux/arm64"].status, TargetStatus::WrongMachine);
   EXPECT_NE(r["linux/arm64"].message.find("is ELF 64-bit x86-64, not ELF aarch64"), std::string::npos)
       << r["linux/arm64"].message;
-  EXPECT_FALSE(std::filesystem::exists(f.dir + "/dist/prog.linux.arm64")) << "a wrong program is never collected";
+  EXPECT_TRUE(r["linux/arm64"].stage.empty()) << "a wrong program is never staged for release";
   EXPECT_TRUE(is_failure(TargetStatus::WrongMachine));
+  EXPECT_TRUE(is_integrity_failure(TargetStatus::WrongMachine));
+}
+
+// --max-glibc: a program needing more fails the target, naming symbols; the same limit
+// above what it needs passes.
+TEST(CrossBuilder, MaxGlibcNamesTheSymbolsThatNeedMore) {
+  Fixture f;
+  f.req.targets = targets("linux/amd64");
+  f.req.make_command = "cp /bin/ls \"$XSHIP_OUT/prog\"";
+  auto r = f.run();
+  ASSERT_EQ(r["linux/amd64"].status, TargetStatus::Built) << r["linux/amd64"].message;
+  std::string needs = r["linux/amd64"].needs.glibc;
+  ASSERT_FALSE(needs.empty());
+  f.req.max_glibc = "2.2";
+  auto old = f.run();
+  EXPECT_EQ(old["linux/amd64"].status, TargetStatus::NotPortable);
+  EXPECT_NE(old["linux/amd64"].message.find("needs glibc " + needs + ", above --max-glibc 2.2"), std::string::npos)
+      << old["linux/amd64"].message;
+  EXPECT_NE(old["linux/amd64"].message.find("(GLIBC_"), std::string::npos) << "names symbols and their versions";
+  EXPECT_TRUE(is_integrity_failure(TargetStatus::NotPortable));
+  f.req.max_glibc = needs;
+  EXPECT_EQ(f.run()["linux/amd64"].status, TargetStatus::Built) << "exactly the limit is fine";
+}
+
+// Several programs and files: staged side by side; a missing one names itself.
+TEST(CrossBuilder, SeveralProgramsAndFilesAreStaged) {
+  Fixture f;
+  f.req.targets = targets("linux/amd64");
+  std::ofstream(f.dir + "/src/README") << "read me";
+  std::filesystem::create_directories(f.dir + "/src/docs");
+  std::ofstream(f.dir + "/src/docs/a.txt") << "a";
+  f.req.programs = {"prog", "tools/other"};
+  f.req.files = {"README", "docs"};
+  f.req.make_command = "cp /bin/true prog && mkdir -p tools && cp /bin/false tools/other";  // in the tree, as in-tree Makefiles do
+  auto r = f.run();
+  ASSERT_EQ(r["linux/amd64"].status, TargetStatus::Built) << r["linux/amd64"].message;
+  std::string stage = r["linux/amd64"].stage;
+  for (const char* p : {"prog", "other", "README", "docs/a.txt"})
+    EXPECT_TRUE(std::filesystem::exists(stage + "/" + p)) << p;
+  EXPECT_EQ(r["linux/amd64"].programs, (std::vector<std::string>{"other", "prog"}));
+  EXPECT_FALSE(std::filesystem::exists(f.dir + "/src/prog")) << "the build ran in a copy of the tree, not in it";
+  EXPECT_TRUE(std::filesystem::exists(f.dir + "/build/linux_amd64/src/prog"));
+
+  f.req.files = {"LICENSE"};
+  auto missing = f.run();
+  EXPECT_EQ(missing["linux/amd64"].status, TargetStatus::NoOutput);
+  EXPECT_NE(missing["linux/amd64"].message.find("file 'LICENSE'"), std::string::npos) << missing["linux/amd64"].message;
 }
 
 TEST(CrossBuilder, MissingOutputNamesTheExpectedPath) {
@@ -80,7 +130,7 @@ TEST(CrossBuilder, MissingOutputNamesTheExpectedPath) {
   f.req.make_command = "true";
   auto r = f.run();
   EXPECT_EQ(r["windows/amd64"].status, TargetStatus::NoOutput);
-  EXPECT_NE(r["windows/amd64"].message.find(f.dir + "/build/windows_amd64/prog.exe"), std::string::npos)
+  EXPECT_NE(r["windows/amd64"].message.find("no program 'prog.exe' in '" + f.dir + "/build/windows_amd64'"), std::string::npos)
       << r["windows/amd64"].message;
   EXPECT_NE(r["windows/amd64"].message.find("$XSHIP_OUT"), std::string::npos);
 }
@@ -106,7 +156,7 @@ TEST(CrossBuilder, TestsRunWhereAnEmulatorIsAndAreNotRunElsewhere) {
   f.req.targets = targets("linux/amd64,windows/386");
   f.req.run_tests = true;
   f.req.keep_going = true;
-  std::string pe32 = std::string(XSHIP_TEST_DATA_DIR) + "/binaries/pe-i386.bin";
+  std::string pe32 = std::string(XSHIP_TEST_DATA_DIR) + "/binaries/hello-c-delayload-windows-386.exe";
   // `test` is appended for the test run, as for `make test`.
   f.req.make_command = "step() { if [ \"$1\" = test ]; then echo \"tested, can run: $XSHIP_CAN_RUN\"; "
                        "elif [ \"$XSHIP_OS\" = windows ]; then cp " + pe32 + " \"$XSHIP_OUT/prog.exe\"; "
@@ -128,7 +178,7 @@ TEST(CrossBuilder, MissingToolchainFailsFirstOrIsReportedWithKeepGoing) {
   auto first = run_builds(f.req, host, [](const TargetResult&) {});
   ASSERT_FALSE(first.ok());
   EXPECT_NE(first.error().message.find("apt-get install -y --no-install-recommends g++-s390x-linux-gnu"), std::string::npos);
-  EXPECT_FALSE(std::filesystem::exists(f.dir + "/dist/prog.linux.amd64")) << "nothing built before the check";
+  EXPECT_FALSE(std::filesystem::exists(f.dir + "/build/linux_amd64")) << "nothing built before the check";
 
   f.req.keep_going = true;
   auto r = f.run(host);
@@ -187,4 +237,27 @@ TEST(CrossBuilder, StampTakesFromGitWhatTheEnvironmentLeavesOut) {
 
   std::ofstream(dir + "/f") << "changed";
   EXPECT_EQ(read_stamp(dir, from({})).version, "v1.2.3-dirty");
+}
+
+// A windows program importing a DLL no Windows has is not shipped; a DLL the project built
+// itself is found in the build tree and shipped beside the program.
+TEST(CrossBuilder, WindowsImportsAreShippedOrRefused) {
+  Fixture f;
+  f.req.targets = targets("windows/amd64");
+  std::string cpp = std::string(XSHIP_TEST_DATA_DIR) + "/binaries/hello-cpp-windows-amd64.exe";
+  f.req.make_command = "cp " + cpp + " \"$XSHIP_OUT/prog.exe\"";
+  auto r = f.run();
+  EXPECT_EQ(r["windows/amd64"].status, TargetStatus::NotPortable);
+  EXPECT_NE(r["windows/amd64"].message.find("'prog.exe' imports libgcc_s_seh-1.dll and libstdc++-6.dll, which are not part of "
+                                            "Windows and not in the release"), std::string::npos)
+      << r["windows/amd64"].message;
+
+  // The same DLLs built by the project (stand-ins: files of those names) travel with it.
+  f.req.make_command = "cp " + cpp + " \"$XSHIP_OUT/prog.exe\" && mkdir -p lib && echo dll > lib/libstdc++-6.dll && "
+                       "echo dll > lib/libgcc_s_seh-1.dll";
+  auto shipped = f.run();
+  ASSERT_EQ(shipped["windows/amd64"].status, TargetStatus::Built) << shipped["windows/amd64"].message;
+  for (const char* dll : {"libstdc++-6.dll", "libgcc_s_seh-1.dll"})
+    EXPECT_TRUE(std::filesystem::exists(shipped["windows/amd64"].stage + "/" + dll)) << dll << " beside the program";
+  EXPECT_EQ(shipped["windows/amd64"].needs.dlls, (std::vector<std::string>{"KERNEL32.dll", "msvcrt.dll"}));
 }

@@ -48,6 +48,9 @@ TEST(CrossDeps, LibrariesTakeTheRouteThatWorksForEachArchitecture) {
   EXPECT_EQ(zlib(5)->package, "libz-mingw-w64-dev");
   EXPECT_EQ(find(d[0], "compiler")->package, "g++");
   EXPECT_EQ(find(d[1], "emulator")->package, "qemu-user");
+  EXPECT_EQ(find(d[1], "direct runs")->package, "qemu-user-binfmt") << "tests that start ./prog need the handler";
+  EXPECT_EQ(find(d[5], "direct runs")->package, "wine-binfmt");
+  EXPECT_EQ(find(d[0], "direct runs"), nullptr) << "the host runs its own programs";
   const PackageNeed* wine32 = find(d[6], "emulator");
   ASSERT_NE(wine32, nullptr);
   EXPECT_EQ(wine32->package, "wine32:i386");

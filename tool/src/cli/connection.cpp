@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "core/cancel.h"
@@ -61,6 +62,12 @@ Result<bool> parse_args(CLI::App& app, int argc, char** argv) {
     return usage_error(fmt::format("{}: see 'xship {} --help'", e.what(), app.get_name()));
   }
   return true;
+}
+
+std::string relative_to_cwd(const std::string& path) {
+  std::error_code ec;
+  auto rel = std::filesystem::relative(path, std::filesystem::current_path(ec), ec);
+  return ec || rel.empty() || rel.string().starts_with("..") ? path : rel.string();
 }
 
 }  // namespace xship::cli

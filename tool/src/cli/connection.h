@@ -25,4 +25,7 @@ Result<s3::ClientConfig> make_client_config(const ConnectionFlags& f);
 // Runs CLI11 and turns its exceptions into values: help is printed (nullopt = done).
 Result<bool> parse_args(CLI::App& app, int argc, char** argv);
 
+// `path` relative to the working directory when it is below it, else as given: for tables.
+std::string relative_to_cwd(const std::string& path);
+
 }  // namespace xship::cli

@@ -10,9 +10,10 @@
 
 #include "cli/commands.h"
 #include "cli/connection.h"  // parse_args
-#include "compress/compress.h"
 #include "core/cancel.h"
-#include "core/units.h"
+#include "compress/digest_cache.h"
+#include "core/file_stamp.h"
+#include "cross/binfmt.h"
 #include "cross/builder.h"
 #include "cross/deps.h"
 #include "cross/toolchain.h"
@@ -26,26 +27,6 @@ namespace {
 
 using namespace xship::cross;
 
-// "OS/ARCH=VALUE" flags (--toolchain, --sysroot) -> map keyed by the canonical name.
-Result<std::map<std::string, std::string>> parse_target_values(const std::vector<std::string>& items, const char* flag) {
-  std::map<std::string, std::string> out;
-  for (const auto& item : items) {
-    auto eq = item.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
-      return usage_error(fmt::format("{} '{}' is not OS/ARCH=PATH: e.g. {} linux/arm64=/path", flag, item, flag));
-    auto t = parse_target(item.substr(0, eq));
-    if (!t) return t.error();
-    out[t->name()] = item.substr(eq + 1);
-  }
-  return out;
-}
-
-std::string relative_to_cwd(const std::string& path) {
-  std::error_code ec;
-  auto rel = fs::relative(path, fs::current_path(ec), ec);
-  return ec || rel.empty() || rel.string().starts_with("..") ? path : rel.string();
-}
-
 // ---- targets ------------------------------------------------------------------------
 
 Status run_targets(int argc, char** argv) {
@@ -58,7 +39,8 @@ Status run_targets(int argc, char** argv) {
 
   Host host = real_host();
   nlohmann::json out = nlohmann::json::array();
-  if (!json) fmt::print("{:<15} {:<26} {:<30} {:<13} {}\n", "TARGET", "TRIPLE", "COMPILER", "EMULATOR", "HERE");
+  BinfmtIo binfmt = real_binfmt_io(host.env);
+  if (!json) fmt::print("{:<15} {:<26} {:<30} {:<13} {:<7} {}\n", "TARGET", "TRIPLE", "COMPILER", "EMULATOR", "DIRECT", "HERE");
   for (const auto& info : all_targets()) {
     auto tc = resolve_toolchain(info, host);
     std::string state = !tc ? "missing" : tc->runnable ? "ready" : "build only";
@@ -66,15 +48,20 @@ Status run_targets(int argc, char** argv) {
     std::string compiler = info.cc ? info.cxx : tc ? fmt::format("{} (user SDK/zig)", fs::path(tc->cxx).filename().string())
                                                      : "SDK/sysroot or zig";
     std::string emulator = !info.emulator ? "-" : *info.emulator ? info.emulator : "native";
+    // Whether the kernel starts its programs directly (tests by path, scripts, ./prog).
+    bool foreign = !binfmt_handler(info).empty();
+    BinfmtState direct = foreign ? binfmt_state(info, binfmt) : BinfmtState{};
+    std::string direct_text = !info.emulator ? "-" : !foreign ? "native" : direct.on ? "yes" : "no";
     if (json) {
       out.push_back({{"target", info.target.name()}, {"os", os_name(info.target.os)}, {"arch", arch_name(info.target.arch)},
                      {"triple", info.triple}, {"cc", info.cc ? info.cc : ""}, {"cxx", info.cxx ? info.cxx : ""},
                      {"emulator", info.emulator ? info.emulator : ""}, {"packages", info.packages},
                      {"emulator_packages", info.emulator_packages}, {"state", state}, {"buildable", tc.ok()},
-                     {"runnable", tc.ok() && tc->runnable}, {"note", note}});
+                     {"runnable", tc.ok() && tc->runnable}, {"direct", direct_text},
+                     {"direct_note", foreign && !direct.on ? direct.why : ""}, {"note", note}});
     } else {
-      fmt::print("{:<15} {:<26} {:<30} {:<13} {}{}\n", info.target.name(), info.triple, compiler, emulator, state,
-                 note.empty() ? "" : ": " + note);
+      fmt::print("{:<15} {:<26} {:<30} {:<13} {:<7} {}{}\n", info.target.name(), info.triple, compiler, emulator, direct_text,
+                 state, note.empty() ? "" : ": " + note);
     }
   }
   if (json) fmt::print("{}\n", out.dump(2));
@@ -85,13 +72,15 @@ Status run_targets(int argc, char** argv) {
 
 struct SingleTarget {
   std::string target, sysroot;
-  bool static_link = false;
+  bool static_link = false, shared_runtime = false;
 };
 
 void add_single_target_flags(CLI::App& app, SingleTarget& s) {
   app.add_option("target", s.target, "OS/ARCH, e.g. linux/arm64 (see 'xship targets')")->required();
   app.add_option("--sysroot", s.sysroot, "SDK or sysroot for targets Debian has no toolchain for (darwin, windows/arm64, freebsd)");
-  app.add_flag("--static", s.static_link, "Link programs statically");
+  auto* st = app.add_flag("--static", s.static_link, "Link programs fully statically");
+  app.add_flag("--shared-runtime", s.shared_runtime, "Link the C++ runtime the toolchain's way (by default "
+                                                     "libstdc++ is linked in on Linux, everything on Windows)")->excludes(st);
 }
 
 Result<std::pair<Toolchain, BuildFlags>> single_target(const SingleTarget& s, const Host& host) {
@@ -102,6 +91,7 @@ Result<std::pair<Toolchain, BuildFlags>> single_target(const SingleTarget& s, co
   BuildFlags flags;
   flags.stamp = read_stamp(".", host.env);
   flags.static_link = s.static_link;
+  flags.portable_runtime = !s.static_link && !s.shared_runtime;
   add_target_env_flags(flags, *t, host.env);
   std::error_code ec;
   flags.prefix_maps = {{fs::current_path(ec).string(), "."}};
@@ -249,145 +239,18 @@ Status run_deps(int argc, char** argv) {
     XSHIP_TRY(install_private_sysroot(target_info(target), pkgs, host.env));
   }
   if (count) fmt::print("installed: {} package(s)\n", count);
+  // With the handlers installed, the kernel is told about them (root only, --install only:
+  // a check changes nothing).
+  BinfmtIo binfmt = real_binfmt_io(host.env);
+  for (Target t : *targets) {
+    const TargetInfo& info = target_info(t);
+    if (binfmt_handler(info).empty() || info.machine == Machine::I386) continue;
+    BinfmtState s = install ? ensure_binfmt(info, binfmt) : binfmt_state(info, binfmt);
+    fmt::print("{:<15} {:<34} {:<16} {}\n", t.name(), binfmt_handler(info), "direct runs", s.on ? "on" : "off: " + s.why);
+  }
   if (!problems.empty()) return runtime_error(problems.front());
   if (!count) fmt::print("all {} target(s) have what they need\n", targets->size());
   return ok_status();
-}
-
-// ---- build, test ----------------------------------------------------------------------
-
-void print_table(const std::vector<TargetResult>& results) {
-  fmt::print("\n{:<15} {:<14} {:>8} {:>10}  {:<6}  {}\n", "TARGET", "STATUS", "SECONDS", "SIZE", "TESTS", "OUTPUT");
-  for (const auto& r : results) {
-    std::string tests = r.tests_total >= 0 ? fmt::format("{}/{}", r.tests_passed, r.tests_total) : "-";
-    fmt::print("{:<15} {:<14} {:>8.1f} {:>10}  {:<6}  {}\n", r.target.name(), status_name(r.status), r.seconds,
-               r.size ? human_size(r.size) : "-", tests, r.output.empty() ? "-" : relative_to_cwd(r.output));
-  }
-  for (const auto& r : results)
-    if (r.status == TargetStatus::NotRun) fmt::print("{}: not run: {}\n", r.target.name(), r.message);
-}
-
-nlohmann::json results_json(const std::vector<TargetResult>& results) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& r : results)
-    out.push_back({{"target", r.target.name()}, {"status", status_name(r.status)}, {"seconds", r.seconds},
-                   {"command_seconds", r.command_seconds},
-                   {"size", r.size}, {"output", r.output}, {"tests_passed", r.tests_passed},
-                   {"tests_total", r.tests_total}, {"message", r.message}, {"log", r.log}});
-  return out;
-}
-
-// --format: each collected program becomes NAME.OS.ARCH.gz (replacing the last one), its
-// digests cached so publish reads it once.
-Status compress_outputs(std::vector<TargetResult>& results, compress::Format format) {
-  compress::DigestCache cache;
-  compress::CompressOptions o;
-  o.format = format;
-  o.force = true;
-  o.threads = compress::default_threads();
-  for (auto& r : results) {
-    if (r.output.empty() || is_failure(r.status)) continue;
-    auto w = compress::compress_file(r.output, o, &cache);
-    if (!w) return w.error();
-    if (!w->cache_warning.empty()) fmt::print(stderr, "xship: warning: {}\n", w->cache_warning);
-    r.output = w->output;
-    r.size = w->digests.bytes;
-  }
-  return ok_status();
-}
-
-Status run_build_or_test(int argc, char** argv, bool test) {
-  CLI::App app{test ? "Build for each target, then run the project's tests under the target's emulator."
-                    : "Build a CMake or Make project for each target; collect dist/NAME.OS.ARCH.",
-               test ? "test" : "build"};
-  BuildRequest req;
-  req.run_tests = test;
-  std::string targets_text, cmake_dir, make_cmd, format_text = "none";
-  std::vector<std::string> exclude, toolchains, sysroots;
-  bool json = false;
-  int timeout = 60;
-  app.add_option("--targets", targets_text, "Comma-separated OS/ARCH list, 'all' or 'linux/*'")->required();
-  app.add_option("--name", req.name, "The program's name: the build must produce NAME (NAME.exe on windows)")->required();
-  auto* cmake_opt = app.add_option("--cmake", cmake_dir, "Build the CMake project in this directory");
-  app.add_option("--make", make_cmd, "Build with this command in the current directory (CC, CPPFLAGS, XSHIP_OUT... set; "
-                                     "through sh only when it needs a shell, as make does); tests run it with 'test' appended")->excludes(cmake_opt);
-  if (test)
-    app.add_option("--make-test", req.make_test_command, "Run the tests with this command instead (same environment, "
-                                                         "plus XSHIP_EMULATOR)")->excludes(cmake_opt);
-  else
-    app.add_option("--format", format_text, "Compress each collected program: gz, zst or none (NAME.OS.ARCH.gz, "
-                                            "hashed for publish)")->capture_default_str();
-  app.add_option("--out", req.out_dir, "Where programs are collected as NAME.OS.ARCH")->capture_default_str();
-  app.add_option("--build-dir", req.build_root, "Per-target build directories go below this")->capture_default_str();
-  app.add_option("-j,--jobs", req.jobs, "Targets built at once (default: one per CPU)")->check(CLI::Range(1, 256));
-  app.add_flag("-k,--keep-going", req.keep_going, "Finish the other targets when one fails");
-  app.add_flag("--static", req.static_link, "Link statically (Linux and Windows)");
-  app.add_option("--exclude", exclude, "Leave a target out (repeatable)");
-  app.add_option("--toolchain", toolchains, "OS/ARCH=FILE: your own CMake toolchain file for a target (repeatable)");
-  app.add_option("--sysroot", sysroots, "OS/ARCH=DIR: SDK or sysroot for darwin, windows/arm64, freebsd (repeatable)");
-  app.add_option("--build-type", req.build_type, "CMAKE_BUILD_TYPE")->capture_default_str();
-  app.add_option("--cmake-arg", req.cmake_args, "Extra argument for the CMake configure step (repeatable)");
-  if (test) app.add_option("--test-timeout", timeout, "Seconds each test may run under the emulator")->capture_default_str();
-  app.add_flag("--json", json, "Print the results as JSON on stdout instead of the table");
-  auto parsed = parse_args(app, argc, argv);
-  if (!parsed) return parsed.error();
-  if (!*parsed) return ok_status();
-
-  std::optional<compress::Format> format;
-  if (format_text != "none") {
-    format = compress::parse_format(format_text);
-    if (!format) return usage_error(fmt::format("unknown --format '{}': use gz, zst or none", format_text));
-  }
-  if (!req.make_test_command.empty() && make_cmd.empty())
-    return usage_error("--make-test needs --make: it replaces the Make project's test command");
-  auto targets = parse_target_list(targets_text, exclude);
-  if (!targets) return targets.error();
-  req.targets = std::move(*targets);
-  auto tcs = parse_target_values(toolchains, "--toolchain");
-  if (!tcs) return tcs.error();
-  auto srs = parse_target_values(sysroots, "--sysroot");
-  if (!srs) return srs.error();
-  req.toolchain_files = std::move(*tcs);
-  req.sysroots = std::move(*srs);
-  req.test_timeout = std::chrono::seconds(timeout);
-  if (!make_cmd.empty()) {
-    req.system = BuildSystem::Make;
-    req.make_command = make_cmd;
-  } else {
-    req.source_dir = cmake_dir.empty() ? "." : cmake_dir;
-  }
-  Host host = real_host();
-  req.stamp = read_stamp(req.source_dir, host.env);
-
-  auto on_done = [&](const TargetResult& r) {
-    if (json) return;
-    fmt::print(stderr, "xship: {}: {} in {:.1f} s{}\n", r.target.name(), status_name(r.status), r.seconds,
-               is_failure(r.status) && !r.message.empty() ? ": " + r.message : "");
-  };
-  auto results = run_builds(req, host, on_done, &cancel_flag());
-  if (!results) return results.error();
-  if (format) XSHIP_TRY(compress_outputs(*results, *format));
-  if (json) fmt::print("{}\n", results_json(*results).dump(2));
-  else print_table(*results);
-
-  std::vector<const TargetResult*> failed;
-  for (const auto& r : *results)
-    if (is_failure(r.status)) failed.push_back(&r);
-  if (failed.empty()) return ok_status();
-  for (const auto* r : failed) {
-    if (r->status == TargetStatus::Cancelled || r->status == TargetStatus::NoToolchain || !fs::exists(r->log)) continue;
-    fmt::print(stderr, "\n---- {} ({}), last lines of {} ----\n{}", r->target.name(), status_name(r->status),
-               relative_to_cwd(r->log), process::tail_lines(r->log, 25));
-  }
-  std::string names;
-  bool all_wrong_machine = true;
-  for (const auto* r : failed) {
-    names += fmt::format("{}{} ({})", names.empty() ? "" : ", ", r->target.name(), status_name(r->status));
-    all_wrong_machine = all_wrong_machine && r->status == TargetStatus::WrongMachine;
-  }
-  std::string msg = fmt::format("{} of {} targets failed: {}; first: {}", failed.size(), results->size(), names,
-                                failed.front()->message);
-  return all_wrong_machine ? integrity_error(msg) : runtime_error(msg);
 }
 
 // ---- clean ----------------------------------------------------------------------------
@@ -395,7 +258,7 @@ Status run_build_or_test(int argc, char** argv, bool test) {
 // What `build` made, and nothing else: the build root, and in --out only NAME's programs
 // (raw or compressed) for known targets; --out itself goes only when that leaves it empty.
 Status run_clean(int argc, char** argv) {
-  CLI::App app{"Remove the per-target build directories and the collected programs of NAME.", "clean"};
+  CLI::App app{"Remove the per-target build directories and the releases build wrote (archives, NAME's programs).", "clean"};
   std::string name, out = "dist", build_root = "build/xship";
   app.add_option("--name", name, "The program's name: removes NAME.OS.ARCH[.exe][.gz|.zst] from --out");
   app.add_option("--out", out, "Where the programs were collected")->capture_default_str();
@@ -419,13 +282,22 @@ Status run_clean(int argc, char** argv) {
     if (ec) return runtime_error(fmt::format("cannot remove '{}': {}", build_root, ec.message()));
     fmt::print("removed {} ({} files)\n", relative_to_cwd(root.string()), removed);
   }
-  if (name.empty() || !fs::is_directory(out, ec)) return ok_status();
-  for (const auto& info : all_targets())
-    for (const char* ext : {"", ".gz", ".zst"}) {
-      auto file = fs::path(out) / (dist_name(name, info) + ext);
-      if (fs::remove(file, ec)) fmt::print("removed {}\n", file.string());
-      if (ec) return runtime_error(fmt::format("cannot remove '{}': {}", file.string(), ec.message()));
-    }
+  if (!fs::is_directory(out, ec)) return ok_status();
+  // What build wrote: files the digest cache records as a target's release (as long as
+  // they are unchanged), and NAME's programs by their names.
+  compress::DigestCache cache;
+  std::vector<fs::path> doomed;
+  for (const auto& entry : fs::directory_iterator(out, ec)) {
+    auto stamp = entry.is_regular_file() ? stamp_file(entry.path().string()) : Result<FileStamp>(usage_error(""));
+    if (stamp && cache.artifact(entry.path().string(), *stamp)) doomed.push_back(entry.path());
+  }
+  if (!name.empty())
+    for (const auto& info : all_targets())
+      for (const char* ext : {"", ".gz", ".zst"}) doomed.push_back(fs::path(out) / (dist_name(name, info) + ext));
+  for (const auto& file : doomed) {
+    if (fs::remove(file, ec)) fmt::print("removed {}\n", file.string());
+    if (ec) return runtime_error(fmt::format("cannot remove '{}': {}", file.string(), ec.message()));
+  }
   if (fs::is_empty(out, ec) && fs::remove(out, ec)) fmt::print("removed {}\n", out);
   return ok_status();
 }
@@ -437,7 +309,5 @@ Status run_cross_targets(int argc, char** argv) { return run_targets(argc, argv)
 Status run_cross_env(int argc, char** argv) { return run_single_target(argc, argv, false); }
 Status run_cross_toolchain(int argc, char** argv) { return run_single_target(argc, argv, true); }
 Status run_cross_deps(int argc, char** argv) { return run_deps(argc, argv); }
-Status run_cross_build(int argc, char** argv) { return run_build_or_test(argc, argv, false); }
-Status run_cross_test(int argc, char** argv) { return run_build_or_test(argc, argv, true); }
 
 }  // namespace xship::cli

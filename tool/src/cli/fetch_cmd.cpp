@@ -11,6 +11,7 @@
 #include "core/thread_pool.h"
 #include "core/units.h"
 #include "fetch/fetch.h"
+#include "fetch/release.h"
 #include "publish/manifest.h"
 
 namespace fs = std::filesystem;
@@ -24,11 +25,13 @@ std::string parent_key(const std::string& key) {
   return slash == std::string::npos ? "" : key.substr(0, slash + 1);
 }
 
-Status fetch_manifest(s3::Client& client, const S3Location& manifest, const std::string& dir,
-                      const fetch::FetchOptions& opts, bool json) {
+Status fetch_manifest(s3::Client& client, const S3Location& manifest, std::optional<cross::Target> target,
+                      const std::string& dir, const fetch::FetchOptions& opts, bool json) {
   auto text = fetch::fetch_bytes(client, manifest.bucket, manifest.key, opts.etag_check);
   if (!text) return text.error();
-  auto entries = publish::parse_manifest(*text);
+  auto all = publish::parse_manifest(*text);
+  if (!all) return all.error();
+  auto entries = target ? fetch::entries_for_target(*all, *target) : all;
   if (!entries) return entries.error();
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -69,7 +72,7 @@ Status fetch_manifest(s3::Client& client, const S3Location& manifest, const std:
   std::string sums_key = parent_key(manifest.key) + "SHA256SUMS";
   auto sums = fetch::fetch_bytes(client, manifest.bucket, sums_key, opts.etag_check);
   if (!sums) return sums.error();
-  if (*sums != publish::sha256sums(*entries))
+  if (*sums != publish::sha256sums(*all))
     return integrity_error(fmt::format("s3://{}/{} disagrees with the manifest: the release is inconsistent", manifest.bucket, sums_key));
   FILE* f = std::fopen((fs::path(dir) / "SHA256SUMS").c_str(), "wb");
   if (!f || std::fwrite(sums->data(), 1, sums->size(), f) != sums->size() || std::fclose(f) != 0)
@@ -79,8 +82,29 @@ Status fetch_manifest(s3::Client& client, const S3Location& manifest, const std:
     for (const auto& d : done) out.push_back({{"path", d.path}, {"size", d.size}, {"md5", d.md5}, {"sha256", d.sha256}, {"verified_by", d.verified_by}});
     fmt::print("{}\n", out.dump(2));
   } else {
-    fmt::print("fetched {} files into {}; SHA256SUMS written (check with: cd {} && sha256sum -c SHA256SUMS)\n", done.size(), dir, dir);
+    fmt::print("fetched {} files into {}; SHA256SUMS written (check with: cd {} && sha256sum -c {}SHA256SUMS)\n", done.size(),
+               dir, dir, target ? "--ignore-missing " : "");
   }
+  return ok_status();
+}
+
+Status extract_release(s3::Client& client, const S3Location& manifest, cross::Target target, const std::string& dir,
+                       const fetch::FetchOptions& opts, bool json) {
+  auto text = fetch::fetch_bytes(client, manifest.bucket, manifest.key, opts.etag_check);
+  if (!text) return text.error();
+  auto all = publish::parse_manifest(*text);
+  if (!all) return all.error();
+  auto entries = fetch::entries_for_target(*all, target);
+  if (!entries) return entries.error();
+  auto r = fetch::fetch_and_extract(client, manifest.bucket, *entries, dir, opts);
+  if (!r) return r.error();
+  if (json) {
+    fmt::print("{}\n", nlohmann::json{{"target", target.name()}, {"dir", dir}, {"files", r->files}, {"bytes", r->bytes}}.dump(2));
+    return ok_status();
+  }
+  for (const auto& e : *entries) fmt::print("fetched {:>10}  {}  {}\n", human_size(e.size), e.sha256, e.name);
+  fmt::print("unpacked {} for {} into {}: {} files, {}\n", entries->size() == 1 ? (*entries)[0].name : "the release",
+             target.name(), dir, r->files.size(), human_size(r->bytes));
   return ok_status();
 }
 
@@ -95,6 +119,10 @@ Status run_fetch(int argc, char** argv) {
   app.add_option("source", source, "s3://BUCKET/KEY to download");
   app.add_option("dest", dest, "File or directory to write (default: the key's base name here); with --manifest, the directory");
   app.add_option("--manifest", manifest_url, "s3://.../manifest.json: download every file it lists into DEST and verify each by SHA-256");
+  std::string target_text, extract_dir;
+  app.add_option("--target", target_text, "With --manifest: only this target's files (OS/ARCH, e.g. linux/arm64)");
+  app.add_option("--extract", extract_dir, "With --manifest --target: unpack that target's release into this directory "
+                                           "(archives unpacked, programs decompressed)");
   app.add_option("--concurrency", opts.concurrency, "Parallel requests")->check(CLI::Range(1, 256))->capture_default_str();
   app.add_option("--etag-check", etag_check, "off accepts objects with nothing to verify against")->check(CLI::IsMember({"on", "off"}));
   app.add_flag("--json", json, "Print a machine-readable result");
@@ -104,6 +132,26 @@ Status run_fetch(int argc, char** argv) {
   if (!*parsed) return ok_status();
   opts.etag_check = etag_check == "on";
 
+  if ((!target_text.empty() || !extract_dir.empty()) && manifest_url.empty())
+    return usage_error("--target and --extract pick from a release: add --manifest s3://BUCKET/PREFIX/manifest.json");
+  if (!extract_dir.empty() && target_text.empty())
+    return usage_error("--extract unpacks one target's release: add --target OS/ARCH (e.g. --target linux/arm64)");
+  std::optional<cross::Target> target;
+  if (!target_text.empty()) {
+    auto t = cross::parse_target(target_text);
+    if (!t) return t.error();
+    target = *t;
+  }
+  if (!extract_dir.empty()) {
+    if (!source.empty() || !dest.empty())
+      return usage_error("--extract DIR is where the release goes: drop the other directory argument");
+    auto loc = parse_s3_url(manifest_url);
+    if (!loc) return loc.error();
+    auto cfg = make_client_config(conn);
+    if (!cfg) return cfg.error();
+    s3::Client client(*cfg);
+    return extract_release(client, *loc, *target, extract_dir, opts, json);
+  }
   if (!manifest_url.empty()) {
     // With --manifest the first positional is the directory.
     std::string dir = !source.empty() && dest.empty() ? source : dest;
@@ -113,7 +161,7 @@ Status run_fetch(int argc, char** argv) {
     auto cfg = make_client_config(conn);
     if (!cfg) return cfg.error();
     s3::Client client(*cfg);
-    return fetch_manifest(client, *loc, dir, opts, json);
+    return fetch_manifest(client, *loc, target, dir, opts, json);
   }
   if (source.empty()) return usage_error("nothing to fetch: xship fetch s3://BUCKET/KEY [DEST]");
   auto loc = parse_s3_url(source);

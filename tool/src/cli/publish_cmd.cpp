@@ -13,6 +13,8 @@
 #include "cli/connection.h"
 #include "core/cancel.h"
 #include "core/units.h"
+#include "compress/digest_cache.h"
+#include "publish/artifacts.h"
 #include "publish/merge.h"
 #include "publish/plan.h"
 #include "publish/template.h"
@@ -227,6 +229,7 @@ Status run_publish(int argc, char** argv) {
 
   auto files = publish::plan_files(paths, untracked, repo_dir);
   if (!files) return files.error();
+  publish::attach_artifacts(*files, compress::DigestCache());
   if (!job_manifest.empty()) {
     auto name = publish::job_manifest_name(job_manifest, *files, info);
     if (!name) return name.error();
@@ -298,6 +301,7 @@ Status run_publish(int argc, char** argv) {
       f["digests_cached"] = r.digests_cached;
       f["os"] = r.os;
       f["arch"] = r.arch;
+      if (r.artifact) f["artifact"] = cross::artifact_json(*r.artifact);
       out["files"].push_back(std::move(f));
     }
     out["uploaded"] = uploaded;

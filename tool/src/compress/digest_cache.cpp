@@ -59,7 +59,7 @@ bool parse_hex(const json& v, std::array<std::uint8_t, N>& out) {
   return true;
 }
 
-bool stamp_matches(const json& e, const publish::FileStamp& s) {
+bool stamp_matches(const json& e, const FileStamp& s) {
   return e.is_object() && e.value("size", std::uint64_t{0}) == s.size && e.value("mtime_ns", std::int64_t{0}) == s.mtime_ns &&
          e.value("inode", std::uint64_t{0}) == s.inode && e.contains("size") && e.contains("mtime_ns") &&
          e.contains("inode");
@@ -101,7 +101,7 @@ std::string default_digest_cache_path() {
 
 DigestCache::DigestCache(std::string file) : file_(std::move(file)) {}
 
-std::optional<digest::FileDigests> DigestCache::lookup(const std::string& path, const publish::FileStamp& stamp) const {
+std::optional<digest::FileDigests> DigestCache::lookup(const std::string& path, const FileStamp& stamp) const {
   std::lock_guard lock(mu_);
   if (!files_) files_ = read_files(file_);
   auto it = files_->find(cache_key(path));
@@ -112,8 +112,8 @@ std::optional<digest::FileDigests> DigestCache::lookup(const std::string& path, 
   return d;
 }
 
-Status DigestCache::record(const std::string& path, const publish::FileStamp& stamp, const digest::Md5& md5,
-                           const digest::Sha256& sha256) {
+Status DigestCache::update(const std::string& path,
+                           const std::function<Status(json& files, const std::string& key)>& change) {
   std::lock_guard lock(mu_);
   std::error_code ec;
   fs::path parent = fs::path(file_).parent_path();
@@ -130,8 +130,7 @@ Status DigestCache::record(const std::string& path, const publish::FileStamp& st
     if (stat(it.key().c_str(), &st) != 0 || !stamp_matches(it.value(), stamp_of(st))) it = files.erase(it);
     else ++it;
   }
-  files[cache_key(path)] = {{"size", stamp.size}, {"mtime_ns", stamp.mtime_ns}, {"inode", stamp.inode},
-                            {"md5", digest::hex(md5)}, {"sha256", digest::hex(sha256)}};
+  XSHIP_TRY(change(files, cache_key(path)));
   std::string text = json{{"version", kVersion}, {"files", files}}.dump(1) + "\n";
 
   auto out = AtomicOutput::create(file_, /*replace=*/true, 0644);
@@ -140,6 +139,36 @@ Status DigestCache::record(const std::string& path, const publish::FileStamp& st
   XSHIP_TRY((*out)->commit(AtomicOutput::Durability::None));
   files_ = std::move(files);
   return ok_status();
+}
+
+Status DigestCache::record(const std::string& path, const FileStamp& stamp, const digest::Md5& md5,
+                           const digest::Sha256& sha256) {
+  return update(path, [&](json& files, const std::string& key) {
+    json entry = {{"size", stamp.size}, {"mtime_ns", stamp.mtime_ns}, {"inode", stamp.inode},
+                  {"md5", digest::hex(md5)}, {"sha256", digest::hex(sha256)}};
+    if (auto it = files.find(key); it != files.end() && stamp_matches(*it, stamp) && it->contains("artifact"))
+      entry["artifact"] = (*it)["artifact"];
+    files[key] = std::move(entry);
+    return ok_status();
+  });
+}
+
+Status DigestCache::annotate(const std::string& path, const FileStamp& stamp, json artifact) {
+  return update(path, [&](json& files, const std::string& key) -> Status {
+    auto it = files.find(key);
+    if (it == files.end() || !stamp_matches(*it, stamp))
+      return runtime_error(fmt::format("'{}' changed while it was being written: run again", path));
+    (*it)["artifact"] = std::move(artifact);
+    return ok_status();
+  });
+}
+
+std::optional<json> DigestCache::artifact(const std::string& path, const FileStamp& stamp) const {
+  std::lock_guard lock(mu_);
+  if (!files_) files_ = read_files(file_);
+  auto it = files_->find(cache_key(path));
+  if (it == files_->end() || !stamp_matches(*it, stamp) || !it->contains("artifact")) return std::nullopt;
+  return (*it)["artifact"];
 }
 
 }  // namespace xship::compress

@@ -6,11 +6,12 @@
 //
 // File: $XSHIP_DIGEST_CACHE, else .xship/digests.json under the current directory.
 //   {"version": 1, "files": {"/abs/path": {"size": N, "mtime_ns": N, "inode": N,
-//                                          "md5": "hex", "sha256": "hex"}}}
+//                                          "md5": "hex", "sha256": "hex", "artifact": {...}}}}
 // Writers take an exclusive flock on "<file>.lock", re-read, merge and replace the file by
 // rename, so concurrent xship processes never lose or tear each other's entries; readers
 // need no lock (they see the old file or the new one).
 #pragma once
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,7 +19,7 @@
 
 #include "core/result.h"
 #include "digest/digest.h"
-#include "publish/plan.h"
+#include "core/file_stamp.h"
 
 namespace xship::compress {
 
@@ -29,18 +30,30 @@ class DigestCache {
   explicit DigestCache(std::string file = default_digest_cache_path());
 
   // The digests recorded for `path` when `stamp` (what the caller saw, e.g. from
-  // publish::stamp_file) equals the recorded one; nullopt otherwise, and when the cache is
+  // stamp_file) equals the recorded one; nullopt otherwise, and when the cache is
   // missing or unreadable. `path` may be relative: it is made absolute, symlinks resolved.
   // Thread-safe; the file is read once per DigestCache and then served from memory.
-  std::optional<digest::FileDigests> lookup(const std::string& path, const publish::FileStamp& stamp) const;
+  std::optional<digest::FileDigests> lookup(const std::string& path, const FileStamp& stamp) const;
 
-  // Records `path`'s digests for `stamp`, replacing any earlier entry for it.
-  Status record(const std::string& path, const publish::FileStamp& stamp, const digest::Md5& md5,
+  // Records `path`'s digests for `stamp`, replacing any earlier entry for it (a description
+  // annotate() added for the same stamp is kept).
+  Status record(const std::string& path, const FileStamp& stamp, const digest::Md5& md5,
                 const digest::Sha256& sha256);
+
+  // What `xship build` recorded the file to be (cross/artifact.h's JSON: target, contents,
+  // requirements), under the same rule as its digests: only while `stamp` is the one seen.
+  std::optional<nlohmann::json> artifact(const std::string& path, const FileStamp& stamp) const;
+  // Adds that description to the entry record() made for `path` with this stamp (an entry
+  // for another stamp is an error: the file changed since it was written).
+  Status annotate(const std::string& path, const FileStamp& stamp, nlohmann::json artifact);
 
   const std::string& file() const { return file_; }
 
  private:
+  // Under the lock: re-reads the file, drops stale entries, applies `change` to the entry of
+  // `path`, writes the file back.
+  Status update(const std::string& path, const std::function<Status(nlohmann::json& files, const std::string& key)>& change);
+
   std::string file_;
   mutable std::mutex mu_;
   mutable std::optional<nlohmann::json> files_;  // the "files" object, once read

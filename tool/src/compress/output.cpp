@@ -13,14 +13,6 @@ namespace fs = std::filesystem;
 
 namespace xship::compress {
 
-publish::FileStamp stamp_of(const struct stat& st) {
-  publish::FileStamp s;
-  s.size = static_cast<std::uint64_t>(st.st_size);
-  s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-  s.inode = st.st_ino;
-  return s;
-}
-
 InputFile::~InputFile() {
   if (fd >= 0) close(fd);
 }

@@ -12,7 +12,7 @@
 
 #include "core/result.h"
 #include "digest/digest.h"
-#include "publish/plan.h"
+#include "core/file_stamp.h"
 
 namespace xship::compress {
 
@@ -47,7 +47,7 @@ class AtomicOutput {
   std::uint64_t bytes() const { return bytes_; }
   // Valid after commit(): the digests of exactly the bytes written, and the file's stamp.
   const digest::FileDigests& digests() const { return digests_; }
-  const publish::FileStamp& stamp() const { return stamp_; }
+  const FileStamp& stamp() const { return stamp_; }
 
  private:
   AtomicOutput() = default;
@@ -61,7 +61,7 @@ class AtomicOutput {
   digest::Md5Stream md5_;
   digest::Sha256Stream sha256_;
   digest::FileDigests digests_;
-  publish::FileStamp stamp_;
+  FileStamp stamp_;
 };
 
 // An input opened for reading, with its metadata at open time.
@@ -76,6 +76,5 @@ struct InputFile {
 // Usage errors, naming the path, for anything that cannot be read as a regular file:
 // missing, unreadable, a directory, a device.
 Result<std::unique_ptr<InputFile>> open_input(const std::string& path);
-publish::FileStamp stamp_of(const struct stat& st);
 
 }  // namespace xship::compress

@@ -112,6 +112,9 @@ Result<std::vector<TargetDeps>> plan_deps(const std::vector<Target>& targets, co
     }
     add_words(d.packages, info.packages, "compiler");
     add_words(d.packages, info.emulator_packages, "emulator");
+    // The handlers that let tests start the target's programs directly (binfmt.h).
+    if (info.emulator && *info.emulator && info.machine != Machine::I386)
+      add_words(d.packages, info.is_windows() ? "wine-binfmt" : "qemu-user-binfmt", "direct runs");
     std::vector<std::string> missing;
     auto route = library_route(info);
     auto add_lib = [&](const std::string& dev, const std::string& why) {

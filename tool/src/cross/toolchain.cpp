@@ -87,7 +87,9 @@ void resolve_emulator(Toolchain& tc, const TargetInfo& info, const Host& host) {
       return;
     }
     tc.emulator = {*emu};
-    tc.emulator_env["WINEDEBUG"] = "-all";
+    // err+module: a program that cannot start says which DLL it misses (with -all alone it
+    // just exits 53); -all keeps Debian's "wine32 is missing" hint off every run.
+    tc.emulator_env["WINEDEBUG"] = "-all,err+module";
     std::string dlls = mingw_dll_dir(info, host);
     tc.emulator_env["WINEPATH"] = (dlls.empty() ? "" : dlls + ";") + fmt::format("/usr/{}/lib", info.triple);
   } else {
@@ -111,11 +113,12 @@ Result<Toolchain> resolve_debian(const TargetInfo& info, const Host& host) {
                                    info.target.name()));
   tc.cc = *cc;
   tc.cxx = *cxx;
-  if (info.target == host_target()) return tc;
+  // The host's too: a Makefile handing $(RANLIB) to its own (lua's) must not get "".
   std::string p = info.tool_prefix;
   tc.ar = program_or_name(host, p + "ar");
   tc.ranlib = program_or_name(host, p + "ranlib");
   tc.strip = program_or_name(host, p + "strip");
+  if (info.target == host_target()) return tc;
   if (info.is_windows()) tc.rc = program_or_name(host, p + "windres");
   tc.find_root = {fmt::format("/usr/{}", info.triple)};
   std::string own = *info.multiarch ? private_sysroot(info.target, host.env) : "";
@@ -290,6 +293,18 @@ void add_target_env_flags(BuildFlags& flags, const Target& t, const EnvLookup& e
     if (auto v = env(fmt::format("XSHIP_{}_{}", var, t.slug()))) *field = append_flags(*field, *v);
 }
 
+std::vector<std::string> runtime_link_flags(const Target& t, const BuildFlags& flags) {
+  if (flags.static_link) return {"-static"};
+  if (!flags.portable_runtime || t.os == Os::Darwin) return {};
+  // mingw: -static-libstdc++ -static-libgcc still imports libwinpthread-1.dll (measured);
+  // -static leaves only KERNEL32 and msvcrt (and the project's own DLLs, linked by path).
+  if (t.os == Os::Windows) return {"-static"};
+  // Linux: libstdc++ in, libgcc_s left shared. Debian 12's static unwinder (libgcc_eh.a)
+  // calls _dl_find_object, which puts every C++ program at glibc 2.35 (measured), while the
+  // GCC_3.0-4.2 symbols of libgcc_s.so.1 are on every Linux system since 2007.
+  return {"-static-libstdc++"};
+}
+
 std::string definition_flags(const Target& t, const Stamp& s) {
   return fmt::format(R"(-DXSHIP_VERSION=\"{}\" -DXSHIP_COMMIT=\"{}\" -DXSHIP_OS=\"{}\" -DXSHIP_ARCH=\"{}\")",
                      clean_stamp_value(s.version), clean_stamp_value(s.commit), os_name(t.os), arch_name(t.arch));
@@ -318,7 +333,14 @@ std::string cmake_toolchain(const Toolchain& tc, const BuildFlags& flags) {
        "add_compile_options(\"$<$<COMPILE_LANGUAGE:C,CXX,ASM>:-ffile-prefix-map=${CMAKE_SOURCE_DIR}=.>\"\n"
        "                    \"$<$<COMPILE_LANGUAGE:C,CXX,ASM>:-ffile-prefix-map=${CMAKE_BINARY_DIR}=build>\")\n";
   s += fmt::format("set(ENV{{SOURCE_DATE_EPOCH}} {})\n", flags.stamp.epoch);
-  if (flags.static_link) s += "add_link_options(\"$<$<STREQUAL:$<TARGET_PROPERTY:TYPE>,EXECUTABLE>:-static>\")\n";
+  if (auto rt = runtime_link_flags(t, flags); !rt.empty()) {
+    // Linux: programs only (a shared library with its own libstdc++ copy would not share
+    // the program's); Windows: DLLs too, since they would import the runtime DLLs as well.
+    bool programs_only = flags.static_link || t.os != Os::Windows;
+    std::string opts = join(rt, ";");
+    if (programs_only) opts = "$<$<STREQUAL:$<TARGET_PROPERTY:TYPE>,EXECUTABLE>:" + opts + ">";
+    s += fmt::format("add_link_options(\"{}\")\n", opts);
+  }
   for (const auto& [lang, value] : {std::pair{"C", &flags.cflags}, {"CXX", &flags.cxxflags}}) {
     if (value->empty()) continue;
     s += fmt::format("separate_arguments(_xship_{0}flags UNIX_COMMAND {1})\n"
@@ -366,7 +388,7 @@ Assignments make_environment(const Toolchain& tc, const BuildFlags& flags, const
   std::string maps;
   for (const auto& [from, to] : flags.prefix_maps) maps = append_flags(maps, shell_quote("-ffile-prefix-map=" + from + "=" + to));
   std::string ld = join(tc.link_flags, " ");
-  if (flags.static_link) ld = append_flags(ld, "-static");
+  ld = append_flags(ld, join(runtime_link_flags(info.target, flags), " "));
   auto kept = [&](const char* var) { return env(var).value_or(""); };
   std::string cppflags = definition_flags(info.target, flags.stamp);
   if (!tc.lib_sysroot.empty()) {
@@ -375,9 +397,11 @@ Assignments make_environment(const Toolchain& tc, const BuildFlags& flags, const
     ld = append_flags(ld, shell_join({"-L" + tc.lib_sysroot + "/usr/lib/" + info.multiarch,
                                       "-Wl,-rpath-link," + tc.lib_sysroot + "/lib/" + info.multiarch}));
   }
-  a.emplace_back("CPPFLAGS", append_flags(kept("CPPFLAGS"), cppflags));
-  a.emplace_back("CFLAGS", append_flags(append_flags(kept("CFLAGS"), maps), flags.cflags));
-  a.emplace_back("CXXFLAGS", append_flags(append_flags(kept("CXXFLAGS"), maps), flags.cxxflags));
+  // The prefix maps go with the definitions in CPPFLAGS: exporting a CFLAGS of our own would
+  // replace a Makefile's `CFLAGS ?= -O3` (xxhash's) and build it unoptimised.
+  a.emplace_back("CPPFLAGS", append_flags(append_flags(kept("CPPFLAGS"), cppflags), maps));
+  for (auto [var, extra] : {std::pair{"CFLAGS", &flags.cflags}, {"CXXFLAGS", &flags.cxxflags}})
+    if (std::string v = append_flags(kept(var), *extra); !v.empty()) a.emplace_back(var, v);
   a.emplace_back("LDFLAGS", append_flags(append_flags(kept("LDFLAGS"), ld), flags.ldflags));
   return a;
 }

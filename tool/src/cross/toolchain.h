@@ -72,13 +72,18 @@ std::string clean_stamp_value(const std::string& v);
 
 struct BuildFlags {
   Stamp stamp;
-  bool static_link = false;
+  bool static_link = false;        // --static: fully static programs
+  bool portable_runtime = false;   // libstdc++ linked in (Linux), everything static (Windows)
   std::string cflags, cxxflags, ldflags;  // XSHIP_CFLAGS_linux_arm64 and the like
   // -ffile-prefix-map pairs for Make; CMake toolchains map their own source and build dirs.
   std::vector<std::pair<std::string, std::string>> prefix_maps;
 };
 // XSHIP_{CFLAGS,CXXFLAGS,LDFLAGS}_<os>_<arch> from the environment.
 void add_target_env_flags(BuildFlags& flags, const Target& t, const EnvLookup& env);
+
+// The link flags of flags.static_link/portable_runtime for the target: {"-static"},
+// {"-static-libstdc++"} or {}.
+std::vector<std::string> runtime_link_flags(const Target& t, const BuildFlags& flags);
 
 // -DXSHIP_VERSION=\"v1.2\" ...: shell-escaped, as CPPFLAGS is expanded by make's shell.
 std::string definition_flags(const Target& t, const Stamp& s);

@@ -30,6 +30,10 @@ nlohmann::ordered_json entry_json(const ManifestEntry& e) {
   f["url"] = e.url;
   if (!e.os.empty()) f["os"] = e.os;
   if (!e.arch.empty()) f["arch"] = e.arch;
+  if (e.artifact) {
+    auto artifact = cross::artifact_json(*e.artifact);  // kept alive: items() only refers to it
+    for (auto& [k, v] : artifact.items()) f[k] = v;
+  }
   return f;
 }
 
@@ -117,6 +121,13 @@ Result<ManifestDoc> parse_manifest_doc(const std::string& text) {
     }
     if (e.name.empty() || e.key.empty() || e.sha256.size() != 64)
       return integrity_error("the manifest has an entry without name, key or sha256: it is damaged");
+    if (f.contains("kind")) {
+      auto a = cross::parse_artifact_json(f);
+      if (!a) return a.error();
+      if ((!e.os.empty() && e.os != cross::os_name(a->target.os)) || (!e.arch.empty() && e.arch != cross::arch_name(a->target.arch)))
+        return integrity_error("the manifest has an entry whose os/arch and target disagree: it is damaged");
+      e.artifact = std::move(*a);
+    }
     doc.files.push_back(std::move(e));
   }
   return doc;

@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
+#include "cross/artifact.h"
 #include "publish/plan.h"
 #include "publish/template.h"
 
@@ -25,6 +27,7 @@ struct ManifestEntry {
   std::string etag;    // as the store reports it
   std::string url;
   std::string os, arch;
+  std::optional<cross::ArtifactInfo> artifact;  // a release archive or program: its target, contents, requirements
 };
 
 inline constexpr const char* kManifestFormat = "xship-manifest-1";

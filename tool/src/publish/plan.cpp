@@ -18,17 +18,6 @@ namespace fs = std::filesystem;
 
 namespace xship::publish {
 
-Result<FileStamp> stamp_file(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0)
-    return usage_error(fmt::format("cannot read '{}': {}: check the path", path, std::strerror(errno)));
-  FileStamp s;
-  s.size = static_cast<std::uint64_t>(st.st_size);
-  s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-  s.inode = st.st_ino;
-  return s;
-}
-
 std::pair<std::string, std::string> os_arch_from_name(const std::string& name) {
   static constexpr std::array kOs = {"linux", "windows", "darwin", "freebsd"};
   static constexpr std::array kArch = {"amd64", "arm64", "arm", "386", "riscv64", "ppc64le", "s390x"};

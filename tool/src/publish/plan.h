@@ -2,27 +2,25 @@
 // with which os/arch. Pure apart from reading the directory tree (and git for --untracked).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/file_stamp.h"
 #include "core/result.h"
+#include "cross/artifact.h"
 
 namespace xship::publish {
 
-// A file's identity at a moment; a different stamp later means it changed under us.
-struct FileStamp {
-  std::uint64_t size = 0;
-  std::int64_t mtime_ns = 0;
-  std::uint64_t inode = 0;
-  bool operator==(const FileStamp&) const = default;
-};
-Result<FileStamp> stamp_file(const std::string& path);
+using xship::FileStamp;
+using xship::stamp_file;
 
 struct PlannedFile {
   std::string path;      // as found on disk
   std::string relative;  // the part of the key below the destination prefix
   FileStamp stamp;
-  std::string os, arch;  // from the seed's NAME.OS.ARCH[.exe][.gz|.zst] naming; may be empty
+  std::string os, arch;  // from the seed's NAME.OS.ARCH[.exe][.gz|.zst] naming, or the artifact; may be empty
+  std::optional<cross::ArtifactInfo> artifact;  // what `xship build` recorded the file to be
 };
 
 // Files are added as themselves (key = base name); directories are walked and their

@@ -254,6 +254,7 @@ FileResult Engine::make_result(const PlannedFile& f, const std::string& key, con
   r.url = client_.object_url(r.bucket, key);
   r.os = f.os;
   r.arch = f.arch;
+  r.artifact = f.artifact;
   return r;
 }
 
@@ -686,7 +687,7 @@ Result<PublishReport> Engine::run(const std::vector<PlannedFile>& files, const B
       std::vector<ManifestEntry> entries;
       for (const auto& r : report_.files) {
         if (r.bucket != dest.bucket || r.key != dest_key(dest, r.name)) continue;
-        entries.push_back({r.name, r.key, r.size, r.md5, r.sha256, r.etag, r.url, r.os, r.arch});
+        entries.push_back({r.name, r.key, r.size, r.md5, r.sha256, r.etag, r.url, r.os, r.arch, r.artifact});
       }
       if (cancel_ && cancel_->load()) return Error{ErrorCategory::Interrupted, "interrupted before the manifest was written"};
       if (job) {  // matrix CI: this job's share only; --merge-manifests writes the release's

@@ -56,6 +56,7 @@ struct FileResult {
   std::uint64_t size = 0;
   std::string md5, sha256, etag, url;
   std::string os, arch;
+  std::optional<cross::ArtifactInfo> artifact;
   FileStatus status = FileStatus::Uploaded;
   int retries = 0;
   int parts = 0;  // 0 for a single PUT
