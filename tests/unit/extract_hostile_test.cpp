@@ -155,6 +155,32 @@ TEST(ExtractHostileFile, AnEntryIntoAPlantedSymlinkReplacesItAndWritesNothingOut
   EXPECT_EQ(get(s / "dest/l"), "in dest\n");
 }
 
+// pax records libarchive reads and skips count too: a tar.gz whose headers inflate far
+// past the limit is stopped (libarchive caps one record at 1 MiB, not their number).
+TEST(ExtractHostileFile, HeadersThatInflatePastTheLimitAreRefused) {
+  ScratchDir s("pax-bomb");
+  std::string tar;
+  for (int i = 0; i < 24; ++i) {
+    std::string pax = pax_record("comment", std::string(900 * 1000, 'c'));
+    tar += tar_header("PaxHeader", 'x', pax.size(), "", 0644, 0);
+    tar_data(tar, pax);
+    tar += tar_header("f" + std::to_string(i), '0', 1, "", 0644, 0);
+    tar_data(tar, "x");
+  }
+  tar.append(1024, '\0');
+  put(s / "archive", gzip_bytes(tar));
+  ExtractOptions o;
+  o.max_total_bytes = 1 << 20;
+  auto got = extract_archive(s / "archive", s / "dest", o);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().category, ErrorCategory::Integrity);
+  EXPECT_NE(got.error().message.find("bytes of headers and data after "), std::string::npos) << got.error().message;
+  EXPECT_FALSE(fs::exists(s.path() / "dest"));
+  o.max_total_bytes = 64 << 20;
+  auto fine = extract_archive(s / "archive", s / "dest", o);
+  EXPECT_TRUE(fine) << fine.error().message;
+}
+
 // A write that fails half-way (here: a file size limit, as a full disk would) and an
 // interrupt both leave the destination as it was.
 TEST(ExtractHostileFile, AFailedWriteOrAnInterruptLeavesTheDestinationAsItWas) {

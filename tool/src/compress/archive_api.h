@@ -38,6 +38,8 @@ namespace xship::compress {
   X(archive_entry_uid) \
   X(archive_entry_uname) \
   X(archive_error_string) \
+  X(archive_filter_bytes) \
+  X(archive_filter_count) \
   X(archive_read_data) \
   X(archive_read_free) \
   X(archive_read_new) \

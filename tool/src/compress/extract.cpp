@@ -21,6 +21,11 @@ namespace xship::compress {
 
 namespace {
 
+// What an entry may cost in the decompressed stream beyond its data (its header, pax
+// records, padding; libarchive bounds each special header at 1 MiB), so that headers
+// libarchive reads and skips cannot make an archive inflate without bound either.
+constexpr std::uint64_t kHeaderAllowance = 64 * 1024, kStreamSlack = 1 << 20;
+
 // Between 1901 and 2242: what every filesystem xship writes to can store.
 constexpr std::int64_t kMinMtime = -(std::int64_t{1} << 31), kMaxMtime = std::int64_t{1} << 33;
 
@@ -102,10 +107,12 @@ class Extraction {
     int r;
     while ((r = A_.archive_read_next_header(a_, &e)) == ARCHIVE_OK) {
       if (cancel_flag().load()) return Error{ErrorCategory::Interrupted, "extraction interrupted: nothing was extracted"};
+      XSHIP_TRY(check_stream());
       auto seen = check(e);
       if (!seen) return seen.error();
       XSHIP_TRY(write(*seen));
     }
+    XSHIP_TRY(check_stream());
     if (r != ARCHIVE_EOF)
       return damaged(out_.files.empty() ? "at its start" : "after entry " + shown_name(out_.files.back()));
     for (const auto& [name, want] : expected_) {
@@ -148,6 +155,19 @@ class Extraction {
       case AE_IFLNK: return EntryKind::Symlink;
       default: return refuse(name, "is a device, FIFO or socket");
     }
+  }
+
+  // The decompressed stream read so far, against the data allowed and a header allowance
+  // for each entry. An archive read as it is (a zip, a plain tar) is bounded by its size.
+  Status check_stream() const {
+    if (A_.archive_filter_count(a_) < 2) return ok_status();
+    std::uint64_t entries = tree_.nodes().size() + 1;
+    auto read = static_cast<std::uint64_t>(A_.archive_filter_bytes(a_, 0));
+    if (read > o_.max_total_bytes + entries * kHeaderAllowance + kStreamSlack)
+      return integrity_error(fmt::format("{} inflates to {} bytes of headers and data after {} entries, more than the limit "
+                                         "allows: nothing was extracted (raise the limit only for an archive you trust)",
+                                         shown_, read, entries - 1));
+    return ok_status();
   }
 
   // Everything the header says, checked before any byte of the entry is read.
