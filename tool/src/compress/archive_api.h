@@ -25,6 +25,7 @@ namespace xship::compress {
   X(archive_entry_mtime_nsec) \
   X(archive_entry_new) \
   X(archive_entry_pathname) \
+  X(archive_entry_pathname_utf8) \
   X(archive_entry_perm) \
   X(archive_entry_set_filetype) \
   X(archive_entry_set_gid) \
@@ -35,6 +36,7 @@ namespace xship::compress {
   X(archive_entry_size) \
   X(archive_entry_size_is_set) \
   X(archive_entry_symlink) \
+  X(archive_entry_symlink_utf8) \
   X(archive_entry_uid) \
   X(archive_entry_uname) \
   X(archive_error_string) \
