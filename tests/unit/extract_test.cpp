@@ -285,6 +285,15 @@ TEST(ExtractNames, Utf8NamesFromOtherToolsAreKept) {
   }
 }
 
+// Only a top-level name can clash with the temporary directory; deeper ones are fine.
+TEST(ExtractNames, TheTemporaryPrefixIsReservedOnlyAtTheTop) {
+  ScratchDir s("prefix");
+  put(s / "a.tar", tar_bytes({{"pkg/.xship-extract-x/f", '0', "ok"}}));
+  auto got = extract_archive(s / "a.tar", s / "dest", {});
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(get(s / "dest/pkg/.xship-extract-x/f"), "ok");
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, Extract, ::testing::Values(ArchiveFormat::TarGz, ArchiveFormat::TarZst, ArchiveFormat::Zip),
                          [](const auto& info) {
                            std::string n = archive_extension(info.param) + 1;

@@ -86,7 +86,7 @@ class Staging {
     if (!created_ && errno != EEXIST)
       return usage_error(fmt::format("cannot create '{}': {}: create its parent first", dest_dir, std::strerror(errno)));
     dest_ = Fd(::open(dest_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dest_.get() < 0) return usage_error(fmt::format("'{}' is not a directory I can open: {}", dest_dir, std::strerror(errno)));
+    if (dest_.get() < 0) return usage_error(fmt::format("cannot open '{}' as a directory: {}: extract into a directory", dest_dir, std::strerror(errno)));
     auto name = make_temp_dir(dest_.get(), where_);
     if (!name) return name.error();
     temp_ = *name;
