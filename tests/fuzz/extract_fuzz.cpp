@@ -50,24 +50,26 @@ std::string snapshot(const fs::path& root) {
   return out;
 }
 
-const fs::path& root() {
-  static const fs::path r = [] {
+// A fresh directory for one run, with outside/marker in it; removed when the run ends
+// (libFuzzer leaves without running atexit handlers).
+struct Root {
+  fs::path path;
+  Root() {
     std::string t = (fs::temp_directory_path() / "xship-extract-fuzz-XXXXXX").string();
     check(mkdtemp(t.data()) != nullptr, "mkdtemp failed");
-    fs::create_directories(fs::path(t) / "outside");
-    std::ofstream(fs::path(t) / "outside/marker") << "outside\n";
-    std::atexit([] { fs::remove_all(root()); });
-    return fs::path(t);
-  }();
-  return r;
-}
+    path = t;
+    fs::create_directories(path / "outside");
+    std::ofstream(path / "outside/marker") << "outside\n";
+  }
+  ~Root() { fs::remove_all(path); }
+};
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const fs::path& r = root();
+  Root root;
+  const fs::path& r = root.path;
   fs::path dest = r / "dest", archive = r / "archive";
-  fs::remove_all(dest);
   fs::create_directories(dest / "sub");
   std::ofstream(dest / "keep") << "earlier\n";
   fs::create_directory_symlink("../outside", dest / "evil");
