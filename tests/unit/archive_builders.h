@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -75,7 +76,8 @@ inline std::string tar_bytes(const std::vector<TarEntry>& entries) {
   std::string out;
   for (const auto& e : entries) {
     std::string pax;
-    if (e.name.size() > 100) pax += pax_record("path", e.name);
+    bool ascii = std::all_of(e.name.begin(), e.name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (e.name.size() > 100 || !ascii) pax += pax_record("path", e.name);
     if (e.link.size() > 100) pax += pax_record("linkpath", e.link);
     if (!pax.empty()) {
       out += tar_header("PaxHeader", 'x', pax.size(), "", 0644, e.mtime);
@@ -105,6 +107,7 @@ struct ZipEntry {
   std::string data;
   unsigned mode = 0100644;  // S_IFREG | 0644; S_IFLNK | 0777 for a symlink (data: the target)
   std::optional<std::uint32_t> declared_size;  // what the headers say the data inflates to
+  bool utf8 = false;                            // general purpose flag 11: the name is UTF-8
 };
 
 inline std::string raw_deflate(const std::string& in) {
@@ -133,7 +136,7 @@ inline std::string zip_bytes(const std::vector<ZipEntry>& entries) {
     auto crc = static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(e.data.data()), static_cast<uInt>(e.data.size())));
     std::uint32_t size = e.declared_size.value_or(static_cast<std::uint32_t>(e.data.size()));
     auto common = [&](std::string& s) {
-      le(s, 20, 2), le(s, 0, 2), le(s, 8, 2), le(s, 0, 2), le(s, 0x21, 2), le(s, crc, 4);
+      le(s, 20, 2), le(s, e.utf8 ? 0x800 : 0, 2), le(s, 8, 2), le(s, 0, 2), le(s, 0x21, 2), le(s, crc, 4);
       le(s, static_cast<std::uint32_t>(packed.size()), 4), le(s, size, 4), le(s, static_cast<std::uint32_t>(e.name.size()), 2);
       le(s, 0, 2);
     };

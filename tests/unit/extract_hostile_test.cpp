@@ -33,6 +33,10 @@ TarEntry file(std::string name, std::string data = "x") { return {std::move(name
 TarEntry link(std::string name, std::string target) { return {std::move(name), '2', "", std::move(target), 0777}; }
 TarEntry dir(std::string name) { return {std::move(name), '5', "", "", 0755}; }
 
+// A zip without its central directory, which libarchive then reads as a stream of local
+// headers (as a zip being downloaded would be).
+std::string local_only(const std::string& zip) { return zip.substr(0, zip.find("PK\x01\x02")); }
+
 ExtractOptions limits(std::uint64_t bytes, std::uint64_t entries) {
   ExtractOptions o;
   o.max_total_bytes = bytes;
@@ -71,6 +75,9 @@ std::vector<Hostile> hostile_archives() {
       {"implied directories count", [=] { return tar_bytes({file("a/b/c")}); }, "'a/b/c'", "more than 2 entries", limits(1000, 2)},
       {"too many bytes", [=] { return tar_bytes({file("a", std::string(600, 'a')), file("b", std::string(600, 'b'))}); }, "'b'",
        "declares 600 bytes, more than the 400 left of the 1000-byte limit", limits(1000, 10)},
+      {"zip read as a stream, lying size", [=] { return local_only(zip_bytes({{"bomb", std::string(8 << 20, '\0'), 0100644, 100}})); },
+       "'bomb'", "holds more than the 100 bytes its header declares", limits(1 << 20, 10)},
+      {"zip read as a stream, dot-dot", [=] { return local_only(zip_bytes({{"a/../../pwned", "x"}})); }, "'a/../../pwned'", "'..'"},
       {"zip dot-dot", [=] { return zip_bytes({{"../pwned", "x"}}); }, "'../pwned'", "'..' path segment"},
       {"zip absolute symlink", [=] { return zip_bytes({{"l", "/etc/passwd", 0120777}}); }, "'l'", "absolute symlink target"},
       {"zip symlink then through it", [=] { return zip_bytes({{"l", "sub", 0120777}, {"l/x", "x"}}); }, "'l/x'", "lies below a symlink"},
@@ -118,7 +125,7 @@ INSTANTIATE_TEST_SUITE_P(Archives, ExtractHostile, ::testing::Range<std::size_t>
                            return n;
                          });
 
-TEST(ExtractHostileFile, DamagedOrForeignArchivesAreIntegrityErrors) {
+TEST(ExtractHostileFile, DamagedOrForeignArchivesAreIntegrityErrorsBadPathsUsageErrors) {
   ScratchDir s("damaged");
   std::string tar = tar_bytes({file("a", std::string(5000, 'a')), file("b")});
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -138,6 +145,15 @@ TEST(ExtractHostileFile, DamagedOrForeignArchivesAreIntegrityErrors) {
   auto missing = extract_archive(s / "nope", s / "dest", {});
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().category, ErrorCategory::Usage);
+  put(s / "archive", tar);
+  put(s / "file", "not a directory");
+  auto not_dir = extract_archive(s / "archive", s / "file", {});
+  ASSERT_FALSE(not_dir);
+  EXPECT_EQ(not_dir.error().category, ErrorCategory::Usage) << not_dir.error().message;
+  EXPECT_EQ(get(s / "file"), "not a directory");
+  auto no_parent = extract_archive(s / "archive", s / "no/such/dest", {});
+  ASSERT_FALSE(no_parent);
+  EXPECT_EQ(no_parent.error().category, ErrorCategory::Usage) << no_parent.error().message;
 }
 
 TEST(ExtractHostileFile, AnEntryIntoAPlantedSymlinkReplacesItAndWritesNothingOutside) {
@@ -153,6 +169,32 @@ TEST(ExtractHostileFile, AnEntryIntoAPlantedSymlinkReplacesItAndWritesNothingOut
   EXPECT_FALSE(fs::is_symlink(s.path() / "dest/evil"));
   EXPECT_FALSE(fs::is_symlink(s.path() / "dest/f"));
   EXPECT_EQ(get(s / "dest/l"), "in dest\n");
+}
+
+// pax records libarchive reads and skips count too: a tar.gz whose headers inflate far
+// past the limit is stopped (libarchive caps one record at 1 MiB, not their number).
+TEST(ExtractHostileFile, HeadersThatInflatePastTheLimitAreRefused) {
+  ScratchDir s("pax-bomb");
+  std::string tar;
+  for (int i = 0; i < 24; ++i) {
+    std::string pax = pax_record("comment", std::string(900 * 1000, 'c'));
+    tar += tar_header("PaxHeader", 'x', pax.size(), "", 0644, 0);
+    tar_data(tar, pax);
+    tar += tar_header("f" + std::to_string(i), '0', 1, "", 0644, 0);
+    tar_data(tar, "x");
+  }
+  tar.append(1024, '\0');
+  put(s / "archive", gzip_bytes(tar));
+  ExtractOptions o;
+  o.max_total_bytes = 1 << 20;
+  auto got = extract_archive(s / "archive", s / "dest", o);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().category, ErrorCategory::Integrity);
+  EXPECT_NE(got.error().message.find("bytes of headers and data after "), std::string::npos) << got.error().message;
+  EXPECT_FALSE(fs::exists(s.path() / "dest"));
+  o.max_total_bytes = 64 << 20;
+  auto fine = extract_archive(s / "archive", s / "dest", o);
+  EXPECT_TRUE(fine) << fine.error().message;
 }
 
 // A write that fails half-way (here: a file size limit, as a full disk would) and an

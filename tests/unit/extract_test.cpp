@@ -40,7 +40,7 @@ void make_install_tree(const fs::path& dir, bool reverse) {
   std::vector<std::pair<std::string, std::string>> files = {
       {"pkg/bin/foo", big(200'000, 'a')},          {"pkg/bin/foo-config", "#!/bin/sh\necho foo\n"},
       {"pkg/lib/libfoo.so.1.2.3", big(90'000, 'b')}, {"pkg/lib/cmake/foo/fooConfig.cmake", "set(FOO 1)\n"},
-      {"pkg/include/foo/foo.h", "int foo(void);\n"}, {"pkg/share/doc/foo/NOTES", "notes\n"},
+      {"pkg/include/foo/foo.h", "int foo(void);\n"}, {"pkg/share/doc/foo/NOTES", "notes\n"}, {"pkg/share/doc/foo/caf\xc3\xa9 na\xc3\xafve.txt", "utf-8\n"},
       {"README.md", "# foo\n"},                       {"LICENSE", "MIT\n"}};
   if (reverse) std::reverse(files.begin(), files.end());
   for (const auto& [name, bytes] : files) put((dir / name).string(), bytes);
@@ -155,7 +155,7 @@ TEST_P(Extract, InstallTreeRoundTripsWithBytesModesLinksAndTimes) {
   umask(old_umask);
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(got->files.size(), plan->size());
-  EXPECT_EQ(got->bytes, 200'000u + 19 + 90'000 + 11 + 15 + 6 + 6 + 4);
+  EXPECT_EQ(got->bytes, 200'000u + 19 + 90'000 + 11 + 15 + 6 + 6 + 6 + 4);
 
   for (const auto& m : *plan) {
     fs::path out = dst.path() / "out" / m.name;
@@ -268,6 +268,30 @@ TEST_P(Extract, TheManifestsEntryListIsEnforced) {
     EXPECT_NE(bad.error().message.find(c.says), std::string::npos) << bad.error().message;
     EXPECT_FALSE(fs::exists(s.path() / "bad")) << "a destination this run made is removed again: " << c.says;
   }
+}
+
+// Names in UTF-8 (a pax path record, zip's UTF-8 flag) are extracted as such whatever the
+// process's locale (the tests run in "C", where libarchive warns that it cannot show them).
+TEST(ExtractNames, Utf8NamesFromOtherToolsAreKept) {
+  ScratchDir s("utf8");
+  const std::string name = "caf\xc3\xa9/na\xc3\xafve.txt";
+  put(s / "a.tar", tar_bytes({{name, '0', "tar"}}));
+  put(s / "a.zip", zip_bytes({{name, "zip", 0100644, std::nullopt, true}}));
+  for (const char* a : {"a.tar", "a.zip"}) {
+    auto got = extract_archive(s / a, s / "dest", {});
+    ASSERT_TRUE(got) << a << ": " << got.error().message;
+    EXPECT_EQ(got->files, std::vector<std::string>{name}) << a;
+    EXPECT_EQ(get(s / ("dest/" + name)), std::string(a).substr(2)) << a;
+  }
+}
+
+// Only a top-level name can clash with the temporary directory; deeper ones are fine.
+TEST(ExtractNames, TheTemporaryPrefixIsReservedOnlyAtTheTop) {
+  ScratchDir s("prefix");
+  put(s / "a.tar", tar_bytes({{"pkg/.xship-extract-x/f", '0', "ok"}}));
+  auto got = extract_archive(s / "a.tar", s / "dest", {});
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(get(s / "dest/pkg/.xship-extract-x/f"), "ok");
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, Extract, ::testing::Values(ArchiveFormat::TarGz, ArchiveFormat::TarZst, ArchiveFormat::Zip),

@@ -25,6 +25,7 @@ namespace xship::compress {
   X(archive_entry_mtime_nsec) \
   X(archive_entry_new) \
   X(archive_entry_pathname) \
+  X(archive_entry_pathname_utf8) \
   X(archive_entry_perm) \
   X(archive_entry_set_filetype) \
   X(archive_entry_set_gid) \
@@ -35,9 +36,12 @@ namespace xship::compress {
   X(archive_entry_size) \
   X(archive_entry_size_is_set) \
   X(archive_entry_symlink) \
+  X(archive_entry_symlink_utf8) \
   X(archive_entry_uid) \
   X(archive_entry_uname) \
   X(archive_error_string) \
+  X(archive_filter_bytes) \
+  X(archive_filter_count) \
   X(archive_read_data) \
   X(archive_read_free) \
   X(archive_read_new) \

@@ -1,6 +1,7 @@
 #include "compress/extract.h"
 
 #include <fcntl.h>
+#include <locale.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,8 +22,33 @@ namespace xship::compress {
 
 namespace {
 
+// What an entry may cost in the decompressed stream beyond its data (its header, pax
+// records, padding; libarchive bounds each special header at 1 MiB), so that headers
+// libarchive reads and skips cannot make an archive inflate without bound either.
+constexpr std::uint64_t kHeaderAllowance = 64 * 1024, kStreamSlack = 1 << 20;
+
 // Between 1901 and 2242: what every filesystem xship writes to can store.
 constexpr std::int64_t kMinMtime = -(std::int64_t{1} << 31), kMaxMtime = std::int64_t{1} << 33;
+
+// Names in pax records and flagged zip entries are UTF-8; libarchive converts them to the
+// locale's charset and, in the "C" locale xship runs in, fails and drops zip names. While
+// an archive is read this thread uses C.UTF-8 (uselocale: no other thread is affected).
+class Utf8Names {
+ public:
+  Utf8Names() : utf8_(newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0))) {
+    if (utf8_) old_ = uselocale(utf8_);
+  }
+  ~Utf8Names() {
+    if (!utf8_) return;
+    uselocale(old_);
+    freelocale(utf8_);
+  }
+  Utf8Names(const Utf8Names&) = delete;
+  Utf8Names& operator=(const Utf8Names&) = delete;
+
+ private:
+  locale_t utf8_, old_ = static_cast<locale_t>(0);
+};
 
 struct ReaderFree {
   const ArchiveApi* api;
@@ -46,14 +72,13 @@ Result<Reader> open_reader(const ArchiveApi& A, int fd, const std::string& shown
   return a;
 }
 
-// The destination and the temporary directory inside it; both removed again unless
-// committed (the destination only if this run made it).
+// The destination and the temporary directory inside it. The temporary directory is
+// always removed; the destination too, if this run made it and nothing was moved there.
 class Staging {
  public:
   ~Staging() {
-    if (committed_) return;
     if (!temp_.empty()) (void)remove_below(dest_.get(), temp_, where_);
-    if (created_) rmdir(where_.c_str());
+    if (created_ && !committed_) rmdir(where_.c_str());
   }
   Status open(const std::string& dest_dir) {
     where_ = dest_dir;
@@ -61,7 +86,7 @@ class Staging {
     if (!created_ && errno != EEXIST)
       return usage_error(fmt::format("cannot create '{}': {}: create its parent first", dest_dir, std::strerror(errno)));
     dest_ = Fd(::open(dest_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dest_.get() < 0) return usage_error(fmt::format("'{}' is not a directory I can open: {}", dest_dir, std::strerror(errno)));
+    if (dest_.get() < 0) return usage_error(fmt::format("cannot open '{}' as a directory: {}: extract into a directory", dest_dir, std::strerror(errno)));
     auto name = make_temp_dir(dest_.get(), where_);
     if (!name) return name.error();
     temp_ = *name;
@@ -73,10 +98,13 @@ class Staging {
   // Moves everything into place once nothing can refuse it any more.
   Status commit(const EntryTree& tree) {
     XSHIP_TRY(move_into_place(stage_.get(), dest_.get(), tree, true, where_));
-    XSHIP_TRY(move_into_place(stage_.get(), dest_.get(), tree, false, where_));
+    if (Status st = move_into_place(stage_.get(), dest_.get(), tree, false, where_); !st)
+      return Error{st.error().category, st.error().message + " (entries before it are already in place: extract again)"};
     committed_ = true;
     XSHIP_TRY(set_directory_times(dest_.get(), tree, where_));
-    return remove_below(dest_.get(), temp_, where_);
+    XSHIP_TRY(remove_below(dest_.get(), temp_, where_));
+    temp_.clear();
+    return ok_status();
   }
   int stage() const { return stage_.get(); }
   const std::string& where() const { return where_; }
@@ -100,12 +128,16 @@ class Extraction {
     }
     archive_entry* e = nullptr;
     int r;
-    while ((r = A_.archive_read_next_header(a_, &e)) == ARCHIVE_OK) {
+    // ARCHIVE_WARN: the header was read but something in it was odd (a name in a charset
+    // libarchive cannot convert); the name it gives then gets the same checks.
+    while ((r = A_.archive_read_next_header(a_, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
       if (cancel_flag().load()) return Error{ErrorCategory::Interrupted, "extraction interrupted: nothing was extracted"};
+      XSHIP_TRY(check_stream());
       auto seen = check(e);
       if (!seen) return seen.error();
       XSHIP_TRY(write(*seen));
     }
+    XSHIP_TRY(check_stream());
     if (r != ARCHIVE_EOF)
       return damaged(out_.files.empty() ? "at its start" : "after entry " + shown_name(out_.files.back()));
     for (const auto& [name, want] : expected_) {
@@ -150,18 +182,33 @@ class Extraction {
     }
   }
 
+  // The decompressed stream read so far, against the data allowed and a header allowance
+  // for each entry. An archive read as it is (a zip, a plain tar) is bounded by its size.
+  Status check_stream() const {
+    if (A_.archive_filter_count(a_) < 2) return ok_status();
+    std::uint64_t entries = tree_.nodes().size() + 1;
+    auto read = static_cast<std::uint64_t>(A_.archive_filter_bytes(a_, 0));
+    if (read > o_.max_total_bytes + entries * kHeaderAllowance + kStreamSlack)
+      return integrity_error(fmt::format("{} inflates to {} bytes of headers and data after {} entries, more than the limit "
+                                         "allows: nothing was extracted (raise the limit only for an archive you trust)",
+                                         shown_, read, entries - 1));
+    return ok_status();
+  }
+
+  // A name or link target in the locale's charset (UTF-8, see Utf8Names: the bytes as the
+  // archive holds them), else as libarchive's UTF-8. C strings: a NUL ends either.
+  static std::string text(const char* local, const char* utf8) { return local ? local : utf8 ? utf8 : ""; }
+
   // Everything the header says, checked before any byte of the entry is read.
   Result<Entry> check(archive_entry* e) {
-    const char* raw = A_.archive_entry_pathname(e);  // C strings: a name cannot hold a NUL
     Entry x;
-    x.name = raw ? raw : "";
+    x.name = text(A_.archive_entry_pathname(e), A_.archive_entry_pathname_utf8(e));
     auto kind = kind_of(e, x.name);
     if (!kind) return kind.error();
     if (*kind == EntryKind::Directory && x.name.size() > 1 && x.name.back() == '/') x.name.pop_back();
     if (auto p = name_problem(x.name); !p.empty()) return refuse(x.name, p);
     if (*kind == EntryKind::Symlink) {
-      const char* link = A_.archive_entry_symlink(e);
-      x.link = link ? link : "";
+      x.link = text(A_.archive_entry_symlink(e), A_.archive_entry_symlink_utf8(e));
       if (auto p = link_problem(x.name, x.link); !p.empty()) return refuse(x.name, p);
     }
     x.node = {*kind, true, A_.archive_entry_mtime(e), A_.archive_entry_mtime_nsec(e)};
@@ -263,6 +310,7 @@ Result<Extracted> extract_archive(const std::string& archive_path, const std::st
   if (fd.get() < 0 || fstat(fd.get(), &st) != 0)
     return usage_error(fmt::format("cannot open archive {}: {}: check the path", shown, std::strerror(errno)));
   if (!S_ISREG(st.st_mode)) return usage_error(fmt::format("archive {} is not a regular file: download it to a file first", shown));
+  Utf8Names utf8;  // before the reader: libarchive notes the charset when it is made
   auto reader = open_reader(**api, fd.get(), shown);
   if (!reader) return reader.error();
   Staging staging;
