@@ -16,6 +16,7 @@ struct ConnectionFlags {
   std::string ca_bundle;
   int retries = 5;
   long timeout_seconds = 60;
+  long deadline_seconds = 300;
   bool debug = false;
 };
 
@@ -24,5 +25,12 @@ Result<s3::ClientConfig> make_client_config(const ConnectionFlags& f);
 
 // Runs CLI11 and turns its exceptions into values: help is printed (nullopt = done).
 Result<bool> parse_args(CLI::App& app, int argc, char** argv);
+
+// --json output, indented. A string that is not UTF-8 (a file name given on the command
+// line) has its bad bytes written as U+FFFD: nlohmann would otherwise throw, aborting.
+template <class Json>
+std::string json_text(const Json& j) {
+  return j.dump(2, ' ', false, Json::error_handler_t::replace);
+}
 
 }  // namespace xship::cli
