@@ -9,6 +9,7 @@ REL=$BOX/rel; mkdir -p "$BOX/src"
 printf 'alpha\n' > "$BOX/src/a.txt"; printf 'beta\n' > "$BOX/src/b.txt"
 xs publish --endpoint "$ENDPOINT" --to "s3://$BUCKET/$PREFIX/rel" "$BOX/src" > /dev/null
 manifest_url="s3://$BUCKET/$PREFIX/rel/manifest.json"
+a_sha=$(sha256sum "$BOX/src/a.txt" | cut -d' ' -f1)
 
 # 1. DIR/SHA256SUMS is a symlink to a file outside DIR: replaced, the outside file untouched.
 mkdir -p "$REL"; ln -s ../outside-sums "$REL/SHA256SUMS"
@@ -21,7 +22,6 @@ assert_run 0 5000 64 "fetch --manifest with a planted SHA256SUMS link"
 assert_box_unchanged "$REL" "planted SHA256SUMS link"
 
 # 2. Manifests naming SHA256SUMS, or with a NUL in a name: refused (exit 3), nothing kept.
-a_sha=$(sha256sum "$BOX/src/a.txt" | cut -d' ' -f1)
 awsx s3 cp --only-show-errors "s3://$BUCKET/$PREFIX/rel/manifest.json" "$TMP/m.json"
 # (bash strings cannot hold a NUL: jq writes the name from its own escape.)
 for bad in '"SHA256SUMS"' '"a.txt\u0000.evil"'; do
@@ -71,5 +71,19 @@ for to in "s3://$BUCKET/../x" "s3://$BUCKET/$PREFIX/./x" "s3://$BUCKET/$PREFIX/.
   assert_one_clean_line "'\\.\\.?' segment" "--to $to"
 done
 assert_box_unchanged "$BOX/none" "'.'/'..' segments in --to"
-assert_eq "$(awsx s3api list-objects-v2 --bucket "$BUCKET" --prefix "$PREFIX/" --query 'Contents[].Key' --output text | tr '\t' '\n' | grep -cv -e "/rel/" -e "/evil/" || true)" 0 "nothing uploaded by the refused runs"
+assert_eq "$(awsx s3api list-objects-v2 --bucket "$BUCKET" --prefix "$PREFIX/" --query 'Contents[].Key' --output text | tr '\t' '\n' | grep -cv -e "/rel/" -e "/evil/" -e "/merge/manifests/" || true)" 0 "nothing uploaded by the refused runs"
 assert_eq "$(awsx s3api list-objects-v2 --bucket "$BUCKET" --prefix x --query 'length(Contents || `[]`)' --output text)" 0 "nothing at s3://$BUCKET/x"
+
+# 7. A job manifest listing a name publish never writes (a newline): --merge-manifests
+#    refuses it (exit 3) rather than writing a SHA256SUMS whose line it splits.
+a_md5=$(md5sum "$BOX/src/a.txt" | cut -d' ' -f1)
+jq -n --arg k "$PREFIX/rel/a.txt" --arg s "$a_sha" --arg m "$a_md5" \
+  '{format: "xship-job-manifest-1", job: "x", repo: "", branch: "", commit: "", tag: "", version: "",
+    files: [{name: "two\nlines.txt", key: $k, size: 6, md5: $m, sha256: $s, etag: "", url: ""}]}' > "$TMP/job.json"
+awsx s3 cp --only-show-errors "$TMP/job.json" "s3://$BUCKET/$PREFIX/merge/manifests/x.json"
+snapshot_box "$BOX/none"
+run_bounded 30 "$XSHIP_BIN" publish --endpoint "$ENDPOINT" --merge-manifests --commit any --to "s3://$BUCKET/$PREFIX/merge"
+assert_run 3 5000 64 "a job manifest with a newline in a name"
+assert_one_clean_line "lists 'two\\\\nlines.txt'" "a job manifest with a newline in a name"
+assert_eq "$(awsx s3api list-objects-v2 --bucket "$BUCKET" --prefix "$PREFIX/merge/SHA256SUMS" --query 'length(Contents || `[]`)' --output text)" 0 "no SHA256SUMS written"
+assert_box_unchanged "$BOX/none" "a job manifest with a newline in a name"
