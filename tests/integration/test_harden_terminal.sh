@@ -36,19 +36,19 @@ start_hostile serve
 snapshot_box "$DL"
 name=$DL/$'out\e[31mred\e]0;t\a'
 run_bounded 20 "$XSHIP_BIN" fetch --endpoint "$HOSTILE_URL" "s3://bkt/obj" "$name"
-assert_run 0 5000 64 "fetch to a name with ESC"
+assert_run 0 30000 64 "fetch to a name with ESC"
 no_controls "$TMP/out" "the fetched line"
 grep -q 'out\\x1b\[31mred\\x1b\]0;t\\x07' "$TMP/out" || fail "the fetched line does not show the name escaped: $(cat "$TMP/out")"
 ok "the fetched line shows the name escaped"
 cmp <(printf 'hello\n') "$name" || fail "the file under the odd name differs"
 rm -f "$name"
 run_bounded 20 "$XSHIP_BIN" fetch --json --endpoint "$HOSTILE_URL" "s3://bkt/obj" "$name"
-assert_run 0 5000 64 "fetch --json to a name with ESC"
+assert_run 0 30000 64 "fetch --json to a name with ESC"
 assert_eq "$(jq -r .path "$TMP/out")" "$name" "--json carries the exact name"
 rm -f "$name"
 # A name that is not UTF-8 cannot be exact in JSON: its bad byte becomes U+FFFD (no abort).
 run_bounded 20 "$XSHIP_BIN" fetch --json --endpoint "$HOSTILE_URL" "s3://bkt/obj" "$DL/"$'bad\xffname'
-assert_run 0 5000 64 "fetch --json to a name that is not UTF-8"
+assert_run 0 30000 64 "fetch --json to a name that is not UTF-8"
 assert_eq "$(jq -r .path "$TMP/out")" "$DL/bad"$'\xef\xbf\xbd'"name" "--json shows the bad byte as U+FFFD"
 rm -f "$DL/"$'bad\xffname'
 assert_box_unchanged "$DL" "fetch to a name with ESC"
