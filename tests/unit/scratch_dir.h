@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 
@@ -25,6 +26,12 @@ class ScratchDir {
   const std::filesystem::path& path() const { return path_; }
   std::string str() const { return path_.string(); }
   std::string operator/(const std::string& rel) const { return (path_ / rel).string(); }
+  // Writes `content` to REL below the directory, making its parents; returns the full path.
+  std::string write(const std::string& rel, const std::string& content) const {
+    std::filesystem::create_directories((path_ / rel).parent_path());
+    std::ofstream(path_ / rel, std::ios::binary | std::ios::trunc) << content;
+    return (path_ / rel).string();
+  }
 
  private:
   std::filesystem::path path_;

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "core/cancel.h"
 #include "core/closest.h"
+#include "core/terminal.h"
 
 int main(int argc, char** argv) {
   using namespace xship;
@@ -24,9 +25,9 @@ int main(int argc, char** argv) {
     std::vector<std::string> names;
     for (const auto& c : cli::commands()) names.emplace_back(c.name);
     if (auto best = closest_match(name, names, 3))
-      fmt::print(stderr, "xship: error: unknown command '{}', did you mean '{}'? (see 'xship help')\n", name, *best);
+      fmt::print(stderr, "xship: error: unknown command '{}', did you mean '{}'? (see 'xship help')\n", printable(name), *best);
     else
-      fmt::print(stderr, "xship: error: unknown command '{}': see 'xship help'\n", name);
+      fmt::print(stderr, "xship: error: unknown command '{}': see 'xship help'\n", printable(name));
     return exit_code(ErrorCategory::Usage);
   }
   // Part buffers are large and per worker: a fixed mmap threshold hands freed ones back
@@ -39,9 +40,10 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   if (st) return 0;
   if (cancel_flag().load()) {
-    fmt::print(stderr, "xship: interrupted: {}\n", st.error().message);
+    fmt::print(stderr, "xship: interrupted: {}\n", printable(st.error().message));
     return exit_code(ErrorCategory::Interrupted);
   }
-  fmt::print(stderr, "xship: error: {}\n", st.error().message);
+  // Messages carry server text and file names: escaped here, so each error is one inert line.
+  fmt::print(stderr, "xship: error: {}\n", printable(st.error().message));
   return exit_code(st.error().category);
 }

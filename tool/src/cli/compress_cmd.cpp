@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/connection.h"
 #include "compress/compress.h"
+#include "core/terminal.h"
 #include "core/units.h"
 
 namespace fs = std::filesystem;
@@ -20,12 +21,12 @@ namespace {
 void report(const compress::Written& w) {
   if (!w.input.empty()) {
     double pct = w.input_size ? 100.0 * double(w.digests.bytes) / double(w.input_size) : 100.0;
-    fmt::print("compressed {}  {} -> {} ({:.1f}%)  sha256 {}\n", w.output, human_size(w.input_size),
+    fmt::print("compressed {}  {} -> {} ({:.1f}%)  sha256 {}\n", printable(w.output), human_size(w.input_size),
                human_size(w.digests.bytes), pct, digest::hex(w.digests.sha256));
   } else {
-    fmt::print("archived {}  {}  sha256 {}\n", w.output, human_size(w.digests.bytes), digest::hex(w.digests.sha256));
+    fmt::print("archived {}  {}  sha256 {}\n", printable(w.output), human_size(w.digests.bytes), digest::hex(w.digests.sha256));
   }
-  if (!w.cache_warning.empty()) fmt::print(stderr, "xship: warning: {}\n", w.cache_warning);
+  if (!w.cache_warning.empty()) fmt::print(stderr, "xship: warning: {}\n", printable(w.cache_warning));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "core/cancel.h"
+#include "core/terminal.h"
 #include "net/http.h"
 
 namespace xship::cli {
@@ -26,6 +27,8 @@ void add_connection_flags(CLI::App& app, ConnectionFlags& f) {
   app.add_option("--ca-bundle", f.ca_bundle, "Trust this CA file for TLS")->check(CLI::ExistingFile)->group(g);
   app.add_option("--retries", f.retries, "Retries per request, with exponential backoff and jitter")->check(CLI::Range(0, 50))->group(g);
   app.add_option("--timeout", f.timeout_seconds, "Abort a request that moves no byte for this many seconds")->check(CLI::Range(1, 3600))->group(g);
+  app.add_option("--deadline", f.deadline_seconds, "Abort a request not done after this many seconds plus one per 32 KiB it carries (retried like a timeout)")
+      ->check(CLI::Range(1, 86400))->capture_default_str()->group(g);
   app.add_flag("--debug", f.debug, "Log every request and response (secrets and signatures redacted)")->group(g);
 }
 
@@ -43,10 +46,11 @@ Result<s3::ClientConfig> make_client_config(const ConnectionFlags& f) {
   cfg.tls.insecure = f.insecure;
   cfg.tls.ca_bundle = f.ca_bundle;
   cfg.timeouts.stall_seconds = f.timeout_seconds;
+  cfg.timeouts.deadline_seconds = f.deadline_seconds;
   cfg.retries = f.retries;
   cfg.cancel = &cancel_flag();
   XSHIP_TRY(net::global_init());  // libcurl is loaded here, in the main thread, or never
-  if (f.debug) cfg.debug_log = [](const std::string& line) { fmt::print(stderr, "debug: {}\n", line); };
+  if (f.debug) cfg.debug_log = [](const std::string& line) { fmt::print(stderr, "debug: {}\n", printable(line)); };
   if (f.insecure && ep->scheme == "https")
     fmt::print(stderr, "xship: warning: --insecure: TLS certificates are not verified; anyone on the path can read and change the traffic\n");
   return cfg;

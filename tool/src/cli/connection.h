@@ -16,6 +16,7 @@ struct ConnectionFlags {
   std::string ca_bundle;
   int retries = 5;
   long timeout_seconds = 60;
+  long deadline_seconds = 300;
   bool debug = false;
 };
 
@@ -27,5 +28,12 @@ Result<bool> parse_args(CLI::App& app, int argc, char** argv);
 
 // `path` relative to the working directory when it is below it, else as given: for tables.
 std::string relative_to_cwd(const std::string& path);
+
+// --json output, indented. A string that is not UTF-8 (a file name given on the command
+// line) has its bad bytes written as U+FFFD: nlohmann would otherwise throw, aborting.
+template <class Json>
+std::string json_text(const Json& j) {
+  return j.dump(2, ' ', false, Json::error_handler_t::replace);
+}
 
 }  // namespace xship::cli

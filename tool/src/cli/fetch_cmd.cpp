@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/connection.h"
+#include "core/terminal.h"
 #include "core/thread_pool.h"
 #include "core/units.h"
 #include "fetch/fetch.h"
@@ -36,9 +37,7 @@ Status fetch_manifest(s3::Client& client, const S3Location& manifest, std::optio
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return usage_error(fmt::format("cannot create '{}': {}", dir, ec.message()));
-  for (const auto& e : *entries)
-    if (e.name.find("..") != std::string::npos || e.name.starts_with('/'))
-      return integrity_error(fmt::format("the manifest names '{}', which would land outside '{}': refusing it", e.name, dir));
+  for (const auto& e : *entries) XSHIP_TRY(fetch::check_entry_name(e.name, dir));
 
   std::mutex mu;
   std::optional<Error> first_error;
@@ -60,7 +59,7 @@ Status fetch_manifest(s3::Client& client, const S3Location& manifest, std::optio
           if (!first_error) first_error = r.error();
           return;
         }
-        if (!json) fmt::print("fetched {:>10}  {}  {}  (verified by {})\n", human_size(r->size), r->sha256, r->path, r->verified_by);
+        if (!json) fmt::print("fetched {:>10}  {}  {}  (verified by {})\n", human_size(r->size), r->sha256, printable(r->path), r->verified_by);
         done.push_back(*r);
       });
     }
@@ -74,16 +73,14 @@ Status fetch_manifest(s3::Client& client, const S3Location& manifest, std::optio
   if (!sums) return sums.error();
   if (*sums != publish::sha256sums(*all))
     return integrity_error(fmt::format("s3://{}/{} disagrees with the manifest: the release is inconsistent", manifest.bucket, sums_key));
-  FILE* f = std::fopen((fs::path(dir) / "SHA256SUMS").c_str(), "wb");
-  if (!f || std::fwrite(sums->data(), 1, sums->size(), f) != sums->size() || std::fclose(f) != 0)
-    return runtime_error(fmt::format("cannot write {}/SHA256SUMS", dir));
+  XSHIP_TRY(fetch::write_file((fs::path(dir) / "SHA256SUMS").string(), *sums));
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& d : done) out.push_back({{"path", d.path}, {"size", d.size}, {"md5", d.md5}, {"sha256", d.sha256}, {"verified_by", d.verified_by}});
-    fmt::print("{}\n", out.dump(2));
+    fmt::print("{}\n", json_text(out));
   } else {
     fmt::print("fetched {} files into {}; SHA256SUMS written (check with: cd {} && sha256sum -c {}SHA256SUMS)\n", done.size(),
-               dir, dir, target ? "--ignore-missing " : "");
+               printable(dir), printable(dir), target ? "--ignore-missing " : "");
   }
   return ok_status();
 }
@@ -99,12 +96,12 @@ Status extract_release(s3::Client& client, const S3Location& manifest, cross::Ta
   auto r = fetch::fetch_and_extract(client, manifest.bucket, *entries, dir, opts);
   if (!r) return r.error();
   if (json) {
-    fmt::print("{}\n", nlohmann::json{{"target", target.name()}, {"dir", dir}, {"files", r->files}, {"bytes", r->bytes}}.dump(2));
+    fmt::print("{}\n", json_text(nlohmann::json{{"target", target.name()}, {"dir", dir}, {"files", r->files}, {"bytes", r->bytes}}));
     return ok_status();
   }
-  for (const auto& e : *entries) fmt::print("fetched {:>10}  {}  {}\n", human_size(e.size), e.sha256, e.name);
-  fmt::print("unpacked {} for {} into {}: {} files, {}\n", entries->size() == 1 ? (*entries)[0].name : "the release",
-             target.name(), dir, r->files.size(), human_size(r->bytes));
+  for (const auto& e : *entries) fmt::print("fetched {:>10}  {}  {}\n", human_size(e.size), e.sha256, printable(e.name));
+  fmt::print("unpacked {} for {} into {}: {} files, {}\n", entries->size() == 1 ? printable((*entries)[0].name) : "the release",
+             target.name(), printable(dir), r->files.size(), human_size(r->bytes));
   return ok_status();
 }
 
@@ -177,9 +174,9 @@ Status run_fetch(int argc, char** argv) {
   auto r = fetch::fetch_object(client, loc->bucket, loc->key, dest, {}, opts);
   if (!r) return r.error();
   if (json)
-    fmt::print("{}\n", nlohmann::json{{"path", r->path}, {"size", r->size}, {"md5", r->md5}, {"sha256", r->sha256}, {"verified_by", r->verified_by}, {"retries", r->retries}}.dump(2));
+    fmt::print("{}\n", json_text(nlohmann::json{{"path", r->path}, {"size", r->size}, {"md5", r->md5}, {"sha256", r->sha256}, {"verified_by", r->verified_by}, {"retries", r->retries}}));
   else
-    fmt::print("fetched {:>10}  {}  {}  (verified by {})\n", human_size(r->size), r->md5, r->path, r->verified_by);
+    fmt::print("fetched {:>10}  {}  {}  (verified by {})\n", human_size(r->size), r->md5, printable(r->path), r->verified_by);
   return ok_status();
 }
 

@@ -11,9 +11,10 @@
 
 #include "cli/commands.h"
 #include "cli/connection.h"
-#include "core/cancel.h"
-#include "core/units.h"
 #include "compress/digest_cache.h"
+#include "core/cancel.h"
+#include "core/terminal.h"
+#include "core/units.h"
 #include "publish/artifacts.h"
 #include "publish/merge.h"
 #include "publish/plan.h"
@@ -94,11 +95,11 @@ Status merge_command(s3::Client& client, const S3Location& dest, const publish::
     }
     out["written"] = report->written;
     out["manifests"] = {report->manifest_url};
-    fmt::print("{}\n", out.dump(2));
+    fmt::print("{}\n", json_text(out));
     return ok_status();
   }
   for (const auto& e : m.files)
-    fmt::print("{:<14} {:>10}  {}  {}\n", m.job_of.at(e.name), human_size(e.size), e.md5, e.url);
+    fmt::print("{:<14} {:>10}  {}  {}\n", m.job_of.at(e.name), human_size(e.size), printable(e.md5), printable(e.url));
   if (!m.skipped.empty())
     fmt::print(stderr, "xship: skipped {} job manifest(s) of another commit (left by an earlier push): {}\n", m.skipped.size(),
                fmt::join(m.skipped, ", "));
@@ -117,7 +118,7 @@ Status run_publish(int argc, char** argv) {
              "  then once:  xship publish --merge-manifests                  (writes PREFIX/SHA256SUMS, manifest.json)\n"
              "The merge gives the same bytes whatever order the jobs finished in, and is safe to run again.");
   std::vector<std::string> paths, to;
-  bool untracked = false, json = false, dry_run = false, no_manifest = false;
+  bool untracked = false, json = false, dry_run = false, no_manifest = false, no_follow = false;
   std::string threshold_text = "16MiB", part_text = "8MiB", etag_check = "on", repo_dir = ".";
   std::string copy_threshold_text = "5GiB", copy_part_text = "512MiB";
   publish::PublishOptions opts;
@@ -127,6 +128,8 @@ Status run_publish(int argc, char** argv) {
                              "{short_commit} {tag} {version} {os} {arch} {date}; default "
                              "s3://$ARTIFACTS_BUCKET/artifacts/{repo}/{branch}")->allow_extra_args(false);
   app.add_flag("--untracked", untracked, "Also publish files git neither tracks nor ignores");
+  app.add_flag("--no-follow-symlinks", no_follow, "Skip symlinks found in directories (with a note) instead of publishing "
+                                                  "their targets' bytes under the links' names");
   app.add_option("--repo-dir", repo_dir, "Git work tree for {repo} {branch} {commit} and --untracked")->capture_default_str();
   app.add_option("--multipart-threshold", threshold_text, "Files above this size go up in parts")->capture_default_str();
   app.add_option("--part-size", part_text, "Multipart part size (min 5MiB; grown to stay within 10,000 parts)")->capture_default_str();
@@ -166,17 +169,17 @@ Status run_publish(int argc, char** argv) {
   if (!threshold) return threshold.error();
   auto part = parse_size(part_text, "--part-size");
   if (!part) return part.error();
-  if (*part < publish::kMinPartSize)
+  if (*part < s3::kMinPartSize)
     return usage_error(fmt::format("--part-size {} is under S3's 5 MiB minimum: use 5MiB or more", part_text));
-  if (*part > 5ull * 1024 * publish::kMiB)
+  if (*part > s3::kMaxPartSize)
     return usage_error(fmt::format("--part-size {} is over S3's 5 GiB maximum: use 5GiB or less", part_text));
   auto copy_threshold = parse_size(copy_threshold_text, "--copy-threshold");
   if (!copy_threshold) return copy_threshold.error();
   auto copy_part = parse_size(copy_part_text, "--copy-part-size");
   if (!copy_part) return copy_part.error();
-  if (*copy_threshold > 5ull * 1024 * publish::kMiB)
+  if (*copy_threshold > s3::kMaxCopyObjectSize)
     return usage_error(fmt::format("--copy-threshold {} is over CopyObject's 5 GiB limit: use 5GiB or less", copy_threshold_text));
-  if (*copy_part < publish::kMinPartSize)
+  if (*copy_part < s3::kMinPartSize)
     return usage_error(fmt::format("--copy-part-size {} is under S3's 5 MiB minimum: use 5MiB or more", copy_part_text));
   opts.copy_threshold = *copy_threshold;
   opts.copy_part_size = *copy_part;
@@ -227,11 +230,15 @@ Status run_publish(int argc, char** argv) {
     return merge_command(client, opts.destinations[0], mopts, json);
   }
 
-  auto files = publish::plan_files(paths, untracked, repo_dir);
-  if (!files) return files.error();
-  publish::attach_artifacts(*files, compress::DigestCache());
+  auto plan = publish::plan_publish(
+      paths, {untracked, repo_dir, no_follow ? publish::Symlinks::Skip : publish::Symlinks::Follow});
+  if (!plan) return plan.error();
+  for (const auto& link : plan->skipped_links)
+    fmt::print(stderr, "xship: note: skipped symlink '{}' (--no-follow-symlinks)\n", printable(link));
+  auto& files = plan->files;
+  publish::attach_artifacts(files, compress::DigestCache());
   if (!job_manifest.empty()) {
-    auto name = publish::job_manifest_name(job_manifest, *files, info);
+    auto name = publish::job_manifest_name(job_manifest, files, info);
     if (!name) return name.error();
     opts.job_manifest = *name;
   }
@@ -239,16 +246,16 @@ Status run_publish(int argc, char** argv) {
   if (dry_run) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& d : opts.destinations)
-      for (const auto& f : *files) {
+      for (const auto& f : files) {
         std::string key = join_key(d.key, f.relative);
         XSHIP_TRY(validate_key(key));
         if (json) out.push_back({{"bucket", d.bucket}, {"key", key}, {"size", f.stamp.size}});
-        else fmt::print("would publish {:>10}  s3://{}/{}\n", human_size(f.stamp.size), d.bucket, key);
+        else fmt::print("would publish {:>10}  s3://{}/{}\n", human_size(f.stamp.size), d.bucket, printable(key));
       }
     if (!opts.job_manifest.empty() && !json)
       for (const auto& d : opts.destinations)
         fmt::print("would write job manifest s3://{}/{}\n", d.bucket, publish::job_manifest_key(d.key, opts.job_manifest));
-    if (json) fmt::print("{}\n", out.dump(2));
+    if (json) fmt::print("{}\n", json_text(out));
     return ok_status();
   }
 
@@ -267,7 +274,7 @@ Status run_publish(int argc, char** argv) {
   };
   auto start = std::chrono::steady_clock::now();
   ProgressBar bar(progress, tty);
-  auto report = publish::run_publish(client, *files, opts, info, print_file, &progress, &cancel_flag());
+  auto report = publish::run_publish(client, files, opts, info, print_file, &progress, &cancel_flag());
   bar.stop();
   if (!report) return report.error();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -312,7 +319,7 @@ Status run_publish(int argc, char** argv) {
     out["bytes_sent"] = report->bytes_sent;
     out["seconds"] = secs;
     out["manifests"] = report->manifest_urls;
-    fmt::print("{}\n", out.dump(2));
+    fmt::print("{}\n", json_text(out));
   } else {
     fmt::print("published {} objects: {} uploaded, {} skipped (already there), {} copied; {} sent in {:.2f} s ({}/s); {} retries\n",
                report->files.size(), uploaded, skipped, copied, human_size(report->bytes_sent), secs,

@@ -19,7 +19,8 @@ InputFile::~InputFile() {
 
 Result<std::unique_ptr<InputFile>> open_input(const std::string& path) {
   auto in = std::make_unique<InputFile>();
-  in->fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+  in->fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (in->fd < 0) {
     int err = errno;
     if (err == ENOENT) return usage_error(fmt::format("'{}' does not exist: check the path", path));
@@ -31,6 +32,7 @@ Result<std::unique_ptr<InputFile>> open_input(const std::string& path) {
     return usage_error(fmt::format("'{}' is a directory: compress the files in it, or bundle it with --archive", path));
   if (!S_ISREG(in->st.st_mode))
     return usage_error(fmt::format("'{}' is not a regular file: give a file", path));
+  fcntl(in->fd, F_SETFL, fcntl(in->fd, F_GETFL) & ~O_NONBLOCK);
   posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   return in;
 }

@@ -1,11 +1,13 @@
 #include "fetch/fetch.h"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -13,6 +15,7 @@
 
 #include "core/thread_pool.h"
 #include "digest/digest.h"
+#include "s3/location.h"
 
 namespace xship::fetch {
 
@@ -64,42 +67,57 @@ bool write_all(int fd, const char* data, std::size_t n, std::uint64_t offset) {
   return true;
 }
 
-// Downloads with parallel ranged GETs, each writing its own slice of the file.
+// Before any byte is fetched: the size the store announced fits on the destination's disk.
+Status check_room(const std::string& dest, std::uint64_t size) {
+  std::string dir = std::filesystem::path(dest).parent_path().string();
+  struct statvfs vfs {};
+  if (statvfs(dir.empty() ? "." : dir.c_str(), &vfs) != 0) return ok_status();  // TempFile::create reports it
+  std::uint64_t room = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  if (size > room)
+    return runtime_error(fmt::format("'{}' would need {} bytes but only {} are free there: free space or fetch elsewhere",
+                                     dest, size, room));
+  return ok_status();
+}
+
+// Downloads with parallel ranged GETs, each writing its own slice of the file. Workers
+// take the next range from a counter rather than from a queue filled up front, so memory
+// does not grow with the object's size, and each checks for a failure or SIGINT first.
 Status ranged_download(s3::Client& client, const std::string& bucket, const std::string& key, std::uint64_t size,
                        int fd, const FetchOptions& opts, int& retries) {
   std::mutex mu;
   std::optional<Error> first_error;
   std::atomic<int> total_retries{0};
+  std::atomic<std::uint64_t> next{0};
+  const std::atomic<bool>* cancel = client.config().cancel;
+  auto stop = [&] {
+    std::lock_guard lock(mu);
+    return first_error.has_value() || (cancel && cancel->load());
+  };
+  auto one_range = [&](std::uint64_t start) {
+    std::uint64_t last = std::min(size, start + opts.range_size) - 1;
+    std::uint64_t written = 0;
+    s3::CallStats st;
+    auto got = client.get(
+        bucket, key, std::make_pair(start, last), last - start + 1,
+        [&](const char* d, std::size_t n) { return write_all(fd, d, n, start + written) && (written += n, true); },
+        [&] { written = 0; }, &st);
+    total_retries += st.retries;
+    std::lock_guard lock(mu);
+    if (!got && !first_error) first_error = got.error();
+    else if (got && written != last - start + 1 && !first_error)
+      first_error = integrity_error(fmt::format("s3://{}/{}: bytes {}-{} came back short ({} bytes)", bucket, key, start, last, written));
+  };
   {
     ThreadPool pool(opts.concurrency);
-    for (std::uint64_t start = 0; start < size; start += opts.range_size) {
-      std::uint64_t last = std::min(size, start + opts.range_size) - 1;
-      pool.post([&, start, last] {
-        {
-          std::lock_guard lock(mu);
-          if (first_error) return;
-        }
-        std::uint64_t written = 0;
-        s3::CallStats st;
-        auto got = client.get(
-            bucket, key, std::make_pair(start, last),
-            [&](const char* d, std::size_t n) {
-              if (written + n > last - start + 1 || !write_all(fd, d, n, start + written)) return false;
-              written += n;
-              return true;
-            },
-            [&] { written = 0; }, &st);
-        total_retries += st.retries;
-        std::lock_guard lock(mu);
-        if (!got && !first_error) first_error = got.error();
-        else if (got && written != last - start + 1 && !first_error)
-          first_error = integrity_error(fmt::format("s3://{}/{}: bytes {}-{} came back short ({} bytes)", bucket, key, start, last, written));
+    for (int w = 0; w < std::max(1, opts.concurrency); ++w)
+      pool.post([&] {
+        for (std::uint64_t start; !stop() && (start = next.fetch_add(opts.range_size)) < size;) one_range(start);
       });
-    }
     pool.wait();
   }
   retries += total_retries;
   if (first_error) return *first_error;
+  if (cancel && cancel->load()) return Error{ErrorCategory::Interrupted, fmt::format("GET s3://{}/{}: interrupted", bucket, key)};
   return ok_status();
 }
 
@@ -148,7 +166,7 @@ Result<std::uint64_t> get_hashed(s3::Client& client, const std::string& bucket, 
   std::uint64_t written = 0;
   s3::CallStats gst;
   auto got = client.get(
-      bucket, key, std::nullopt,
+      bucket, key, std::nullopt, size,
       [&](const char* d, std::size_t n) {
         if (!write(d, n)) return false;
         md5.update(d, n);
@@ -187,6 +205,7 @@ Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, cons
     return integrity_error(fmt::format("s3://{}/{} is {} bytes but the manifest says {}: the store holds another version", bucket, key, head->size, expected.size));
   auto want = wanted_sums(bucket, key, *head, expected, opts.etag_check);
   if (!want) return want.error();
+  XSHIP_TRY(check_room(dest_path, head->size));
 
   auto tmp = TempFile::create(dest_path);
   if (!tmp) return tmp.error();
@@ -216,6 +235,25 @@ Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, cons
   out.verified_by = want->by.empty() ? "unverified (--etag-check off)" : want->by;
   XSHIP_TRY(tmp->commit(dest_path));
   return out;
+}
+
+Status check_entry_name(const std::string& name, const std::string& dir) {
+  if (!is_clean_relative(name))
+    return integrity_error(fmt::format("the manifest names '{}', which is not a plain relative path (a NUL, a control "
+                                       "character, an empty, '.' or '..' segment) and could land outside '{}': refusing it",
+                                       name, dir));
+  if (name == "SHA256SUMS")
+    return integrity_error(fmt::format("the manifest names 'SHA256SUMS', which fetch writes itself into '{}': refusing "
+                                       "it (the release is damaged or forged)", dir));
+  return ok_status();
+}
+
+Status write_file(const std::string& path, std::string_view bytes) {
+  auto tmp = TempFile::create(path);
+  if (!tmp) return tmp.error();
+  if (!write_all(tmp->fd(), bytes.data(), bytes.size(), 0))
+    return runtime_error(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+  return tmp->commit(path);
 }
 
 Result<std::string> fetch_bytes(s3::Client& client, const std::string& bucket, const std::string& key, bool etag_check) {

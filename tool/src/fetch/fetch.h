@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 #include "s3/client.h"
@@ -41,5 +42,14 @@ Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, cons
 // A small object (a manifest, SHA256SUMS) into memory, verified like fetch_object against
 // its stored sums or plain-MD5 ETag; anything over 64 MiB is refused (no manifest is).
 Result<std::string> fetch_bytes(s3::Client& client, const std::string& bucket, const std::string& key, bool etag_check);
+
+// A manifest entry's name, before anything is written for it: a plain relative path below
+// DIR (no NUL or control character, no empty, '.' or '..' segment, not absolute) and not
+// SHA256SUMS, which fetch --manifest writes itself. Integrity error otherwise.
+Status check_entry_name(const std::string& name, const std::string& dir);
+
+// Writes `bytes` to `path` as a download is written: a temporary file beside it, then a
+// rename, so it is never half-written and never written through a link already there.
+Status write_file(const std::string& path, std::string_view bytes);
 
 }  // namespace xship::fetch

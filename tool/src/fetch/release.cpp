@@ -140,8 +140,7 @@ Result<Unpacked> fetch_and_extract(s3::Client& client, const std::string& bucket
   Unpacked out;
   int n = 0;
   for (const auto& e : entries) {
-    if (!cross::is_safe_relative_path(e.name))
-      return integrity_error(fmt::format("the manifest names '{}', which would land outside '{}': refusing it", e.name, dir));
+    XSHIP_TRY(check_entry_name(e.name, dir));
     std::string downloaded = (fs::path(scratch->path()) / std::to_string(n++)).string();
     auto got = fetch_object(client, bucket, e.key, downloaded, Expected{e.md5, e.sha256, e.size, true}, opts);
     if (!got) return got.error();

@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
 
 #include "core/dynlib.h"
+#include "net/response.h"
 
 namespace xship::net {
 
@@ -85,6 +87,8 @@ struct Transfer {
   std::uint64_t sent = 0;
   bool sink_aborted = false;
   int read_errno = 0;
+  bool error_body_cut = false;  // an error reply's first KiB kept, the rest left unread
+  std::string bound_broken;     // the reply's head or body broke a bound: what happened
 };
 
 size_t read_body(char* buf, size_t size, size_t nitems, void* userp) {
@@ -121,39 +125,28 @@ int seek_body(void* userp, curl_off_t offset, int origin) {
 size_t write_body(char* data, size_t size, size_t nmemb, void* userp) {
   auto* t = static_cast<Transfer*>(userp);
   size_t n = size * nmemb;
-  if (t->req->sink) {
-    // Error bodies (status >= 300) are kept for the XML parser, not streamed to the sink.
-    if (t->resp->status < 300) {
-      if (!t->req->sink(data, n)) {
-        t->sink_aborted = true;
-        return 0;
-      }
-      return n;
+  // Error bodies (status >= 300) are kept for the XML parser, not streamed to the sink.
+  if (t->req->sink && t->resp->status < 300) {
+    if (!t->req->sink(data, n)) {
+      t->sink_aborted = true;
+      return 0;
     }
+    return n;
   }
-  t->resp->body.append(data, n);
-  return n;
+  switch (keep_body(*t->resp, data, n)) {
+    case BodyKeep::More: return n;
+    case BodyKeep::Enough: t->error_body_cut = true; return 0;
+    case BodyKeep::TooLarge: t->bound_broken = "the reply body is over 32 MiB: the store is misbehaving"; return 0;
+  }
+  return 0;
 }
 
 size_t write_header(char* data, size_t size, size_t nitems, void* userp) {
   auto* t = static_cast<Transfer*>(userp);
   size_t n = size * nitems;
-  std::string_view line(data, n);
-  if (line.starts_with("HTTP/")) {  // a new response (after 100 Continue or a redirect)
-    t->resp->headers.clear();
-    auto sp = line.find(' ');
-    if (sp != std::string_view::npos) t->resp->status = std::atol(std::string(line.substr(sp + 1, 3)).c_str());
-    return n;
-  }
-  auto colon = line.find(':');
-  if (colon == std::string_view::npos) return n;
-  std::string name(line.substr(0, colon));
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
-  t->resp->headers.push_back({std::move(name), std::string(value)});
-  return n;
+  if (add_head_line(std::string_view(data, n), *t->resp)) return n;
+  t->bound_broken = "the reply head is over 64 KiB or 200 fields: the store is misbehaving";
+  return 0;
 }
 
 int progress(void* userp, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -189,7 +182,7 @@ HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
     return out;
   }
   curl().curl_easy_reset(c);  // keeps the connection cache: reuse survives the reset
-  Transfer t{&req, &out.response};
+  Transfer t{&req, &out.response, 0, false, 0, false, {}};
 
   curl().curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
   impl_->error[0] = '\0';
@@ -199,6 +192,9 @@ HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
   curl().curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, impl_->timeouts.connect_seconds);
   curl().curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl().curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, impl_->timeouts.stall_seconds);
+  std::uint64_t carried = (req.file.fd >= 0 ? req.file.length : req.body.size()) + req.expected_response_bytes;
+  const long deadline_ms = impl_->timeouts.deadline_seconds * 1000 + static_cast<long>(carried * 1000 / kDeadlineBytesPerSecond);
+  curl().curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, deadline_ms);
   curl().curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   curl().curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
   curl().curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024);  // per connection: keeps RSS near concurrency x part size
@@ -247,13 +243,19 @@ HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
   list = curl().curl_slist_append(list, "Accept:");
   curl().curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
 
+  const auto started = std::chrono::steady_clock::now();
   CURLcode rc = curl().curl_easy_perform(c);
   curl().curl_slist_free_all(list);
-  if (rc == CURLE_OK) {
+  if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && t.error_body_cut)) {
     long status = 0;
     curl().curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     out.response.status = status;
     out.transport_ok = true;
+    return out;
+  }
+  if (!t.bound_broken.empty()) {
+    out.failure.permanent = true;
+    out.failure.message = t.bound_broken;
     return out;
   }
   out.failure.timeout = rc == CURLE_OPERATION_TIMEDOUT;
@@ -265,6 +267,10 @@ HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
   // For TLS the generic text ("SSL peer certificate or SSH remote key was not OK") hides
   // the cause (self-signed, expired, wrong host name): use curl's own detail.
   if (out.failure.tls && impl_->error[0]) out.failure.message = impl_->error;
+  auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  if (out.failure.timeout && elapsed_ms >= deadline_ms)
+    out.failure.message = "the request did not finish within " + std::to_string(deadline_ms / 1000) +
+                          " s (--deadline, plus 1 s per 32 KiB it carries)";
   if (t.read_errno) out.failure.message += std::string(" (reading the file: ") + std::strerror(t.read_errno) + ")";
   return out;
 }

@@ -39,6 +39,9 @@ struct HttpRequest {
   std::function<bool(const char* data, std::size_t n)> sink;
   // When set and it becomes true, the transfer stops at once (SIGINT/SIGTERM).
   const std::atomic<bool>* cancel = nullptr;
+  // Bytes moved besides the request body (a GET's reply, a server-side copy), when known:
+  // each 32 KiB of them adds a second to the deadline, as body bytes do.
+  std::uint64_t expected_response_bytes = 0;
 };
 
 struct HttpResponse {
@@ -54,6 +57,7 @@ struct TransportFailure {
   bool tls = false;          // certificate or handshake problem: never retried
   bool aborted_by_sink = false;
   bool cancelled = false;
+  bool permanent = false;    // the reply broke a bound (head or body too large): never retried
   std::string message;       // curl's text
 };
 
@@ -65,7 +69,11 @@ struct TlsOptions {
 struct Timeouts {
   long connect_seconds = 10;
   long stall_seconds = 60;  // abort when under 1 byte/s for this long
+  // Every request ends within this, plus a second per kDeadlineBytesPerSecond it carries
+  // either way: a reply trickling at a few bytes a second never stalls, but it ends.
+  long deadline_seconds = 300;
 };
+inline constexpr std::uint64_t kDeadlineBytesPerSecond = 32 * 1024;
 
 // One per worker thread: it keeps the connection open between requests.
 class HttpClient {

@@ -34,6 +34,13 @@ Result<std::vector<ManifestDoc>> read_job_manifests(s3::Client& client, const S3
       return integrity_error(fmt::format("s3://{}/{} says it is job '{}': a job manifest was copied or renamed; publish "
                                          "job '{}' again",
                                          dest.bucket, o.key, doc->job, job));
+    // The names go into SHA256SUMS and manifest.json: one that publish would have refused
+    // (a newline, '..') means the job manifest was not written by publish.
+    for (const auto& e : doc->files)
+      if (!is_clean_relative(e.name) || e.name == "SHA256SUMS" || e.name == "manifest.json")
+        return integrity_error(fmt::format("s3://{}/{} lists '{}', a name publish never writes: the job manifest is "
+                                           "damaged or forged; publish job '{}' again",
+                                           dest.bucket, o.key, e.name, job));
     docs.push_back(std::move(*doc));
   }
   if (docs.empty())

@@ -23,9 +23,29 @@ struct PlannedFile {
   std::optional<cross::ArtifactInfo> artifact;  // what `xship build` recorded the file to be
 };
 
+// Symlinks met inside a directory: published with their target's bytes under their own
+// name (as `tar -h` and `rsync -L` do), or left out (--no-follow-symlinks). A path named
+// on the command line is always followed.
+enum class Symlinks { Follow, Skip };
+
+struct PlanOptions {
+  bool untracked = false;     // also git's untracked, unignored files (--untracked)
+  std::string repo_dir = ".";
+  Symlinks symlinks = Symlinks::Follow;
+};
+
+struct Plan {
+  std::vector<PlannedFile> files;
+  std::vector<std::string> skipped_links;  // Symlinks::Skip: the links left out, as found
+};
+
 // Files are added as themselves (key = base name); directories are walked and their
-// files keyed relative to the directory. Empty directories, missing or unreadable paths
-// and two files landing on the same key are Usage errors.
+// files keyed by their own path below the directory, never resolved through a link: every
+// relative part is is_clean_relative (s3/location.h). Usage errors: empty directories, missing or
+// unreadable paths, symlink loops, dangling links, names with control characters,
+// files whose read length is not their size (/proc), two files landing on one key.
+Result<Plan> plan_publish(const std::vector<std::string>& paths, const PlanOptions& opts);
+// The same with links followed.
 Result<std::vector<PlannedFile>> plan_files(const std::vector<std::string>& paths, bool untracked,
                                             const std::string& repo_dir);
 

@@ -564,7 +564,7 @@ void Engine::copy_to(const FileResult& src, const S3Location& dest, const std::m
   }
   s3::CallStats st;
   if (src.size <= opts_.copy_threshold) {
-    auto etag = client_.copy_object(src.bucket, src.key, r.bucket, r.key, &st);
+    auto etag = client_.copy_object(src.bucket, src.key, r.bucket, r.key, src.size, &st);
     if (!etag) return fail(etag.error());
   } else {  // UploadPartCopy: CopyObject stops at 5 GiB
     s3::PutOptions meta;

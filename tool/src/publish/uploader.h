@@ -14,13 +14,14 @@
 #include "publish/plan.h"
 #include "publish/template.h"
 #include "s3/client.h"
+#include "s3/limits.h"
 #include "s3/location.h"
 
 namespace xship::publish {
 
-inline constexpr std::uint64_t kMiB = 1024 * 1024;
-inline constexpr std::uint64_t kMinPartSize = 5 * kMiB;
-inline constexpr std::uint64_t kMaxParts = 10000;
+using s3::kMiB;
+using s3::kMinPartSize;
+using s3::kMaxParts;
 
 struct PublishOptions {
   std::vector<S3Location> destinations;  // the first gets the bytes; the rest are copied
@@ -39,7 +40,7 @@ struct PublishOptions {
   std::string state_dir = ".xship/uploads";
   // Server-side copies above this size go part by part (UploadPartCopy); CopyObject
   // itself stops at 5 GiB.
-  std::uint64_t copy_threshold = 5ull * 1024 * kMiB;
+  std::uint64_t copy_threshold = s3::kMaxCopyObjectSize;
   std::uint64_t copy_part_size = 512 * kMiB;
 };
 

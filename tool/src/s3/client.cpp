@@ -10,6 +10,8 @@
 
 #include "digest/digest.h"
 #include "s3/errors.h"
+#include "s3/headers.h"
+#include "s3/paging.h"
 #include "s3/xml.h"
 
 namespace xship::s3 {
@@ -31,6 +33,7 @@ struct Client::Request {
   bool error_body_is_failure = false;  // a 200 with <Error> (CompleteMultipartUpload)
   bool ignore_cancel = false;          // cleanup requests run after SIGINT
   std::function<void()> restart;       // before each retry of a streamed GET
+  std::uint64_t expected_bytes = 0;    // a GET's reply or a copy's bytes: lengthens the deadline
 };
 
 std::string unquote_etag(std::string_view etag) {
@@ -77,13 +80,6 @@ std::string Client::object_url(const std::string& bucket, const std::string& key
 }
 
 namespace {
-
-// RFC 1123 "Sun, 06 Nov 1994 08:49:37 GMT" from the Date header, for clock-skew correction.
-std::optional<std::time_t> parse_http_date(const std::string& s) {
-  std::tm tm{};
-  if (!strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S", &tm)) return std::nullopt;
-  return timegm(&tm);
-}
 
 void sleep_backoff(int attempt, const ClientConfig& cfg) {
   thread_local std::mt19937 rng{std::random_device{}()};
@@ -141,6 +137,7 @@ Result<net::HttpResponse> Client::perform(const Request& r, CallStats* stats) {
     hr.body = r.body.memory;
     hr.file = r.body.file;
     hr.sink = r.sink;
+    hr.expected_response_bytes = r.expected_bytes;
     hr.cancel = r.ignore_cancel ? nullptr : cfg_.cancel;
     if (cfg_.debug_log) {
       cfg_.debug_log(fmt::format("> {} {}", sr.method, url));
@@ -155,6 +152,7 @@ Result<net::HttpResponse> Client::perform(const Request& r, CallStats* stats) {
     if (!outcome.transport_ok) {
       if (outcome.failure.cancelled) return Error{ErrorCategory::Interrupted, r.what + ": interrupted"};
       if (outcome.failure.aborted_by_sink) return runtime_error(r.what + ": writing the download failed");
+      if (outcome.failure.permanent) return runtime_error(r.what + ": " + outcome.failure.message + "; report it to its operator");
       last_transport = outcome.failure.message;
       if (cfg_.debug_log) cfg_.debug_log(fmt::format("< transport failure: {}", last_transport));
       d = classify_transport(outcome.failure.tls);
@@ -214,15 +212,8 @@ Result<ObjectInfo> Client::head(const std::string& bucket, const std::string& ke
   r.what = "HEAD " + s3_name(bucket, key);
   auto resp = perform(r, stats);
   if (!resp) return resp.error();
-  ObjectInfo info;
-  if (resp->status == 404) return info;
-  info.exists = true;
-  for (const auto& h : resp->headers) {
-    if (h.name == "content-length") info.size = std::strtoull(h.value.c_str(), nullptr, 10);  // never throws on a malformed header
-    else if (h.name == "etag") info.etag = unquote_etag(h.value);
-    else if (h.name.starts_with("x-amz-meta-")) info.metadata[h.name.substr(11)] = h.value;
-  }
-  return info;
+  if (resp->status == 404) return ObjectInfo{};
+  return object_info(*resp, r.what);
 }
 
 namespace {
@@ -349,16 +340,18 @@ Status Client::abort_multipart(const std::string& bucket, const std::string& key
 
 // S3's three listings page alike: the same request again with the query parameters the
 // last page named, until a page says it is the last (or names nothing to continue from).
-// `page` parses a body into its items and those parameters (none: done).
-using Query = std::vector<std::pair<std::string, std::string>>;
+// `page` parses a body into its items and those parameters (none: done); the guard stops a
+// store that repeats itself or makes no progress.
 template <class Item, class ParsePage>
 Result<std::vector<Item>> Client::list_all(const Request& first, ParsePage page, CallStats* stats) {
   std::vector<Item> out;
   Request r = first;
+  PageGuard guard(first.what);
   for (;;) {
     auto resp = perform(r, stats);
     if (!resp) return resp.error();
     auto [items, next] = page(resp->body);
+    XSHIP_TRY(guard.check(items.size(), next));
     out.insert(out.end(), items.begin(), items.end());
     if (next.empty()) return out;
     r.query = first.query;
@@ -417,7 +410,7 @@ std::string copy_source(const std::string& bucket, const std::string& key) {
 }  // namespace
 
 Result<std::string> Client::copy_object(const std::string& src_bucket, const std::string& src_key,
-                                        const std::string& dst_bucket, const std::string& dst_key,
+                                        const std::string& dst_bucket, const std::string& dst_key, std::uint64_t size,
                                         CallStats* stats) {
   Request r;
   r.method = HttpMethod::Put;
@@ -426,6 +419,7 @@ Result<std::string> Client::copy_object(const std::string& src_bucket, const std
   r.headers.push_back({"x-amz-copy-source", copy_source(src_bucket, src_key)});
   r.headers.push_back({"x-amz-metadata-directive", "COPY"});
   r.error_body_is_failure = true;  // CopyObject can also answer 200 with <Error>
+  r.expected_bytes = size;
   r.what = fmt::format("CopyObject {} -> {}", s3_name(src_bucket, src_key), s3_name(dst_bucket, dst_key));
   auto resp = perform(r, stats);
   if (!resp) return resp.error();
@@ -443,6 +437,7 @@ Result<std::string> Client::upload_part_copy(const std::string& src_bucket, cons
   r.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
   r.headers.push_back({"x-amz-copy-source", copy_source(src_bucket, src_key)});
   r.headers.push_back({"x-amz-copy-source-range", fmt::format("bytes={}-{}", first, last)});
+  r.expected_bytes = last - first + 1;
   r.error_body_is_failure = true;
   r.what = fmt::format("UploadPartCopy {} of {}", part_number, s3_name(dst_bucket, dst_key));
   auto resp = perform(r, stats);
@@ -451,26 +446,37 @@ Result<std::string> Client::upload_part_copy(const std::string& src_bucket, cons
 }
 
 Result<ObjectInfo> Client::get(const std::string& bucket, const std::string& key,
-                               std::optional<std::pair<std::uint64_t, std::uint64_t>> range,
+                               std::optional<std::pair<std::uint64_t, std::uint64_t>> range, std::uint64_t expected,
                                const std::function<bool(const char*, std::size_t)>& sink,
                                const std::function<void()>& restart, CallStats* stats) {
   Request r;
-  r.restart = restart;
   r.bucket = bucket;
   r.key = key;
   if (range) r.headers.push_back({"range", fmt::format("bytes={}-{}", range->first, range->second)});
-  r.sink = sink;
   r.what = "GET " + s3_name(bucket, key);
+  r.expected_bytes = expected;
+  // The sink never sees a byte past what was announced: a store that sends more is
+  // stopped at once, not written to disk first.
+  std::uint64_t got = 0;
+  bool overflow = false;
+  r.sink = [&](const char* d, std::size_t n) {
+    if (n > expected - got) {
+      overflow = true;
+      return false;
+    }
+    got += n;
+    return sink(d, n);
+  };
+  r.restart = [&] {
+    got = 0;
+    if (restart) restart();
+  };
   auto resp = perform(r, stats);
+  if (overflow)
+    return integrity_error(fmt::format("{}: the store sent more than the {} bytes it announced: the download was "
+                                       "stopped and nothing was kept", r.what, expected));
   if (!resp) return resp.error();
-  ObjectInfo info;
-  info.exists = true;
-  for (const auto& h : resp->headers) {
-    if (h.name == "content-length") info.size = std::strtoull(h.value.c_str(), nullptr, 10);  // never throws on a malformed header
-    else if (h.name == "etag") info.etag = unquote_etag(h.value);
-    else if (h.name.starts_with("x-amz-meta-")) info.metadata[h.name.substr(11)] = h.value;
-  }
-  return info;
+  return object_info(*resp, r.what);
 }
 
 }  // namespace xship::s3

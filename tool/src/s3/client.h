@@ -121,8 +121,9 @@ class Client {
                                                  CallStats* stats = nullptr);
 
   // Server-side copies, for a second --to: CopyObject, or UploadPartCopy per part range.
+  // `size` (the bytes copied) lengthens the request's deadline as a body would.
   Result<std::string> copy_object(const std::string& src_bucket, const std::string& src_key,
-                                  const std::string& dst_bucket, const std::string& dst_key,
+                                  const std::string& dst_bucket, const std::string& dst_key, std::uint64_t size,
                                   CallStats* stats = nullptr);
   Result<std::string> upload_part_copy(const std::string& src_bucket, const std::string& src_key,
                                        std::uint64_t first, std::uint64_t last,
@@ -130,10 +131,12 @@ class Client {
                                        const std::string& upload_id, int part_number,
                                        CallStats* stats = nullptr);
 
-  // GET into a sink; range [first, last] inclusive when given. `restart` runs before a
-  // retry re-sends the body from the start, so the sink can rewind.
+  // GET into a sink; range [first, last] inclusive when given. `expected` is how many bytes
+  // the reply holds (the range's length, or the size HEAD reported): a byte more stops the
+  // transfer with an Integrity error. `restart` runs before a retry re-sends the body from
+  // the start, so the sink can rewind.
   Result<ObjectInfo> get(const std::string& bucket, const std::string& key,
-                         std::optional<std::pair<std::uint64_t, std::uint64_t>> range,
+                         std::optional<std::pair<std::uint64_t, std::uint64_t>> range, std::uint64_t expected,
                          const std::function<bool(const char*, std::size_t)>& sink,
                          const std::function<void()>& restart, CallStats* stats = nullptr);
 

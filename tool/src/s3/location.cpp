@@ -1,9 +1,11 @@
 #include "s3/location.h"
 
 #include <algorithm>
+#include <optional>
 #include <cctype>
 #include <string>
 
+#include "core/terminal.h"
 #include "s3/sigv4.h"
 
 namespace xship {
@@ -48,48 +50,21 @@ std::string bucket_problem(std::string_view b) {
   return {};
 }
 
-// Quote a key for a message: printable as is, other bytes as \xNN, long keys shortened.
-std::string shown(std::string_view key) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (std::size_t i = 0; i < key.size() && i < 80; ++i) {
-    auto c = static_cast<unsigned char>(key[i]);
-    if (c >= 0x20 && c < 0x7f) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
+// Quote a key for a message: printable as is, other bytes escaped, long keys shortened.
+std::string shown(std::string_view key) { return "'" + printable(key, 80) + "'"; }
+
+// The first '/'-separated segment of `key` (empty ones included) for which `bad` holds.
+std::optional<std::string_view> find_segment(std::string_view key, bool (*bad)(std::string_view)) {
+  for (std::size_t start = 0; start <= key.size();) {
+    std::size_t end = std::min(key.find('/', start), key.size());
+    std::string_view seg = key.substr(start, end - start);
+    if (bad(seg)) return seg;
+    start = end + 1;
   }
-  if (key.size() > 80) out += "...";
-  return "'" + out + "'";
+  return std::nullopt;
 }
 
-// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    int n;
-    unsigned cp;
-    if (c < 0x80) { ++i; continue; }
-    if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; }
-    else return false;
-    if (i + n >= s.size()) return false;  // truncated sequence
-    for (int k = 1; k <= n; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += static_cast<std::size_t>(n) + 1;
-  }
-  return true;
-}
+bool is_dot(std::string_view seg) { return seg == "." || seg == ".."; }
 
 }  // namespace
 
@@ -110,6 +85,10 @@ Result<S3Location> parse_s3_url(std::string_view url) {
     return usage_error("destination '" + u + "' has '//' after the bucket, which would start every key with '/': " +
                        "write s3://" + loc.bucket + "/" + trimmed);
   }
+  // Servers and proxies may resolve '.' and '..' away, so the objects would land elsewhere.
+  if (auto seg = find_segment(loc.key, is_dot))
+    return usage_error("destination '" + u + "' has a '" + std::string(*seg) + "' segment, which servers and proxies " +
+                       "may resolve to another prefix: write the prefix without '.' and '..' segments");
   return loc;
 }
 
@@ -199,6 +178,12 @@ ObjectUrl object_url(const Endpoint& ep, std::string_view bucket, std::string_vi
   }
   out.base = ep.scheme + "://" + out.host_header;
   return out;
+}
+
+bool is_clean_relative(std::string_view relative) {
+  if (relative.empty() || relative.front() == '/') return false;
+  if (std::any_of(relative.begin(), relative.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) return false;
+  return !find_segment(relative, [](std::string_view seg) { return seg.empty() || is_dot(seg); });
 }
 
 Status validate_key(std::string_view key) {

@@ -13,7 +13,8 @@ struct S3Location {
 };
 
 // "s3://bucket/some/prefix" -> {bucket, "some/prefix"}. Errors (Usage) name the fix:
-// missing scheme, empty or invalid bucket name (3-63 chars, lowercase, digits, '.', '-').
+// missing scheme, empty or invalid bucket name (3-63 chars, lowercase, digits, '.', '-'),
+// a '.' or '..' segment in the prefix (sent as is, then resolved by who knows whom).
 Result<S3Location> parse_s3_url(std::string_view url);
 
 // Joins a prefix and a relative path with exactly one '/' between them (keeps any '//'
@@ -46,6 +47,12 @@ struct ObjectUrl {
 };
 ObjectUrl object_url(const Endpoint& ep, std::string_view bucket, std::string_view key,
                      Addressing addressing);
+
+// A relative part of a key (a file's path below the published directory, a manifest
+// entry's name) is clean when it stays below the prefix as written: not empty, no leading
+// '/', no empty, '.' or '..' segment, and no control character (a NUL would cut it, a
+// newline split its SHA256SUMS line).
+bool is_clean_relative(std::string_view relative);
 
 // A key must be 1..1024 bytes of valid UTF-8. Usage error otherwise, naming the key.
 Status validate_key(std::string_view key);
