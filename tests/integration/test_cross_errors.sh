@@ -65,8 +65,8 @@ ok "without --keep-going the rest is cancelled"
 # A build that leaves no program at the expected path.
 rc=$(rc_of xs build --targets linux/amd64 --name hullo --cmake .)
 assert_eq "$rc" 1 "missing output exits 1"
-assert_contains "$(one_line_error "no output")" "the build produced no program at '$TMP/hello/build/xship/linux_amd64/hullo'" \
-  "names the expected path"
+assert_contains "$(one_line_error "no output")" "the build produced no program 'hullo' in '$TMP/hello/build/xship/linux_amd64'" \
+  "names the program and where it looked"
 
 # A build that hard-codes the host compiler (make CC=cc) makes a host program: caught from the ELF header (exit 3).
 make_project make-hello "$TMP/mk"

@@ -10,7 +10,7 @@ for t in "${RUNNABLE[@]}"; do
 done
 assert_eq "$(jq -r '.[] | select(.target == "windows/386") | .state' "$TMP/targets.json")" "build only" "windows/386 builds only"
 assert_eq "$(jq -r '.[] | select(.target == "darwin/arm64") | .buildable' "$TMP/targets.json")" false "darwin/arm64 needs an SDK"
-xs targets | grep -Eq '^linux/ppc64le +powerpc64le-linux-gnu +powerpc64le-linux-gnu-g\+\+ +qemu-ppc64le +ready' \
+xs targets | grep -Eq '^linux/ppc64le +powerpc64le-linux-gnu +powerpc64le-linux-gnu-g\+\+ +qemu-ppc64le +(yes|no) +ready' \
   || fail "targets table row: $(xs targets)"
 ok "the targets table"
 

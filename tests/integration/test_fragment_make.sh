@@ -38,6 +38,19 @@ for export_all in "" ".EXPORT_ALL_VARIABLES:"; do
   c=$(calls)
   assert_contains "$c" "build --targets host --name hello --out dist --build-dir build/xship" "build: default matrix$mode"
   assert_contains "$c" "--make make --no-print-directory -f ci.mk -I $proj/ xship-target --format gz" "build: includer's rule, gz$mode"
+  for f in --programs --files --archive --archive-name --max-glibc --shared-runtime --out-of-tree; do
+    [[ $c != *" $f"* ]] || fail "build: $f passed although its variable is unset$mode"
+  done
+  ok "build: no release flags by default$mode"
+  mk build XSHIP_PROGRAMS='lua luac' XSHIP_FILES='README doc/lua.1' XSHIP_ARCHIVE=tar.zst XSHIP_ARCHIVE_NAME='{name}-{os}' \
+    XSHIP_MAX_GLIBC=2.31 XSHIP_SHARED_RUNTIME=1 XSHIP_MAKE_OUT_OF_TREE=1 >/dev/null
+  c=$(calls)
+  assert_contains "$c" "--programs lua,luac --files README,doc/lua.1 --archive tar.zst --archive-name {name}-{os} --max-glibc 2.31 --shared-runtime" \
+    "build: release variables become flags$mode"
+  assert_contains "$c" "xship-target --out-of-tree" "build: XSHIP_MAKE_OUT_OF_TREE runs the rule in place$mode"
+  mk build XSHIP_PROGRAMS=hello XSHIP_ARCHIVE=auto >/dev/null
+  [[ $(calls) != *--programs* && $(calls) != *--archive* ]] || fail "build: XSHIP_PROGRAMS equal to XSHIP_NAME or ARCHIVE=auto passed flags$mode"
+  ok "build: defaults spelt out pass no flags$mode"
   mk test XSHIP_TARGETS='linux/arm64 windows/amd64' XSHIP_JOBS=3 >/dev/null
   assert_contains "$(calls)" "test --targets linux/arm64 windows/amd64 --name hello --out dist --build-dir build/xship -j 3" "test: targets and jobs from the command line$mode"
   assert_contains "$(calls)" "--make-test make --no-print-directory -f ci.mk -I $proj/ xship-target-test" "test: the includer's test rule$mode"
