@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 
+#include "cross/build_steps.h"
 #include "cross/builder.h"
 #include "process/process.h"
 #include "scratch_dir.h"
@@ -260,4 +261,21 @@ TEST(CrossBuilder, WindowsImportsAreShippedOrRefused) {
   for (const char* dll : {"libstdc++-6.dll", "libgcc_s_seh-1.dll"})
     EXPECT_TRUE(std::filesystem::exists(shipped["windows/amd64"].stage + "/" + dll)) << dll << " beside the program";
   EXPECT_EQ(shipped["windows/amd64"].needs.dlls, (std::vector<std::string>{"KERNEL32.dll", "msvcrt.dll"}));
+}
+
+TEST(CtestCounts, ReadsTheLastSummaryAndRejectsNonsense) {
+  ScratchDir scratch("ctest-counts");
+  auto counts = [&](const std::string& text) {
+    const std::string log = scratch.str() + "/log";
+    std::ofstream(log, std::ios::trunc) << text;
+    return xship::cross::detail::ctest_counts(log);
+  };
+  EXPECT_EQ(counts("67% tests passed, 1 tests failed out of 3\n"), std::make_pair(2, 3));
+  EXPECT_EQ(counts("0% tests passed, 1 test failed out of 1\n100% tests passed, 0 tests failed out of 4\n"),
+            std::make_pair(4, 4));
+  EXPECT_EQ(counts("No tests were found!!!\n"), std::make_pair(0, 0));
+  EXPECT_EQ(counts("nothing here\n"), std::make_pair(-1, -1));
+  // Counts that do not fit an int, or more failures than tests, are no counts (and no throw).
+  EXPECT_EQ(counts("0% tests passed, 1 tests failed out of 99999999999999999999\n"), std::make_pair(-1, -1));
+  EXPECT_EQ(counts("0% tests passed, 5 tests failed out of 3\n"), std::make_pair(-1, -1));
 }

@@ -23,7 +23,8 @@ struct ConnectionFlags {
 void add_connection_flags(CLI::App& app, ConnectionFlags& f);
 Result<s3::ClientConfig> make_client_config(const ConnectionFlags& f);
 
-// Runs CLI11 and turns its exceptions into values: help is printed (nullopt = done).
+// Runs CLI11 and turns its exceptions into values: true to go on; false when help was
+// printed (the command is done); a usage error for bad arguments.
 Result<bool> parse_args(CLI::App& app, int argc, char** argv);
 
 // `path` relative to the working directory when it is below it, else as given: for tables.

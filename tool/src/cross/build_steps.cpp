@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -179,8 +180,13 @@ std::pair<int, int> ctest_counts(const std::string& log) {
   std::string text((std::istreambuf_iterator<char>(in)), {});
   int passed = -1, total = -1;
   for (auto it = std::sregex_iterator(text.begin(), text.end(), summary); it != std::sregex_iterator(); ++it) {
-    total = std::stoi((*it)[3]);
-    passed = total - std::stoi((*it)[2]);
+    // from_chars, not stoi: a count too big for int must not throw on a worker thread.
+    int failed = 0;
+    const std::string t = (*it)[3], f = (*it)[2];
+    if (std::from_chars(t.data(), t.data() + t.size(), total).ec != std::errc() ||
+        std::from_chars(f.data(), f.data() + f.size(), failed).ec != std::errc() || failed > total)
+      return {-1, -1};
+    passed = total - failed;
   }
   if (total < 0 && text.find("No tests were found") != std::string::npos) return {0, 0};
   return {passed, total};

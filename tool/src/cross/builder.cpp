@@ -73,8 +73,6 @@ Result<Context> make_context(const BuildRequest& req, const Host& host) {
                                      "(e.g. lua or src/lua)", p));
   if (req.install && req.system != BuildSystem::CMake)
     return usage_error("--install stages what `cmake --install` installs: it needs --cmake");
-  fs::create_directories(ctx.out, ec);
-  if (ec) return runtime_error(fmt::format("cannot create '{}': {}", req.out_dir, ec.message()));
   return ctx;
 }
 
@@ -172,6 +170,9 @@ Result<std::vector<TargetResult>> run_builds(const BuildRequest& req, const Host
     jobs.push_back(std::move(job));
   }
 
+  // Only now, every argument and toolchain checked: a refused run leaves nothing behind.
+  fs::create_directories(ctx->out, ec);
+  if (ec) return runtime_error(fmt::format("cannot create '{}': {}", req.out_dir, ec.message()));
   if (req.system == BuildSystem::Make && req.copy_tree) {
     // One listing (one git process) serves every target's copy.
     auto listing = list_for_mirrors(ctx->source, {ctx->root, ctx->out});

@@ -61,8 +61,8 @@ struct FileResult {
   FileStatus status = FileStatus::Uploaded;
   int retries = 0;
   int parts = 0;  // 0 for a single PUT
-  int parts_resumed = 0;
-  bool digests_cached = false;  // MD5/SHA-256 came from xship compress's digest cache  // parts an earlier, killed run had uploaded (re-verified, not resent)
+  int parts_resumed = 0;        // parts an earlier, killed run had uploaded (re-verified, not resent)
+  bool digests_cached = false;  // MD5/SHA-256 came from xship compress's digest cache
 };
 
 struct PublishReport {
