@@ -51,13 +51,13 @@ __asan_env = ASAN_OPTIONS=detect_leaks=1:exitcode=86:verify_asan_link_order=0:lo
 
 # Debug (-O0 -g, asserts on): with the sanitizers, -O2 compiles about 4x slower (measured).
 test-sanitize: deps ## the whole suite again, built with -fsanitize=address,undefined
-	cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DXSHIP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug && cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
+	cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DXSHIP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DXSHIP_UNITY=ON && cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	rm -rf $(__asan_logs) && mkdir -p $(__asan_logs)
 	$(__asan_env) ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j 2 -LE heavy; rc=$$?; \
 	  bash tests/sanitizer_reports.sh $(ASAN_BUILD_DIR) $(__asan_logs) || rc=1; exit $$rc
 
 fuzz: deps ## build the libFuzzer targets (clang), run each for FUZZ_SECONDS on its seed corpus
-	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DXSHIP_FUZZ=ON -DXSHIP_BUILD_TESTS=OFF
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DXSHIP_FUZZ=ON -DXSHIP_BUILD_TESTS=OFF -DXSHIP_UNITY=ON
 	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzzers
 	bash tests/fuzz/run.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS)
 

@@ -271,7 +271,7 @@ function(_xship_helper_from_source source out_bin)
     BINARY_DIR "${dir}/build"
     CONFIGURE_COMMAND "${CMAKE_COMMAND}" -E env ${clean_env}
                       "${CMAKE_COMMAND}" ${generator} -S <SOURCE_DIR> -B <BINARY_DIR>
-                      -DCMAKE_BUILD_TYPE=Release -DXSHIP_BUILD_TESTS=OFF
+                      -DCMAKE_BUILD_TYPE=Release -DXSHIP_BUILD_TESTS=OFF -DXSHIP_UNITY=ON
     BUILD_COMMAND ${build_command}
     # The source may change under a vendored checkout; an up-to-date build is a no-op.
     BUILD_ALWAYS TRUE

@@ -191,7 +191,7 @@ __xship_hb = $(call __xship_sq,$(__xship_helper_build))
 .PHONY: __xship_always
 __xship_always:
 $(XSHIP_BIN): __xship_always
-	$(__xship_q)bash $(call __xship_sq,$(__xship_root)/tool/scripts/install-deps.sh) $(__xship_build_deps) >/dev/null && mkdir -p $(__xship_hb) && { test -f $(__xship_hb)/CMakeCache.txt || cmake -S $(call __xship_sq,$(__xship_root)) -B $(__xship_hb) -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSHIP_BUILD_TESTS=OFF >$(__xship_hb)/xship-build.log 2>&1; } && cmake --build $(__xship_hb) --target xship >>$(__xship_hb)/xship-build.log 2>&1 || { tail -n 30 $(__xship_hb)/xship-build.log; echo "xship.mk: building xship in $(__xship_helper_build) failed (log above)" >&2; exit 1; }
+	$(__xship_q)bash $(call __xship_sq,$(__xship_root)/tool/scripts/install-deps.sh) $(__xship_build_deps) >/dev/null && mkdir -p $(__xship_hb) && { test -f $(__xship_hb)/CMakeCache.txt || cmake -S $(call __xship_sq,$(__xship_root)) -B $(__xship_hb) -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSHIP_BUILD_TESTS=OFF -DXSHIP_UNITY=ON >$(__xship_hb)/xship-build.log 2>&1; } && cmake --build $(__xship_hb) --target xship >>$(__xship_hb)/xship-build.log 2>&1 || { tail -n 30 $(__xship_hb)/xship-build.log; echo "xship.mk: building xship in $(__xship_helper_build) failed (log above)" >&2; exit 1; }
 endif
 
 endif # __xship_included

@@ -37,7 +37,7 @@ constexpr std::uint64_t kDtNull = 0, kDtNeeded = 1, kDtHash = 4, kDtStrtab = 5, 
                         kDtRela = 7, kDtRel = 17, kDtJmprel = 23, kDtVerdef = 0x6ffffffc;
 constexpr std::uint64_t kMaxDynamicEntries = 1u << 16;
 
-Error damaged(std::string what) {
+Error damaged_elf(std::string what) {
   return integrity_error(fmt::format("ELF: {}: the program is damaged or not a real program", what));
 }
 
@@ -113,7 +113,7 @@ class ElfReader {
     XSHIP_TRY(h);
     std::uint64_t cls = r_.u8(*h, 4), data = r_.u8(*h, 5);
     if ((cls != 1 && cls != 2) || (data != 1 && data != 2))
-      return damaged(fmt::format("unknown class {} or byte order {} in the identification bytes", cls, data));
+      return damaged_elf(fmt::format("unknown class {} or byte order {} in the identification bytes", cls, data));
     machine_ = r_.u16(*h, 18);
     phoff_ = word(*h, is64_ ? 32 : 28);
     shoff_ = word(*h, is64_ ? 40 : 32);
@@ -121,11 +121,11 @@ class ElfReader {
     phnum_ = r_.u16(*h, is64_ ? 56 : 44);
     shentsize_ = r_.u16(*h, is64_ ? 58 : 46);
     shnum_ = r_.u16(*h, is64_ ? 60 : 48);
-    if (phnum_ == 0xFFFF) return damaged("65535 or more program headers (PN_XNUM)");
+    if (phnum_ == 0xFFFF) return damaged_elf("65535 or more program headers (PN_XNUM)");
     if (phnum_ && phentsize_ < (is64_ ? 56u : 32u))
-      return damaged(fmt::format("program header entries of {} bytes", phentsize_));
+      return damaged_elf(fmt::format("program header entries of {} bytes", phentsize_));
     if (shoff_ && shnum_ && shentsize_ < (is64_ ? 64u : 40u))
-      return damaged(fmt::format("section header entries of {} bytes", shentsize_));
+      return damaged_elf(fmt::format("section header entries of {} bytes", shentsize_));
     return ok_status();
   }
 
@@ -175,13 +175,13 @@ class ElfReader {
   }
 
   Result<Region> section_data(const Section& s, const char* what) const {
-    if (s.type == kShtNobits) return damaged(fmt::format("the {} section has no bytes in the file", what));
+    if (s.type == kShtNobits) return damaged_elf(fmt::format("the {} section has no bytes in the file", what));
     return r_.region(s.offset, s.size, what);
   }
 
   Result<Tables> tables_from_sections(const Section& dyn) const {
     Tables t;
-    if (dyn.link >= sections_.size()) return damaged("the dynamic section links to no string table");
+    if (dyn.link >= sections_.size()) return damaged_elf("the dynamic section links to no string table");
     auto strtab = section_data(sections_[dyn.link], "dynamic string table");
     XSHIP_TRY(strtab);
     t.strtab = *strtab;
@@ -208,16 +208,16 @@ class ElfReader {
       if (addr < s.vaddr || addr - s.vaddr >= s.filesz) continue;
       std::uint64_t delta = addr - s.vaddr, rest = s.filesz - delta;
       if (size && *size > rest)
-        return damaged(fmt::format("the {} at address {:#x} ({} bytes) runs past its segment", what, addr, *size));
+        return damaged_elf(fmt::format("the {} at address {:#x} ({} bytes) runs past its segment", what, addr, *size));
       return r_.region(s.offset + delta, size.value_or(rest), what);
     }
-    return damaged(fmt::format("the {} at address {:#x} is in no loaded segment", what, addr));
+    return damaged_elf(fmt::format("the {} at address {:#x} is in no loaded segment", what, addr));
   }
 
   Result<Tables> tables_from_tags(const DynTags& tags) const {
     Tables t;
     if (tags.strtab) {
-      if (!tags.strsz) return damaged("DT_STRTAB without DT_STRSZ");
+      if (!tags.strsz) return damaged_elf("DT_STRTAB without DT_STRSZ");
       auto r = map(*tags.strtab, *tags.strsz, "dynamic string table");
       XSHIP_TRY(r);
       t.strtab = *r;
@@ -225,7 +225,7 @@ class ElfReader {
     if (!tags.symtab || !tags.versym || !tags.verneed) return t;
     auto count = symbol_count(tags);
     XSHIP_TRY(count);
-    if (*count > kMaxDynamicSymbols) return damaged(fmt::format("{} dynamic symbols", *count));
+    if (*count > kMaxDynamicSymbols) return damaged_elf(fmt::format("{} dynamic symbols", *count));
     t.symbol_count = *count;
     auto dynsym = map(*tags.symtab, *count * (is64_ ? 24 : 16), "dynamic symbol table");
     XSHIP_TRY(dynsym);
@@ -252,7 +252,7 @@ class ElfReader {
       XSHIP_TRY(h);
       return wide ? r_.u64(*h, 8) : r_.u32(*h, 4);
     }
-    if (!tags.gnu_hash) return damaged("no DT_HASH or DT_GNU_HASH to count the dynamic symbols by");
+    if (!tags.gnu_hash) return damaged_elf("no DT_HASH or DT_GNU_HASH to count the dynamic symbols by");
     auto hashed = gnu_hash_count(*tags.gnu_hash);
     XSHIP_TRY(hashed);
     auto rest = map(*tags.symtab, std::nullopt, "dynamic symbol table");
@@ -271,7 +271,7 @@ class ElfReader {
     XSHIP_TRY(head);
     std::uint64_t nbuckets = r_.u32(*head, 0), first = r_.u32(*head, 4), bloom = r_.u32(*head, 8);
     if (nbuckets > kMaxDynamicSymbols || bloom > kMaxDynamicSymbols || first > kMaxDynamicSymbols)
-      return damaged(fmt::format("a GNU hash table of {} buckets, {} bloom words", nbuckets, bloom));
+      return damaged_elf(fmt::format("a GNU hash table of {} buckets, {} bloom words", nbuckets, bloom));
     std::uint64_t at = 16 + bloom * (is64_ ? 8 : 4);
     auto buckets = r_.sub(*h, at, nbuckets * 4, "GNU hash buckets");
     XSHIP_TRY(buckets);
@@ -283,20 +283,20 @@ class ElfReader {
       XSHIP_TRY(chain);
       if (r_.u32(*chain, 0) & 1) return first + i + 1;
     }
-    return damaged(fmt::format("more than {} dynamic symbols", kMaxDynamicSymbols));
+    return damaged_elf(fmt::format("more than {} dynamic symbols", kMaxDynamicSymbols));
   }
 
   Result<DynTags> read_dynamic(Region dyn) const {
     DynTags tags;
     std::uint64_t size = is64_ ? 16 : 8, count = dyn.size / size;
     for (std::uint64_t i = 0;; ++i) {
-      if (i == count) return damaged("the dynamic section has no DT_NULL end");
-      if (i == kMaxDynamicEntries) return damaged(fmt::format("more than {} dynamic entries", kMaxDynamicEntries));
+      if (i == count) return damaged_elf("the dynamic section has no DT_NULL end");
+      if (i == kMaxDynamicEntries) return damaged_elf(fmt::format("more than {} dynamic entries", kMaxDynamicEntries));
       Region e{dyn.offset + i * size, size};
       std::uint64_t tag = word(e, 0), value = word(e, size / 2);
       if (tag == kDtNull) return tags;
       if (tag == kDtNeeded) {
-        if (tags.needed.size() == kMaxLibraries) return damaged(fmt::format("more than {} DT_NEEDED", kMaxLibraries));
+        if (tags.needed.size() == kMaxLibraries) return damaged_elf(fmt::format("more than {} DT_NEEDED", kMaxLibraries));
         tags.needed.push_back(value);
       }
       std::optional<std::uint64_t>* slot = nullptr;
@@ -346,7 +346,7 @@ class ElfReader {
                                                                             std::vector<VersionNeed>& out) {
     std::unordered_map<std::uint64_t, std::size_t> index;
     if (t.verneed_count > kMaxVersionNeeds)
-      return damaged(fmt::format("a version-needs table of {} libraries", t.verneed_count));
+      return damaged_elf(fmt::format("a version-needs table of {} libraries", t.verneed_count));
     std::uint64_t at = 0;
     for (std::uint64_t i = 0; i < t.verneed_count; ++i) {
       auto e = r_.sub(t.verneed, at, 16, "version-needs entry");
@@ -354,10 +354,10 @@ class ElfReader {
       std::uint64_t count = r_.u16(*e, 2), aux = r_.u32(*e, 8), next = r_.u32(*e, 12);
       auto library = r_.name(t.strtab, r_.u32(*e, 4), "version-needs library");
       XSHIP_TRY(library);
-      if (count && aux < 16) return damaged(fmt::format("version-needs entry {} overlaps its versions", i));
+      if (count && aux < 16) return damaged_elf(fmt::format("version-needs entry {} overlaps its versions", i));
       for (std::uint64_t j = 0, a = at + aux; j < count; ++j) {
         if (out.size() == kMaxVersionNeeds)
-          return damaged(fmt::format("more than {} needed versions", kMaxVersionNeeds));
+          return damaged_elf(fmt::format("more than {} needed versions", kMaxVersionNeeds));
         auto x = r_.sub(t.verneed, a, 16, "version-needs version entry");
         XSHIP_TRY(x);
         auto version = r_.name(t.strtab, r_.u32(*x, 8), "version");
@@ -366,11 +366,11 @@ class ElfReader {
         out.push_back({*library, std::move(*version), {}});
         std::uint64_t step = r_.u32(*x, 12);
         if (j + 1 < count && step < 16)
-          return damaged(fmt::format("the versions of {} loop or overlap (vna_next {})", *library, step));
+          return damaged_elf(fmt::format("the versions of {} loop or overlap (vna_next {})", *library, step));
         a += step;
       }
       if (i + 1 < t.verneed_count && next < 16)
-        return damaged(fmt::format("version-needs entry {} of {} loops or overlaps (vn_next {})", i + 1,
+        return damaged_elf(fmt::format("version-needs entry {} of {} loops or overlaps (vn_next {})", i + 1,
                                    t.verneed_count, next));
       at += next;
     }
@@ -380,10 +380,10 @@ class ElfReader {
   Status bind_symbols(const Tables& t, const std::unordered_map<std::uint64_t, std::size_t>& index,
                       std::vector<VersionNeed>& needs) {
     if (index.empty()) return ok_status();
-    if (t.symbol_count > kMaxDynamicSymbols) return damaged(fmt::format("{} dynamic symbols", t.symbol_count));
+    if (t.symbol_count > kMaxDynamicSymbols) return damaged_elf(fmt::format("{} dynamic symbols", t.symbol_count));
     std::uint64_t size = is64_ ? 24 : 16;
     if (t.versym.size / 2 < t.symbol_count)
-      return damaged(fmt::format("the symbol version table has fewer entries ({}) than the dynamic symbol table ({})",
+      return damaged_elf(fmt::format("the symbol version table has fewer entries ({}) than the dynamic symbol table ({})",
                                  t.versym.size / 2, t.symbol_count));
     for (std::uint64_t i = 1; i < t.symbol_count; ++i) {  // entry 0 is the null symbol
       auto it = index.find(r_.u16(t.versym, i * 2) & 0x7fff);

@@ -17,7 +17,7 @@ namespace {
 using bytes::Reader;
 using bytes::Region;
 
-Error damaged(std::string what) {
+Error damaged_pe(std::string what) {
   return integrity_error(fmt::format("PE: {}: the program is damaged or not a real Windows program", what));
 }
 
@@ -50,14 +50,14 @@ class PeReader {
     std::uint64_t pe_at = r_.u32(*dos, 0x3C);
     auto coff = r_.region(pe_at, 24, "PE signature and COFF header");
     XSHIP_TRY(coff);
-    if (r_.u32(*coff, 0) != 0x4550) return damaged("no PE signature where the DOS header points");
+    if (r_.u32(*coff, 0) != 0x4550) return damaged_pe("no PE signature where the DOS header points");
     std::uint64_t sections = r_.u16(*coff, 6), opt_size = r_.u16(*coff, 20);
     auto opt = r_.region(pe_at + 24, opt_size, "optional header");
     XSHIP_TRY(opt);
     opt_ = *opt;
-    if (opt_size < 2) return damaged("no optional header");
+    if (opt_size < 2) return damaged_pe("no optional header");
     std::uint64_t magic = r_.u16(opt_, 0);
-    if (magic != 0x10B && magic != 0x20B) return damaged(fmt::format("optional header magic {:#x}", magic));
+    if (magic != 0x10B && magic != 0x20B) return damaged_pe(fmt::format("optional header magic {:#x}", magic));
     bool plus = magic == 0x20B;  // PE32+: 64-bit ImageBase, directories 16 bytes further on
     dirs_at_ = plus ? 112 : 96;
     if (opt_size >= dirs_at_) {
@@ -83,11 +83,11 @@ class PeReader {
       std::uint64_t vsize = r_.u32(s, 8), va = r_.u32(s, 12), raw_size = r_.u32(s, 16), raw_at = r_.u32(s, 20);
       std::uint64_t extent = vsize ? vsize : raw_size;
       if (rva < va || rva - va >= extent) continue;
-      if (rva - va >= raw_size) return damaged(fmt::format("the {} at RVA {:#x} has no bytes in the file", what, rva));
+      if (rva - va >= raw_size) return damaged_pe(fmt::format("the {} at RVA {:#x} has no bytes in the file", what, rva));
       return r_.region(raw_at + (rva - va), raw_size - (rva - va), what);
     }
     if (rva < size_of_headers_) return r_.region(rva, size_of_headers_ - rva, what);
-    return damaged(fmt::format("the {} at RVA {:#x} is in no section", what, rva));
+    return damaged_pe(fmt::format("the {} at RVA {:#x} is in no section", what, rva));
   }
 
   // Descriptors run to one whose name RVA is 0 (the loader's end mark; the directory's size
@@ -99,21 +99,21 @@ class PeReader {
     auto table = map(rva, d.what);
     XSHIP_TRY(table);
     for (std::uint64_t i = 0;; ++i) {
-      if (i > kMaxLibraries) return damaged(fmt::format("more than {} DLLs in the {}", kMaxLibraries, d.what));
+      if (i > kMaxLibraries) return damaged_pe(fmt::format("more than {} DLLs in the {}", kMaxLibraries, d.what));
       auto e = r_.sub(*table, i * d.entry_size, d.entry_size, d.what);
-      if (!e) return damaged(fmt::format("the {} has no end entry inside its section", d.what));
+      if (!e) return damaged_pe(fmt::format("the {} has no end entry inside its section", d.what));
       std::uint64_t name_rva = r_.u32(*e, d.name_field);
       if (name_rva == 0) return ok_status();
       // Delay-load descriptors without the RVA bit (attribute 1) hold addresses (old MSVC).
       if (d.delay && !(r_.u32(*e, 0) & 1)) {
-        if (name_rva < image_base_) return damaged(fmt::format("a delay-load DLL name at address {:#x}", name_rva));
+        if (name_rva < image_base_) return damaged_pe(fmt::format("a delay-load DLL name at address {:#x}", name_rva));
         name_rva -= image_base_;
       }
       auto where = map(name_rva, "DLL name");
       XSHIP_TRY(where);
       auto name = r_.name(*where, 0, "DLL");
       XSHIP_TRY(name);
-      if (name->empty()) return damaged(fmt::format("an empty DLL name in the {}", d.what));
+      if (name->empty()) return damaged_pe(fmt::format("an empty DLL name in the {}", d.what));
       out.push_back(std::move(*name));
     }
   }

@@ -1,6 +1,7 @@
 #include "cross/toolchain.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,12 +19,6 @@ namespace {
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
-}
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
-  return out;
 }
 
 std::string append_flags(std::string a, const std::string& b) {
@@ -273,8 +268,8 @@ Assignments make_environment(const Toolchain& tc, const BuildFlags& flags, const
 
   std::string maps;
   for (const auto& [from, to] : flags.prefix_maps) maps = append_flags(maps, shell_quote("-ffile-prefix-map=" + from + "=" + to));
-  std::string ld = join(tc.link_flags, " ");
-  ld = append_flags(ld, join(runtime_link_flags(info.target, flags), " "));
+  std::string ld = fmt::format("{}", fmt::join(tc.link_flags, " "));
+  ld = append_flags(ld, fmt::format("{}", fmt::join(runtime_link_flags(info.target, flags), " ")));
   auto kept = [&](const char* var) { return env(var).value_or(""); };
   std::string cppflags = definition_flags(info.target, flags.stamp);
   if (!tc.lib_sysroot.empty()) {

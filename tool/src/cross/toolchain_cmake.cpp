@@ -1,18 +1,13 @@
 // The CMake side of a toolchain: the file `xship toolchain` prints and `xship build`
 // writes per target.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cross/toolchain.h"
 
 namespace xship::cross {
 
 namespace {
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
-  return out;
-}
 
 // A CMake quoted argument: backslash, quote and dollar escaped.
 std::string cmake_quote(const std::string& s) {
@@ -54,8 +49,8 @@ void cmake_compilers(std::string& s, const Toolchain& tc) {
   }
   s += cmake_set("CMAKE_C_COMPILER", {tc.cc});
   s += cmake_set("CMAKE_CXX_COMPILER", {tc.cxx});
-  if (!tc.cc_args.empty()) s += cmake_set("CMAKE_C_COMPILER_ARG1", {join(tc.cc_args, " ")});
-  if (!tc.cxx_args.empty()) s += cmake_set("CMAKE_CXX_COMPILER_ARG1", {join(tc.cxx_args, " ")});
+  if (!tc.cc_args.empty()) s += cmake_set("CMAKE_C_COMPILER_ARG1", {fmt::format("{}", fmt::join(tc.cc_args, " "))});
+  if (!tc.cxx_args.empty()) s += cmake_set("CMAKE_CXX_COMPILER_ARG1", {fmt::format("{}", fmt::join(tc.cxx_args, " "))});
   if (!tc.compiler_target.empty()) {
     s += cmake_set("CMAKE_C_COMPILER_TARGET", {tc.compiler_target});
     s += cmake_set("CMAKE_CXX_COMPILER_TARGET", {tc.compiler_target});
@@ -82,8 +77,8 @@ void cmake_compilers(std::string& s, const Toolchain& tc) {
     s += "# ctest and try_run start the target's programs through this.\n";
     s += cmake_set("CMAKE_CROSSCOMPILING_EMULATOR", emu);
   }
-  if (!tc.link_flags.empty()) s += cmake_set("CMAKE_EXE_LINKER_FLAGS_INIT", {join(tc.link_flags, " ")}) +
-                                   cmake_set("CMAKE_SHARED_LINKER_FLAGS_INIT", {join(tc.link_flags, " ")});
+  if (!tc.link_flags.empty()) s += cmake_set("CMAKE_EXE_LINKER_FLAGS_INIT", {fmt::format("{}", fmt::join(tc.link_flags, " "))}) +
+                                   cmake_set("CMAKE_SHARED_LINKER_FLAGS_INIT", {fmt::format("{}", fmt::join(tc.link_flags, " "))});
 }
 
 }  // namespace
@@ -105,7 +100,7 @@ std::string cmake_toolchain(const Toolchain& tc, const BuildFlags& flags) {
   std::vector<std::string> defs;
   for (const char* var : {"XSHIP_VERSION", "XSHIP_COMMIT", "XSHIP_OS", "XSHIP_ARCH"})
     defs.push_back(fmt::format("\"{0}=\\\"${{{0}}}\\\"\"", var));
-  s += "add_compile_definitions(" + join(defs, " ") + ")\n";
+  s += "add_compile_definitions(" + fmt::format("{}", fmt::join(defs, " ")) + ")\n";
   // C/C++/ASM only: windres (a Windows project's .rc files) rejects the option.
   s += "# Reproducible: no absolute source or build paths in the output.\n"
        "add_compile_options(\"$<$<COMPILE_LANGUAGE:C,CXX,ASM>:-ffile-prefix-map=${CMAKE_SOURCE_DIR}=.>\"\n"
@@ -115,7 +110,7 @@ std::string cmake_toolchain(const Toolchain& tc, const BuildFlags& flags) {
     // Linux: programs only (a shared library with its own libstdc++ copy would not share
     // the program's); Windows: DLLs too, since they would import the runtime DLLs as well.
     bool programs_only = flags.static_link || t.os != Os::Windows;
-    std::string opts = join(rt, ";");
+    std::string opts = fmt::format("{}", fmt::join(rt, ";"));
     if (programs_only) opts = "$<$<STREQUAL:$<TARGET_PROPERTY:TYPE>,EXECUTABLE>:" + opts + ">";
     s += fmt::format("add_link_options(\"{}\")\n", opts);
   }
