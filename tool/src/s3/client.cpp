@@ -416,6 +416,16 @@ Result<std::vector<ListedObject>> Client::list_objects(const std::string& bucket
   }, stats);
 }
 
+Status Client::probe(const std::string& bucket, const std::string& prefix) {
+  Request r;
+  r.bucket = bucket;
+  r.query = {{"list-type", "2"}, {"max-keys", "0"}, {"prefix", prefix}};
+  r.what = "ListObjectsV2 " + s3_name(bucket, prefix);
+  auto resp = perform(r, nullptr);
+  if (!resp) return resp.error();
+  return ok_status();
+}
+
 namespace {
 std::string copy_source(const std::string& bucket, const std::string& key) {
   return "/" + bucket + "/" + sigv4::uri_encode(key, true);

@@ -121,6 +121,9 @@ class Client {
                                        const std::string& upload_id, CallStats* stats = nullptr);
   Result<std::vector<ListedObject>> list_objects(const std::string& bucket, const std::string& prefix,
                                                  CallStats* stats = nullptr);
+  // One cheap signed request that proves the credentials reach the bucket: ListObjectsV2
+  // under the prefix asking for no keys.
+  Status probe(const std::string& bucket, const std::string& prefix);
 
   // Server-side copies, for a second --to: CopyObject, or UploadPartCopy per part range.
   // `size` (the bytes copied) lengthens the request's deadline as a body would.
