@@ -23,7 +23,8 @@
 #   deps      install the cross toolchains, emulators and target libraries (xship deps)
 #   test      build every target and run its tests under its emulator   (xship test)
 #   build     build every target into XSHIP_DIST, compressed              (xship build)
-#   publish   test + build, then upload XSHIP_DIST, MD5-verified           (xship publish)
+#   publish   check credentials + XSHIP_TO first, test + build, then upload XSHIP_DIST, MD5-verified
+#             (xship publish --check, then xship publish)
 #   merge     matrix CI: merge the jobs' manifests (xship publish --merge-manifests)
 #   clean     remove the per-target builds and the collected programs     (xship clean)
 #   help      this list
@@ -147,12 +148,18 @@ __xship_matrix = --targets $(call __xship_sq,$(XSHIP_TARGETS)) --name $(call __x
 # build (only tested builds publish), and test and build never share a build directory at
 # once.
 __xship_goals := $(MAKECMDGOALS)
-__xship_after_deps := $(if $(filter $(__xship_p)deps,$(__xship_goals)),$(__xship_p)deps)
+# With publish among the goals, its credentials and destination are checked first (one
+# signed request): a missing secret or a wrong bucket costs seconds, not a whole build.
+__xship_check := $(if $(filter $(__xship_p)publish,$(__xship_goals)),$(__xship_p)publish-check)
+__xship_after_deps := $(if $(filter $(__xship_p)deps,$(__xship_goals)),$(__xship_p)deps,$(__xship_check))
 __xship_after_test := $(if $(filter $(__xship_p)test $(__xship_p)publish,$(__xship_goals)),$(__xship_p)test,$(__xship_after_deps))
 
-.PHONY: $(__xship_p)deps $(__xship_p)test $(__xship_p)build $(__xship_p)publish $(__xship_p)merge $(__xship_p)clean $(__xship_p)help
+.PHONY: $(__xship_p)deps $(__xship_p)test $(__xship_p)build $(__xship_p)publish $(__xship_p)publish-check $(__xship_p)merge $(__xship_p)clean $(__xship_p)help
 
-$(XSHIP_PREFIX)deps: $(__xship_bin_dep) ## install the cross toolchains, emulators and target libraries
+$(XSHIP_PREFIX)publish-check: $(__xship_bin_dep) ## check the credentials and XSHIP_TO with one signed request (publish does it first)
+	$(__xship_q)$(__xship_cmd) publish --check $(__xship_to_flag) $(__xship_endpoint_flag)
+
+$(XSHIP_PREFIX)deps: $(__xship_bin_dep) $(__xship_check) ## install the cross toolchains, emulators and target libraries
 	$(__xship_q)$(__xship_cmd) deps --targets $(call __xship_sq,$(XSHIP_TARGETS)) $(if $(strip $(XSHIP_LIBS)),--libs $(call __xship_sq,$(XSHIP_LIBS))) $(XSHIP_DEPS_FLAGS)
 
 $(XSHIP_PREFIX)test: $(__xship_bin_dep) $(__xship_after_deps) ## build every target and run its tests under its emulator
@@ -161,7 +168,7 @@ $(XSHIP_PREFIX)test: $(__xship_bin_dep) $(__xship_after_deps) ## build every tar
 $(XSHIP_PREFIX)build: $(__xship_bin_dep) $(__xship_after_test) ## build every target into XSHIP_DIST as NAME.OS.ARCH, compressed
 	$(__xship_q)$(call __xship_require,XSHIP_NAME)$(__xship_cmd) build $(__xship_matrix) $(__xship_how) --format $(call __xship_sq,$(XSHIP_FORMAT)) $(XSHIP_BUILD_FLAGS)
 
-$(XSHIP_PREFIX)publish: $(__xship_bin_dep) $(__xship_p)test $(__xship_p)build ## test, build, then publish XSHIP_DIST to XSHIP_TO, MD5-verified
+$(XSHIP_PREFIX)publish: $(__xship_bin_dep) $(__xship_check) $(__xship_p)test $(__xship_p)build ## test, build, then publish XSHIP_DIST to XSHIP_TO, MD5-verified
 	$(__xship_q)$(__xship_cmd) publish $(__xship_to_flag) $(__xship_endpoint_flag) $(XSHIP_PUBLISH_FLAGS) $(call __xship_sq,$(XSHIP_DIST))
 
 # Matrix CI (one target per job, each publishing with XSHIP_PUBLISH_FLAGS='--job-manifest

@@ -16,6 +16,8 @@ cat >"$fake/xship" <<'EOF'
 echo "start $(date +%s.%N) $*" >>"$LOG"
 [[ $1 == test ]] && sleep "${FAKE_TEST_SECONDS:-0}"
 echo "end $(date +%s.%N) $1" >>"$LOG"
+# FAKE_FAIL: only this call ("test", "publish --check") fails; unset: every call.
+[[ -z ${FAKE_FAIL:-} || $1 == "$FAKE_FAIL" || "$1 $2" == "$FAKE_FAIL" ]] || exit 0
 exit "${FAKE_RC:-0}"
 EOF
 chmod +x "$fake/xship"
@@ -55,24 +57,33 @@ for export_all in "" ".EXPORT_ALL_VARIABLES:"; do
   assert_contains "$(calls)" "test --targets linux/arm64 windows/amd64 --name hello --out dist --build-dir build/xship -j 3" "test: targets and jobs from the command line$mode"
   assert_contains "$(calls)" "--make-test make --no-print-directory -f ci.mk -I $proj/ xship-target-test" "test: the includer's test rule$mode"
 
-  # publish runs test, then build, then publish, in that order even under -j.
+  # publish checks the credentials and destination, then runs test, then build, then
+  # publish, in that order even under -j.
   FAKE_TEST_SECONDS=1 mk -j4 publish XSHIP_FORMAT=zst >/dev/null
   order=$(grep '^start' "$LOG" | cut -d' ' -f3 | paste -sd' ')
-  assert_eq "$order" "test build publish" "publish: test, build, publish$mode"
+  assert_eq "$order" "publish test build publish" "publish: check, test, build, publish$mode"
+  assert_eq "$(calls | head -n 1)" "publish --check" "publish: the check comes first$mode"
   test_end=$(awk '$1 == "end" && $3 == "test" {print $2}' "$LOG")
   build_start=$(awk '$1 == "start" && $3 == "build" {print $2}' "$LOG")
   awk -v a="$test_end" -v b="$build_start" 'BEGIN {exit !(b >= a)}' || fail "build started before test ended under -j4$mode"
   ok "build waits for test under -j4$mode"
   assert_contains "$(calls)" "--format zst" "XSHIP_FORMAT on the command line$mode"
   # The default destination is left to xship (its error names ARTIFACTS_BUCKET).
-  assert_eq "$(calls | grep '^publish')" "publish dist" "publish: default destination left to xship$mode"
+  assert_eq "$(calls | tail -n 1)" "publish dist" "publish: default destination left to xship$mode"
   mk publish XSHIP_TO='s3://b/{repo}/it'"'"'s' XSHIP_ENDPOINT=http://127.0.0.1:1 >/dev/null
-  assert_eq "$(calls | grep '^publish')" "publish --to s3://b/{repo}/it's --endpoint http://127.0.0.1:1 dist" "publish: XSHIP_TO quoted for the shell$mode"
+  assert_eq "$(calls | tail -n 1)" "publish --to s3://b/{repo}/it's --endpoint http://127.0.0.1:1 dist" "publish: XSHIP_TO quoted for the shell$mode"
+  assert_eq "$(calls | head -n 1)" "publish --check --to s3://b/{repo}/it's --endpoint http://127.0.0.1:1" "publish --check: the same destination$mode"
 
-  # A failing test stops publish before the upload (make stops at the first failure).
-  rc=$(FAKE_RC=1 rc_of mk publish)
+  # A failing check stops publish before test and build run; a failing test before the
+  # upload (make stops at the first failure).
+  rc=$(FAKE_FAIL="publish --check" FAKE_RC=4 rc_of mk -j4 publish)
+  [[ $rc != 0 ]] || fail "publish succeeded although the check failed"
+  assert_eq "$(calls | paste -sd' ')" "publish --check" "a failed check stops publish before test, build and upload$mode"
+  rc=$(FAKE_FAIL=test FAKE_RC=1 rc_of mk publish)
   [[ $rc != 0 ]] || fail "publish succeeded although test failed"
-  assert_eq "$(calls | cut -d' ' -f1 | paste -sd' ')" "test" "a failed test stops publish before build and upload$mode"
+  assert_eq "$(calls | cut -d' ' -f1 | paste -sd' ')" "publish test" "a failed test stops publish before build and upload$mode"
+  mk test build >/dev/null
+  assert_eq "$(calls | cut -d' ' -f1 | paste -sd' ')" "test build" "no check without publish$mode"
 
   mk merge XSHIP_TO=s3://b/x >/dev/null
   assert_eq "$(calls)" "publish --merge-manifests --to s3://b/x" "merge$mode"

@@ -11,6 +11,8 @@
 # start (DIR/tls/cert.pem, for 127.0.0.1 and localhost), named in DIR/env.
 #
 # XSHIP_RIG_BUCKETS (optional): space-separated extra bucket names to create at start.
+# XSHIP_RIG_STS=1 (optional): STS on, with a role the test user may assume (its ARN in
+# DIR/env as XSHIP_TEST_ROLE_ARN).
 #
 # The script installs nothing: CI installs ceph-mon ceph-osd radosgw ceph-common
 # uuid-runtime with apt beforehand. Daemons run detached (setsid, all output to log files
@@ -22,6 +24,7 @@ readonly ACCESS_KEY=XSHIPTESTACCESSKEY01
 readonly SECRET_KEY=xshipTestSecretKey0000000000000000000001
 readonly BUCKET=xship-test
 readonly REGION=us-east-1
+readonly ROLE_NAME=xship-publisher
 readonly RGW_NAME=client.rgw.xship
 readonly MARKER=.s3rig            # marks DIR as ours, so we only ever rm -rf our own dirs
 readonly START_TIMEOUT=60         # seconds for each readiness wait
@@ -223,6 +226,7 @@ rgw dns name = localhost
 # Reclaim deleted data in seconds rather than hours.
 rgw gc obj min wait = 10
 rgw gc processor period = 10
+$(sts_conf)
 EOF
 }
 
@@ -270,6 +274,28 @@ make_tls_cert() {
     -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
     -keyout "$DIR/tls/key.pem" -out "$DIR/tls/cert.pem" >"$LOGS/openssl.out" 2>&1 ||
     { CURRENT_LOGS=("$LOGS/openssl.out"); fail "openssl could not make the rig's TLS certificate"; }
+}
+
+# XSHIP_RIG_STS=1: a rig with STS (AssumeRole), whose temporary keys RGW itself accepts,
+# for the credential-chain tests. Not in the shared rig: with STS on, RGW refuses every
+# session token it did not issue, which other tests send on purpose.
+sts_conf() {
+  [[ ${XSHIP_RIG_STS:-} == 1 ]] || return 0
+  printf 'rgw s3 auth use sts = true\nrgw sts key = xshipRigStsKey16\n'
+}
+
+sts_env() {
+  [[ ${XSHIP_RIG_STS:-} == 1 ]] || return 0
+  echo "export XSHIP_TEST_ROLE_ARN=arn:aws:iam:::role/$ROLE_NAME"
+}
+
+# A role the test user may assume (STS AssumeRole), allowed everything in S3.
+create_role() {
+  local trust='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam:::user/xship-test"]},"Action":["sts:AssumeRole"]}]}'
+  local policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*"],"Resource":["arn:aws:s3:::*"]}]}'
+  timeout 30 radosgw-admin -c "$CONF" caps add --uid xship-test --caps "roles=*" &&
+    timeout 30 radosgw-admin -c "$CONF" role create --role-name "$ROLE_NAME" --assume-role-policy-doc "$trust" &&
+    timeout 30 radosgw-admin -c "$CONF" role-policy put --role-name "$ROLE_NAME" --policy-name s3-all --policy-doc "$policy"
 }
 
 create_bucket() {
@@ -354,6 +380,11 @@ cmd_start() {
     --access-key "$ACCESS_KEY" --secret-key "$SECRET_KEY" >"$LOGS/user-create.out" 2>&1 ||
     { CURRENT_LOGS=("$LOGS/user-create.out"); fail "radosgw-admin user create failed"; }
 
+  if [[ ${XSHIP_RIG_STS:-} == 1 ]]; then
+    create_role >"$LOGS/role-create.out" 2>&1 ||
+      { CURRENT_LOGS=("$LOGS/role-create.out"); fail "radosgw-admin role create failed"; }
+  fi
+
   local b
   for b in "$BUCKET" ${XSHIP_RIG_BUCKETS:-}; do create_bucket "$b"; done
   printf x >"$DIR/probe"
@@ -368,6 +399,7 @@ export XSHIP_TEST_ACCESS_KEY=$ACCESS_KEY
 export XSHIP_TEST_SECRET_KEY=$SECRET_KEY
 export XSHIP_TEST_BUCKET=$BUCKET
 export XSHIP_TEST_REGION=$REGION
+$(sts_env)
 export XSHIP_TEST_HTTPS_ENDPOINT=$HTTPS_ENDPOINT
 export XSHIP_TEST_CA_FILE=$DIR/tls/cert.pem
 EOF

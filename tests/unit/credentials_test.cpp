@@ -51,6 +51,15 @@ const char* kCredsFile =
     "[default]\naws_access_key_id = AKFILE\naws_secret_access_key = sekrit-file\n"
     "[other]\naws_access_key_id=AKOTHER\naws_secret_access_key=sekrit-other\naws_session_token=tok-other\n";
 
+// The keys a plan starts from when they are given outright (flags, variables, files).
+const Credentials& keys(const ResolvedConfig& r) {
+  EXPECT_TRUE(std::holds_alternative<Credentials>(r.plan.base));
+  EXPECT_TRUE(r.plan.roles.empty());
+  static const Credentials none;
+  auto* c = std::get_if<Credentials>(&r.plan.base);
+  return c ? *c : none;
+}
+
 Env merge(std::initializer_list<Env> parts) {
   Env out;
   for (const auto& p : parts) out.insert(p.begin(), p.end());
@@ -93,11 +102,11 @@ TEST_F(CredentialsTest, PrecedenceTable) {
     SCOPED_TRACE(c.name);
     auto r = resolve_config(c.flags, lookup(env(c.env)));
     ASSERT_TRUE(r.ok()) << r.error().message;
-    EXPECT_EQ(r->credentials.access_key, c.key);
-    EXPECT_EQ(r->credentials.secret_key, c.secret);
-    EXPECT_EQ(r->credentials.session_token, c.token);
-    if (!c.source.empty()) EXPECT_EQ(r->credentials.source, c.source);
-    else EXPECT_NE(r->credentials.source.find(home_ + "/.aws/credentials"), std::string::npos);
+    EXPECT_EQ(keys(*r).access_key, c.key);
+    EXPECT_EQ(keys(*r).secret_key, c.secret);
+    EXPECT_EQ(keys(*r).session_token, c.token);
+    if (!c.source.empty()) EXPECT_EQ(keys(*r).source, c.source);
+    else EXPECT_NE(keys(*r).source.find(home_ + "/.aws/credentials"), std::string::npos);
   }
 }
 
@@ -108,8 +117,8 @@ TEST_F(CredentialsTest, SharedCredentialsFileVariableAndConfigFileDialect) {
                      "AWS_SECRET_ACCESS_KEY=sekrit-else\r\n");
   auto r = resolve_config({}, lookup(env({{"AWS_SHARED_CREDENTIALS_FILE", home_ + "/elsewhere"}})));
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->credentials.access_key, "AKELSE");
-  EXPECT_EQ(r->credentials.secret_key, "sekrit-else");
+  EXPECT_EQ(keys(*r).access_key, "AKELSE");
+  EXPECT_EQ(keys(*r).secret_key, "sekrit-else");
 
   // Keys in the config file, under "[profile NAME]"; a bare "[NAME]" there is not a profile.
   fs::remove(fs::path(home_) / ".aws/credentials");
@@ -119,7 +128,7 @@ TEST_F(CredentialsTest, SharedCredentialsFileVariableAndConfigFileDialect) {
         "aws_access_key_id = AKCONF\naws_secret_access_key = sekrit-conf\n");
   r = resolve_config({}, lookup(env({{"AWS_PROFILE", "ci"}})));
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->credentials.access_key, "AKCONF");
+  EXPECT_EQ(keys(*r).access_key, "AKCONF");
   EXPECT_EQ(r->region, "eu-west-1");
   EXPECT_EQ(r->endpoint, "");  // the nested s3 block is not a top-level endpoint_url
 }
@@ -149,22 +158,39 @@ TEST_F(CredentialsTest, KeyWithoutSecretNamesTheSourceNotTheValue) {
   }
 }
 
-TEST_F(CredentialsTest, NoneAtAllListsEverySource) {
-  auto r = resolve_config({}, lookup(env({{"AWS_CONFIG_FILE", home_ + "/cfg"}})));
+TEST_F(CredentialsTest, NoneAtAllListsEverySourceInOrder) {
+  auto r = resolve_config({}, lookup(env({{"AWS_CONFIG_FILE", home_ + "/cfg"}, {"AWS_EC2_METADATA_DISABLED", "true"}})));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().category, ErrorCategory::Credentials);
   const std::string& m = r.error().message;
+  std::size_t last = 0;
   for (const std::string& s : {std::string("--access-key"), std::string("ARTIFACTS_KEY"),
                                std::string("ARTIFACTS_SECRET"), std::string("ARTIFACTS_AWS_ACCESS_KEY"),
                                std::string("AWS_ACCESS_KEY_ID"), std::string("AWS_SECRET_ACCESS_KEY"),
-                               home_ + "/.aws/credentials", home_ + "/cfg", std::string("'default'")})
-    EXPECT_NE(m.find(s), std::string::npos) << "missing " << s << " in: " << m;
+                               std::string("'default'"), home_ + "/.aws/credentials", home_ + "/cfg",
+                               std::string("credential_process"), std::string("AWS_WEB_IDENTITY_TOKEN_FILE"),
+                               std::string("GitHub Actions OIDC"), std::string("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
+                               std::string("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
+                               std::string("EC2 instance metadata (disabled by AWS_EC2_METADATA_DISABLED)")}) {
+    std::size_t at = m.find(s, last);
+    EXPECT_NE(at, std::string::npos) << "missing (or out of order) " << s << " in: " << m;
+    if (at != std::string::npos) last = at;
+  }
   EXPECT_EQ(m.find('\n'), std::string::npos);
 
   // Without HOME the messages still show the conventional place.
-  r = resolve_config({}, lookup({}));
+  r = resolve_config({}, lookup({{"AWS_EC2_METADATA_DISABLED", "TRUE"}}));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("~/.aws/credentials"), std::string::npos) << r.error().message;
+
+  // With nothing configured and instance metadata allowed, the plan is to ask it, and a
+  // fetch that finds nothing there reports the same list (credential_chain_test.cpp).
+  r = resolve_config({}, lookup(env({{"AWS_EC2_METADATA_DISABLED", "false"}})));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(std::holds_alternative<ImdsSpec>(r->plan.base));
+  EXPECT_EQ(std::get<ImdsSpec>(r->plan.base).endpoint, "http://169.254.169.254");
+  EXPECT_FALSE(std::get<ImdsSpec>(r->plan.base).allow_v1);
+  EXPECT_EQ(r->plan.tried.size(), 8u);
 }
 
 TEST_F(CredentialsTest, SecretNeverInAnyErrorEvenFromBrokenFiles) {

@@ -19,6 +19,7 @@ Status run_version(int, char**) {
 constexpr std::array kCommands = {
     Command{"publish", "upload files to S3 with MD5-verified PUTs, then SHA256SUMS and manifest.json", run_publish},
     Command{"fetch", "download objects (or a whole manifest) and verify MD5/SHA-256 before keeping them", run_fetch},
+    Command{"credentials", "show which credential source answers: its name, the key's last four characters, the expiry, the region", run_credentials},
     Command{"compress", "compress files to .gz/.zst (reproducible, multi-threaded, hashed for publish) or bundle archives", run_compress},
     Command{"targets", "list the cross-build targets (OS/ARCH), their compilers and emulators, and what is ready here", run_cross_targets},
     Command{"env", "print shell assignments (CC, CPPFLAGS, XSHIP_EMULATOR...) for building a target with Make", run_cross_env},
@@ -42,7 +43,7 @@ const Command* find_command(const std::string& name) {
 
 std::string usage_text() {
   std::string s = "usage: xship COMMAND [OPTIONS]   (xship COMMAND --help for a command's options)\n\ncommands:\n";
-  for (const auto& c : kCommands) s += fmt::format("  {:<10} {}\n", c.name, c.summary);
+  for (const auto& c : kCommands) s += fmt::format("  {:<11} {}\n", c.name, c.summary);
   s += "\nexit codes:\n"
        "  0    success\n"
        "  1    runtime failure (network, server, filesystem, a failed build or test, a missing toolchain)\n"

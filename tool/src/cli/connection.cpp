@@ -10,6 +10,7 @@
 #include "core/cancel.h"
 #include "core/terminal.h"
 #include "net/http.h"
+#include "s3/credential_fetch.h"
 
 namespace xship::cli {
 
@@ -21,6 +22,8 @@ void add_connection_flags(CLI::App& app, ConnectionFlags& f) {
   app.add_option("--access-key", f.creds.access_key, "Access key id (env ARTIFACTS_KEY, AWS_ACCESS_KEY_ID)")->group(g);
   app.add_option("--secret-key", f.creds.secret_key, "Secret access key (env ARTIFACTS_SECRET, AWS_SECRET_ACCESS_KEY)")->group(g);
   app.add_option("--session-token", f.creds.session_token, "Session token (env AWS_SESSION_TOKEN)")->group(g);
+  app.add_option("--oidc-audience", f.creds.oidc_audience, "Audience of the GitHub Actions ID token exchanged for AWS_ROLE_ARN's credentials")
+      ->capture_default_str()->group(g);
   app.add_flag("--path-style", f.path_style, "Force path-style addressing (default for custom endpoints)")->group(g);
   app.add_flag("--virtual-host", f.virtual_host, "Force virtual-hosted addressing (default for AWS)")->group(g);
   app.add_flag("--insecure", f.insecure, "Skip TLS certificate verification (prints a warning)")->group(g);
@@ -32,6 +35,24 @@ void add_connection_flags(CLI::App& app, ConnectionFlags& f) {
   app.add_flag("--debug", f.debug, "Log every request and response (secrets and signatures redacted)")->group(g);
 }
 
+namespace {
+
+// Static credentials as they are; anything else fetched now (so a missing role or a dead
+// metadata service stops the run before any upload) and renewed as it nears expiry.
+Result<std::shared_ptr<CredentialProvider>> credential_provider(const CredentialPlan& plan, const s3::ClientConfig& cfg) {
+  if (std::holds_alternative<Credentials>(plan.base) && plan.roles.empty())
+    return CredentialProvider::fixed(std::get<Credentials>(plan.base));
+  auto io = system_credential_io(cfg.tls, cfg.cancel, cfg.debug_log);
+  auto warn = [](const std::string& line) { fmt::print(stderr, "xship: warning: {}\n", printable(line)); };
+  auto provider = std::make_shared<CredentialProvider>([plan, io] { return fetch_credentials(plan, io); }, io.now, warn,
+                                                       cfg.debug_log);
+  auto first = provider->get();
+  if (!first) return first.error();
+  return provider;
+}
+
+}  // namespace
+
 Result<s3::ClientConfig> make_client_config(const ConnectionFlags& f) {
   auto resolved = resolve_config(f.creds, process_env());
   if (!resolved) return resolved.error();
@@ -42,7 +63,6 @@ Result<s3::ClientConfig> make_client_config(const ConnectionFlags& f) {
   cfg.endpoint = *ep;
   cfg.addressing = f.path_style ? Addressing::Path : f.virtual_host ? Addressing::VirtualHost : Addressing::Auto;
   cfg.region = resolved->region;
-  cfg.credentials = resolved->credentials;
   cfg.tls.insecure = f.insecure;
   cfg.tls.ca_bundle = f.ca_bundle;
   cfg.timeouts.stall_seconds = f.timeout_seconds;
@@ -51,6 +71,9 @@ Result<s3::ClientConfig> make_client_config(const ConnectionFlags& f) {
   cfg.cancel = &cancel_flag();
   XSHIP_TRY(net::global_init());  // libcurl is loaded here, in the main thread, or never
   if (f.debug) cfg.debug_log = [](const std::string& line) { fmt::print(stderr, "debug: {}\n", printable(line)); };
+  auto provider = credential_provider(resolved->plan, cfg);
+  if (!provider) return provider.error();
+  cfg.credentials = *provider;
   if (f.insecure && ep->scheme == "https")
     fmt::print(stderr, "xship: warning: --insecure: TLS certificates are not verified; anyone on the path can read and change the traffic\n");
   return cfg;

@@ -23,6 +23,10 @@ struct ConnectionFlags {
 void add_connection_flags(CLI::App& app, ConnectionFlags& f);
 Result<s3::ClientConfig> make_client_config(const ConnectionFlags& f);
 
+// `publish --check`: the credentials (which source, fetched now), then one cheap signed
+// request per destination. Uploads nothing.
+Status check_destinations(const ConnectionFlags& conn, const std::vector<S3Location>& destinations, bool json);
+
 // Runs CLI11 and turns its exceptions into values: true to go on; false when help was
 // printed (the command is done); a usage error for bad arguments.
 Result<bool> parse_args(CLI::App& app, int argc, char** argv);

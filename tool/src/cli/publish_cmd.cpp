@@ -118,7 +118,7 @@ Status run_publish(int argc, char** argv) {
              "  then once:  xship publish --merge-manifests                  (writes PREFIX/SHA256SUMS, manifest.json)\n"
              "The merge gives the same bytes whatever order the jobs finished in, and is safe to run again.");
   std::vector<std::string> paths, to;
-  bool untracked = false, json = false, dry_run = false, no_manifest = false, no_follow = false;
+  bool untracked = false, json = false, dry_run = false, check = false, no_manifest = false, no_follow = false;
   std::string threshold_text = "16MiB", part_text = "8MiB", etag_check = "on", repo_dir = ".";
   std::string copy_threshold_text = "5GiB", copy_part_text = "512MiB";
   publish::PublishOptions opts;
@@ -160,6 +160,8 @@ Status run_publish(int argc, char** argv) {
                         ->option_text("SHA|any");
   app.add_flag("--json", json, "Print a machine-readable result on stdout");
   app.add_flag("--dry-run", dry_run, "List keys and sizes; touch no network");
+  app.add_flag("--check", check, "Only check the credentials and each destination (one signed ListObjectsV2 asking for "
+               "no keys); upload nothing. For CI, before the build");
   add_connection_flags(app, conn);
   auto parsed = parse_args(app, argc, argv);
   if (!parsed) return parsed.error();
@@ -187,7 +189,11 @@ Status run_publish(int argc, char** argv) {
   opts.part_size = *part;
   opts.etag_check = etag_check == "on";
   opts.write_manifest = !no_manifest;
-  if (merge) {
+  if (check && (merge || dry_run))
+    return usage_error("--check uploads nothing and merges nothing: drop --merge-manifests and --dry-run, or --check");
+  if (check) {
+    // No PATHs needed: in CI the check runs before the build that makes them.
+  } else if (merge) {
     const std::pair<bool, const char*> not_with[] = {{!paths.empty(), "PATHs"},        {untracked, "--untracked"},
                                                      {!job_manifest.empty(), "--job-manifest"},
                                                      {no_manifest, "--no-manifest"}, {dry_run, "--dry-run"}};
@@ -218,6 +224,7 @@ Status run_publish(int argc, char** argv) {
     if (!loc) return loc.error();
     opts.destinations.push_back(*loc);
   }
+  if (check) return check_destinations(conn, opts.destinations, json);
   if (merge) {
     publish::MergeOptions mopts;
     mopts.commit = !commit_opt->count() ? info.commit : merge_commit == "any" ? "" : merge_commit;

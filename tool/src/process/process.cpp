@@ -63,11 +63,19 @@ int open_capture_file() {
   return fd;
 }
 
-std::string read_fd(int fd) {
+// All of the file, or its first `max` bytes (`cut` set when there was more).
+std::string read_fd(int fd, std::size_t max, bool& cut) {
   std::string out;
   lseek(fd, 0, SEEK_SET);
   char buf[65536];
-  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) {
+    out.append(buf, static_cast<std::size_t>(n));
+    if (max && out.size() > max) {
+      out.resize(max);
+      cut = true;
+      break;
+    }
+  }
   return out;
 }
 
@@ -124,7 +132,7 @@ Result<Outcome> run(const Command& cmd) {
   posix_spawn_file_actions_addopen(&s.fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&s.fa, out_fd, 1);
   if (cmd.discard_stderr) posix_spawn_file_actions_addopen(&s.fa, 2, "/dev/null", O_WRONLY, 0);
-  else posix_spawn_file_actions_adddup2(&s.fa, out_fd, 2);
+  else if (!cmd.stderr_to_parent) posix_spawn_file_actions_adddup2(&s.fa, out_fd, 2);
   if (!cmd.cwd.empty()) posix_spawn_file_actions_addchdir_np(&s.fa, cmd.cwd.c_str());
   // A new process group (for killing the whole tree), default signal dispositions (the
   // parent's SIGINT handler and any ignored SIGPIPE must not leak into builds).
@@ -185,7 +193,7 @@ Result<Outcome> run(const Command& cmd) {
   out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (WIFEXITED(status)) out.exit_code = WEXITSTATUS(status);
   else if (WIFSIGNALED(status)) out.signal = WTERMSIG(status);
-  if (cmd.log_path.empty()) out.output = read_fd(out_fd);
+  if (cmd.log_path.empty()) out.output = read_fd(out_fd, cmd.max_output_bytes, out.output_cut);
   return out;
 }
 
@@ -218,6 +226,37 @@ std::string tail_lines(const std::string& path, int lines) {
   std::string out;
   for (const auto& l : last) out += l + "\n";
   return out;
+}
+
+std::optional<std::vector<std::string>> split_words(std::string_view line) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  char quote = 0;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quote == '\'') {
+      if (c == '\'') quote = 0;
+      else word.push_back(c);
+    } else if (quote == '"') {
+      if (c == '"') quote = 0;
+      else if (c == '\\' && i + 1 < line.size() && (line[i + 1] == '"' || line[i + 1] == '\\')) word.push_back(line[++i]);
+      else word.push_back(c);
+    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (in_word) words.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+    } else {
+      in_word = true;
+      if (c == '\'' || c == '"') quote = c;
+      else if (c != '\\') word.push_back(c);
+      else if (i + 1 < line.size()) word.push_back(line[++i]);
+      else return std::nullopt;  // a trailing backslash escapes nothing
+    }
+  }
+  if (quote) return std::nullopt;
+  if (in_word) words.push_back(std::move(word));
+  return words;
 }
 
 std::vector<std::string> command_line_argv(const std::string& line) {

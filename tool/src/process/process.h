@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -20,6 +21,8 @@ struct Command {
   std::vector<std::string> unset_env;         // removed from the child's environment
   std::string log_path;                       // stdout+stderr appended here; empty: captured
   bool discard_stderr = false;                // stderr to /dev/null instead
+  bool stderr_to_parent = false;              // stderr to ours: only stdout is captured
+  std::size_t max_output_bytes = 0;           // captured output kept; 0: all of it
   std::chrono::milliseconds timeout{0};       // 0: none
   std::function<bool()> should_stop;          // true -> the child's process group is killed
 };
@@ -30,6 +33,7 @@ struct Outcome {
   bool timed_out = false;
   bool stopped = false;       // ended because should_stop() said so
   std::string output;         // stdout+stderr when no log_path was given
+  bool output_cut = false;    // there was more than max_output_bytes
   double seconds = 0;
   bool success() const { return !timed_out && !stopped && signal == 0 && exit_code == 0; }
   // "exit code 2", "killed by signal 9", "timed out after 60 s", for messages.
@@ -42,6 +46,11 @@ Result<Outcome> run(const Command& cmd);
 
 // Runs `argv` with this process's environment and returns what it printed.
 Result<Outcome> capture(std::vector<std::string> argv);
+
+// Words of a command line as a POSIX shell splits them (Python's shlex.split): blanks
+// separate, quotes and backslashes escape, nothing is expanded. Nullopt on an unclosed
+// quote or a trailing backslash. For commands that must run without a shell.
+std::optional<std::vector<std::string>> split_words(std::string_view line);
 
 // A command line as the user typed it (`--make 'make -j 4'`) as an argv. Plain words (no
 // quoting, expansion, operator, redirection, assignment or shell builtin) are run without

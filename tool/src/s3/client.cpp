@@ -55,7 +55,10 @@ std::string redact_header(std::string_view header_name, std::string_view value) 
 
 // Loads libcurl before any worker thread; a failure shows in the first request (and
 // make_client_config reports it first).
-Client::Client(ClientConfig cfg) : cfg_(std::move(cfg)) { (void)net::global_init(); }
+Client::Client(ClientConfig cfg) : cfg_(std::move(cfg)) {
+  (void)net::global_init();
+  if (!cfg_.credentials) cfg_.credentials = CredentialProvider::fixed({});
+}
 Client::~Client() = default;
 
 std::unique_ptr<net::HttpClient> Client::checkout() {
@@ -121,12 +124,15 @@ Result<net::HttpResponse> Client::perform(const Request& r, CallStats* stats) {
 
   S3Error last;
   std::string last_transport;
+  bool renewed_for_expiry = false;
   for (int attempt = 0;; ++attempt) {
     if (!r.ignore_cancel && cfg_.cancel && cfg_.cancel->load())
       return Error{ErrorCategory::Interrupted, r.what + ": interrupted"};
     if (attempt > 0 && r.restart) r.restart();
+    auto creds = cfg_.credentials->get();
+    if (!creds) return creds.error();
     auto now = Clock::now() + std::chrono::seconds(clock_offset_seconds_.load());
-    auto added = sigv4::sign(sr, cfg_.credentials, now, scope);
+    auto added = sigv4::sign(sr, *creds, now, scope);
 
     net::HttpRequest hr;
     hr.method = r.method;
@@ -174,6 +180,13 @@ Result<net::HttpResponse> Client::perform(const Request& r, CallStats* stats) {
       if (last.code.empty() && r.method == HttpMethod::Head && resp.status == 404) last.code = "NoSuchKey";
       last_transport.clear();
       d = classify(last);
+      // Temporary credentials the server calls expired (a session revoked, clocks apart):
+      // renew them once and resend.
+      if (last.code == "ExpiredToken" && cfg_.credentials->renewable() && !renewed_for_expiry) {
+        cfg_.credentials->expire();
+        renewed_for_expiry = true;
+        d = Disposition::Retry;
+      }
       if (d == Disposition::CorrectClock) {
         if (const std::string* date = resp.header("date")) {
           if (auto server = parse_http_date(*date))
@@ -401,6 +414,16 @@ Result<std::vector<ListedObject>> Client::list_objects(const std::string& bucket
     if (p.truncated && !p.next_token.empty()) next.push_back({"continuation-token", p.next_token});
     return std::pair{std::move(p.objects), next};
   }, stats);
+}
+
+Status Client::probe(const std::string& bucket, const std::string& prefix) {
+  Request r;
+  r.bucket = bucket;
+  r.query = {{"list-type", "2"}, {"max-keys", "0"}, {"prefix", prefix}};
+  r.what = "ListObjectsV2 " + s3_name(bucket, prefix);
+  auto resp = perform(r, nullptr);
+  if (!resp) return resp.error();
+  return ok_status();
 }
 
 namespace {

@@ -13,6 +13,7 @@
 
 #include "core/result.h"
 #include "net/http.h"
+#include "s3/credential_provider.h"
 #include "s3/credentials.h"
 #include "s3/location.h"
 #include "s3/sigv4.h"
@@ -23,7 +24,8 @@ struct ClientConfig {
   Endpoint endpoint;
   Addressing addressing = Addressing::Auto;
   std::string region = "us-east-1";
-  Credentials credentials;
+  // Asked before every signature: temporary credentials are renewed as they near expiry.
+  std::shared_ptr<CredentialProvider> credentials;
   net::TlsOptions tls;
   net::Timeouts timeouts;
   int retries = 5;                     // attempts after the first
@@ -119,6 +121,9 @@ class Client {
                                        const std::string& upload_id, CallStats* stats = nullptr);
   Result<std::vector<ListedObject>> list_objects(const std::string& bucket, const std::string& prefix,
                                                  CallStats* stats = nullptr);
+  // One cheap signed request that proves the credentials reach the bucket: ListObjectsV2
+  // under the prefix asking for no keys.
+  Status probe(const std::string& bucket, const std::string& prefix);
 
   // Server-side copies, for a second --to: CopyObject, or UploadPartCopy per part range.
   // `size` (the bytes copied) lengthens the request's deadline as a body would.
