@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "digest/minisign.h"
 #include "publish/manifest.h"
 #include "publish/plan.h"
 #include "publish/template.h"
@@ -35,6 +36,9 @@ struct PublishOptions {
   // Matrix CI: non-empty = write PREFIX/manifests/<job_manifest>.json instead of SHA256SUMS
   // and manifest.json (which --merge-manifests writes once every job is done).
   std::string job_manifest;
+  // Signs SHA256SUMS and manifest.json (publish/signing.h); owned by the caller. Job
+  // manifests are not signed: the merge step signs the release once.
+  const minisign::SecretKey* sign_key = nullptr;
   // Where multipart uploads in flight are recorded so a killed run can be resumed; empty
   // disables resuming.
   std::string state_dir = ".xship/uploads";
