@@ -40,6 +40,17 @@ ok "minisign verifies manifest.json too"
   fail "sha256sum -c of a download against the signed list"
 ok "a stranger's check: minisign, then sha256sum -c"
 
+# Provenance: an independent check (Python's cryptography and jsonschema) of the DSSE
+# signature, the in-toto and SLSA v1 schemas (tests/data/provenance), and the subjects
+# against SHA256SUMS.
+awsx s3 cp --only-show-errors "$R/provenance.intoto.json" "$G/provenance.intoto.json"
+python3 "$XSHIP_SOURCE_DIR/tests/data/provenance/check_provenance.py" "$G/provenance.intoto.json" "$K/x.pub" "$G/SHA256SUMS" > "$TMP/prov.out" ||
+  fail "the provenance does not pass the independent check"
+grep -q '"linux/amd64": "gcc' "$TMP/prov.out" || fail "no compiler recorded for linux/amd64: $(cat "$TMP/prov.out")"
+! python3 "$XSHIP_SOURCE_DIR/tests/data/provenance/check_provenance.py" "$G/provenance.intoto.json" "$K/m.pub" "$G/SHA256SUMS" 2> /dev/null ||
+  fail "the provenance check accepts another key"
+ok "provenance: DSSE signature, in-toto and SLSA v1 schemas, subjects = SHA256SUMS"
+
 # Secrets: neither the password nor the key's base64 appears in any output, even --debug,
 # nor in the state files xship keeps.
 KEYLINE=$(sed -n 2p "$K/x.key")
@@ -66,7 +77,7 @@ XSHIP_SIGNING_KEY=$(cat "$K/x.key") XSHIP_SIGNING_PASSWORD=$PW xs publish "${E[@
 assert_eq "$(etag_of "$PREFIX/SHA256SUMS.minisig")" "$before" "an unchanged release signs to the same bytes (XSHIP_SIGNING_KEY)"
 
 # Tampering: each is exit 3, and DIR is not even created.
-put_back() { for f in SHA256SUMS SHA256SUMS.minisig manifest.json manifest.json.minisig; do awsx s3 cp --only-show-errors "$G/$f" "$R/$f"; done; }
+put_back() { for f in SHA256SUMS SHA256SUMS.minisig manifest.json manifest.json.minisig provenance.intoto.json; do awsx s3 cp --only-show-errors "$G/$f" "$R/$f"; done; }
 expect_refused() {  # WHAT
   rm -rf "$TMP/t"
   assert_eq "$(rc_of xs fetch "${E[@]}" --manifest "$R/manifest.json" "$TMP/t" --verify-key "$K/x.pub")" 3 "$1: exit 3"
@@ -84,6 +95,7 @@ PY
 flip_byte SHA256SUMS 5; expect_refused "one byte of SHA256SUMS"
 flip_byte SHA256SUMS.minisig 60; expect_refused "one byte of the signature"
 flip_byte manifest.json 40; expect_refused "one byte of the manifest"
+flip_byte provenance.intoto.json 100; expect_refused "one byte of the provenance"
 awsx s3 rm --only-show-errors "$R/SHA256SUMS.minisig"; expect_refused "a missing signature"
 awsx s3 rm --only-show-errors "$R/manifest.json.minisig"; expect_refused "a missing manifest signature"
 minisign -S -s "$K/m.key" -m "$G/SHA256SUMS" -x "$TMP/other.minisig" > /dev/null
@@ -92,7 +104,9 @@ rm -rf "$TMP/t"
 assert_eq "$(rc_of xs fetch "${E[@]}" --manifest "$R/manifest.json" --target linux/amd64 --extract "$TMP/t" --verify-key "$K/m.pub")" 3 "--extract with the wrong key: exit 3"
 [[ ! -e $TMP/t ]] || fail "--extract wrote into DIR before the signature check"
 
-# xship accepts what minisign -S signed (both files, its default trusted comment).
+# xship accepts what minisign -S signed (both files, its default trusted comment); a release
+# signed by hand has no provenance.
+awsx s3 rm --only-show-errors "$R/provenance.intoto.json"
 cp "$G/SHA256SUMS" "$G/manifest.json" "$TMP/"
 minisign -S -s "$K/m.key" -m "$TMP/SHA256SUMS" "$TMP/manifest.json" > /dev/null
 awsx s3 cp --only-show-errors "$TMP/SHA256SUMS.minisig" "$R/SHA256SUMS.minisig"

@@ -13,6 +13,7 @@
 #include "cli/connection.h"
 #include "cli/signing_keys.h"
 #include "compress/digest_cache.h"
+#include "cross/compiler_version.h"
 #include "core/cancel.h"
 #include "core/terminal.h"
 #include "core/units.h"
@@ -175,7 +176,8 @@ Status run_publish(int argc, char** argv) {
   app.add_option("--sign-key", sign_key_path,
                  "Sign SHA256SUMS and manifest.json with this minisign secret key (minisign -G or xship keygen; "
                  "password from XSHIP_SIGNING_PASSWORD); default: the key text in XSHIP_SIGNING_KEY. Writes "
-                 "SHA256SUMS.minisig and manifest.json.minisig; check with minisign -Vm SHA256SUMS -p KEY.pub")
+                 "SHA256SUMS.minisig, manifest.json.minisig and a signed provenance.intoto.json (in-toto/SLSA v1); "
+                 "check with minisign -Vm SHA256SUMS -p KEY.pub")
       ->option_text("FILE");
   app.add_flag("--json", json, "Print a machine-readable result on stdout");
   app.add_flag("--dry-run", dry_run, "List keys and sizes; touch no network");
@@ -228,6 +230,9 @@ Status run_publish(int argc, char** argv) {
   if (!sign_key) return sign_key.error();
   opts.sign_key = *sign_key ? &**sign_key : nullptr;
   BuildInfo info = detect_build_info(process_env(), repo_dir);
+  publish::ProvenanceFacts provenance = publish::provenance_facts(info, process_env());
+  provenance.compiler_version = cross::compiler_version;
+  opts.provenance = &provenance;
   if (to.empty()) {
     auto d = default_destination();
     if (!d) return d.error();
@@ -247,6 +252,7 @@ Status run_publish(int argc, char** argv) {
     mopts.force = opts.force;
     mopts.concurrency = opts.concurrency;
     mopts.sign_key = opts.sign_key;
+    mopts.provenance = opts.provenance;
     auto cfg = make_client_config(conn);
     if (!cfg) return cfg.error();
     s3::Client client(*cfg);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "fetch/fetch.h"
+#include "publish/provenance.h"
 #include "publish/signing.h"
 
 namespace xship::fetch {
@@ -20,6 +21,21 @@ Result<std::string> fetch_required(s3::Client& client, const std::string& bucket
                                        "or its signature was removed",
                                        bucket, key));
   return fetch_bytes(client, bucket, key, etag_check);
+}
+
+// The signed provenance, when the release has one (a release signed by hand with
+// minisign -S has none): by the same key, vouching for exactly the manifest's files.
+Status check_provenance(s3::Client& client, const std::string& bucket, const std::string& key,
+                        const minisign::PublicKey& pub, const std::vector<publish::ManifestEntry>& files,
+                        bool etag_check) {
+  auto head = client.head(bucket, key);
+  if (!head) return head.error();
+  if (!head->exists) return ok_status();
+  auto envelope = fetch_bytes(client, bucket, key, etag_check);
+  if (!envelope) return envelope.error();
+  auto statement = publish::dsse_open(*envelope, pub);
+  if (!statement) return statement.error();
+  return publish::check_subjects(*statement, files);
 }
 
 }  // namespace
@@ -53,6 +69,8 @@ Result<ReleaseTop> fetch_release_top(s3::Client& client, const S3Location& manif
   got.sums_signature = std::move(*sums_sig);
   auto doc = publish::verify_release(*key, got);
   if (!doc) return doc.error();
+  XSHIP_TRY(check_provenance(client, manifest.bucket, sibling_key(manifest.key, publish::kProvenanceName), *key,
+                             doc->files, etag_check));
   return ReleaseTop{std::move(*doc), std::move(got.sums)};
 }
 

@@ -1,5 +1,5 @@
-// The top of a published release (manifest.json, SHA256SUMS and their signatures), fetched
-// and checked before anything of the release is written.
+// The top of a published release (manifest.json, SHA256SUMS, their signatures and the signed
+// provenance), fetched and checked before anything of the release is written.
 #pragma once
 #include <optional>
 #include <string>

@@ -103,7 +103,7 @@ Result<MergeReport> merge_manifests(s3::Client& client, const S3Location& dest, 
 
   // As in a publish: SHA256SUMS, the signatures, then manifest.json last, each skipped
   // when already there.
-  auto outputs = release_documents(report.merged.files, report.merged.info, opts.sign_key);
+  auto outputs = release_documents(report.merged.files, report.merged.info, opts.sign_key, opts.provenance);
   if (!outputs) return outputs.error();
   for (const auto& [name, bytes] : *outputs) {
     const std::string key = join_key(dest.key, name);

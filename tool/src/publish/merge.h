@@ -9,6 +9,7 @@
 #include "core/result.h"
 #include "digest/minisign.h"
 #include "publish/manifest.h"
+#include "publish/provenance.h"
 #include "s3/client.h"
 #include "s3/location.h"
 
@@ -20,6 +21,7 @@ struct MergeOptions {
   bool force = false;  // PUT SHA256SUMS and manifest.json even when identical ones are there
   int concurrency = 8;
   const minisign::SecretKey* sign_key = nullptr;  // signs SHA256SUMS and manifest.json; caller-owned
+  const ProvenanceFacts* provenance = nullptr;    // with sign_key: write provenance.intoto.json
 };
 
 struct MergeReport {

@@ -57,7 +57,8 @@ std::string trusted_comment(std::string_view file, const BuildInfo& info) {
 }
 
 Result<std::vector<ReleaseDocument>> release_documents(const std::vector<ManifestEntry>& entries,
-                                                       const BuildInfo& info, const minisign::SecretKey* key) {
+                                                       const BuildInfo& info, const minisign::SecretKey* key,
+                                                       const ProvenanceFacts* facts) {
   std::vector<ReleaseDocument> docs;
   docs.push_back({kSumsName, sha256sums(entries)});
   std::string manifest = manifest_json(entries, info);
@@ -67,6 +68,8 @@ Result<std::vector<ReleaseDocument>> release_documents(const std::vector<Manifes
       auto sig = minisign::sign(*key, *bytes, trusted_comment(name, info), "signature from xship secret key");
       if (!sig) return sig.error();
       docs.push_back({name + kSignatureSuffix, std::move(*sig)});
+      if (facts && name == kSumsName)
+        docs.push_back({kProvenanceName, dsse_envelope(provenance_statement(entries, info, *facts), *key)});
     }
   }
   docs.push_back({kManifestName, std::move(manifest)});

@@ -3,6 +3,7 @@
 //
 //   SHA256SUMS              the sums of every file
 //   SHA256SUMS.minisig      its minisign signature (with a key): `minisign -Vm SHA256SUMS`
+//   provenance.intoto.json  with a key: who built what, from which commit (provenance.h)
 //   manifest.json.minisig   the manifest's signature
 //   manifest.json           last: a consumer that finds it finds everything it vouches for
 //
@@ -16,6 +17,7 @@
 #include "core/result.h"
 #include "digest/minisign.h"
 #include "publish/manifest.h"
+#include "publish/provenance.h"
 
 namespace xship::publish {
 
@@ -37,9 +39,11 @@ struct ReleaseDocument {
 // release signs to the same bytes and a second publish skips them.
 std::string trusted_comment(std::string_view file, const BuildInfo& info);
 
-// SHA256SUMS and manifest.json, with their signatures between them when `key` is set.
+// SHA256SUMS and manifest.json, with their signatures between them when `key` is set, and
+// with `facts` too the signed provenance (publish/provenance.h) after SHA256SUMS.minisig.
 Result<std::vector<ReleaseDocument>> release_documents(const std::vector<ManifestEntry>& entries,
-                                                       const BuildInfo& info, const minisign::SecretKey* key);
+                                                       const BuildInfo& info, const minisign::SecretKey* key,
+                                                       const ProvenanceFacts* facts = nullptr);
 
 // What a downloader fetched from a release's top level.
 struct FetchedRelease {

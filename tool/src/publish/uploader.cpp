@@ -633,7 +633,7 @@ Status Engine::put_job_manifest(const S3Location& dest, const std::vector<Manife
 Result<PublishReport> Engine::run(const std::vector<PlannedFile>& files, const BuildInfo& info) {
   const bool job = !opts_.job_manifest.empty();
   for (const auto& f : files) {
-    if (opts_.write_manifest && is_release_document_name(f.relative))
+    if (opts_.write_manifest && (is_release_document_name(f.relative) || (opts_.sign_key && f.relative == kProvenanceName)))
       return usage_error(fmt::format("'{}' would be overwritten by the manifest xship writes: rename it or pass --no-manifest", f.path));
     if (job && f.relative.starts_with(kJobManifestDir))
       return usage_error(fmt::format("'{}' would land in {}, where the job manifests live: rename its directory", f.path, kJobManifestDir));
@@ -695,7 +695,7 @@ Result<PublishReport> Engine::run(const std::vector<PlannedFile>& files, const B
         XSHIP_TRY(put_job_manifest(dest, entries, info, remotes[d]));
         continue;
       }
-      auto docs = release_documents(entries, info, opts_.sign_key);
+      auto docs = release_documents(entries, info, opts_.sign_key, opts_.provenance);
       if (!docs) return docs.error();
       for (const auto& doc : *docs) XSHIP_TRY(put_small_bytes(dest.bucket, dest_key(dest, doc.name), doc.bytes, remotes[d]));
       report_.manifest_urls.push_back(client_.object_url(dest.bucket, dest_key(dest, kManifestName)));
