@@ -12,6 +12,11 @@ head -c 70000 /dev/urandom > "$D/hello.linux.amd64"
 echo "read me" > "$D/docs/README.txt"
 unset XSHIP_SIGNING_KEY XSHIP_SIGNING_PASSWORD
 
+# Flags that cannot work together stop before any request (exit 2).
+assert_eq "$(rc_of xs publish "${E[@]}" --to "s3://$BUCKET/$PREFIX" --no-manifest --sign-key "$K/none.key" "$D")" 2 "--sign-key with --no-manifest exits 2"
+assert_eq "$(rc_of xs fetch "${E[@]}" --verify-key "$K/none.pub" "s3://$BUCKET/$PREFIX/x")" 2 "--verify-key without --manifest exits 2"
+assert_eq "$(rc_of xs fetch "${E[@]}" --manifest "s3://$BUCKET/$PREFIX/manifest.json" "$TMP/no" --verify-key "not-a-key")" 2 "a --verify-key that is no key exits 2"
+
 # Keys: xship keygen writes minisign's formats (minisign signs with it); minisign -G -W
 # writes one xship signs with.
 assert_eq "$(rc_of xs keygen -s "$K/x.key" -p "$K/x.pub")" 2 "keygen without a password or --unencrypted exits 2"

@@ -48,7 +48,7 @@ std::string usage_text() {
        "  0    success\n"
        "  1    runtime failure (network, server, filesystem, a failed build or test, a missing toolchain)\n"
        "  2    bad usage or input (flags, paths, templates, missing bucket)\n"
-       "  3    integrity failure (a checksum or ETag did not match, a program built for the wrong machine)\n"
+       "  3    integrity failure (a checksum, ETag or release signature did not match, a program built for the wrong machine)\n"
        "  4    credentials or permission (missing keys, wrong secret, access denied)\n"
        "  130  interrupted (SIGINT/SIGTERM); multipart uploads in flight were aborted\n";
   return s;
