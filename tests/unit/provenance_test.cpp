@@ -138,3 +138,29 @@ TEST(Provenance, WrittenWithSignedReleasesOnly) {
   ASSERT_TRUE(statement);
   EXPECT_TRUE(check_subjects(*statement, release()));
 }
+
+TEST(Provenance, RecordedBuildForARebuild) {
+  auto b = recorded_build(provenance_statement(release(), test::info(), facts()));
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(b->commit, test::info().commit);
+  EXPECT_EQ(b->source_date_epoch, "1700000000");
+  ASSERT_EQ(b->subjects.size(), 4u);
+  EXPECT_EQ(b->subjects.at("README.txt"), digest::sha256_hex("read me"));
+  auto edit = [&](auto change) {
+    auto j = nlohmann::ordered_json::parse(provenance_statement(release(), test::info(), facts()));
+    change(j);
+    return recorded_build(j.dump());
+  };
+  const nlohmann::ordered_json::json_pointer def("/predicate/buildDefinition");
+  for (auto bad : {std::string("abc"), std::string("--upload-pack=x"), test::info().commit.substr(1) + "g", std::string()}) {
+    auto r = edit([&](auto& j) { j[def]["externalParameters"]["commit"] = bad; });
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().category, ErrorCategory::Integrity);
+  }
+  EXPECT_FALSE(edit([&](auto& j) { j[def]["internalParameters"]["SOURCE_DATE_EPOCH"] = "1; rm -rf /"; }));
+  auto not_text = edit([&](auto& j) { j[def]["internalParameters"]["SOURCE_DATE_EPOCH"] = 5; });
+  ASSERT_TRUE(not_text);
+  EXPECT_EQ(not_text->source_date_epoch, "") << "only a string is an epoch";
+  EXPECT_FALSE(edit([&](auto& j) { j.erase("predicate"); }));
+  EXPECT_FALSE(recorded_build("not json"));
+}

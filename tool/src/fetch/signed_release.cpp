@@ -25,17 +25,18 @@ Result<std::string> fetch_required(s3::Client& client, const std::string& bucket
 
 // The signed provenance, when the release has one (a release signed by hand with
 // minisign -S has none): by the same key, vouching for exactly the manifest's files.
-Status check_provenance(s3::Client& client, const std::string& bucket, const std::string& key,
-                        const minisign::PublicKey& pub, const std::vector<publish::ManifestEntry>& files,
-                        bool etag_check) {
+Result<std::optional<std::string>> check_provenance(s3::Client& client, const std::string& bucket,
+                                                    const std::string& key, const minisign::PublicKey& pub,
+                                                    const std::vector<publish::ManifestEntry>& files, bool etag_check) {
   auto head = client.head(bucket, key);
   if (!head) return head.error();
-  if (!head->exists) return ok_status();
+  if (!head->exists) return std::optional<std::string>{};
   auto envelope = fetch_bytes(client, bucket, key, etag_check);
   if (!envelope) return envelope.error();
   auto statement = publish::dsse_open(*envelope, pub);
   if (!statement) return statement.error();
-  return publish::check_subjects(*statement, files);
+  XSHIP_TRY(publish::check_subjects(*statement, files));
+  return std::optional<std::string>{std::move(*statement)};
 }
 
 }  // namespace
@@ -52,7 +53,7 @@ Result<ReleaseTop> fetch_release_top(s3::Client& client, const S3Location& manif
   if (!key) {
     auto doc = publish::parse_manifest_doc(*text);
     if (!doc) return doc.error();
-    return ReleaseTop{std::move(*doc), std::nullopt};
+    return ReleaseTop{std::move(*doc), std::nullopt, std::nullopt};
   }
   publish::FetchedRelease got;
   got.manifest = std::move(*text);
@@ -69,9 +70,10 @@ Result<ReleaseTop> fetch_release_top(s3::Client& client, const S3Location& manif
   got.sums_signature = std::move(*sums_sig);
   auto doc = publish::verify_release(*key, got);
   if (!doc) return doc.error();
-  XSHIP_TRY(check_provenance(client, manifest.bucket, sibling_key(manifest.key, publish::kProvenanceName), *key,
-                             doc->files, etag_check));
-  return ReleaseTop{std::move(*doc), std::move(got.sums)};
+  auto provenance = check_provenance(client, manifest.bucket, sibling_key(manifest.key, publish::kProvenanceName), *key,
+                                     doc->files, etag_check);
+  if (!provenance) return provenance.error();
+  return ReleaseTop{std::move(*doc), std::move(got.sums), std::move(*provenance)};
 }
 
 }  // namespace xship::fetch

@@ -18,6 +18,7 @@ std::string sibling_key(const std::string& key, const std::string& name);
 struct ReleaseTop {
   publish::ManifestDoc manifest;
   std::optional<std::string> sums;  // SHA256SUMS, fetched and verified when a key was given
+  std::optional<std::string> provenance;  // the verified in-toto statement, when a key was given and there is one
 };
 
 // Fetches the manifest at `manifest`; with `key`, also SHA256SUMS and both signatures, and

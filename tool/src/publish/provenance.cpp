@@ -143,21 +143,58 @@ Result<std::string> dsse_open(std::string_view envelope, const minisign::PublicK
                                      kProvenanceName, minisign::key_id_text(key.id)));
 }
 
-Status check_subjects(std::string_view statement, const std::vector<ManifestEntry>& files) {
-  auto j = nlohmann::json::parse(statement, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("subject") || !j["subject"].is_array())
+namespace {
+
+Result<std::map<std::string, std::string>> subjects_of(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("subject") || !j["subject"].is_array())
     return integrity_error(fmt::format("{} holds no in-toto statement with subjects: it is damaged", kProvenanceName));
-  std::map<std::string, std::string> want, got;
-  for (const auto& f : files) want[f.name] = f.sha256;
+  std::map<std::string, std::string> got;
   for (const auto& s : j["subject"]) {
     if (!s.is_object() || !s.contains("name") || !s["name"].is_string() || !s.contains("digest") ||
         !s["digest"].is_object() || !s["digest"].contains("sha256") || !s["digest"]["sha256"].is_string())
       return integrity_error(fmt::format("{} has a subject without a name or SHA-256: it is damaged", kProvenanceName));
     got[s["name"].get<std::string>()] = s["digest"]["sha256"].get<std::string>();
   }
-  if (got == want) return ok_status();
+  return got;
+}
+
+bool all_of_class(const std::string& s, const char* chars) { return s.find_first_not_of(chars) == std::string::npos; }
+
+}  // namespace
+
+Result<RecordedBuild> recorded_build(std::string_view statement) {
+  auto j = nlohmann::json::parse(statement, nullptr, false);
+  if (j.is_discarded()) return integrity_error(fmt::format("{} holds no JSON statement: it is damaged", kProvenanceName));
+  auto subjects = subjects_of(j);
+  if (!subjects) return subjects.error();
+  RecordedBuild b;
+  b.subjects = std::move(*subjects);
+  const auto* def = j.contains("predicate") && j["predicate"].is_object() ? &j["predicate"] : nullptr;
+  def = def && def->contains("buildDefinition") && (*def)["buildDefinition"].is_object() ? &(*def)["buildDefinition"] : nullptr;
+  auto text = [&](const char* section, const char* field) -> std::string {
+    if (!def || !def->contains(section) || !(*def)[section].is_object()) return "";
+    const auto& o = (*def)[section];
+    return o.contains(field) && o[field].is_string() ? o[field].get<std::string>() : "";
+  };
+  b.commit = text("externalParameters", "commit");
+  b.source_date_epoch = text("internalParameters", "SOURCE_DATE_EPOCH");
+  if ((b.commit.size() != 40 && b.commit.size() != 64) || !all_of_class(b.commit, "0123456789abcdef"))
+    return integrity_error(fmt::format("{} records no commit (40 or 64 hex digits): the release cannot be rebuilt from it",
+                                       kProvenanceName));
+  if (b.source_date_epoch.size() > 19 || !all_of_class(b.source_date_epoch, "0123456789"))
+    return integrity_error(fmt::format("{} records a SOURCE_DATE_EPOCH that is not a number: it is damaged", kProvenanceName));
+  return b;
+}
+
+Status check_subjects(std::string_view statement, const std::vector<ManifestEntry>& files) {
+  auto j = nlohmann::json::parse(statement, nullptr, false);
+  auto got = subjects_of(j.is_discarded() ? nlohmann::json() : j);
+  if (!got) return got.error();
+  std::map<std::string, std::string> want;
+  for (const auto& f : files) want[f.name] = f.sha256;
+  if (*got == want) return ok_status();
   for (const auto& [name, sha] : want)
-    if (auto it = got.find(name); it == got.end() || it->second != sha)
+    if (auto it = got->find(name); it == got->end() || it->second != sha)
       return integrity_error(fmt::format("{} does not vouch for '{}' as published: it belongs to another build",
                                          kProvenanceName, name));
   return integrity_error(fmt::format("{} names files the release does not have: it belongs to another build",

@@ -7,6 +7,7 @@
 //   runDetails            the CI system and run (GitHub Actions, Travis, GitLab) or local
 #pragma once
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,16 @@ std::string dsse_pae(std::string_view payload_type, std::string_view payload);
 std::string dsse_envelope(std::string_view payload, const minisign::SecretKey& key);
 // The payload, when the envelope is an in-toto one signed by `key`; Integrity error otherwise.
 Result<std::string> dsse_open(std::string_view envelope, const minisign::PublicKey& key);
+
+// What a rebuild needs from a statement: the commit and SOURCE_DATE_EPOCH it records, and
+// its subjects (name -> SHA-256 hex). Integrity error when they are missing or malformed
+// (a commit that is not 40 or 64 hex digits, an epoch that is not a number).
+struct RecordedBuild {
+  std::string commit;
+  std::string source_date_epoch;  // "" when none was recorded
+  std::map<std::string, std::string> subjects;
+};
+Result<RecordedBuild> recorded_build(std::string_view statement);
 
 // A statement's subjects are exactly `files` with their SHA-256s (Integrity error naming the
 // first difference otherwise).
