@@ -77,9 +77,9 @@ TEST(ReleaseSigning, TrustedCommentStaysOnePrintableLine) {
 }
 
 TEST(ReleaseSigning, ReservedNames) {
-  for (const char* n : {"SHA256SUMS", "manifest.json", "SHA256SUMS.minisig", "manifest.json.minisig"})
+  for (const char* n : {"SHA256SUMS", "manifest.json", "SHA256SUMS.minisig", "manifest.json.minisig", "provenance.intoto.json"})
     EXPECT_TRUE(is_release_document_name(n)) << n;
-  for (const char* n : {"SHA256SUMS.txt", "x/manifest.json", "manifest.json.sig", ".minisig", "a.minisig"})
+  for (const char* n : {"SHA256SUMS.txt", "x/manifest.json", "manifest.json.sig", ".minisig", "a.minisig", "x/provenance.intoto.json"})
     EXPECT_FALSE(is_release_document_name(n)) << n;
 }
 

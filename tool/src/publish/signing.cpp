@@ -42,6 +42,7 @@ Status check_signature(const minisign::PublicKey& key, std::string_view name, st
 }  // namespace
 
 bool is_release_document_name(std::string_view relative) {
+  if (relative == kProvenanceName) return true;
   for (std::string_view doc : {kSumsName, kManifestName})
     if (relative == doc || (relative.starts_with(doc) && relative.substr(doc.size()) == kSignatureSuffix)) return true;
   return false;

@@ -25,8 +25,8 @@ inline constexpr const char* kSumsName = "SHA256SUMS";
 inline constexpr const char* kManifestName = "manifest.json";
 inline constexpr const char* kSignatureSuffix = ".minisig";
 
-// True for the names a release's top-level documents take (with or without signatures):
-// a file of the user's under one of them would be overwritten.
+// True for the names a release's top-level documents take (with or without signatures,
+// and the provenance): a file of the user's under one of them would be overwritten.
 bool is_release_document_name(std::string_view relative);
 
 struct ReleaseDocument {

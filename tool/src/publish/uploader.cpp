@@ -633,7 +633,7 @@ Status Engine::put_job_manifest(const S3Location& dest, const std::vector<Manife
 Result<PublishReport> Engine::run(const std::vector<PlannedFile>& files, const BuildInfo& info) {
   const bool job = !opts_.job_manifest.empty();
   for (const auto& f : files) {
-    if (opts_.write_manifest && (is_release_document_name(f.relative) || (opts_.sign_key && f.relative == kProvenanceName)))
+    if (opts_.write_manifest && is_release_document_name(f.relative))
       return usage_error(fmt::format("'{}' would be overwritten by the manifest xship writes: rename it or pass --no-manifest", f.path));
     if (job && f.relative.starts_with(kJobManifestDir))
       return usage_error(fmt::format("'{}' would land in {}, where the job manifests live: rename its directory", f.path, kJobManifestDir));
