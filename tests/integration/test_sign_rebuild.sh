@@ -59,3 +59,27 @@ git init -q "$TMP/empty"
 assert_eq "$(rc_of xs verify "${E[@]}" --manifest "$R/manifest.json" --verify-key "$TMP/k.pub" --rebuild 'make build' --repo-dir "$TMP/empty")" 2 \
   "a clone without the commit exits 2"
 assert_match "$(cat "$TMP/err")" "git fetch origin" "the error says how to get the commit"
+
+# As the issue of a release is meant to go: `make -f ci.mk publish` with XSHIP_SIGN_KEY,
+# checked by a stranger with only minisign and the public key, by fetch --verify-key, and
+# rebuilt by `xship verify --rebuild` through the same fragment: xship build is reproducible.
+H=$TMP/make-hello
+cp -r "$XSHIP_SOURCE_DIR/examples/make-hello" "$H"
+printf 'dist/\nbuild/\n.xship/\n' > "$H/.gitignore"
+git -C "$H" init -q -b main && git -C "$H" add -A && git -C "$H" -c user.name=t -c user.email=t@t commit -qm hello
+M="s3://$BUCKET/$PREFIX/make"
+make_args=(XSHIP_BIN="$XSHIP_BIN" XSHIP_MK="$XSHIP_SOURCE_DIR/make-include/xship.mk" XSHIP_ENDPOINT="$ENDPOINT"
+           XSHIP_TARGETS=linux/amd64 XSHIP_TO="$M")
+(cd "$H" && make --no-print-directory -f ci.mk publish "${make_args[@]}" XSHIP_SIGN_KEY="$TMP/k.key") > "$TMP/make.log" 2>&1 ||
+  fail "make -f ci.mk publish XSHIP_SIGN_KEY=...: $(tail -20 "$TMP/make.log")"
+S=$TMP/stranger; mkdir -p "$S"
+for f in SHA256SUMS SHA256SUMS.minisig hello.linux.amd64.gz; do awsx s3 cp --only-show-errors "$M/$f" "$S/$f"; done
+(cd "$S" && minisign -Vm SHA256SUMS -p "$TMP/k.pub" > /dev/null && sha256sum -c --quiet SHA256SUMS) ||
+  fail "a stranger cannot verify the release make -f ci.mk publish signed"
+ok "make -f ci.mk publish with XSHIP_SIGN_KEY: minisign -Vm and sha256sum -c pass"
+xs fetch "${E[@]}" --manifest "$M/manifest.json" "$TMP/make-fetched" --verify-key "$TMP/k.pub" > /dev/null
+ok "and xship fetch --verify-key"
+printf -v rebuild_cmd '%q ' make -f ci.mk build "${make_args[@]}"
+(cd "$TMP" && xs verify "${E[@]}" --manifest "$M/manifest.json" --verify-key "$TMP/k.pub" --rebuild "$rebuild_cmd" \
+  --repo-dir "$H") > "$TMP/make-rebuild.out" 2>&1 || fail "verify --rebuild of make-hello: $(tail -20 "$TMP/make-rebuild.out")"
+assert_match "$(cat "$TMP/make-rebuild.out")" "same bytes  hello.linux.amd64.gz" "xship build rebuilds make-hello byte for byte"

@@ -44,8 +44,9 @@ Status run_verify(int argc, char** argv) {
   s3::Client client(*cfg);
   auto top = fetch::fetch_release_top(client, *loc, &*key, etag_check == "on");
   if (!top) return top.error();
-  fmt::print("signed by key {}: SHA256SUMS, manifest.json ({} files){}\n", minisign::key_id_text(key->id),
-             top->manifest.files.size(), top->provenance ? " and provenance.intoto.json" : "");
+  const std::size_t n = top->manifest.files.size();
+  fmt::print("signed by key {}: SHA256SUMS, manifest.json ({} file{}){}\n", minisign::key_id_text(key->id), n,
+             n == 1 ? "" : "s", top->provenance ? " and provenance.intoto.json" : "");
   if (rebuild.command.empty()) return ok_status();
   if (!top->provenance)
     return integrity_error("the release has no provenance.intoto.json: it records no commit to rebuild from");
