@@ -150,6 +150,12 @@ can pick its targets or bucket without editing ``CMakeLists.txt``.
   Replaces ``TO``.
 ``XSHIP_ENDPOINT``
   Replaces ``ENDPOINT``.
+``XSHIP_SIGN_KEY``
+  A minisign secret key file (``xship keygen`` or ``minisign -G``):
+  ``xship-publish`` signs ``SHA256SUMS``, ``manifest.json`` and the build
+  provenance with it, the password read from ``XSHIP_SIGNING_PASSWORD`` when
+  the target runs. Without it, ``XSHIP_SIGNING_KEY`` in the environment at
+  run time (the key itself, for CI secrets) signs too.
 
 Nested configures
 ^^^^^^^^^^^^^^^^^
@@ -205,6 +211,8 @@ set(XSHIP_FORMAT "$ENV{XSHIP_FORMAT}" CACHE STRING "gz, zst or none; non-empty r
 set_property(CACHE XSHIP_FORMAT PROPERTY STRINGS "" gz zst none)
 set(XSHIP_TO "$ENV{XSHIP_TO}" CACHE STRING "s3://BUCKET/PREFIX for xship-publish; non-empty replaces TO")
 set(XSHIP_ENDPOINT "$ENV{XSHIP_ENDPOINT}" CACHE STRING "S3 endpoint URL for xship-publish; non-empty replaces ENDPOINT")
+set(XSHIP_SIGN_KEY "$ENV{XSHIP_SIGN_KEY}" CACHE FILEPATH
+    "minisign secret key file: xship-publish signs the release (password from XSHIP_SIGNING_PASSWORD at run time)")
 
 # Where this file came from decides how the helper is found and how nested configures
 # find xship again: an installed package (XShipConfig.cmake beside us) or a source tree.
@@ -521,6 +529,9 @@ function(xship_add_targets)
   endif()
   # --repo-dir: {repo}, {branch} and {commit} are the project's, wherever the build tree is.
   list(APPEND publish_args --repo-dir "${CMAKE_SOURCE_DIR}")
+  if(NOT XSHIP_SIGN_KEY STREQUAL "")
+    list(APPEND publish_args --sign-key "${XSHIP_SIGN_KEY}")
+  endif()
 
   # One working directory for all four: xship's digest cache (.xship/) written by build
   # is read by publish, and publish's resumable-upload state stays in the build tree.

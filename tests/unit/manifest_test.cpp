@@ -17,6 +17,7 @@
 
 #include "digest/digest.h"
 #include "publish/manifest.h"
+#include "manifest_fixtures.h"
 #include "scratch_dir.h"
 
 using namespace xship;
@@ -25,32 +26,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-BuildInfo info() {
-  BuildInfo b;
-  b.repo = "acme/widget";
-  b.branch = "main";
-  b.commit = "0123456789abcdef0123456789abcdef01234567";
-  b.tag = "v1.2.3";
-  b.version = "1.2.3";
-  b.date = "2024-02-29";
-  b.ci = "github";
-  return b;
-}
-
-ManifestEntry entry(const std::string& name, const std::string& content, const std::string& os = "",
-                    const std::string& arch = "") {
-  ManifestEntry e;
-  e.name = name;
-  e.key = "artifacts/acme/widget/main/" + name;
-  e.size = content.size();
-  e.md5 = digest::hex(digest::md5(content));
-  e.sha256 = digest::sha256_hex(content);
-  e.etag = e.md5;
-  e.url = "https://s3.example.com/bucket/" + e.key;
-  e.os = os;
-  e.arch = arch;
-  return e;
-}
+using test::entry;
+using test::info;
 
 // Names are unique (plan_files refuses duplicates), in no particular order.
 std::vector<ManifestEntry> sample() {
@@ -119,8 +96,10 @@ TEST(Manifest, LayoutIsSortedAndComplete) {
   auto j = nlohmann::ordered_json::parse(text);
   std::vector<std::string> top;
   for (auto& [k, _] : j.items()) top.push_back(k);
-  EXPECT_EQ(top, (std::vector<std::string>{"format", "repo", "branch", "commit", "tag", "version", "files"}));
+  EXPECT_EQ(top, (std::vector<std::string>{"format", "repo", "branch", "commit", "tag", "version", "sha256sums", "files"}));
   EXPECT_EQ(j["format"], "xship-manifest-1");
+  EXPECT_EQ(j["sha256sums"], digest::sha256_hex(sha256sums(sample())));
+  EXPECT_EQ(parse_manifest_doc(text)->sha256sums, j["sha256sums"]);
   EXPECT_EQ(j["repo"], "acme/widget");
   EXPECT_EQ(j["tag"], "v1.2.3");
   ASSERT_EQ(j["files"].size(), 5u);

@@ -30,5 +30,7 @@ Status run_cross_test(int argc, char** argv);
 Status run_cross_clean(int argc, char** argv);
 Status run_compress(int argc, char** argv);
 Status run_credentials(int argc, char** argv);
+Status run_keygen(int argc, char** argv);
+Status run_verify(int argc, char** argv);
 
 }  // namespace xship::cli

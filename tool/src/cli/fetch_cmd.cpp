@@ -8,11 +8,13 @@
 
 #include "cli/commands.h"
 #include "cli/connection.h"
+#include "cli/signing_keys.h"
 #include "core/terminal.h"
 #include "core/thread_pool.h"
 #include "core/units.h"
 #include "fetch/fetch.h"
 #include "fetch/release.h"
+#include "fetch/signed_release.h"
 #include "publish/manifest.h"
 
 namespace fs = std::filesystem;
@@ -21,18 +23,21 @@ namespace xship::cli {
 
 namespace {
 
-std::string parent_key(const std::string& key) {
-  auto slash = key.rfind('/');
-  return slash == std::string::npos ? "" : key.substr(0, slash + 1);
-}
+// What --manifest asks for: the release and, with --verify-key, the key it must be signed by.
+struct ReleaseRequest {
+  S3Location manifest;
+  std::optional<minisign::PublicKey> key;
+  const minisign::PublicKey* key_ptr() const { return key ? &*key : nullptr; }
+};
 
-Status fetch_manifest(s3::Client& client, const S3Location& manifest, std::optional<cross::Target> target,
+Status fetch_manifest(s3::Client& client, const ReleaseRequest& req, std::optional<cross::Target> target,
                       const std::string& dir, const fetch::FetchOptions& opts, bool json) {
-  auto text = fetch::fetch_bytes(client, manifest.bucket, manifest.key, opts.etag_check);
-  if (!text) return text.error();
-  auto all = publish::parse_manifest(*text);
-  if (!all) return all.error();
-  auto entries = target ? fetch::entries_for_target(*all, *target) : all;
+  const S3Location& manifest = req.manifest;
+  // Checked (and with a key, its signatures) before DIR is even created.
+  auto top = fetch::fetch_release_top(client, manifest, req.key_ptr(), opts.etag_check);
+  if (!top) return top.error();
+  const auto* all = &top->manifest.files;
+  auto entries = target ? fetch::entries_for_target(*all, *target) : *all;
   if (!entries) return entries.error();
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -68,8 +73,8 @@ Status fetch_manifest(s3::Client& client, const S3Location& manifest, std::optio
   if (first_error) return *first_error;
 
   // SHA256SUMS sits beside the manifest; it must say exactly what the manifest says.
-  std::string sums_key = parent_key(manifest.key) + "SHA256SUMS";
-  auto sums = fetch::fetch_bytes(client, manifest.bucket, sums_key, opts.etag_check);
+  std::string sums_key = fetch::sibling_key(manifest.key, "SHA256SUMS");
+  auto sums = top->sums ? Result<std::string>(*top->sums) : fetch::fetch_bytes(client, manifest.bucket, sums_key, opts.etag_check);
   if (!sums) return sums.error();
   if (*sums != publish::sha256sums(*all))
     return integrity_error(fmt::format("s3://{}/{} disagrees with the manifest: the release is inconsistent", manifest.bucket, sums_key));
@@ -85,15 +90,13 @@ Status fetch_manifest(s3::Client& client, const S3Location& manifest, std::optio
   return ok_status();
 }
 
-Status extract_release(s3::Client& client, const S3Location& manifest, cross::Target target, const std::string& dir,
+Status extract_release(s3::Client& client, const ReleaseRequest& req, cross::Target target, const std::string& dir,
                        const fetch::FetchOptions& opts, bool json) {
-  auto text = fetch::fetch_bytes(client, manifest.bucket, manifest.key, opts.etag_check);
-  if (!text) return text.error();
-  auto all = publish::parse_manifest(*text);
-  if (!all) return all.error();
-  auto entries = fetch::entries_for_target(*all, target);
+  auto top = fetch::fetch_release_top(client, req.manifest, req.key_ptr(), opts.etag_check);
+  if (!top) return top.error();
+  auto entries = fetch::entries_for_target(top->manifest.files, target);
   if (!entries) return entries.error();
-  auto r = fetch::fetch_and_extract(client, manifest.bucket, *entries, dir, opts);
+  auto r = fetch::fetch_and_extract(client, req.manifest.bucket, *entries, dir, opts);
   if (!r) return r.error();
   if (json) {
     fmt::print("{}\n", json_text(nlohmann::json{{"target", target.name()}, {"dir", dir}, {"files", r->files}, {"bytes", r->bytes}}));
@@ -120,6 +123,12 @@ Status run_fetch(int argc, char** argv) {
   app.add_option("--target", target_text, "With --manifest: only this target's files (OS/ARCH, e.g. linux/arm64)");
   app.add_option("--extract", extract_dir, "With --manifest --target: unpack that target's release into this directory "
                                            "(archives unpacked, programs decompressed)");
+  std::string verify_key_text;
+  app.add_option("--verify-key", verify_key_text,
+                 "With --manifest: the release must be signed by this minisign public key (a .pub file or its "
+                 "base64 line); SHA256SUMS, manifest.json and their signatures are checked before anything is "
+                 "written. A bad, missing or other key's signature: exit 3")
+      ->option_text("KEY");
   app.add_option("--concurrency", opts.concurrency, "Parallel requests")->check(CLI::Range(1, 256))->capture_default_str();
   app.add_option("--etag-check", etag_check, "off accepts objects with nothing to verify against")->check(CLI::IsMember({"on", "off"}));
   app.add_flag("--json", json, "Print a machine-readable result");
@@ -133,6 +142,15 @@ Status run_fetch(int argc, char** argv) {
     return usage_error("--target and --extract pick from a release: add --manifest s3://BUCKET/PREFIX/manifest.json");
   if (!extract_dir.empty() && target_text.empty())
     return usage_error("--extract unpacks one target's release: add --target OS/ARCH (e.g. --target linux/arm64)");
+  if (!verify_key_text.empty() && manifest_url.empty())
+    return usage_error("--verify-key checks a signed release: add --manifest s3://BUCKET/PREFIX/manifest.json "
+                       "(or check one file with minisign -Vm FILE -p KEY.pub)");
+  ReleaseRequest req;
+  if (!verify_key_text.empty()) {
+    auto key = load_verify_key(verify_key_text);
+    if (!key) return key.error();
+    req.key = *key;
+  }
   std::optional<cross::Target> target;
   if (!target_text.empty()) {
     auto t = cross::parse_target(target_text);
@@ -144,10 +162,11 @@ Status run_fetch(int argc, char** argv) {
       return usage_error("--extract DIR is where the release goes: drop the other directory argument");
     auto loc = parse_s3_url(manifest_url);
     if (!loc) return loc.error();
+    req.manifest = *loc;
     auto cfg = make_client_config(conn);
     if (!cfg) return cfg.error();
     s3::Client client(*cfg);
-    return extract_release(client, *loc, *target, extract_dir, opts, json);
+    return extract_release(client, req, *target, extract_dir, opts, json);
   }
   if (!manifest_url.empty()) {
     // With --manifest the first positional is the directory.
@@ -155,10 +174,11 @@ Status run_fetch(int argc, char** argv) {
     if (dir.empty()) return usage_error("fetch --manifest needs a directory: xship fetch --manifest s3://BUCKET/PREFIX/manifest.json DIR");
     auto loc = parse_s3_url(manifest_url);
     if (!loc) return loc.error();
+    req.manifest = *loc;
     auto cfg = make_client_config(conn);
     if (!cfg) return cfg.error();
     s3::Client client(*cfg);
-    return fetch_manifest(client, *loc, target, dir, opts, json);
+    return fetch_manifest(client, req, target, dir, opts, json);
   }
   if (source.empty()) return usage_error("nothing to fetch: xship fetch s3://BUCKET/KEY [DEST]");
   auto loc = parse_s3_url(source);

@@ -11,7 +11,9 @@
 
 #include "cli/commands.h"
 #include "cli/connection.h"
+#include "cli/signing_keys.h"
 #include "compress/digest_cache.h"
+#include "cross/compiler_version.h"
 #include "core/cancel.h"
 #include "core/terminal.h"
 #include "core/units.h"
@@ -78,6 +80,17 @@ class ProgressBar {
   std::thread thread_;
 };
 
+// The release key, when one is given. A matrix job does not sign (the merge step signs the
+// whole release once), so it needs no key: XSHIP_SIGNING_KEY set for every job is ignored.
+Result<std::optional<minisign::SecretKey>> signing_key_for(const std::string& path, bool job, bool no_manifest) {
+  if (!path.empty() && job)
+    return usage_error("--sign-key with --job-manifest: jobs do not sign; give the key to the --merge-manifests step");
+  if (!path.empty() && no_manifest)
+    return usage_error("--sign-key with --no-manifest: there is no SHA256SUMS to sign; drop one of them");
+  if (job || no_manifest) return std::optional<minisign::SecretKey>{};
+  return load_signing_key(path, process_env());
+}
+
 // --merge-manifests: the final step of a matrix CI run.
 Status merge_command(s3::Client& client, const S3Location& dest, const publish::MergeOptions& opts, bool json) {
   auto report = publish::merge_manifests(client, dest, opts, &cancel_flag());
@@ -112,7 +125,8 @@ Status merge_command(s3::Client& client, const S3Location& dest, const publish::
 }  // namespace
 
 Status run_publish(int argc, char** argv) {
-  CLI::App app{"Publish files to S3 with MD5-verified PUTs; SHA256SUMS and manifest.json go last.", "publish"};
+  CLI::App app{"Publish files to S3 with MD5-verified PUTs; SHA256SUMS (signed with --sign-key) and manifest.json go "
+               "last.", "publish"};
   app.footer("Matrix CI (one target per job, any number of machines):\n"
              "  each job:   xship publish --job-manifest {os}-{arch} dist/   (writes PREFIX/manifests/linux-arm64.json)\n"
              "  then once:  xship publish --merge-manifests                  (writes PREFIX/SHA256SUMS, manifest.json)\n"
@@ -158,6 +172,13 @@ Status run_publish(int argc, char** argv) {
                                     "ones (default: the commit being built, from CI or git); 'any' merges all, "
                                     "which must then be of one build")
                         ->option_text("SHA|any");
+  std::string sign_key_path;
+  app.add_option("--sign-key", sign_key_path,
+                 "Sign SHA256SUMS and manifest.json with this minisign secret key (minisign -G or xship keygen; "
+                 "password from XSHIP_SIGNING_PASSWORD); default: the key text in XSHIP_SIGNING_KEY. Writes "
+                 "SHA256SUMS.minisig, manifest.json.minisig and a signed provenance.intoto.json (in-toto/SLSA v1); "
+                 "check with minisign -Vm SHA256SUMS -p KEY.pub")
+      ->option_text("FILE");
   app.add_flag("--json", json, "Print a machine-readable result on stdout");
   app.add_flag("--dry-run", dry_run, "List keys and sizes; touch no network");
   app.add_flag("--check", check, "Only check the credentials and each destination (one signed ListObjectsV2 asking for "
@@ -211,7 +232,13 @@ Status run_publish(int argc, char** argv) {
   } else if (paths.empty() && !untracked) {
     return usage_error("nothing to publish: name files or directories, or pass --untracked");
   }
+  auto sign_key = signing_key_for(sign_key_path, !job_manifest.empty(), no_manifest);
+  if (!sign_key) return sign_key.error();
+  opts.sign_key = *sign_key ? &**sign_key : nullptr;
   BuildInfo info = detect_build_info(process_env(), repo_dir);
+  publish::ProvenanceFacts provenance = publish::provenance_facts(info, process_env());
+  provenance.compiler_version = cross::compiler_version;
+  opts.provenance = &provenance;
   if (to.empty()) {
     auto d = default_destination();
     if (!d) return d.error();
@@ -231,6 +258,8 @@ Status run_publish(int argc, char** argv) {
     mopts.etag_check = opts.etag_check;
     mopts.force = opts.force;
     mopts.concurrency = opts.concurrency;
+    mopts.sign_key = opts.sign_key;
+    mopts.provenance = opts.provenance;
     auto cfg = make_client_config(conn);
     if (!cfg) return cfg.error();
     s3::Client client(*cfg);
@@ -262,6 +291,8 @@ Status run_publish(int argc, char** argv) {
     if (!opts.job_manifest.empty() && !json)
       for (const auto& d : opts.destinations)
         fmt::print("would write job manifest s3://{}/{}\n", d.bucket, publish::job_manifest_key(d.key, opts.job_manifest));
+    if (opts.sign_key && !json)
+      fmt::print("would sign SHA256SUMS and manifest.json with key {}\n", minisign::key_id_text(opts.sign_key->id));
     if (json) fmt::print("{}\n", json_text(out));
     return ok_status();
   }

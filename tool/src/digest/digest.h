@@ -1,5 +1,5 @@
 // MD5, SHA-256 and HMAC-SHA256 over OpenSSL's EVP interface, plus hex/base64.
-// The only file that includes OpenSSL headers is digest.cpp.
+// Only digest.cpp and sign.cpp include OpenSSL headers.
 #pragma once
 #include <array>
 #include <cstddef>

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "digest/digest.h"
 #include "s3/location.h"
 
 namespace xship::publish {
@@ -49,6 +50,9 @@ std::string document(const std::vector<ManifestEntry>& entries, const BuildInfo&
   j["commit"] = info.commit;
   j["tag"] = info.tag;
   j["version"] = info.version;
+  // A release manifest names the SHA256SUMS it belongs to, so a signed list and a manifest
+  // of another release cannot be mixed. Job manifests have no SHA256SUMS.
+  if (!job) j["sha256sums"] = digest::sha256_hex(sha256sums(entries));
   auto& files = j["files"] = nlohmann::ordered_json::array();
   for (const auto& e : sorted(entries)) {
     auto f = entry_json(e);
@@ -96,6 +100,7 @@ Result<ManifestDoc> parse_manifest_doc(const std::string& text) {
     doc.info.commit = j.value("commit", "");
     doc.info.tag = j.value("tag", "");
     doc.info.version = j.value("version", "");
+    doc.sha256sums = j.value("sha256sums", "");
   } catch (const nlohmann::json::exception&) {
     return integrity_error("the manifest has a header field of the wrong type: it is damaged");
   }

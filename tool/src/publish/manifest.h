@@ -50,6 +50,7 @@ struct ManifestDoc {
   std::string format;  // kManifestFormat or kJobManifestFormat
   std::string job;     // job manifests only
   BuildInfo info;      // repo, branch, commit, tag, version (date and ci are not recorded)
+  std::string sha256sums;  // release manifests: hex SHA-256 of the SHA256SUMS they belong to
   std::vector<ManifestEntry> files;
 };
 Result<ManifestDoc> parse_manifest_doc(const std::string& json);

@@ -7,6 +7,7 @@
 
 #include "core/thread_pool.h"
 #include "fetch/fetch.h"
+#include "publish/signing.h"
 #include "publish/uploader.h"
 
 namespace xship::publish {
@@ -37,7 +38,7 @@ Result<std::vector<ManifestDoc>> read_job_manifests(s3::Client& client, const S3
     // The names go into SHA256SUMS and manifest.json: one that publish would have refused
     // (a newline, '..') means the job manifest was not written by publish.
     for (const auto& e : doc->files)
-      if (!is_clean_relative(e.name) || e.name == "SHA256SUMS" || e.name == "manifest.json")
+      if (!is_clean_relative(e.name) || is_release_document_name(e.name))
         return integrity_error(fmt::format("s3://{}/{} lists '{}', a name publish never writes: the job manifest is "
                                            "damaged or forged; publish job '{}' again",
                                            dest.bucket, o.key, e.name, job));
@@ -100,11 +101,12 @@ Result<MergeReport> merge_manifests(s3::Client& client, const S3Location& dest, 
   report.merged = std::move(*merged);
   XSHIP_TRY(check_objects(client, dest.bucket, report.merged, opts));
 
-  // As in a publish: SHA256SUMS, then manifest.json last, each skipped when already there.
-  const std::pair<std::string, std::string> outputs[] = {
-      {join_key(dest.key, "SHA256SUMS"), sha256sums(report.merged.files)},
-      {join_key(dest.key, "manifest.json"), manifest_json(report.merged.files, report.merged.info)}};
-  for (const auto& [key, bytes] : outputs) {
+  // As in a publish: SHA256SUMS, the signatures, then manifest.json last, each skipped
+  // when already there.
+  auto outputs = release_documents(report.merged.files, report.merged.info, opts.sign_key, opts.provenance);
+  if (!outputs) return outputs.error();
+  for (const auto& [name, bytes] : *outputs) {
+    const std::string key = join_key(dest.key, name);
     if (cancel && cancel->load()) return Error{ErrorCategory::Interrupted, "interrupted before the merged manifest was written"};
     std::optional<RemoteObject> current;
     if (!opts.force) {

@@ -1,13 +1,15 @@
 // `xship publish --merge-manifests`: the I/O edge around merge_job_manifests (manifest.h).
 // Reads every PREFIX/manifests/*.json by verified download, merges them, checks that each
-// object they list is still there as recorded (HEAD), and only then writes SHA256SUMS and
+// object they list is still there as recorded (HEAD), and only then writes SHA256SUMS (and its signature) and
 // manifest.json last, by the same verified single PUT the publish engine uses.
 #pragma once
 #include <atomic>
 #include <string>
 
 #include "core/result.h"
+#include "digest/minisign.h"
 #include "publish/manifest.h"
+#include "publish/provenance.h"
 #include "s3/client.h"
 #include "s3/location.h"
 
@@ -18,6 +20,8 @@ struct MergeOptions {
   bool etag_check = true;
   bool force = false;  // PUT SHA256SUMS and manifest.json even when identical ones are there
   int concurrency = 8;
+  const minisign::SecretKey* sign_key = nullptr;  // signs SHA256SUMS and manifest.json; caller-owned
+  const ProvenanceFacts* provenance = nullptr;    // with sign_key: write provenance.intoto.json
 };
 
 struct MergeReport {

@@ -16,6 +16,7 @@
 #include "core/thread_pool.h"
 #include "digest/digest.h"
 #include "fetch/fetch.h"
+#include "publish/signing.h"
 #include "publish/upload_state.h"
 
 namespace xship::publish {
@@ -632,7 +633,7 @@ Status Engine::put_job_manifest(const S3Location& dest, const std::vector<Manife
 Result<PublishReport> Engine::run(const std::vector<PlannedFile>& files, const BuildInfo& info) {
   const bool job = !opts_.job_manifest.empty();
   for (const auto& f : files) {
-    if (opts_.write_manifest && (f.relative == "manifest.json" || f.relative == "SHA256SUMS"))
+    if (opts_.write_manifest && is_release_document_name(f.relative))
       return usage_error(fmt::format("'{}' would be overwritten by the manifest xship writes: rename it or pass --no-manifest", f.path));
     if (job && f.relative.starts_with(kJobManifestDir))
       return usage_error(fmt::format("'{}' would land in {}, where the job manifests live: rename its directory", f.path, kJobManifestDir));
@@ -694,10 +695,10 @@ Result<PublishReport> Engine::run(const std::vector<PlannedFile>& files, const B
         XSHIP_TRY(put_job_manifest(dest, entries, info, remotes[d]));
         continue;
       }
-      XSHIP_TRY(put_small_bytes(dest.bucket, dest_key(dest, "SHA256SUMS"), sha256sums(entries), remotes[d]));
-      std::string manifest_key = dest_key(dest, "manifest.json");
-      XSHIP_TRY(put_small_bytes(dest.bucket, manifest_key, manifest_json(entries, info), remotes[d]));
-      report_.manifest_urls.push_back(client_.object_url(dest.bucket, manifest_key));
+      auto docs = release_documents(entries, info, opts_.sign_key, opts_.provenance);
+      if (!docs) return docs.error();
+      for (const auto& doc : *docs) XSHIP_TRY(put_small_bytes(dest.bucket, dest_key(dest, doc.name), doc.bytes, remotes[d]));
+      report_.manifest_urls.push_back(client_.object_url(dest.bucket, dest_key(dest, kManifestName)));
     }
   }
   return std::move(report_);

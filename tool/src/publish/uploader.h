@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "core/result.h"
+#include "digest/minisign.h"
 #include "publish/manifest.h"
 #include "publish/plan.h"
+#include "publish/provenance.h"
 #include "publish/template.h"
 #include "s3/client.h"
 #include "s3/limits.h"
@@ -35,6 +37,10 @@ struct PublishOptions {
   // Matrix CI: non-empty = write PREFIX/manifests/<job_manifest>.json instead of SHA256SUMS
   // and manifest.json (which --merge-manifests writes once every job is done).
   std::string job_manifest;
+  // Signs SHA256SUMS and manifest.json (publish/signing.h); owned by the caller. Job
+  // manifests are not signed: the merge step signs the release once.
+  const minisign::SecretKey* sign_key = nullptr;
+  const ProvenanceFacts* provenance = nullptr;  // with sign_key: write provenance.intoto.json
   // Where multipart uploads in flight are recorded so a killed run can be resumed; empty
   // disables resuming.
   std::string state_dir = ".xship/uploads";
