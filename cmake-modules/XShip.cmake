@@ -66,9 +66,14 @@ Commands
     needs (DLLs, glibc). Runs after ``xship-test``, so only tested builds are
     collected.
   ``xship-publish``
-    ``xship publish``: uploads everything in ``<dist>`` with MD5-verified PUTs,
-    then ``SHA256SUMS`` and ``manifest.json``. Depends on ``xship-test`` and
-    ``xship-build``: only tested builds are published.
+    The whole job: ``xship publish --check`` (the credentials, then one signed
+    request on the destination, so a missing secret or a wrong bucket fails in
+    seconds), then the test and build steps above, then ``xship publish``:
+    everything in ``<dist>`` with MD5-verified PUTs, then ``SHA256SUMS`` and
+    ``manifest.json``. Only tested builds are published. Ask for it alone: it
+    runs the tests and the build itself.
+  ``xship-publish-check``
+    ``xship publish --check`` alone.
 
   The options are:
 
@@ -529,6 +534,8 @@ function(xship_add_targets)
   endif()
   # --repo-dir: {repo}, {branch} and {commit} are the project's, wherever the build tree is.
   list(APPEND publish_args --repo-dir "${CMAKE_SOURCE_DIR}")
+  # The check needs no key: it signs nothing.
+  set(check_args ${publish_args})
   if(NOT XSHIP_SIGN_KEY STREQUAL "")
     list(APPEND publish_args --sign-key "${XSHIP_SIGN_KEY}")
   endif()
@@ -544,14 +551,23 @@ function(xship_add_targets)
   add_custom_target(${prefix}build
     COMMAND "${bin}" build --targets "${target_list}" ${project_args} --format "${format}"
     COMMENT "xship: building ${arg_NAME} for ${target_list} into ${dist}" ${common})
+  add_custom_target(${prefix}publish-check
+    COMMAND "${bin}" publish --check ${check_args}
+    COMMENT "xship: checking the credentials and the destination" ${common})
+  # publish checks the credentials and the destination first, so a missing secret or a
+  # wrong bucket costs seconds, not the whole build; then it tests, builds and uploads.
+  # CMake's dependencies cannot put the check before test only when publish is asked for,
+  # so publish runs the four steps itself, in order, stopping at the first that fails.
   add_custom_target(${prefix}publish
+    COMMAND "${bin}" publish --check ${check_args}
+    COMMAND "${bin}" test --targets "${target_list}" ${project_args}
+    COMMAND "${bin}" build --targets "${target_list}" ${project_args} --format "${format}"
     COMMAND "${bin}" publish ${publish_args} "${dist}"
-    COMMENT "xship: publishing ${dist}" ${common})
-  # Only tested builds are collected, and only collected ones published.
+    COMMENT "xship: checking, testing, building and publishing ${dist}" ${common})
+  # Only tested builds are collected.
   add_dependencies(${prefix}build ${prefix}test)
-  add_dependencies(${prefix}publish ${prefix}test ${prefix}build)
   if(helper_target)
-    foreach(step IN ITEMS deps test build publish)
+    foreach(step IN ITEMS deps test build publish publish-check)
       add_dependencies(${prefix}${step} ${helper_target})
     endforeach()
   endif()

@@ -39,9 +39,11 @@ B=$repo/build
 cmake -S "$repo" -B "$B" -G Ninja -DXSHIP_SOURCE_DIR="$XSHIP_SOURCE_DIR" -DXSHIP_ENDPOINT="$ENDPOINT" >"$TMP/configure.log" 2>&1 \
   || fail "configure: $(cat "$TMP/configure.log")"
 assert_eq "$(grep '^XSHIP_BIN:' "$B/CMakeCache.txt" | cut -d= -f2)" "$XSHIP_BIN" "XSHIP_BIN taken from the environment"
-cmake --build "$B" --target xship-deps xship-test xship-build xship-publish >"$TMP/ci.log" 2>&1 \
-  || fail "cmake --build --target xship-deps xship-test xship-build xship-publish: $(tail -40 "$TMP/ci.log")"
-ok "cmake --build --target xship-deps xship-test xship-build xship-publish"
+# xship-publish is the whole job: check, test, build, upload.
+cmake --build "$B" --target xship-deps xship-publish >"$TMP/ci.log" 2>&1 \
+  || fail "cmake --build --target xship-deps xship-publish: $(tail -40 "$TMP/ci.log")"
+ok "cmake --build --target xship-deps xship-publish"
+assert_eq "$(grep -c '^reachable   s3://' "$TMP/ci.log" || true)" 1 "xship-publish checked the credentials and the destination once"
 for t in linux/amd64 linux/arm64 windows/amd64; do
   grep -Eq "^$t +passed +[0-9.]+ +[0-9.]+ [KM]?i?B +1/1 " "$TMP/ci.log" || fail "$t: its CTest test did not pass: $(cat "$TMP/ci.log")"
 done
@@ -81,8 +83,17 @@ cmake -S "$bad" -B "$bad/build" -G Ninja -DXSHIP_SOURCE_DIR="$XSHIP_SOURCE_DIR" 
 if cmake --build "$bad/build" --target xship-publish >"$TMP/bad.log" 2>&1; then fail "xship-publish succeeded with a failing test"; fi
 grep -Eq "^linux/amd64 +tests failed" "$TMP/bad.log" || fail "the failure was not the test: $(tail -30 "$TMP/bad.log")"
 ok "a failing test fails xship-publish"
-if grep -q "xship: building cmake-hello" "$TMP/bad.log"; then fail "xship-build ran after the failing test"; fi
-if grep -q "xship: publishing" "$TMP/bad.log"; then fail "xship-publish ran after the failing test"; fi
-ok "neither xship-build nor xship-publish ran"
+if grep -Eq "^linux/amd64 +built " "$TMP/bad.log"; then fail "the build step ran after the failing test"; fi
+ok "the build step did not run"
 count=$(awsx s3api list-objects-v2 --bucket "$BUCKET" --prefix "artifacts/$slug-failing/" --query 'length(Contents || `[]`)' --output text)
 assert_eq "$count" 0 "nothing uploaded"
+
+# Fail fast: a bucket that does not exist stops xship-publish at the check, in seconds,
+# before any target is configured, tested or built.
+cmake -S "$bad" -B "$bad/build" -DXSHIP_TO="s3://no-such-bucket-xship/x" >"$TMP/configure3.log" 2>&1 \
+  || fail "configure (wrong bucket): $(cat "$TMP/configure3.log")"
+rm -rf "$bad/build/xship"
+if cmake --build "$bad/build" --target xship-publish >"$TMP/nobucket.log" 2>&1; then fail "xship-publish succeeded with a wrong bucket"; fi
+grep -q "bucket does not exist" "$TMP/nobucket.log" || fail "the check did not name the bucket: $(tail -20 "$TMP/nobucket.log")"
+[[ ! -e $bad/build/xship/linux_amd64 ]] || fail "a target was configured before the check failed"
+ok "a wrong bucket fails xship-publish at the check, before any target is built"

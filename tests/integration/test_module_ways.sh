@@ -211,13 +211,14 @@ B=$TMP/args/defaults/build S=$TMP/args/defaults
 assert_eq "$(command_of xship-deps)" "$XSHIP_BIN deps --targets host --install" "default xship-deps"
 assert_eq "$(command_of xship-test)" "$XSHIP_BIN test --targets host --name hello --cmake $S --build-dir $B/xship --out $B/dist --cmake-arg=-D_XSHIP_NESTED=ON --cmake-arg=-DXSHIP_SOURCE_DIR=$XSHIP_SOURCE_DIR" "default xship-test"
 assert_eq "$(command_of xship-build)" "$XSHIP_BIN build --targets host --name hello --cmake $S --build-dir $B/xship --out $B/dist --cmake-arg=-D_XSHIP_NESTED=ON --cmake-arg=-DXSHIP_SOURCE_DIR=$XSHIP_SOURCE_DIR --format gz" "default xship-build"
-assert_eq "$(command_of xship-publish)" "$XSHIP_BIN publish --repo-dir $S $B/dist" "default xship-publish: no --to, so \$ARTIFACTS_BUCKET is read when it runs"
+assert_eq "$(command_of xship-publish-check)" "$XSHIP_BIN publish --check --repo-dir $S" "default xship-publish-check"
+assert_contains "$(command_of xship-publish)" " && $XSHIP_BIN publish --repo-dir $S $B/dist" "default xship-publish: no --to, so \$ARTIFACTS_BUCKET is read when it runs"
 all=$(grep '^build all: phony' "$NINJA") || fail "no 'all' in build.ninja"
 [[ $all != *xship* ]] || fail "an xship target is in ALL: $all"
 ok "no xship target in ALL"
-# Order: publish runs test, then build, then itself (ninja's dry run lists the commands).
-order=$(cd "$B" && ninja -n -v xship-publish | grep -o "$XSHIP_BIN [a-z]*" | awk '{print $2}' | paste -sd' ')
-assert_eq "$order" "test build publish" "xship-publish runs test, then build, then publish"
+# Order: publish checks, then tests, builds and uploads (ninja's dry run lists the commands).
+order=$(cd "$B" && ninja -n -v xship-publish | grep -oE "$XSHIP_BIN [a-z]+( --check)?" | cut -d' ' -f2- | paste -sd' ')
+assert_eq "$order" "publish --check test build publish" "xship-publish checks first, then tests, builds, publishes"
 
 # Every option, and comma lists.
 args_case everything 'xship_add_targets(NAME hello TARGET hello OS_ARCH linux/arm64 windows/amd64,linux/arm FORMAT zst
@@ -227,7 +228,8 @@ assert_eq "$RC" 0 "every option configures"
 B=$TMP/args/everything/build S=$TMP/args/everything
 assert_eq "$(command_of ship-deps)" "$XSHIP_BIN deps --targets linux/arm64,windows/amd64,linux/arm --exclude windows/amd64 --libs zlib,zstd,openssl --install && $XSHIP_BIN deps --targets windows/amd64 --install" "xship-deps: LIBS for all but LIBS_EXCLUDE"
 assert_eq "$(command_of ship-build)" "$XSHIP_BIN build --targets linux/arm64,windows/amd64,linux/arm --name hello --cmake $S --build-dir $B/xship --out $B/out --cmake-arg=-D_XSHIP_NESTED=ON --cmake-arg=-DXSHIP_SOURCE_DIR=$XSHIP_SOURCE_DIR --static --keep-going --format zst" "ship-build"
-assert_eq "$(command_of ship-publish)" "$XSHIP_BIN publish --to s3://bkt/rel/{branch} --endpoint http://127.0.0.1:9000 --repo-dir $S $B/out" "ship-publish"
+assert_contains "$(command_of ship-publish)" " && $XSHIP_BIN publish --to s3://bkt/rel/{branch} --endpoint http://127.0.0.1:9000 --repo-dir $S $B/out" "ship-publish"
+assert_eq "$(command_of ship-publish-check)" "$XSHIP_BIN publish --check --to s3://bkt/rel/{branch} --endpoint http://127.0.0.1:9000 --repo-dir $S" "ship-publish-check"
 
 # Cache variables (and through them the environment) win over the call's arguments.
 args_case cache 'xship_add_targets(NAME hello TARGET hello OS_ARCH linux/arm64 windows/amd64 LIBS zlib LIBS_EXCLUDE windows/amd64 FORMAT zst TO s3://a/b)' \
@@ -235,7 +237,7 @@ args_case cache 'xship_add_targets(NAME hello TARGET hello OS_ARCH linux/arm64 w
 B=$TMP/args/cache/build S=$TMP/args/cache
 assert_contains "$(command_of xship-build)" "build --targets linux/riscv64,windows/amd64 " "XSHIP_TARGETS replaces OS_ARCH"
 assert_contains "$(command_of xship-build)" "--format none" "XSHIP_FORMAT replaces FORMAT"
-assert_eq "$(command_of xship-publish)" "$XSHIP_BIN publish --to s3://c/d --endpoint http://e:1 --repo-dir $S $B/dist" "XSHIP_TO, XSHIP_ENDPOINT replace TO, ENDPOINT"
+assert_contains "$(command_of xship-publish)" " && $XSHIP_BIN publish --to s3://c/d --endpoint http://e:1 --repo-dir $S $B/dist" "XSHIP_TO, XSHIP_ENDPOINT replace TO, ENDPOINT"
 d=$TMP/args/env && mkdir -p "$d" && cp "$TMP/args/defaults/CMakeLists.txt" "$d/"
 RC=$(rc_of env XSHIP_TARGETS=linux/s390x XSHIP_TO=s3://env/x cmake -S "$d" -B "$d/build" "${G[@]}" \
   -DMODULE="$XSHIP_SOURCE_DIR/cmake-modules/XShip.cmake")
