@@ -157,20 +157,11 @@ Status run_fetch(int argc, char** argv) {
     if (!t) return t.error();
     target = *t;
   }
-  if (!extract_dir.empty()) {
-    if (!source.empty() || !dest.empty())
-      return usage_error("--extract DIR is where the release goes: drop the other directory argument");
-    auto loc = parse_s3_url(manifest_url);
-    if (!loc) return loc.error();
-    req.manifest = *loc;
-    auto cfg = make_client_config(conn);
-    if (!cfg) return cfg.error();
-    s3::Client client(*cfg);
-    return extract_release(client, req, *target, extract_dir, opts, json);
-  }
   if (!manifest_url.empty()) {
-    // With --manifest the first positional is the directory.
-    std::string dir = !source.empty() && dest.empty() ? source : dest;
+    // --extract DIR names the directory; otherwise the first positional is it.
+    std::string dir = !extract_dir.empty() ? extract_dir : !source.empty() && dest.empty() ? source : dest;
+    if (!extract_dir.empty() && (!source.empty() || !dest.empty()))
+      return usage_error("--extract DIR is where the release goes: drop the other directory argument");
     if (dir.empty()) return usage_error("fetch --manifest needs a directory: xship fetch --manifest s3://BUCKET/PREFIX/manifest.json DIR");
     auto loc = parse_s3_url(manifest_url);
     if (!loc) return loc.error();
@@ -178,6 +169,7 @@ Status run_fetch(int argc, char** argv) {
     auto cfg = make_client_config(conn);
     if (!cfg) return cfg.error();
     s3::Client client(*cfg);
+    if (!extract_dir.empty()) return extract_release(client, req, *target, extract_dir, opts, json);
     return fetch_manifest(client, req, target, dir, opts, json);
   }
   if (source.empty()) return usage_error("nothing to fetch: xship fetch s3://BUCKET/KEY [DEST]");
