@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "publish/manifest.h"
+#include "release/manifest.h"
 
 using namespace xship::publish;
 

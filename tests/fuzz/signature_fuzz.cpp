@@ -9,7 +9,7 @@
 #include <string>
 
 #include "digest/minisign.h"
-#include "publish/provenance.h"
+#include "release/provenance.h"
 
 using namespace xship;
 
@@ -29,8 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)minisign::parse_secret_key(text, std::nullopt);
       break;
     case 3:
-      if (auto payload = publish::dsse_open(text, key)) std::abort();
-      (void)publish::check_subjects(text, {});
+      if (auto payload = release::dsse_open(text, key)) std::abort();
+      (void)release::check_subjects(text, {});
       break;
   }
   return 0;

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "publish/template.h"
+#include "release/template.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cross/artifact.h"
-#include "publish/manifest.h"
+#include "release/manifest.h"
 
 using namespace xship;
 using namespace xship::cross;
@@ -98,11 +98,11 @@ TEST(Artifact, DescribeForTheBuildTable) {
 
 // The manifest carries the record per file and gives it back; os/arch must agree with it.
 TEST(Artifact, ManifestCarriesIt) {
-  publish::ManifestEntry e{"lua_5.4.4_linux_arm64.tar.gz", "rel/lua_5.4.4_linux_arm64.tar.gz", 123,
+  release::ManifestEntry e{"lua_5.4.4_linux_arm64.tar.gz", "rel/lua_5.4.4_linux_arm64.tar.gz", 123,
                            std::string(32, 'a'), std::string(64, 'b'), "etag", "http://x", "linux", "arm64", sample()};
   BuildInfo info;
-  auto text = publish::manifest_json({e}, info);
-  auto back = publish::parse_manifest(text);
+  auto text = release::manifest_json({e}, info);
+  auto back = release::parse_manifest(text);
   ASSERT_TRUE(back.ok()) << back.error().message;
   ASSERT_EQ(back->size(), 1u);
   ASSERT_TRUE((*back)[0].artifact.has_value());
@@ -110,12 +110,12 @@ TEST(Artifact, ManifestCarriesIt) {
 
   auto j = nlohmann::json::parse(text);
   j["files"][0]["arch"] = "amd64";
-  auto mixed = publish::parse_manifest(j.dump());
+  auto mixed = release::parse_manifest(j.dump());
   ASSERT_FALSE(mixed.ok());
   EXPECT_NE(mixed.error().message.find("disagree"), std::string::npos);
 
-  publish::ManifestEntry plain{"SHA", "k", 1, std::string(32, 'a'), std::string(64, 'b'), "", "", "", "", std::nullopt};
-  auto plain_back = publish::parse_manifest(publish::manifest_json({plain}, info));
+  release::ManifestEntry plain{"SHA", "k", 1, std::string(32, 'a'), std::string(64, 'b'), "", "", "", "", std::nullopt};
+  auto plain_back = release::parse_manifest(release::manifest_json({plain}, info));
   ASSERT_TRUE(plain_back.ok());
   EXPECT_FALSE((*plain_back)[0].artifact.has_value()) << "files without a record stay plain";
 }

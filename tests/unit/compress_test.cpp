@@ -413,13 +413,16 @@ TEST(ArchiveZip, TimezoneDoesNotChangeTheBytes) {
   make_tree(a, false);
   fs::create_directories(a.path("out"));
   setenv("TZ", "Asia/Kolkata", 1);
+  tzset();  // localtime_r reads TZ again only after tzset
   auto x = archive_of(a, ArchiveFormat::Zip);
   ASSERT_TRUE(x);
   EXPECT_STREQ(std::getenv("TZ"), "Asia/Kolkata") << "TZ restored";
   setenv("TZ", "America/Los_Angeles", 1);
+  tzset();
   fs::remove(a.path("out/release.zip"));
   auto y = archive_of(a, ArchiveFormat::Zip);
   unsetenv("TZ");
+  tzset();
   ASSERT_TRUE(y);
   EXPECT_EQ(*x, *y);
 }
@@ -449,13 +452,10 @@ TEST(ArchivePlan, TheArchiveItselfIsLeftOut) {
 }
 
 TEST(ArchiveMtime, SourceDateEpochWinsAndIsValidated) {
-  setenv("SOURCE_DATE_EPOCH", "1234567890", 1);
-  auto t = reproducible_mtime();
+  auto t = reproducible_mtime(map_env({{"SOURCE_DATE_EPOCH", "1234567890"}}));
   ASSERT_TRUE(t);
   EXPECT_EQ(*t, 1234567890);
-  setenv("SOURCE_DATE_EPOCH", "yesterday", 1);
-  auto bad = reproducible_mtime();
-  unsetenv("SOURCE_DATE_EPOCH");
+  auto bad = reproducible_mtime(map_env({{"SOURCE_DATE_EPOCH", "yesterday"}}));
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().category, ErrorCategory::Usage);
 }

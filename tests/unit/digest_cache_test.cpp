@@ -181,12 +181,9 @@ TEST_F(DigestCacheTest, ConcurrentProcessesLoseNoEntry) {
 }
 
 TEST(DigestCachePath, EnvironmentOverridesTheDefault) {
-  unsetenv("XSHIP_DIGEST_CACHE");
-  EXPECT_EQ(default_digest_cache_path(), ".xship/digests.json");
-  setenv("XSHIP_DIGEST_CACHE", "/tmp/elsewhere.json", 1);
-  EXPECT_EQ(default_digest_cache_path(), "/tmp/elsewhere.json");
-  EXPECT_EQ(DigestCache().file(), "/tmp/elsewhere.json");
-  unsetenv("XSHIP_DIGEST_CACHE");
+  EXPECT_EQ(default_digest_cache_path(map_env({})), ".xship/digests.json");
+  EXPECT_EQ(default_digest_cache_path(map_env({{"XSHIP_DIGEST_CACHE", ""}})), ".xship/digests.json");
+  EXPECT_EQ(default_digest_cache_path(map_env({{"XSHIP_DIGEST_CACHE", "/tmp/elsewhere.json"}})), "/tmp/elsewhere.json");
 }
 
 }  // namespace

@@ -64,5 +64,5 @@ TEST(CompressInput, FifoIsRefusedWithoutBlocking) {
   auto file = compress::open_input(t.write("f", "data"));
   ASSERT_TRUE(file.ok()) << file.error().message;
   char buf[8];
-  EXPECT_EQ(read((*file)->fd, buf, sizeof buf), 4);  // blocking again, reads as usual
+  EXPECT_EQ(read((*file)->fd.get(), buf, sizeof buf), 4);  // blocking again, reads as usual
 }

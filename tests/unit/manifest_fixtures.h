@@ -3,7 +3,7 @@
 #include <string>
 
 #include "digest/digest.h"
-#include "publish/manifest.h"
+#include "release/manifest.h"
 
 namespace xship::test {
 
@@ -19,9 +19,9 @@ inline BuildInfo info() {
   return b;
 }
 
-inline publish::ManifestEntry entry(const std::string& name, const std::string& content, const std::string& os = "",
+inline release::ManifestEntry entry(const std::string& name, const std::string& content, const std::string& os = "",
                     const std::string& arch = "") {
-  publish::ManifestEntry e;
+  release::ManifestEntry e;
   e.name = name;
   e.key = "artifacts/acme/widget/main/" + name;
   e.size = content.size();

@@ -16,12 +16,12 @@
 #include <vector>
 
 #include "digest/digest.h"
-#include "publish/manifest.h"
 #include "manifest_fixtures.h"
+#include "release/manifest.h"
 #include "scratch_dir.h"
 
 using namespace xship;
-using namespace xship::publish;
+using namespace xship::release;
 namespace fs = std::filesystem;
 
 namespace {

@@ -7,10 +7,12 @@
 #include <vector>
 
 #include "digest/digest.h"
-#include "publish/manifest.h"
+#include "publish/plan.h"
+#include "release/manifest.h"
 
 using namespace xship;
 using namespace xship::publish;
+using namespace xship::release;
 
 namespace {
 

@@ -7,15 +7,15 @@
 
 #include "digest/minisign.h"
 #include "manifest_fixtures.h"
-#include "publish/provenance.h"
-#include "publish/signing.h"
+#include "release/provenance.h"
+#include "release/signing.h"
 
 using namespace xship;
-using namespace xship::publish;
+using namespace xship::release;
 
 namespace {
 
-std::vector<ManifestEntry> release() {
+std::vector<ManifestEntry> release_files() {
   return {test::entry("hello.windows.amd64.exe", "MZ", "windows", "amd64"),
           test::entry("hello.linux.arm64", "ELF arm", "linux", "arm64"), test::entry("README.txt", "read me"),
           test::entry("tool.linux.arm64", "ELF tool", "linux", "arm64")};
@@ -41,7 +41,7 @@ ProvenanceFacts facts(int* asked = nullptr) {
 
 TEST(Provenance, StatementRecordsFilesBuildAndRun) {
   int asked = 0;
-  auto text = provenance_statement(release(), test::info(), facts(&asked));
+  auto text = provenance_statement(release_files(), test::info(), facts(&asked));
   EXPECT_EQ(asked, 2) << "one compiler question per target, not per file";
   auto j = nlohmann::json::parse(text);
   EXPECT_EQ(j["_type"], "https://in-toto.io/Statement/v1");
@@ -59,18 +59,18 @@ TEST(Provenance, StatementRecordsFilesBuildAndRun) {
   EXPECT_EQ(def["resolvedDependencies"][0]["digest"]["gitCommit"], test::info().commit);
   EXPECT_EQ(j["predicate"]["runDetails"]["builder"]["id"], "urn:xship:builder:local");
   EXPECT_FALSE(j["predicate"]["runDetails"].contains("metadata"));
-  EXPECT_EQ(provenance_statement(release(), test::info(), facts()), text) << "deterministic";
-  EXPECT_TRUE(check_subjects(text, release()));
-  auto fewer = release();
+  EXPECT_EQ(provenance_statement(release_files(), test::info(), facts()), text) << "deterministic";
+  EXPECT_TRUE(check_subjects(text, release_files()));
+  auto fewer = release_files();
   fewer.pop_back();
   EXPECT_FALSE(check_subjects(text, fewer));
-  auto changed = release();
+  auto changed = release_files();
   changed[1].sha256 = digest::sha256_hex("other");
   auto r = check_subjects(text, changed);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().category, ErrorCategory::Integrity);
   EXPECT_NE(r.error().message.find("hello.linux.arm64"), std::string::npos);
-  EXPECT_FALSE(check_subjects("{\"subject\": [{\"name\": 1}]}", release()));
+  EXPECT_FALSE(check_subjects("{\"subject\": [{\"name\": 1}]}", release_files()));
   // Outside CI the host is unknown: no guessed repository URI.
   BuildInfo local = test::info();
   local.ci.clear();
@@ -101,7 +101,7 @@ TEST(Provenance, DsseEnvelopeSignedAndChecked) {
   EXPECT_EQ(dsse_pae("http://example.com/HelloWorld", "hello world"),
             "DSSEv1 29 http://example.com/HelloWorld 11 hello world");
   auto key = *minisign::generate_key();
-  const std::string statement = provenance_statement(release(), test::info(), facts());
+  const std::string statement = provenance_statement(release_files(), test::info(), facts());
   const std::string env = dsse_envelope(statement, key);
   auto j = nlohmann::json::parse(env);
   EXPECT_EQ(j["payloadType"], "application/vnd.in-toto+json");
@@ -116,7 +116,7 @@ TEST(Provenance, DsseEnvelopeSignedAndChecked) {
   EXPECT_EQ(wrong.error().category, ErrorCategory::Integrity);
   // The payload swapped for another statement, the signature kept.
   auto forged = j;
-  std::string other_statement = provenance_statement(release(), BuildInfo{}, facts());
+  std::string other_statement = provenance_statement(release_files(), BuildInfo{}, facts());
   forged["payload"] = digest::base64(reinterpret_cast<const std::uint8_t*>(other_statement.data()), other_statement.size());
   EXPECT_FALSE(dsse_open(forged.dump(), key.public_key()));
   for (const char* junk : {"", "{}", "[1]", "{\"payloadType\": \"application/vnd.in-toto+json\", \"payload\": \"!!\", "
@@ -127,27 +127,27 @@ TEST(Provenance, DsseEnvelopeSignedAndChecked) {
 TEST(Provenance, WrittenWithSignedReleasesOnly) {
   auto key = *minisign::generate_key();
   auto f = facts();
-  auto unsigned_docs = *release_documents(release(), test::info(), nullptr, &f);
+  auto unsigned_docs = *release_documents(release_files(), test::info(), nullptr, &f);
   EXPECT_EQ(unsigned_docs.size(), 2u);
-  auto docs = *release_documents(release(), test::info(), &key, &f);
+  auto docs = *release_documents(release_files(), test::info(), &key, &f);
   std::vector<std::string> names;
   for (const auto& d : docs) names.push_back(d.name);
   EXPECT_EQ(names, (std::vector<std::string>{"SHA256SUMS", "SHA256SUMS.minisig", "provenance.intoto.json",
                                              "manifest.json.minisig", "manifest.json"}));
   auto statement = dsse_open(docs[2].bytes, key.public_key());
   ASSERT_TRUE(statement);
-  EXPECT_TRUE(check_subjects(*statement, release()));
+  EXPECT_TRUE(check_subjects(*statement, release_files()));
 }
 
 TEST(Provenance, RecordedBuildForARebuild) {
-  auto b = recorded_build(provenance_statement(release(), test::info(), facts()));
+  auto b = recorded_build(provenance_statement(release_files(), test::info(), facts()));
   ASSERT_TRUE(b) << b.error().message;
   EXPECT_EQ(b->commit, test::info().commit);
   EXPECT_EQ(b->source_date_epoch, "1700000000");
   ASSERT_EQ(b->subjects.size(), 4u);
   EXPECT_EQ(b->subjects.at("README.txt"), digest::sha256_hex("read me"));
   auto edit = [&](auto change) {
-    auto j = nlohmann::ordered_json::parse(provenance_statement(release(), test::info(), facts()));
+    auto j = nlohmann::ordered_json::parse(provenance_statement(release_files(), test::info(), facts()));
     change(j);
     return recorded_build(j.dump());
   };

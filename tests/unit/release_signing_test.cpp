@@ -9,12 +9,12 @@
 #include "cli/signing_keys.h"
 #include "digest/digest.h"
 #include "digest/minisign.h"
-#include "publish/signing.h"
 #include "manifest_fixtures.h"
+#include "release/signing.h"
 #include "scratch_dir.h"
 
 using namespace xship;
-using namespace xship::publish;
+using namespace xship::release;
 
 namespace {
 

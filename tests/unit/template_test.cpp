@@ -8,7 +8,7 @@
 #include <map>
 #include <string>
 
-#include "publish/template.h"
+#include "release/template.h"
 #include "scratch_dir.h"
 
 using namespace xship;

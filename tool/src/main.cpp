@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
   // libcurl (and OpenSSL's TLS side) is initialised by the first S3 client, in the main
   // thread before any worker starts: commands without network (compress, build) skip it.
-  install_signal_handlers();
-  Status st = cmd->run(argc - 1, argv + 1);
+  Status st = install_signal_handlers();
+  if (st) st = cmd->run(argc - 1, argv + 1);
   std::fflush(stdout);
   if (st) return 0;
   if (cancel_flag().load()) {

@@ -10,6 +10,7 @@
 #include "cli/connection.h"  // parse_args, relative_to_cwd
 #include "compress/compress.h"
 #include "core/cancel.h"
+#include "core/env.h"
 #include "core/units.h"
 #include "cross/binary_deps.h"
 #include "cross/builder.h"
@@ -197,7 +198,7 @@ Status run_build_or_test(int argc, char** argv, bool test) {
   if (!*parsed) return ok_status();
   XSHIP_TRY(finish_request(req, pkg, f));
 
-  Host host = real_host();
+  Host host = real_host(process_env());
   req.stamp = read_stamp(req.source_dir, host.env);
   if (test) req.binfmt = real_binfmt_io(host.env);
   pkg.stamp = req.stamp;
@@ -218,7 +219,7 @@ Status run_build_or_test(int argc, char** argv, bool test) {
                          "scripts fail; CMake tests of targets and $XSHIP_EMULATOR still work\n", r.target.name(), r.direct_off);
       break;
     }
-  compress::DigestCache cache;
+  compress::DigestCache cache(compress::default_digest_cache_path(process_env()));
   XSHIP_TRY(release::package(*results, pkg, *choice, cache));
   if (f.json) fmt::print("{}\n", results_json(*results).dump(2));
   else print_table(*results);

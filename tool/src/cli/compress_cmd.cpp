@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/connection.h"
 #include "compress/compress.h"
+#include "core/env.h"
 #include "core/terminal.h"
 #include "core/units.h"
 
@@ -52,7 +53,7 @@ Status run_compress(int argc, char** argv) {
   // An exceeded `ulimit -f` must surface as EFBIG (an error we clean up after), not kill
   // the process with a temporary file left behind.
   std::signal(SIGXFSZ, SIG_IGN);
-  compress::DigestCache cache;
+  compress::DigestCache cache(compress::default_digest_cache_path(process_env()));
 
   if (!archive_format.empty()) {
     auto af = compress::parse_archive_format(archive_format);
@@ -62,7 +63,7 @@ Status run_compress(int argc, char** argv) {
     if (o.verify) return usage_error("--verify checks FILE.gz/FILE.zst outputs, not archives: drop it, or list the archive with tar/unzip");
     XSHIP_TRY(compress::check_archive_level(*af, o.level));
     if (files.size() < 2) return usage_error("--archive needs a name and files: xship compress --archive FORMAT NAME FILE...");
-    auto mtime = compress::reproducible_mtime();
+    auto mtime = compress::reproducible_mtime(process_env());
     if (!mtime) return mtime.error();
     compress::ArchiveOptions ao{*af, o.level, o.threads, *mtime};
     auto w = compress::create_archive(files[0], {files.begin() + 1, files.end()}, ao, o.force, &cache);

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "core/cancel.h"
+#include "core/env.h"
 #include "core/terminal.h"
 #include "net/http.h"
 #include "s3/credential_fetch.h"

@@ -12,6 +12,7 @@
 #include "cli/connection.h"  // parse_args
 #include "core/cancel.h"
 #include "compress/digest_cache.h"
+#include "core/env.h"
 #include "core/file_stamp.h"
 #include "cross/binfmt.h"
 #include "cross/builder.h"
@@ -37,7 +38,7 @@ Status run_targets(int argc, char** argv) {
   if (!parsed) return parsed.error();
   if (!*parsed) return ok_status();
 
-  Host host = real_host();
+  Host host = real_host(process_env());
   nlohmann::json out = nlohmann::json::array();
   BinfmtIo binfmt = real_binfmt_io(host.env);
   if (!json) fmt::print("{:<15} {:<26} {:<30} {:<13} {:<7} {}\n", "TARGET", "TRIPLE", "COMPILER", "EMULATOR", "DIRECT", "HERE");
@@ -108,7 +109,7 @@ Status run_single_target(int argc, char** argv, bool toolchain) {
   auto parsed = parse_args(app, argc, argv);
   if (!parsed) return parsed.error();
   if (!*parsed) return ok_status();
-  Host host = real_host();
+  Host host = real_host(process_env());
   auto r = single_target(s, host);
   if (!r) return r.error();
   auto& [tc, flags] = *r;
@@ -175,7 +176,7 @@ Status run_deps(int argc, char** argv) {
   auto plan = plan_deps(*targets, libs);
   if (!plan) return plan.error();
 
-  Host host = real_host();
+  Host host = real_host(process_env());
   std::vector<std::string> missing, problems;
   std::set<std::string> arches;
   std::map<std::string, std::vector<std::string>> unpack;  // target -> packages for its private sysroot
@@ -285,7 +286,7 @@ Status run_clean(int argc, char** argv) {
   if (!fs::is_directory(out, ec)) return ok_status();
   // What build wrote: files the digest cache records as a target's release (as long as
   // they are unchanged), and NAME's programs by their names.
-  compress::DigestCache cache;
+  compress::DigestCache cache(compress::default_digest_cache_path(process_env()));
   std::vector<fs::path> doomed;
   for (const auto& entry : fs::directory_iterator(out, ec)) {
     auto stamp = entry.is_regular_file() ? stamp_file(entry.path().string()) : Result<FileStamp>(usage_error(""));

@@ -15,7 +15,8 @@
 #include "fetch/fetch.h"
 #include "fetch/release.h"
 #include "fetch/signed_release.h"
-#include "publish/manifest.h"
+#include "release/manifest.h"
+#include "s3/verified_get.h"
 
 namespace fs = std::filesystem;
 
@@ -74,9 +75,9 @@ Status fetch_manifest(s3::Client& client, const ReleaseRequest& req, std::option
 
   // SHA256SUMS sits beside the manifest; it must say exactly what the manifest says.
   std::string sums_key = fetch::sibling_key(manifest.key, "SHA256SUMS");
-  auto sums = top->sums ? Result<std::string>(*top->sums) : fetch::fetch_bytes(client, manifest.bucket, sums_key, opts.etag_check);
+  auto sums = top->sums ? Result<std::string>(*top->sums) : s3::get_small_object(client, manifest.bucket, sums_key, opts.etag_check);
   if (!sums) return sums.error();
-  if (*sums != publish::sha256sums(*all))
+  if (*sums != release::sha256sums(*all))
     return integrity_error(fmt::format("s3://{}/{} disagrees with the manifest: the release is inconsistent", manifest.bucket, sums_key));
   XSHIP_TRY(fetch::write_file((fs::path(dir) / "SHA256SUMS").string(), *sums));
   if (json) {

@@ -13,15 +13,16 @@
 #include "cli/connection.h"
 #include "cli/signing_keys.h"
 #include "compress/digest_cache.h"
-#include "cross/compiler_version.h"
 #include "core/cancel.h"
+#include "core/env.h"
 #include "core/terminal.h"
 #include "core/units.h"
+#include "cross/compiler_version.h"
 #include "publish/artifacts.h"
 #include "publish/merge.h"
 #include "publish/plan.h"
-#include "publish/template.h"
 #include "publish/uploader.h"
+#include "release/template.h"
 
 namespace xship::cli {
 
@@ -102,7 +103,7 @@ Status merge_command(s3::Client& client, const S3Location& dest, const publish::
     out["skipped_jobs"] = m.skipped;
     out["files"] = nlohmann::ordered_json::array();
     for (const auto& e : m.files) {
-      auto f = publish::entry_json(e);
+      auto f = release::entry_json(e);
       f["job"] = m.job_of.at(e.name);
       out["files"].push_back(std::move(f));
     }
@@ -236,7 +237,7 @@ Status run_publish(int argc, char** argv) {
   if (!sign_key) return sign_key.error();
   opts.sign_key = *sign_key ? &**sign_key : nullptr;
   BuildInfo info = detect_build_info(process_env(), repo_dir);
-  publish::ProvenanceFacts provenance = publish::provenance_facts(info, process_env());
+  release::ProvenanceFacts provenance = release::provenance_facts(info, process_env());
   provenance.compiler_version = cross::compiler_version;
   opts.provenance = &provenance;
   if (to.empty()) {
@@ -272,7 +273,8 @@ Status run_publish(int argc, char** argv) {
   for (const auto& link : plan->skipped_links)
     fmt::print(stderr, "xship: note: skipped symlink '{}' (--no-follow-symlinks)\n", printable(link));
   auto& files = plan->files;
-  publish::attach_artifacts(files, compress::DigestCache());
+  opts.digest_cache = compress::default_digest_cache_path(process_env());
+  publish::attach_artifacts(files, compress::DigestCache(opts.digest_cache));
   if (!job_manifest.empty()) {
     auto name = publish::job_manifest_name(job_manifest, files, info);
     if (!name) return name.error();
@@ -290,7 +292,7 @@ Status run_publish(int argc, char** argv) {
       }
     if (!opts.job_manifest.empty() && !json)
       for (const auto& d : opts.destinations)
-        fmt::print("would write job manifest s3://{}/{}\n", d.bucket, publish::job_manifest_key(d.key, opts.job_manifest));
+        fmt::print("would write job manifest s3://{}/{}\n", d.bucket, release::job_manifest_key(d.key, opts.job_manifest));
     if (opts.sign_key && !json)
       fmt::print("would sign SHA256SUMS and manifest.json with key {}\n", minisign::key_id_text(opts.sign_key->id));
     if (json) fmt::print("{}\n", json_text(out));

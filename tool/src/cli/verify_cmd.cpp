@@ -50,7 +50,7 @@ Status run_verify(int argc, char** argv) {
   if (rebuild.command.empty()) return ok_status();
   if (!top->provenance)
     return integrity_error("the release has no provenance.intoto.json: it records no commit to rebuild from");
-  auto recorded = publish::recorded_build(*top->provenance);
+  auto recorded = release::recorded_build(*top->provenance);
   if (!recorded) return recorded.error();
   rebuild.log_path = (std::filesystem::current_path() / "xship-rebuild.log").string();
   fmt::print("rebuilding commit {} (SOURCE_DATE_EPOCH {}) with: {}\n", recorded->commit,

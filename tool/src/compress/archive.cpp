@@ -18,6 +18,7 @@
 
 #include "compress/archive_api.h"
 #include "compress/output.h"
+#include "compress/zip_time.h"
 
 namespace fs = std::filesystem;
 
@@ -177,13 +178,19 @@ struct EntryFree {
 struct Plumbing {
   const ByteSink* out = nullptr;
   Compressor* compressor = nullptr;
+  ZipTimeFix* zip_time = nullptr;  // zip: the DOS times rewritten in UTC
   std::optional<Error> error;
 };
 
 la_ssize_t on_write(archive*, void* ctx, const void* buf, size_t n) {
   auto* p = static_cast<Plumbing*>(ctx);
   auto* bytes = static_cast<const std::uint8_t*>(buf);
-  Status st = p->compressor ? p->compressor->write(bytes, n) : (*p->out)(bytes, n);
+  Status st = ok_status();
+  if (p->compressor) st = p->compressor->write(bytes, n);
+  else if (p->zip_time) {
+    std::string patched = p->zip_time->pass(bytes, n);
+    st = (*p->out)(reinterpret_cast<const std::uint8_t*>(patched.data()), patched.size());
+  } else st = (*p->out)(bytes, n);
   if (!st) {
     if (!p->error) p->error = st.error();
     return -1;
@@ -191,35 +198,13 @@ la_ssize_t on_write(archive*, void* ctx, const void* buf, size_t n) {
   return static_cast<la_ssize_t>(n);
 }
 
-// libarchive's zip writer turns mtimes into DOS times with localtime(): pin the process
-// to UTC while it runs so the bytes do not depend on the machine's timezone.
-class UtcForZip {
- public:
-  explicit UtcForZip(bool active) : active_(active) {
-    if (!active_) return;
-    if (const char* tz = std::getenv("TZ")) saved_ = tz;
-    setenv("TZ", "UTC0", 1);
-    tzset();
-  }
-  ~UtcForZip() {
-    if (!active_) return;
-    if (saved_) setenv("TZ", saved_->c_str(), 1);
-    else unsetenv("TZ");
-    tzset();
-  }
-
- private:
-  bool active_;
-  std::optional<std::string> saved_;
-};
-
 Status copy_file_data(const ArchiveApi& A, archive* a, const ArchiveMember& m, std::uint64_t size, Plumbing& p) {
   auto in = open_input(m.source);
   if (!in) return in.error();
   std::vector<char> buf(1 << 20);
   std::uint64_t done = 0;
   for (;;) {
-    ssize_t n = read((*in)->fd, buf.data(), buf.size());
+    ssize_t n = read((*in)->fd.get(), buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return runtime_error(fmt::format("cannot read '{}': {}", m.source, std::strerror(errno)));
     if (n == 0) break;
@@ -255,7 +240,8 @@ Status write_archive(const std::vector<ArchiveMember>& members, const ArchiveOpt
     p.compressor = compressor.get();
   }
 
-  UtcForZip utc(zip);
+  ZipTimeFix zip_time(o.mtime);
+  if (zip) p.zip_time = &zip_time;
   std::unique_ptr<archive, ArchiveFree> a(A.archive_write_new(), ArchiveFree{&A});
   if (!a) return runtime_error("out of memory creating an archive");
   auto check = [&](int r, const char* what) -> Status {
@@ -292,11 +278,23 @@ Status write_archive(const std::vector<ArchiveMember>& members, const ArchiveOpt
     A.archive_entry_set_mtime(e.get(), static_cast<time_t>(o.mtime), 0);
     A.archive_entry_set_uid(e.get(), 0);
     A.archive_entry_set_gid(e.get(), 0);
+    if (zip) {  // the previous entry's last bytes go out first, so the count is where this header starts
+      XSHIP_TRY(check(A.archive_write_finish_entry(a.get()), "entry"));
+      zip_time.local_header_at(static_cast<std::uint64_t>(A.archive_filter_bytes(a.get(), 0)));
+    }
     XSHIP_TRY(check(A.archive_write_header(a.get(), e.get()), "header"));
     if (!m.directory && !link) XSHIP_TRY(copy_file_data(A, a.get(), m, static_cast<std::uint64_t>(st.st_size), p));
   }
+  if (zip) {
+    XSHIP_TRY(check(A.archive_write_finish_entry(a.get()), "close"));
+    zip_time.central_directory_at(static_cast<std::uint64_t>(A.archive_filter_bytes(a.get(), 0)));
+  }
   XSHIP_TRY(check(A.archive_write_close(a.get()), "close"));
   if (compressor) XSHIP_TRY(compressor->finish());
+  if (zip) {
+    std::string cd = zip_time.finish();
+    XSHIP_TRY(out(reinterpret_cast<const std::uint8_t*>(cd.data()), cd.size()));
+  }
   return ok_status();
 }
 

@@ -57,6 +57,7 @@ namespace xship::compress {
   X(archive_write_add_filter_none) \
   X(archive_write_close) \
   X(archive_write_data) \
+  X(archive_write_finish_entry) \
   X(archive_write_free) \
   X(archive_write_header) \
   X(archive_write_new) \

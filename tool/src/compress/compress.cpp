@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
-#include <cstdlib>
 #include <thread>
 #include <cstring>
 
@@ -84,7 +83,7 @@ Result<Written> compress_file(const std::string& path, const CompressOptions& o,
   std::uint64_t read_bytes = 0;
   for (;;) {
     if (cancel_flag().load()) return interrupted();
-    ssize_t n = read((*in)->fd, buf.data(), buf.size());
+    ssize_t n = read((*in)->fd.get(), buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return runtime_error(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
     if (n == 0) break;
@@ -94,7 +93,7 @@ Result<Written> compress_file(const std::string& path, const CompressOptions& o,
   }
   XSHIP_TRY((*compressor)->finish());
   struct stat after {};
-  if (fstat((*in)->fd, &after) != 0 || !(stamp_of(after) == before) || read_bytes != before.size)
+  if (fstat((*in)->fd.get(), &after) != 0 || !(stamp_of(after) == before) || read_bytes != before.size)
     return integrity_error(fmt::format("'{}' changed while it was compressed: run again once it is stable", path));
 
   // The input's times, as gzip keeps them. This also makes the digest cache safe against a
@@ -142,14 +141,14 @@ Result<Written> create_archive(const std::string& name, const std::vector<std::s
   return w;
 }
 
-Result<std::int64_t> reproducible_mtime() {
+Result<std::int64_t> reproducible_mtime(const EnvLookup& env) {
   auto parse = [](std::string_view s, std::int64_t& v) {
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     return ec == std::errc() && p == s.data() + s.size() && v >= 0;
   };
   std::int64_t v = 0;
-  if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde) {
-    if (!parse(sde, v)) return usage_error(fmt::format("SOURCE_DATE_EPOCH='{}' is not a number of seconds: fix or unset it", sde));
+  if (auto sde = env("SOURCE_DATE_EPOCH"); sde && !sde->empty()) {
+    if (!parse(*sde, v)) return usage_error(fmt::format("SOURCE_DATE_EPOCH='{}' is not a number of seconds: fix or unset it", *sde));
     return v;
   }
   std::string text = process::git_output(".", {"log", "-1", "--format=%ct"}).value_or("");

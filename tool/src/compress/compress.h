@@ -9,6 +9,7 @@
 #include "compress/archive.h"
 #include "compress/codec.h"
 #include "compress/digest_cache.h"
+#include "core/env.h"
 #include "core/result.h"
 #include "digest/digest.h"
 
@@ -52,6 +53,6 @@ Result<Written> create_archive(const std::string& name, const std::vector<std::s
 
 // The time every archive entry gets: SOURCE_DATE_EPOCH when set, else the commit time of
 // HEAD in the current directory; a Usage error when neither is known.
-Result<std::int64_t> reproducible_mtime();
+Result<std::int64_t> reproducible_mtime(const EnvLookup& env);
 
 }  // namespace xship::compress

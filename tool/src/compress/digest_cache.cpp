@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "compress/output.h"
+#include "core/unique_fd.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -70,32 +71,23 @@ class CacheLock {
  public:
   static Result<CacheLock> take(const std::string& cache) {
     std::string path = cache + ".lock";
-    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return runtime_error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
-    while (flock(fd, LOCK_EX) != 0) {
-      if (errno != EINTR) {
-        int err = errno;
-        close(fd);
-        return runtime_error(fmt::format("cannot lock '{}': {}", path, std::strerror(err)));
-      }
+    UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (!fd) return runtime_error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
+    while (flock(fd.get(), LOCK_EX) != 0) {
+      if (errno != EINTR) return runtime_error(fmt::format("cannot lock '{}': {}", path, std::strerror(errno)));
     }
-    return CacheLock(fd);
-  }
-  CacheLock(CacheLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  ~CacheLock() {
-    if (fd_ >= 0) close(fd_);  // releases the lock
+    return CacheLock(std::move(fd));
   }
 
  private:
-  explicit CacheLock(int fd) : fd_(fd) {}
-  int fd_;
+  explicit CacheLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;  // closing it releases the lock
 };
 
 }  // namespace
 
-std::string default_digest_cache_path() {
-  const char* env = std::getenv("XSHIP_DIGEST_CACHE");
-  if (env && *env) return env;
+std::string default_digest_cache_path(const EnvLookup& env) {
+  if (auto path = env("XSHIP_DIGEST_CACHE"); path && !path->empty()) return *path;
   return (fs::path(".xship") / "digests.json").string();
 }
 

@@ -17,17 +17,18 @@
 #include <optional>
 #include <string>
 
+#include "core/env.h"
 #include "core/result.h"
 #include "digest/digest.h"
 #include "core/file_stamp.h"
 
 namespace xship::compress {
 
-std::string default_digest_cache_path();
+std::string default_digest_cache_path(const EnvLookup& env);
 
 class DigestCache {
  public:
-  explicit DigestCache(std::string file = default_digest_cache_path());
+  explicit DigestCache(std::string file);
 
   // The digests recorded for `path` when `stamp` (what the caller saw, e.g. from
   // stamp_file) equals the recorded one; nullopt otherwise, and when the cache is

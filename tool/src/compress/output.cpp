@@ -13,27 +13,23 @@ namespace fs = std::filesystem;
 
 namespace xship::compress {
 
-InputFile::~InputFile() {
-  if (fd >= 0) close(fd);
-}
-
 Result<std::unique_ptr<InputFile>> open_input(const std::string& path) {
   auto in = std::make_unique<InputFile>();
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
-  in->fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (in->fd < 0) {
+  in->fd.reset(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!in->fd) {
     int err = errno;
     if (err == ENOENT) return usage_error(fmt::format("'{}' does not exist: check the path", path));
     return usage_error(fmt::format("cannot read '{}': {}: check its permissions", path, std::strerror(err)));
   }
-  if (fstat(in->fd, &in->st) != 0)
+  if (fstat(in->fd.get(), &in->st) != 0)
     return runtime_error(fmt::format("cannot stat '{}': {}", path, std::strerror(errno)));
   if (S_ISDIR(in->st.st_mode))
     return usage_error(fmt::format("'{}' is a directory: compress the files in it, or bundle it with --archive", path));
   if (!S_ISREG(in->st.st_mode))
     return usage_error(fmt::format("'{}' is not a regular file: give a file", path));
-  fcntl(in->fd, F_SETFL, fcntl(in->fd, F_GETFL) & ~O_NONBLOCK);
-  posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  fcntl(in->fd.get(), F_SETFL, fcntl(in->fd.get(), F_GETFL) & ~O_NONBLOCK);
+  posix_fadvise(in->fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   return in;
 }
 

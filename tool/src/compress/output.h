@@ -10,9 +10,10 @@
 #include <memory>
 #include <string>
 
-#include "core/result.h"
-#include "digest/digest.h"
 #include "core/file_stamp.h"
+#include "core/result.h"
+#include "core/unique_fd.h"
+#include "digest/digest.h"
 
 namespace xship::compress {
 
@@ -66,12 +67,8 @@ class AtomicOutput {
 
 // An input opened for reading, with its metadata at open time.
 struct InputFile {
-  int fd = -1;
+  UniqueFd fd;
   struct stat st {};
-  InputFile() = default;
-  InputFile(const InputFile&) = delete;
-  InputFile& operator=(const InputFile&) = delete;
-  ~InputFile();
 };
 // Usage errors, naming the path, for anything that cannot be read as a regular file:
 // missing, unreadable, a directory, a device.

@@ -1,6 +1,8 @@
 #include "core/cancel.h"
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 
 namespace xship {
 
@@ -13,13 +15,17 @@ namespace {
 void on_signal(int) { cancel_flag().store(true); }  // lock-free atomic: async-signal-safe
 }  // namespace
 
-void install_signal_handlers() {
+Status install_signal_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  if (sigaction(SIGINT, &sa, nullptr) != 0 || sigaction(SIGTERM, &sa, nullptr) != 0 ||
+      sigaction(SIGPIPE, &ignore, nullptr) != 0)
+    return runtime_error(std::string("cannot install the signal handlers: ") + std::strerror(errno));
+  return ok_status();
 }
 
 }  // namespace xship

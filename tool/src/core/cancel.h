@@ -3,7 +3,10 @@
 #pragma once
 #include <atomic>
 
+#include "core/result.h"
+
 namespace xship {
 std::atomic<bool>& cancel_flag();
-void install_signal_handlers();
+// Runtime error when the kernel refuses a handler.
+Status install_signal_handlers();
 }  // namespace xship

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/env.h"
 #include "cross/mirror_copy.h"
 #include "process/process.h"
 
@@ -29,8 +30,7 @@ bool never_copied_name(std::string_view name) { return name == ".git" || name ==
 // Whether git could find a repository for `dir`: a .git in it or above it (git's own
 // discovery, which GIT_CEILING_DIRECTORIES can only cut short), or GIT_DIR set.
 bool in_repository(const std::string& dir) {
-  const char* git_dir = std::getenv("GIT_DIR");
-  if (git_dir && *git_dir) return true;
+  if (!process_env()("GIT_DIR").value_or("").empty()) return true;
   struct stat st {};
   for (std::string d = dir;;) {
     if (lstat((d + "/.git").c_str(), &st) == 0) return true;

@@ -160,9 +160,9 @@ Result<Toolchain> resolve_sdk(const TargetInfo& info, const Host& host, std::str
 
 }  // namespace
 
-Host real_host() {
+Host real_host(const EnvLookup& env) {
   Host h;
-  h.find_program = [](const std::string& name) { return process::find_program(name); };
+  h.find_program = [path = env("PATH")](const std::string& name) { return process::find_program(name, path); };
   h.exists = [](const std::string& path) {
     std::error_code ec;
     return fs::exists(path, ec);
@@ -174,7 +174,7 @@ Host real_host() {
       names.push_back(it->path().filename().string());
     return names;
   };
-  h.env = process_env();
+  h.env = env;
   h.root = geteuid() == 0;
   return h;
 }

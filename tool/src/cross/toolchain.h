@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/env.h"
 #include "core/result.h"
 #include "cross/targets.h"
-#include "s3/credentials.h"  // EnvLookup
 
 namespace xship::cross {
 
@@ -22,7 +22,7 @@ struct Host {
   EnvLookup env;
   bool root = false;  // apt commands need no sudo
 };
-Host real_host();
+Host real_host(const EnvLookup& env);
 
 enum class CompilerKind { Gcc, Clang, Zig, UserFile };
 

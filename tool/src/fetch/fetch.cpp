@@ -16,6 +16,7 @@
 #include "core/thread_pool.h"
 #include "digest/digest.h"
 #include "s3/location.h"
+#include "s3/verified_get.h"
 
 namespace xship::fetch {
 
@@ -121,75 +122,6 @@ Status ranged_download(s3::Client& client, const std::string& bucket, const std:
   return ok_status();
 }
 
-// What the bytes must hash to, strongest source first: the manifest's sums, then the sums
-// publish stored as metadata, then a plain-MD5 ETag. `by` names the source ("" = none).
-struct Wanted {
-  std::string sha256, md5, by;
-};
-
-Result<Wanted> wanted_sums(const std::string& bucket, const std::string& key, const s3::ObjectInfo& head,
-                           const Expected& expected, bool etag_check) {
-  Wanted w{expected.sha256, expected.md5, ""};
-  if (!w.sha256.empty()) w.by = "manifest sha256";
-  else if (!w.md5.empty()) w.by = "manifest md5";
-  auto meta = [&](const char* name) { auto it = head.metadata.find(name); return it == head.metadata.end() ? std::string() : it->second; };
-  if (w.by.empty() && !meta("sha256").empty()) w.sha256 = meta("sha256"), w.by = "stored sha256";
-  if (w.md5.empty() && !meta("md5").empty()) {
-    w.md5 = meta("md5");
-    if (w.by.empty()) w.by = "stored md5";
-  }
-  if (w.by.empty() && !head.etag.empty() && head.etag.find('-') == std::string::npos && head.etag.size() == 32) {
-    w.md5 = head.etag;
-    w.by = "ETag (MD5)";
-  }
-  if (w.by.empty() && etag_check)
-    return integrity_error(fmt::format("s3://{}/{} has no MD5 or SHA-256 to verify against (multipart ETag {}, no stored sums): "
-                                       "fetch it through its manifest, or pass --etag-check off to accept it unverified", bucket, key, head.etag));
-  return w;
-}
-
-Status check_sums(const std::string& bucket, const std::string& key, const Wanted& w, const std::string& md5,
-                  const std::string& sha256) {
-  if ((!w.sha256.empty() && w.sha256 != sha256) || (!w.md5.empty() && w.md5 != md5))
-    return integrity_error(fmt::format("s3://{}/{}: downloaded bytes do not match the {} (got md5 {}, sha256 {}): nothing was written",
-                                       bucket, key, w.by, md5, sha256));
-  return ok_status();
-}
-
-// One GET, each byte handed to `write` and hashed as it arrives; a retry starts over.
-// Returns the byte count, or an error when the sink refused or the body came back short.
-Result<std::uint64_t> get_hashed(s3::Client& client, const std::string& bucket, const std::string& key,
-                                 std::uint64_t size, const std::function<bool(const char*, std::size_t)>& write,
-                                 const std::function<void()>& restart, Fetched& out) {
-  digest::Md5Stream md5;
-  digest::Sha256Stream sha;
-  std::uint64_t written = 0;
-  s3::CallStats gst;
-  auto got = client.get(
-      bucket, key, std::nullopt, size,
-      [&](const char* d, std::size_t n) {
-        if (!write(d, n)) return false;
-        md5.update(d, n);
-        sha.update(d, n);
-        written += n;
-        return true;
-      },
-      [&] {
-        written = 0;
-        md5 = digest::Md5Stream();
-        sha = digest::Sha256Stream();
-        restart();
-      },
-      &gst);
-  out.retries += gst.retries;
-  if (!got) return got.error();
-  if (written != size)
-    return integrity_error(fmt::format("s3://{}/{}: got {} bytes, expected {}", bucket, key, written, size));
-  out.md5 = digest::hex(md5.finish());
-  out.sha256 = digest::hex(sha.finish());
-  return written;
-}
-
 }  // namespace
 
 Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, const std::string& key,
@@ -203,7 +135,7 @@ Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, cons
     return usage_error(fmt::format("s3://{}/{} does not exist: check the key (xship publish prints the URLs it wrote)", bucket, key));
   if (expected.size_known && head->size != expected.size)
     return integrity_error(fmt::format("s3://{}/{} is {} bytes but the manifest says {}: the store holds another version", bucket, key, head->size, expected.size));
-  auto want = wanted_sums(bucket, key, *head, expected, opts.etag_check);
+  auto want = s3::wanted_sums(bucket, key, *head, expected, opts.etag_check);
   if (!want) return want.error();
   XSHIP_TRY(check_room(dest_path, head->size));
 
@@ -220,18 +152,22 @@ Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, cons
     out.sha256 = digest::hex(d.sha256);
   } else {
     std::uint64_t written = 0;
-    auto got = get_hashed(
+    s3::HashedBody body;
+    auto got = s3::get_hashed(
         client, bucket, key, head->size,
         [&](const char* d, std::size_t n) { return write_all(fd, d, n, written) && (written += n, true); },
         [&] {
           written = 0;
           if (ftruncate(fd, 0) != 0) {}
         },
-        out);
+        body);
+    out.retries += body.retries;
     if (!got) return got.error();
+    out.md5 = body.md5;
+    out.sha256 = body.sha256;
   }
   out.size = head->size;
-  XSHIP_TRY(check_sums(bucket, key, *want, out.md5, out.sha256));
+  XSHIP_TRY(s3::check_sums(bucket, key, *want, out.md5, out.sha256));
   out.verified_by = want->by.empty() ? "unverified (--etag-check off)" : want->by;
   XSHIP_TRY(tmp->commit(dest_path));
   return out;
@@ -254,28 +190,6 @@ Status write_file(const std::string& path, std::string_view bytes) {
   if (!write_all(tmp->fd(), bytes.data(), bytes.size(), 0))
     return runtime_error(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
   return tmp->commit(path);
-}
-
-Result<std::string> fetch_bytes(s3::Client& client, const std::string& bucket, const std::string& key, bool etag_check) {
-  constexpr std::uint64_t max_size = 64u << 20;
-  auto head = client.head(bucket, key);
-  if (!head) return head.error();
-  if (!head->exists)
-    return usage_error(fmt::format("s3://{}/{} does not exist: check the key (xship publish prints the URLs it wrote)", bucket, key));
-  if (head->size > max_size)
-    return integrity_error(fmt::format("s3://{}/{} is {} bytes, more than the {} a manifest may be: check the key", bucket,
-                                       key, head->size, max_size));
-  auto want = wanted_sums(bucket, key, *head, {}, etag_check);
-  if (!want) return want.error();
-  std::string body;
-  Fetched out;
-  auto got = get_hashed(
-      client, bucket, key, head->size,
-      [&](const char* d, std::size_t n) { return body.size() + n <= max_size && (body.append(d, n), true); },
-      [&] { body.clear(); }, out);
-  if (!got) return got.error();
-  XSHIP_TRY(check_sums(bucket, key, *want, out.md5, out.sha256));
-  return body;
 }
 
 }  // namespace xship::fetch

@@ -8,6 +8,7 @@
 
 #include "core/result.h"
 #include "s3/client.h"
+#include "s3/verified_get.h"
 
 namespace xship::fetch {
 
@@ -18,12 +19,7 @@ struct FetchOptions {
   bool etag_check = true;
 };
 
-struct Expected {
-  std::string md5;     // hex; empty = unknown
-  std::string sha256;  // hex; empty = unknown
-  std::uint64_t size = 0;
-  bool size_known = false;
-};
+using Expected = s3::ExpectedSums;
 
 struct Fetched {
   std::string path;
@@ -38,10 +34,6 @@ struct Fetched {
 // ETag. With none of these the download is refused (Integrity) unless etag_check is off.
 Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, const std::string& key,
                              const std::string& dest_path, const Expected& expected, const FetchOptions& opts);
-
-// A small object (a manifest, SHA256SUMS) into memory, verified like fetch_object against
-// its stored sums or plain-MD5 ETag; anything over 64 MiB is refused (no manifest is).
-Result<std::string> fetch_bytes(s3::Client& client, const std::string& bucket, const std::string& key, bool etag_check);
 
 // A manifest entry's name, before anything is written for it: a plain relative path below
 // DIR (no NUL or control character, no empty, '.' or '..' segment, not absolute) and not

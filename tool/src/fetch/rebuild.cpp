@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -61,7 +62,7 @@ std::optional<std::string> sha256_of_file(const std::string& path) {
 
 }  // namespace
 
-Result<RebuildResult> rebuild_and_compare(const publish::RecordedBuild& b, const RebuildRequest& req) {
+Result<RebuildResult> rebuild_and_compare(const release::RecordedBuild& b, const RebuildRequest& req) {
   if (req.command.empty()) return usage_error("--rebuild needs the build command: --rebuild 'make -f ci.mk build'");
   auto checkout = Checkout::of(req.repo_dir, b.commit);
   if (!checkout) return checkout.error();

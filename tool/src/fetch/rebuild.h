@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/result.h"
-#include "publish/provenance.h"
+#include "release/provenance.h"
 
 namespace xship::fetch {
 
@@ -25,6 +25,6 @@ struct RebuildResult {
 // Checks out `b.commit` in a temporary git worktree, runs the command there, and compares
 // each subject under `dist` by SHA-256. A file that differs is an Integrity error naming
 // it; a build that made none of them is one too. The worktree is removed in every case.
-Result<RebuildResult> rebuild_and_compare(const publish::RecordedBuild& b, const RebuildRequest& req);
+Result<RebuildResult> rebuild_and_compare(const release::RecordedBuild& b, const RebuildRequest& req);
 
 }  // namespace xship::fetch

@@ -39,7 +39,7 @@ class Scratch {
   std::string path_;
 };
 
-std::string target_of(const publish::ManifestEntry& e) {
+std::string target_of(const release::ManifestEntry& e) {
   if (e.artifact) return e.artifact->target.name();
   return e.os.empty() || e.arch.empty() ? "" : e.os + "/" + e.arch;
 }
@@ -113,9 +113,9 @@ Status place_archive(const std::string& downloaded, const cross::ArtifactInfo& a
 
 }  // namespace
 
-Result<std::vector<publish::ManifestEntry>> entries_for_target(const std::vector<publish::ManifestEntry>& all,
+Result<std::vector<release::ManifestEntry>> entries_for_target(const std::vector<release::ManifestEntry>& all,
                                                                cross::Target t) {
-  std::vector<publish::ManifestEntry> out;
+  std::vector<release::ManifestEntry> out;
   std::set<std::string> others;
   for (const auto& e : all) {
     std::string of = target_of(e);
@@ -130,7 +130,7 @@ Result<std::vector<publish::ManifestEntry>> entries_for_target(const std::vector
 }
 
 Result<Unpacked> fetch_and_extract(s3::Client& client, const std::string& bucket,
-                                   const std::vector<publish::ManifestEntry>& entries, const std::string& dir,
+                                   const std::vector<release::ManifestEntry>& entries, const std::string& dir,
                                    const FetchOptions& opts) {
   std::error_code ec;
   fs::create_directories(dir, ec);

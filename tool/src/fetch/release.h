@@ -9,14 +9,14 @@
 #include "core/result.h"
 #include "cross/targets.h"
 #include "fetch/fetch.h"
-#include "publish/manifest.h"
+#include "release/manifest.h"
 #include "s3/client.h"
 
 namespace xship::fetch {
 
 // The entries published for target `t`: its archives and programs. A Usage error naming the
 // targets the release has when there are none.
-Result<std::vector<publish::ManifestEntry>> entries_for_target(const std::vector<publish::ManifestEntry>& all,
+Result<std::vector<release::ManifestEntry>> entries_for_target(const std::vector<release::ManifestEntry>& all,
                                                                cross::Target t);
 
 struct Unpacked {
@@ -28,7 +28,7 @@ struct Unpacked {
 // temporary directory inside `dir`, then unpacks it into `dir`. Entries without artifact
 // details (published without `xship build`) are copied in under their manifest name.
 Result<Unpacked> fetch_and_extract(s3::Client& client, const std::string& bucket,
-                                   const std::vector<publish::ManifestEntry>& entries, const std::string& dir,
+                                   const std::vector<release::ManifestEntry>& entries, const std::string& dir,
                                    const FetchOptions& opts);
 
 }  // namespace xship::fetch

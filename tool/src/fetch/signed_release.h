@@ -6,7 +6,7 @@
 
 #include "core/result.h"
 #include "digest/minisign.h"
-#include "publish/manifest.h"
+#include "release/manifest.h"
 #include "s3/client.h"
 #include "s3/location.h"
 
@@ -16,7 +16,7 @@ namespace xship::fetch {
 std::string sibling_key(const std::string& key, const std::string& name);
 
 struct ReleaseTop {
-  publish::ManifestDoc manifest;
+  release::ManifestDoc manifest;
   std::optional<std::string> sums;  // SHA256SUMS, fetched and verified when a key was given
   std::optional<std::string> provenance;  // the verified in-toto statement, when a key was given and there is one
 };

@@ -19,6 +19,9 @@
 #include <set>
 #include <thread>
 
+#include "core/env.h"
+#include "core/unique_fd.h"
+
 extern char** environ;
 
 namespace xship::process {
@@ -43,9 +46,10 @@ std::vector<std::string> child_environment(const Command& cmd) {
 struct SpawnSetup {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
+  int init_error = 0;
   SpawnSetup() {
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
+    init_error = posix_spawn_file_actions_init(&fa);
+    if (int rc = posix_spawnattr_init(&attr); rc != 0 && init_error == 0) init_error = rc;
   }
   ~SpawnSetup() {
     posix_spawn_file_actions_destroy(&fa);
@@ -53,11 +57,34 @@ struct SpawnSetup {
   }
 };
 
+// Where the child's stdin, stdout and stderr go, its working directory, its own process
+// group and default signal dispositions (the parent's SIGINT handler and any ignored
+// SIGPIPE must not leak into builds). A runtime error when libc refuses any of it.
+Status prepare_spawn(SpawnSetup& s, const Command& cmd, int out_fd) {
+  posix_spawn_file_actions_t* fa = &s.fa;
+  int rc = posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(fa, out_fd, 1);
+  if (rc == 0 && cmd.discard_stderr) rc = posix_spawn_file_actions_addopen(fa, 2, "/dev/null", O_WRONLY, 0);
+  else if (rc == 0 && !cmd.stderr_to_parent) rc = posix_spawn_file_actions_adddup2(fa, out_fd, 2);
+  if (rc == 0 && !cmd.cwd.empty()) rc = posix_spawn_file_actions_addchdir_np(fa, cmd.cwd.c_str());
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT}) sigaddset(&defaults, sig);
+  if (rc == 0) rc = posix_spawnattr_setsigmask(&s.attr, &none);
+  if (rc == 0) rc = posix_spawnattr_setsigdefault(&s.attr, &defaults);
+  if (rc == 0) rc = posix_spawnattr_setpgroup(&s.attr, 0);
+  if (rc == 0) rc = posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  if (rc != 0 || s.init_error != 0)
+    return runtime_error(fmt::format("cannot prepare to start '{}': {}", cmd.argv[0], std::strerror(rc ? rc : s.init_error)));
+  return ok_status();
+}
+
 // A temporary file for captured output: unlike a pipe it needs no reader thread and
 // cannot fill up and block the child.
 int open_capture_file() {
-  const char* tmpdir = std::getenv("TMPDIR");
-  std::string tmpl = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/xship-out-XXXXXX";
+  std::string tmpdir = process_env()("TMPDIR").value_or("");
+  std::string tmpl = (tmpdir.empty() ? std::string("/tmp") : tmpdir) + "/xship-out-XXXXXX";
   int fd = mkostemp(tmpl.data(), O_CLOEXEC);
   if (fd >= 0) unlink(tmpl.c_str());
   return fd;
@@ -82,6 +109,47 @@ std::string read_fd(int fd, std::size_t max, bool& cut) {
 // The child leads its own process group, so a build tool's children die with it.
 void kill_group(pid_t pid, int sig) { kill(-pid, sig); }
 
+// Waits for the child, killing its group on timeout or a stop request (SIGTERM, then
+// SIGKILL after 3 s). Returns the wait status; a runtime error when waitpid fails.
+Result<int> wait_child(pid_t pid, const std::string& program, const Command& cmd, Clock::time_point start, Outcome& out) {
+  int status = 0;
+  // A pidfd becomes readable the moment the child exits, so waiting costs no latency;
+  // the 50 ms poll timeout is only for noticing timeouts and stop requests. Without
+  // pidfds (Linux < 5.3) short sleeps stand in.
+  UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  auto nap = std::chrono::microseconds(500);
+  std::optional<Clock::time_point> killed_at;
+  for (;;) {
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (w < 0 && errno != EINTR) {
+      int err = errno;
+      kill_group(pid, SIGKILL);
+      return runtime_error(fmt::format("cannot wait for '{}' (pid {}): {}", program, pid, std::strerror(err)));
+    }
+    auto now = Clock::now();
+    bool over_time = cmd.timeout.count() > 0 && now - start > cmd.timeout;
+    bool stop = cmd.should_stop && cmd.should_stop();
+    if ((over_time || stop) && !killed_at) {
+      out.timed_out = over_time;
+      out.stopped = stop && !over_time;
+      kill_group(pid, SIGTERM);
+      killed_at = now;
+    } else if (killed_at && now - *killed_at > std::chrono::seconds(3)) {
+      kill_group(pid, SIGKILL);
+    }
+    if (pidfd) {
+      pollfd p{pidfd.get(), POLLIN, 0};
+      poll(&p, 1, 50);
+    } else {
+      std::this_thread::sleep_for(nap);
+      nap = std::min<std::chrono::microseconds>(nap * 2, std::chrono::milliseconds(20));
+    }
+  }
+  if (killed_at) kill_group(pid, SIGKILL);  // stragglers that ignored SIGTERM
+  return status;
+}
+
 }  // namespace
 
 std::string Outcome::describe() const {
@@ -97,7 +165,7 @@ std::optional<std::string> find_program(const std::string& name, const std::opti
     return access(name.c_str(), X_OK) == 0 ? std::optional(name) : std::nullopt;
   std::string dirs;
   if (path) dirs = *path;
-  else if (const char* p = std::getenv("PATH")) dirs = p;
+  else dirs = process_env()("PATH").value_or("");
   std::size_t start = 0;
   while (start <= dirs.size()) {
     std::size_t end = dirs.find(':', start);
@@ -118,32 +186,15 @@ Result<Outcome> run(const Command& cmd) {
   auto program = find_program(cmd.argv[0], path_it == cmd.env.end() ? std::nullopt : std::optional(path_it->second));
   if (!program) return runtime_error(fmt::format("'{}' not found on PATH: install it or add its directory to PATH", cmd.argv[0]));
 
-  int out_fd = cmd.log_path.empty() ? open_capture_file()
-                                    : open(cmd.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (out_fd < 0)
+  UniqueFd sink(cmd.log_path.empty() ? open_capture_file()
+                                      : open(cmd.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  int out_fd = sink.get();
+  if (!sink)
     return runtime_error(fmt::format("cannot open '{}' for output: {}", cmd.log_path.empty() ? "a temporary file" : cmd.log_path,
                                      std::strerror(errno)));
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { close(fd); }
-  } closer{out_fd};
 
   SpawnSetup s;
-  posix_spawn_file_actions_addopen(&s.fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&s.fa, out_fd, 1);
-  if (cmd.discard_stderr) posix_spawn_file_actions_addopen(&s.fa, 2, "/dev/null", O_WRONLY, 0);
-  else if (!cmd.stderr_to_parent) posix_spawn_file_actions_adddup2(&s.fa, out_fd, 2);
-  if (!cmd.cwd.empty()) posix_spawn_file_actions_addchdir_np(&s.fa, cmd.cwd.c_str());
-  // A new process group (for killing the whole tree), default signal dispositions (the
-  // parent's SIGINT handler and any ignored SIGPIPE must not leak into builds).
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT}) sigaddset(&defaults, sig);
-  posix_spawnattr_setsigmask(&s.attr, &none);
-  posix_spawnattr_setsigdefault(&s.attr, &defaults);
-  posix_spawnattr_setpgroup(&s.attr, 0);
-  posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  XSHIP_TRY(prepare_spawn(s, cmd, out_fd));
 
   std::vector<std::string> env_store = child_environment(cmd);
   std::vector<char*> argv, envp;
@@ -158,41 +209,11 @@ Result<Outcome> run(const Command& cmd) {
     return runtime_error(fmt::format("cannot start '{}': {}", *program, std::strerror(rc)));
 
   Outcome out;
-  int status = 0;
-  // A pidfd becomes readable the moment the child exits, so waiting costs no latency;
-  // the 50 ms poll timeout is only for noticing timeouts and stop requests. Without
-  // pidfds (Linux < 5.3) short sleeps stand in.
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  auto nap = std::chrono::microseconds(500);
-  std::optional<Clock::time_point> killed_at;
-  for (;;) {
-    pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid) break;
-    if (w < 0 && errno != EINTR) break;
-    auto now = Clock::now();
-    bool over_time = cmd.timeout.count() > 0 && now - start > cmd.timeout;
-    bool stop = cmd.should_stop && cmd.should_stop();
-    if ((over_time || stop) && !killed_at) {
-      out.timed_out = over_time;
-      out.stopped = stop && !over_time;
-      kill_group(pid, SIGTERM);
-      killed_at = now;
-    } else if (killed_at && now - *killed_at > std::chrono::seconds(3)) {
-      kill_group(pid, SIGKILL);
-    }
-    if (pidfd >= 0) {
-      pollfd p{pidfd, POLLIN, 0};
-      poll(&p, 1, 50);
-    } else {
-      std::this_thread::sleep_for(nap);
-      nap = std::min<std::chrono::microseconds>(nap * 2, std::chrono::milliseconds(20));
-    }
-  }
-  if (pidfd >= 0) close(pidfd);
-  if (killed_at) kill_group(pid, SIGKILL);  // stragglers that ignored SIGTERM
+  auto status = wait_child(pid, *program, cmd, start, out);
+  if (!status) return status.error();
   out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  if (WIFEXITED(status)) out.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) out.signal = WTERMSIG(status);
+  if (WIFEXITED(*status)) out.exit_code = WEXITSTATUS(*status);
+  else if (WIFSIGNALED(*status)) out.signal = WTERMSIG(*status);
   if (cmd.log_path.empty()) out.output = read_fd(out_fd, cmd.max_output_bytes, out.output_cut);
   return out;
 }

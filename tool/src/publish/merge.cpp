@@ -6,11 +6,21 @@
 #include <optional>
 
 #include "core/thread_pool.h"
-#include "fetch/fetch.h"
-#include "publish/signing.h"
 #include "publish/uploader.h"
+#include "release/signing.h"
+#include "s3/verified_get.h"
 
 namespace xship::publish {
+
+using release::ManifestDoc;
+using release::MergedManifest;
+using release::is_release_document_name;
+using release::job_name_from_key;
+using release::kJobManifestDir;
+using release::kJobManifestFormat;
+using release::merge_job_manifests;
+using release::parse_manifest_doc;
+using release::release_documents;
 
 namespace {
 
@@ -23,7 +33,7 @@ Result<std::vector<ManifestDoc>> read_job_manifests(s3::Client& client, const S3
   for (const auto& o : *listed) {
     std::string job = job_name_from_key(dest.key, o.key);
     if (job.empty()) continue;  // not NAME.json directly under manifests/
-    auto text = fetch::fetch_bytes(client, dest.bucket, o.key, etag_check);
+    auto text = s3::get_small_object(client, dest.bucket, o.key, etag_check);
     if (!text) return text.error();
     auto doc = parse_manifest_doc(*text);
     if (!doc) return Error{doc.error().category, fmt::format("s3://{}/{}: {}", dest.bucket, o.key, doc.error().message)};

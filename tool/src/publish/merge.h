@@ -1,4 +1,4 @@
-// `xship publish --merge-manifests`: the I/O edge around merge_job_manifests (manifest.h).
+// `xship publish --merge-manifests`: the I/O edge around release::merge_job_manifests (release/manifest.h).
 // Reads every PREFIX/manifests/*.json by verified download, merges them, checks that each
 // object they list is still there as recorded (HEAD), and only then writes SHA256SUMS (and its signature) and
 // manifest.json last, by the same verified single PUT the publish engine uses.
@@ -8,8 +8,8 @@
 
 #include "core/result.h"
 #include "digest/minisign.h"
-#include "publish/manifest.h"
-#include "publish/provenance.h"
+#include "release/manifest.h"
+#include "release/provenance.h"
 #include "s3/client.h"
 #include "s3/location.h"
 
@@ -21,11 +21,11 @@ struct MergeOptions {
   bool force = false;  // PUT SHA256SUMS and manifest.json even when identical ones are there
   int concurrency = 8;
   const minisign::SecretKey* sign_key = nullptr;  // signs SHA256SUMS and manifest.json; caller-owned
-  const ProvenanceFacts* provenance = nullptr;    // with sign_key: write provenance.intoto.json
+  const release::ProvenanceFacts* provenance = nullptr;    // with sign_key: write provenance.intoto.json
 };
 
 struct MergeReport {
-  MergedManifest merged;  // the files carry the ETags the store reports now
+  release::MergedManifest merged;  // the files carry the ETags the store reports now
   std::string manifest_url;
   bool written = false;  // false: the same SHA256SUMS and manifest.json were there already
 };

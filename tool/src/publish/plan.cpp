@@ -1,6 +1,7 @@
 #include "publish/plan.h"
 
 #include "process/process.h"
+#include "release/manifest.h"
 #include "s3/location.h"
 
 #include <dirent.h>
@@ -227,6 +228,38 @@ Result<std::vector<PlannedFile>> plan_files(const std::vector<std::string>& path
   auto plan = plan_publish(paths, {untracked, repo_dir, Symlinks::Follow});
   if (!plan) return plan.error();
   return std::move(plan->files);
+}
+
+Result<std::string> job_manifest_name(const std::string& name_template, const std::vector<PlannedFile>& files,
+                                      const BuildInfo& info) {
+  std::map<std::string, std::string> extra;
+  if (name_template.find("{os}") != std::string::npos || name_template.find("{arch}") != std::string::npos) {
+    std::set<std::pair<std::string, std::string>> targets;
+    for (const auto& f : files)
+      if (!f.os.empty()) targets.insert({f.os, f.arch});
+    if (targets.empty())
+      return usage_error(fmt::format("--job-manifest '{}': {{os}}/{{arch}} come from the published files' NAME.OS.ARCH "
+                                     "names and none has one: pass a literal name, e.g. the CI job's target",
+                                     name_template));
+    if (targets.size() > 1)
+      return usage_error(fmt::format("--job-manifest '{}': the files are for {}/{} and {}/{}, so {{os}}/{{arch}} name no "
+                                     "one target: publish one target per job, or pass a literal name",
+                                     name_template, targets.begin()->first, targets.begin()->second,
+                                     std::next(targets.begin())->first, std::next(targets.begin())->second));
+    extra = {{"os", targets.begin()->first}, {"arch", targets.begin()->second}};
+  }
+  auto name = expand_template(name_template, info, extra);
+  if (!name) {
+    // expand_template speaks of --to; say which flag it was.
+    Error e = name.error();
+    if (auto at = e.message.find("in --to '"); at != std::string::npos) e.message.replace(at, 9, "in --job-manifest '");
+    return e;
+  }
+  if (!release::is_job_name(*name))
+    return usage_error(fmt::format("--job-manifest '{}' gives '{}', which is not a plain file name: use letters, digits, "
+                                   "'.', '_' and '-' (e.g. {{os}}-{{arch}} or the CI job id)",
+                                   name_template, *name));
+  return *name;
 }
 
 }  // namespace xship::publish

@@ -9,6 +9,7 @@
 #include "core/file_stamp.h"
 #include "core/result.h"
 #include "cross/artifact.h"
+#include "release/template.h"
 
 namespace xship::publish {
 
@@ -51,5 +52,11 @@ Result<std::vector<PlannedFile>> plan_files(const std::vector<std::string>& path
 
 // "hello.linux.arm64.gz" -> {"linux", "arm64"}; unknown names give empty strings.
 std::pair<std::string, std::string> os_arch_from_name(const std::string& name);
+
+// --job-manifest NAME: the --to placeholders, plus {os} and {arch} from the published files'
+// NAME.OS.ARCH names (which must then name exactly one target). The result must be a plain
+// file name: letters, digits, '.', '_', '-'. Usage errors name the fix.
+Result<std::string> job_manifest_name(const std::string& name_template, const std::vector<PlannedFile>& files,
+                                      const BuildInfo& info);
 
 }  // namespace xship::publish

@@ -14,12 +14,23 @@
 
 #include "compress/digest_cache.h"
 #include "core/thread_pool.h"
+#include "core/unique_fd.h"
 #include "digest/digest.h"
-#include "fetch/fetch.h"
-#include "publish/signing.h"
 #include "publish/upload_state.h"
+#include "release/signing.h"
+#include "s3/verified_get.h"
 
 namespace xship::publish {
+
+using release::ManifestEntry;
+using release::check_job_manifest_replace;
+using release::is_release_document_name;
+using release::job_manifest_json;
+using release::job_manifest_key;
+using release::kJobManifestDir;
+using release::kManifestName;
+using release::parse_manifest_doc;
+using release::release_documents;
 
 std::uint64_t effective_part_size(std::uint64_t file_size, std::uint64_t requested) {
   std::uint64_t part = std::max(requested, kMinPartSize);
@@ -52,18 +63,10 @@ std::string content_type_for(const std::string& name) {
   return "application/octet-stream";
 }
 
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() { if (fd >= 0) close(fd); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
-
-Result<std::unique_ptr<Fd>> open_file(const std::string& path) {
+Result<UniqueFd> open_file(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return usage_error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
-  return std::make_unique<Fd>(fd);
+  return UniqueFd(fd);
 }
 
 s3::PutOptions verified_put_options(const std::string& name, const std::string& md5hex, const std::string& sha256hex,
@@ -85,7 +88,7 @@ Error changed_error(const std::string& path) {
 struct MultipartJob {
   PlannedFile file;
   std::string key;
-  std::unique_ptr<Fd> fd;
+  UniqueFd fd;
   digest::FileDigests whole;
   std::uint64_t part_size = 0;
   int part_count = 0;
@@ -144,7 +147,7 @@ class Engine {
   Engine(s3::Client& client, const PublishOptions& opts, const FileCallback& on_file, Progress* progress,
          const std::atomic<bool>* cancel)
       : client_(client), opts_(opts), on_file_(on_file), progress_(progress), cancel_(cancel),
-        states_(opts.state_dir), pool_(opts.concurrency) {}
+        states_(opts.state_dir), digest_cache_(opts.digest_cache), pool_(opts.concurrency) {}
 
   Result<PublishReport> run(const std::vector<PlannedFile>& files, const BuildInfo& info);
 
@@ -269,7 +272,7 @@ void Engine::upload_small(const PlannedFile& f) {
   buf.resize(f.stamp.size);
   std::uint64_t got = 0;
   while (got < f.stamp.size) {
-    ssize_t n = pread((*fd)->fd, buf.data() + got, f.stamp.size - got, static_cast<off_t>(got));
+    ssize_t n = pread(fd->get(), buf.data() + got, f.stamp.size - got, static_cast<off_t>(got));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return fail(changed_error(f.path));
     got += static_cast<std::uint64_t>(n);
@@ -327,7 +330,7 @@ void Engine::upload_large(const PlannedFile& f) {
   if (auto cached = digest_cache_.lookup(f.path, f.stamp)) {
     job->whole = *cached;  // compress hashed these bytes as it wrote them
     cached_sums = true;
-  } else if (!digest::digest_file_range(job->fd->fd, 0, f.stamp.size, job->whole)) {
+  } else if (!digest::digest_file_range(job->fd.get(), 0, f.stamp.size, job->whole)) {
     return fail(changed_error(f.path));
   } else {
     // Remember the sums of big files so an unchanged re-publish skips this pass. Small
@@ -354,7 +357,7 @@ void Engine::upload_large(const PlannedFile& f) {
     r.digests_cached = cached_sums;
     s3::CallStats st;
     auto etag = client_.put(dest.bucket, job->key,
-                            s3::Body::range(job->fd->fd, 0, f.stamp.size), opts, &st);
+                            s3::Body::range(job->fd.get(), 0, f.stamp.size), opts, &st);
     r.retries = retries + st.retries;
     if (!etag) return fail(etag.error());
     auto after = stamp_file(f.path);
@@ -436,7 +439,7 @@ void Engine::upload_part(const std::shared_ptr<MultipartJob>& job, int index) {
     std::uint64_t got = 0;
     bool ok = true;
     while (got < len) {
-      ssize_t n = pread(job->fd->fd, buf.data() + got, len - got, static_cast<off_t>(offset + got));
+      ssize_t n = pread(job->fd.get(), buf.data() + got, len - got, static_cast<off_t>(offset + got));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) { ok = false; break; }
       got += static_cast<std::uint64_t>(n);
@@ -620,7 +623,7 @@ Status Engine::put_job_manifest(const S3Location& dest, const std::vector<Manife
   if (!opts_.force) {
     // Read now, not from the listing at the start: a job sharing our name may have finished
     // meanwhile. Missing or unreadable: nothing to protect, it is replaced.
-    if (auto existing = fetch::fetch_bytes(client_, dest.bucket, key, opts_.etag_check)) {
+    if (auto existing = s3::get_small_object(client_, dest.bucket, key, opts_.etag_check)) {
       if (auto doc = parse_manifest_doc(*existing))
         XSHIP_TRY(check_job_manifest_replace(*doc, opts_.job_manifest, entries, info));
     }

@@ -11,10 +11,10 @@
 
 #include "core/result.h"
 #include "digest/minisign.h"
-#include "publish/manifest.h"
 #include "publish/plan.h"
-#include "publish/provenance.h"
-#include "publish/template.h"
+#include "release/manifest.h"
+#include "release/provenance.h"
+#include "release/template.h"
 #include "s3/client.h"
 #include "s3/limits.h"
 #include "s3/location.h"
@@ -40,10 +40,12 @@ struct PublishOptions {
   // Signs SHA256SUMS and manifest.json (publish/signing.h); owned by the caller. Job
   // manifests are not signed: the merge step signs the release once.
   const minisign::SecretKey* sign_key = nullptr;
-  const ProvenanceFacts* provenance = nullptr;  // with sign_key: write provenance.intoto.json
+  const release::ProvenanceFacts* provenance = nullptr;  // with sign_key: write provenance.intoto.json
   // Where multipart uploads in flight are recorded so a killed run can be resumed; empty
   // disables resuming.
   std::string state_dir = ".xship/uploads";
+  // The sums `xship compress` recorded (compress::default_digest_cache_path).
+  std::string digest_cache = ".xship/digests.json";
   // Server-side copies above this size go part by part (UploadPartCopy); CopyObject
   // itself stops at 5 GiB.
   std::uint64_t copy_threshold = s3::kMaxCopyObjectSize;

@@ -107,7 +107,7 @@ Result<std::string> copy_program(const std::string& from, const std::string& to,
   if (!out) return out.error();
   std::vector<std::uint8_t> buf(1 << 20);
   for (;;) {
-    ssize_t n = read((*in)->fd, buf.data(), buf.size());
+    ssize_t n = read((*in)->fd.get(), buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return runtime_error(fmt::format("cannot read '{}': {}", from, std::strerror(errno)));
     if (n == 0) break;

@@ -2,22 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
-
 #include "s3/credential_sources.h"
 #include "s3/location.h"
 #include "s3/profile_roles.h"
 #include "s3/shared_files.h"
 
 namespace xship {
-
-EnvLookup process_env() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    if (!v) return std::nullopt;
-    return std::string(v);
-  };
-}
 
 Error no_credentials_error(const std::vector<std::string>& tried, const std::string& fix) {
   std::string list;

@@ -22,6 +22,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/env.h"
 #include "core/result.h"
 
 namespace xship {
@@ -107,10 +108,6 @@ struct ResolvedConfig {
   std::string region;    // never empty
   std::string endpoint;  // empty means AWS
 };
-
-// Environment lookup is injected so tests need not touch the process environment.
-using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
-EnvLookup process_env();
 
 // Credentials errors name every source tried and how to fix it (category Credentials).
 Result<ResolvedConfig> resolve_config(const CredentialFlags& flags, const EnvLookup& env);

@@ -1,4 +1,4 @@
-#include "publish/template.h"
+#include "release/template.h"
 
 #include <cctype>
 #include <ctime>

@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "core/env.h"
 #include "core/result.h"
-#include "s3/credentials.h"  // EnvLookup
 
 namespace xship {
 

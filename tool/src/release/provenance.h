@@ -15,10 +15,10 @@
 #include "core/result.h"
 #include "cross/targets.h"
 #include "digest/minisign.h"
-#include "publish/manifest.h"
-#include "publish/template.h"
+#include "release/manifest.h"
+#include "release/template.h"
 
-namespace xship::publish {
+namespace xship::release {
 
 inline constexpr const char* kProvenanceName = "provenance.intoto.json";
 inline constexpr const char* kInTotoPayloadType = "application/vnd.in-toto+json";
@@ -70,4 +70,4 @@ Result<RecordedBuild> recorded_build(std::string_view statement);
 // first difference otherwise).
 Status check_subjects(std::string_view statement, const std::vector<ManifestEntry>& files);
 
-}  // namespace xship::publish
+}  // namespace xship::release

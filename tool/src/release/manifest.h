@@ -13,10 +13,9 @@
 
 #include "core/result.h"
 #include "cross/artifact.h"
-#include "publish/plan.h"
-#include "publish/template.h"
+#include "release/template.h"
 
-namespace xship::publish {
+namespace xship::release {
 
 struct ManifestEntry {
   std::string name;  // relative to the destination prefix
@@ -66,11 +65,8 @@ std::string job_manifest_key(const std::string& prefix, const std::string& job);
 // The job name from `key` when it is a job manifest directly under PREFIX/manifests/, else "".
 std::string job_name_from_key(const std::string& prefix, const std::string& key);
 
-// --job-manifest NAME: the --to placeholders, plus {os} and {arch} from the published files'
-// NAME.OS.ARCH names (which must then name exactly one target). The result must be a plain
-// file name: letters, digits, '.', '_', '-'. Usage errors name the fix.
-Result<std::string> job_manifest_name(const std::string& name_template, const std::vector<PlannedFile>& files,
-                                      const BuildInfo& info);
+// A job manifest's NAME: a plain file name of letters, digits, '.', '_' and '-'.
+bool is_job_name(const std::string& s);
 
 // Before a job replaces PREFIX/manifests/NAME.json: an existing one for the same commit that
 // lists a file this job does not publish was written by another job using the same NAME
@@ -95,4 +91,4 @@ struct MergedManifest {
 // naming the file and both jobs; with the same contents it is one file.
 Result<MergedManifest> merge_job_manifests(std::vector<ManifestDoc> jobs, const std::string& commit);
 
-}  // namespace xship::publish
+}  // namespace xship::release

@@ -1,4 +1,4 @@
-#include "publish/provenance.h"
+#include "release/provenance.h"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include "digest/digest.h"
 #include "digest/sign.h"
 
-namespace xship::publish {
+namespace xship::release {
 
 namespace {
 
@@ -201,4 +201,4 @@ Status check_subjects(std::string_view statement, const std::vector<ManifestEntr
                                      kProvenanceName));
 }
 
-}  // namespace xship::publish
+}  // namespace xship::release

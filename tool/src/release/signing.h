@@ -16,10 +16,10 @@
 
 #include "core/result.h"
 #include "digest/minisign.h"
-#include "publish/manifest.h"
-#include "publish/provenance.h"
+#include "release/manifest.h"
+#include "release/provenance.h"
 
-namespace xship::publish {
+namespace xship::release {
 
 inline constexpr const char* kSumsName = "SHA256SUMS";
 inline constexpr const char* kManifestName = "manifest.json";
@@ -56,4 +56,4 @@ struct FetchedRelease {
 // Integrity errors name the file that failed. Returns the manifest.
 Result<ManifestDoc> verify_release(const minisign::PublicKey& key, const FetchedRelease& release);
 
-}  // namespace xship::publish
+}  // namespace xship::release

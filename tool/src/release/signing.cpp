@@ -1,10 +1,10 @@
-#include "publish/signing.h"
+#include "release/signing.h"
 
 #include <fmt/format.h>
 
 #include "digest/digest.h"
 
-namespace xship::publish {
+namespace xship::release {
 
 namespace {
 
@@ -92,4 +92,4 @@ Result<ManifestDoc> verify_release(const minisign::PublicKey& key, const Fetched
   return doc;
 }
 
-}  // namespace xship::publish
+}  // namespace xship::release

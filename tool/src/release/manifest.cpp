@@ -1,4 +1,4 @@
-#include "publish/manifest.h"
+#include "release/manifest.h"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include "digest/digest.h"
 #include "s3/location.h"
 
-namespace xship::publish {
+namespace xship::release {
 
 namespace {
 std::vector<ManifestEntry> sorted(std::vector<ManifestEntry> e) {
@@ -60,13 +60,6 @@ std::string document(const std::vector<ManifestEntry>& entries, const BuildInfo&
     files.push_back(std::move(f));
   }
   return j.dump(2) + "\n";
-}
-
-bool plain_name(const std::string& s) {
-  if (s.empty() || s.size() > 200 || s.front() == '.' || s.front() == '-') return false;
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '.' || c == '_' || c == '-';
-  });
 }
 
 std::string short_commit(const std::string& c) { return c.empty() ? "(unknown)" : c.substr(0, 12); }
@@ -144,6 +137,13 @@ Result<std::vector<ManifestEntry>> parse_manifest(const std::string& text) {
   return std::move(doc->files);
 }
 
+bool is_job_name(const std::string& s) {
+  if (s.empty() || s.size() > 200 || s.front() == '.' || s.front() == '-') return false;
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+  });
+}
+
 std::string job_manifest_key(const std::string& prefix, const std::string& job) {
   return join_key(prefix, std::string(kJobManifestDir) + job + ".json");
 }
@@ -152,39 +152,7 @@ std::string job_name_from_key(const std::string& prefix, const std::string& key)
   std::string dir = join_key(prefix, kJobManifestDir);
   if (!key.starts_with(dir) || !key.ends_with(".json")) return "";
   std::string job = key.substr(dir.size(), key.size() - dir.size() - 5);
-  return plain_name(job) ? job : "";
-}
-
-Result<std::string> job_manifest_name(const std::string& name_template, const std::vector<PlannedFile>& files,
-                                      const BuildInfo& info) {
-  std::map<std::string, std::string> extra;
-  if (name_template.find("{os}") != std::string::npos || name_template.find("{arch}") != std::string::npos) {
-    std::set<std::pair<std::string, std::string>> targets;
-    for (const auto& f : files)
-      if (!f.os.empty()) targets.insert({f.os, f.arch});
-    if (targets.empty())
-      return usage_error(fmt::format("--job-manifest '{}': {{os}}/{{arch}} come from the published files' NAME.OS.ARCH "
-                                     "names and none has one: pass a literal name, e.g. the CI job's target",
-                                     name_template));
-    if (targets.size() > 1)
-      return usage_error(fmt::format("--job-manifest '{}': the files are for {}/{} and {}/{}, so {{os}}/{{arch}} name no "
-                                     "one target: publish one target per job, or pass a literal name",
-                                     name_template, targets.begin()->first, targets.begin()->second,
-                                     std::next(targets.begin())->first, std::next(targets.begin())->second));
-    extra = {{"os", targets.begin()->first}, {"arch", targets.begin()->second}};
-  }
-  auto name = expand_template(name_template, info, extra);
-  if (!name) {
-    // expand_template speaks of --to; say which flag it was.
-    Error e = name.error();
-    if (auto at = e.message.find("in --to '"); at != std::string::npos) e.message.replace(at, 9, "in --job-manifest '");
-    return e;
-  }
-  if (!plain_name(*name))
-    return usage_error(fmt::format("--job-manifest '{}' gives '{}', which is not a plain file name: use letters, digits, "
-                                   "'.', '_' and '-' (e.g. {{os}}-{{arch}} or the CI job id)",
-                                   name_template, *name));
-  return *name;
+  return is_job_name(job) ? job : "";
 }
 
 Status check_job_manifest_replace(const ManifestDoc& existing, const std::string& job,
@@ -251,4 +219,4 @@ Result<MergedManifest> merge_job_manifests(std::vector<ManifestDoc> jobs, const 
   return out;
 }
 
-}  // namespace xship::publish
+}  // namespace xship::release
