@@ -98,7 +98,7 @@ Status ranged_download(s3::Client& client, const std::string& bucket, const std:
     std::uint64_t written = 0;
     s3::CallStats st;
     auto got = client.get(
-        bucket, key, std::make_pair(start, last), last - start + 1,
+        {bucket, key}, std::make_pair(start, last), last - start + 1,
         [&](const char* d, std::size_t n) { return write_all(fd, d, n, start + written) && (written += n, true); },
         [&] { written = 0; }, &st);
     total_retries += st.retries;
@@ -166,7 +166,7 @@ Result<std::uint64_t> get_hashed(s3::Client& client, const std::string& bucket, 
   std::uint64_t written = 0;
   s3::CallStats gst;
   auto got = client.get(
-      bucket, key, std::nullopt, size,
+      {bucket, key}, std::nullopt, size,
       [&](const char* d, std::size_t n) {
         if (!write(d, n)) return false;
         md5.update(d, n);
@@ -197,7 +197,7 @@ Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, cons
   Fetched out;
   out.path = dest_path;
   s3::CallStats st;
-  auto head = client.head(bucket, key, &st);
+  auto head = client.head({bucket, key}, &st);
   if (!head) return head.error();
   if (!head->exists)
     return usage_error(fmt::format("s3://{}/{} does not exist: check the key (xship publish prints the URLs it wrote)", bucket, key));
@@ -258,7 +258,7 @@ Status write_file(const std::string& path, std::string_view bytes) {
 
 Result<std::string> fetch_bytes(s3::Client& client, const std::string& bucket, const std::string& key, bool etag_check) {
   constexpr std::uint64_t max_size = 64u << 20;
-  auto head = client.head(bucket, key);
+  auto head = client.head({bucket, key});
   if (!head) return head.error();
   if (!head->exists)
     return usage_error(fmt::format("s3://{}/{} does not exist: check the key (xship publish prints the URLs it wrote)", bucket, key));

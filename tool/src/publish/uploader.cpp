@@ -106,7 +106,7 @@ Result<std::string> verify_etag(s3::Client& client, bool etag_check, const std::
                                 std::string got, const std::string& expected, std::uint64_t size, int& retries) {
   if (got.empty()) {  // Ceph RGW 16 sends an empty ETag in the Complete reply: ask again
     s3::CallStats st;
-    auto head = client.head(bucket, key, &st);
+    auto head = client.head({bucket, key}, &st);
     retries += st.retries;
     if (!head) return head.error();
     if (!head->exists || head->size != size)
@@ -129,7 +129,7 @@ Result<bool> put_small_object(s3::Client& client, const std::string& bucket, con
   std::string sha = digest::sha256_hex(bytes);
   auto opts = verified_put_options(key, md5hex, sha, md5);  // no If-None-Match: a prefix's manifest is replaced
   opts.payload_sha256 = sha;
-  auto etag = client.put(bucket, key, s3::Body::bytes(bytes), opts);
+  auto etag = client.put({bucket, key}, s3::Body::bytes(bytes), opts);
   if (!etag) return etag.error();
   int retries = 0;
   auto verified = verify_etag(client, etag_check, bucket, key, *etag, md5hex, bytes.size(), retries);
@@ -210,7 +210,7 @@ Result<std::map<std::string, Remote>> Engine::list_remote(const S3Location& d) {
   // One listing answers "is it there already?" for every file at once, and doubles as
   // the check that the bucket exists and the keys work before anything is uploaded.
   std::string prefix = d.key.empty() || d.key.ends_with('/') ? d.key : d.key + "/";
-  auto listed = client_.list_objects(d.bucket, prefix);
+  auto listed = client_.list_objects({d.bucket, prefix});
   if (!listed) return listed.error();
   std::map<std::string, Remote> out;
   for (auto& o : *listed) out[o.key] = {o.size, o.etag};
@@ -225,7 +225,7 @@ Result<bool> Engine::already_there(const std::string& bucket, const std::string&
   if (opts_.etag_check && it->second.etag == md5hex) return true;
   // A multipart ETag (or a store whose ETags are not MD5s): the MD5 we stored says it.
   s3::CallStats st;
-  auto head = client_.head(bucket, key, &st);
+  auto head = client_.head({bucket, key}, &st);
   retries += st.retries;
   if (!head) return head.error();
   return head->exists && head->size == size && head->metadata["md5"] == md5hex;
@@ -252,7 +252,7 @@ FileResult Engine::make_result(const PlannedFile& f, const std::string& key, con
   r.size = f.stamp.size;
   r.md5 = md5;
   r.sha256 = sha256;
-  r.url = client_.object_url(r.bucket, key);
+  r.url = client_.object_url({r.bucket, key});
   r.os = f.os;
   r.arch = f.arch;
   r.artifact = f.artifact;
@@ -301,12 +301,12 @@ void Engine::upload_small(const PlannedFile& f) {
   auto opts = put_options(f.relative, md5hex, sha, md5);
   opts.payload_sha256 = sha;  // already computed: sign the payload for free
   s3::CallStats st;
-  auto etag = client_.put(dest.bucket, key, s3::Body::bytes(buf), opts, &st);
+  auto etag = client_.put({dest.bucket, key}, s3::Body::bytes(buf), opts, &st);
   r.retries += st.retries;
   if (!etag) return fail(etag.error());
   auto verified = verify_etag(dest.bucket, key, *etag, md5hex, f.stamp.size, r.retries);
   if (!verified) {
-    (void)client_.delete_object(dest.bucket, key);
+    (void)client_.delete_object({dest.bucket, key});
     return fail(verified.error());
   }
   r.etag = *verified;
@@ -353,18 +353,18 @@ void Engine::upload_large(const PlannedFile& f) {
     FileResult r = make_result(f, job->key, md5hex, sha);
     r.digests_cached = cached_sums;
     s3::CallStats st;
-    auto etag = client_.put(dest.bucket, job->key,
+    auto etag = client_.put({dest.bucket, job->key},
                             s3::Body::range(job->fd->fd, 0, f.stamp.size), opts, &st);
     r.retries = retries + st.retries;
     if (!etag) return fail(etag.error());
     auto after = stamp_file(f.path);
     if (!after || !(*after == f.stamp)) {
-      (void)client_.delete_object(dest.bucket, job->key);
+      (void)client_.delete_object({dest.bucket, job->key});
       return fail(changed_error(f.path));
     }
     auto verified = verify_etag(dest.bucket, job->key, *etag, md5hex, f.stamp.size, r.retries);
     if (!verified) {
-      (void)client_.delete_object(dest.bucket, job->key);
+      (void)client_.delete_object({dest.bucket, job->key});
       return fail(verified.error());
     }
     r.etag = *verified;
@@ -399,7 +399,7 @@ Status Engine::start_or_resume(MultipartJob& job, const s3::PutOptions& opts) {
     bool same = saved->path == job.file.path && saved->stamp == job.file.stamp && saved->md5 == md5hex &&
                 saved->part_size >= kMinPartSize;
     s3::CallStats st;
-    auto listed = same ? client_.list_parts(bucket, job.key, saved->upload_id, &st)
+    auto listed = same ? client_.list_parts({bucket, job.key}, saved->upload_id, &st)
                        : Result<std::vector<s3::Part>>(runtime_error("not resumable"));
     job.retries += st.retries;
     if (listed) {
@@ -413,12 +413,12 @@ Status Engine::start_or_resume(MultipartJob& job, const s3::PutOptions& opts) {
       }
       return ok_status();
     }
-    if (!same) (void)client_.abort_multipart(bucket, job.key, saved->upload_id);
+    if (!same) (void)client_.abort_multipart({bucket, job.key}, saved->upload_id);
     states_.remove(bucket, job.key);
   }
   layout(effective_part_size(job.file.stamp.size, opts_.part_size));
   s3::CallStats st;
-  auto id = client_.create_multipart(bucket, job.key, opts, &st);
+  auto id = client_.create_multipart({bucket, job.key}, opts, &st);
   job.retries += st.retries;
   if (!id) return id.error();
   job.upload_id = *id;
@@ -452,7 +452,7 @@ void Engine::upload_part(const std::shared_ptr<MultipartJob>& job, int index) {
       ++job->parts_resumed;
     } else {
       s3::CallStats st;
-      auto etag = client_.upload_part(opts_.destinations[0].bucket, job->key, job->upload_id, index + 1,
+      auto etag = client_.upload_part({opts_.destinations[0].bucket, job->key}, job->upload_id, index + 1,
                                       s3::Body::bytes(buf), digest::content_md5(md5), &st);
       job->retries += st.retries;
       if (!etag) {
@@ -486,7 +486,7 @@ void Engine::complete(const std::shared_ptr<MultipartJob>& job) {
   if (job->failed || stopping() || changed) {
     // Cancelled or failed runs are aborted in one place (abort_active) after the pool drains.
     if (changed && !stopping()) {
-      (void)client_.abort_multipart(bucket, job->key, job->upload_id);
+      (void)client_.abort_multipart({bucket, job->key}, job->upload_id);
       states_.remove(bucket, job->key);
       forget();
       fail(changed_error(job->file.path));
@@ -495,10 +495,10 @@ void Engine::complete(const std::shared_ptr<MultipartJob>& job) {
   }
   std::string expected = digest::multipart_etag(job->part_md5s.data(), job->part_md5s.size());
   s3::CallStats st;
-  auto etag = client_.complete_multipart(bucket, job->key, job->upload_id, job->parts, opts_.no_overwrite, &st);
+  auto etag = client_.complete_multipart({bucket, job->key}, job->upload_id, job->parts, opts_.no_overwrite, &st);
   int retries = job->retries + st.retries;
   if (!etag) {
-    (void)client_.abort_multipart(bucket, job->key, job->upload_id);
+    (void)client_.abort_multipart({bucket, job->key}, job->upload_id);
     states_.remove(bucket, job->key);
     forget();
     return fail(etag.error());
@@ -507,7 +507,7 @@ void Engine::complete(const std::shared_ptr<MultipartJob>& job) {
   forget();
   auto verified = verify_etag(bucket, job->key, *etag, expected, job->file.stamp.size, retries);
   if (!verified) {
-    (void)client_.delete_object(bucket, job->key);
+    (void)client_.delete_object({bucket, job->key});
     return fail(verified.error());
   }
   FileResult r = make_result(job->file, job->key, digest::hex(job->whole.md5), digest::hex(job->whole.sha256));
@@ -526,7 +526,7 @@ void Engine::abort_active() {
     jobs.swap(active_);
   }
   for (auto& [key, job] : jobs) {
-    (void)client_.abort_multipart(opts_.destinations[0].bucket, key, job->upload_id);
+    (void)client_.abort_multipart({opts_.destinations[0].bucket, key}, job->upload_id);
     states_.remove(opts_.destinations[0].bucket, key);
   }
 }
@@ -536,7 +536,7 @@ Status Engine::abort_stale_uploads(const std::vector<PlannedFile>& files) {
   // does, so no orphaned parts keep costing storage. Only keys this run publishes.
   const auto& dest = opts_.destinations[0];
   std::string prefix = dest.key.empty() || dest.key.ends_with('/') ? dest.key : dest.key + "/";
-  auto uploads = client_.list_multipart_uploads(dest.bucket, prefix);
+  auto uploads = client_.list_multipart_uploads({dest.bucket, prefix});
   if (!uploads) return uploads.error();
   std::map<std::string, bool> ours;
   for (const auto& f : files) ours[dest_key(dest, f.relative)] = true;
@@ -544,7 +544,7 @@ Status Engine::abort_stale_uploads(const std::vector<PlannedFile>& files) {
     if (!ours.count(u.key)) continue;
     // An upload this machine recorded is resumed (or aborted) when its file comes up.
     if (auto saved = states_.load(dest.bucket, u.key); saved && saved->upload_id == u.upload_id) continue;
-    XSHIP_TRY(client_.abort_multipart(dest.bucket, u.key, u.upload_id));
+    XSHIP_TRY(client_.abort_multipart({dest.bucket, u.key}, u.upload_id));
     ++report_.stale_uploads_aborted;
   }
   return ok_status();
@@ -555,7 +555,7 @@ void Engine::copy_to(const FileResult& src, const S3Location& dest, const std::m
   FileResult r = src;
   r.bucket = dest.bucket;
   r.key = dest_key(dest, src.name);
-  r.url = client_.object_url(r.bucket, r.key);
+  r.url = client_.object_url({r.bucket, r.key});
   r.retries = 0;
   r.status = FileStatus::Copied;
   auto it = remote.find(r.key);
@@ -565,39 +565,39 @@ void Engine::copy_to(const FileResult& src, const S3Location& dest, const std::m
   }
   s3::CallStats st;
   if (src.size <= opts_.copy_threshold) {
-    auto etag = client_.copy_object(src.bucket, src.key, r.bucket, r.key, src.size, &st);
+    auto etag = client_.copy_object({src.bucket, src.key}, {r.bucket, r.key}, src.size, &st);
     if (!etag) return fail(etag.error());
   } else {  // UploadPartCopy: CopyObject stops at 5 GiB
     s3::PutOptions meta;
     meta.content_type = content_type_for(src.name);
     meta.metadata = {{"md5", src.md5}, {"sha256", src.sha256}};
-    auto id = client_.create_multipart(r.bucket, r.key, meta, &st);
+    auto id = client_.create_multipart({r.bucket, r.key}, meta, &st);
     if (!id) return fail(id.error());
     std::vector<s3::Part> parts;
     const std::uint64_t copy_part = effective_part_size(src.size, opts_.copy_part_size);
     for (std::uint64_t off = 0; off < src.size; off += copy_part) {
       int n = static_cast<int>(parts.size()) + 1;
-      auto etag = client_.upload_part_copy(src.bucket, src.key, off, std::min(src.size, off + copy_part) - 1,
-                                           r.bucket, r.key, *id, n, &st);
+      auto etag = client_.upload_part_copy(
+          {{src.bucket, src.key}, off, std::min(src.size, off + copy_part) - 1, {r.bucket, r.key}, *id, n}, &st);
       if (!etag) {
-        (void)client_.abort_multipart(r.bucket, r.key, *id);
+        (void)client_.abort_multipart({r.bucket, r.key}, *id);
         return fail(etag.error());
       }
       parts.push_back({n, *etag, 0});
     }
-    auto done = client_.complete_multipart(r.bucket, r.key, *id, parts, false, &st);
+    auto done = client_.complete_multipart({r.bucket, r.key}, *id, parts, false, &st);
     if (!done) {
-      (void)client_.abort_multipart(r.bucket, r.key, *id);
+      (void)client_.abort_multipart({r.bucket, r.key}, *id);
       return fail(done.error());
     }
   }
   r.retries = st.retries;
   // The copy is verified like an upload: same size, and an ETag that is the source's or the MD5.
-  auto head = client_.head(r.bucket, r.key, &st);
+  auto head = client_.head({r.bucket, r.key}, &st);
   if (!head) return fail(head.error());
   if (!head->exists || head->size != src.size ||
       (opts_.etag_check && head->etag != src.etag && head->etag != src.md5 && head->metadata["md5"] != src.md5)) {
-    (void)client_.delete_object(r.bucket, r.key);
+    (void)client_.delete_object({r.bucket, r.key});
     return fail(integrity_error(fmt::format("copy to s3://{}/{} does not match its source (size {}, ETag {})", r.bucket,
                                             r.key, head->size, head->etag)));
   }
@@ -626,7 +626,7 @@ Status Engine::put_job_manifest(const S3Location& dest, const std::vector<Manife
     }
   }
   XSHIP_TRY(put_small_bytes(dest.bucket, key, bytes, remote));
-  report_.manifest_urls.push_back(client_.object_url(dest.bucket, key));
+  report_.manifest_urls.push_back(client_.object_url({dest.bucket, key}));
   return ok_status();
 }
 
@@ -698,7 +698,7 @@ Result<PublishReport> Engine::run(const std::vector<PlannedFile>& files, const B
       auto docs = release_documents(entries, info, opts_.sign_key, opts_.provenance);
       if (!docs) return docs.error();
       for (const auto& doc : *docs) XSHIP_TRY(put_small_bytes(dest.bucket, dest_key(dest, doc.name), doc.bytes, remotes[d]));
-      report_.manifest_urls.push_back(client_.object_url(dest.bucket, dest_key(dest, kManifestName)));
+      report_.manifest_urls.push_back(client_.object_url({dest.bucket, dest_key(dest, kManifestName)}));
     }
   }
   return std::move(report_);
