@@ -88,8 +88,10 @@ Result<std::pair<Toolchain, BuildFlags>> single_target(const SingleTarget& s, co
   if (!t) return t.error();
   auto tc = resolve_toolchain(target_info(*t), host, s.sysroot);
   if (!tc) return tc.error();
+  auto stamp = read_stamp(".", host.env);
+  if (!stamp) return stamp.error();
   BuildFlags flags;
-  flags.stamp = read_stamp(".", host.env);
+  flags.stamp = std::move(*stamp);
   flags.static_link = s.static_link;
   flags.portable_runtime = !s.static_link && !s.shared_runtime;
   add_target_env_flags(flags, *t, host.env);
