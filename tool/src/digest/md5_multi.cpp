@@ -83,20 +83,25 @@ template <class V>
 
 using Lanes8 = std::uint32_t __attribute__((vector_size(32)));
 using Lanes16 = std::uint32_t __attribute__((vector_size(64)));
+// The loads and shuffles below are unrolled in full: GCC would leave some of these short
+// loops rolled.
 
 // 8x8 transpose of 32-bit words: row l (lane l's 8 words) in, word j of all lanes out.
 [[gnu::target("avx2"), gnu::always_inline]] inline void transpose8(const __m256i (&r)[8], Lanes8* out) {
   __m256i t[8], u[8];
+#pragma GCC unroll 16
   for (int k = 0; k < 4; ++k) {
     t[2 * k] = _mm256_unpacklo_epi32(r[2 * k], r[2 * k + 1]);
     t[2 * k + 1] = _mm256_unpackhi_epi32(r[2 * k], r[2 * k + 1]);
   }
+#pragma GCC unroll 16
   for (int k = 0; k < 2; ++k) {
     u[4 * k] = _mm256_unpacklo_epi64(t[4 * k], t[4 * k + 2]);
     u[4 * k + 1] = _mm256_unpackhi_epi64(t[4 * k], t[4 * k + 2]);
     u[4 * k + 2] = _mm256_unpacklo_epi64(t[4 * k + 1], t[4 * k + 3]);
     u[4 * k + 3] = _mm256_unpackhi_epi64(t[4 * k + 1], t[4 * k + 3]);
   }
+#pragma GCC unroll 16
   for (int m = 0; m < 4; ++m) {
     out[m] = (Lanes8)_mm256_permute2x128_si256(u[m], u[4 + m], 0x20);
     out[4 + m] = (Lanes8)_mm256_permute2x128_si256(u[m], u[4 + m], 0x31);
@@ -108,6 +113,7 @@ using Lanes16 = std::uint32_t __attribute__((vector_size(64)));
   load_state(st, s);
   for (std::size_t off = 0; off < 64 * blocks; off += 64) {
     __m256i lo[8], hi[8];
+#pragma GCC unroll 16
     for (int l = 0; l < 8; ++l) {
       lo[l] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(from[l] + off));
       hi[l] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(from[l] + off + 32));
@@ -129,16 +135,19 @@ using Lanes16 = std::uint32_t __attribute__((vector_size(64)));
 // quarter, then a 4x4 transpose of the quarters.
 [[gnu::target("avx512f"), gnu::always_inline]] inline void transpose16(const __m512i (&r)[16], Lanes16* out) {
   __m512i a[16], b[16];
+#pragma GCC unroll 16
   for (int k = 0; k < 8; ++k) {
     a[2 * k] = _mm512_unpacklo_epi32(r[2 * k], r[2 * k + 1]);
     a[2 * k + 1] = _mm512_unpackhi_epi32(r[2 * k], r[2 * k + 1]);
   }
+#pragma GCC unroll 16
   for (int k = 0; k < 4; ++k) {  // b[4k+m], quarter q: word 4q+m of rows 4k..4k+3
     b[4 * k] = _mm512_unpacklo_epi64(a[4 * k], a[4 * k + 2]);
     b[4 * k + 1] = _mm512_unpackhi_epi64(a[4 * k], a[4 * k + 2]);
     b[4 * k + 2] = _mm512_unpacklo_epi64(a[4 * k + 1], a[4 * k + 3]);
     b[4 * k + 3] = _mm512_unpackhi_epi64(a[4 * k + 1], a[4 * k + 3]);
   }
+#pragma GCC unroll 16
   for (int m = 0; m < 4; ++m) {  // out[4q+m], quarter k = b[4k+m], quarter q
     __m512i c0 = _mm512_shuffle_i32x4(b[m], b[4 + m], 0x44), c1 = _mm512_shuffle_i32x4(b[m], b[4 + m], 0xee);
     __m512i c2 = _mm512_shuffle_i32x4(b[8 + m], b[12 + m], 0x44), c3 = _mm512_shuffle_i32x4(b[8 + m], b[12 + m], 0xee);
@@ -154,6 +163,7 @@ using Lanes16 = std::uint32_t __attribute__((vector_size(64)));
   load_state(st, s);
   for (std::size_t off = 0; off < 64 * blocks; off += 64) {
     __m512i r[16];
+#pragma GCC unroll 16
     for (int l = 0; l < 16; ++l) r[l] = _mm512_loadu_si512(from[l] + off);
     transpose16(r, w);
     compress(s, w);
