@@ -173,7 +173,6 @@ using Lanes16 = std::uint32_t __attribute__((vector_size(64)));
 #if !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
-#endif  // XSHIP_MD5_LANES
 
 // One input as a lane sees it: its whole blocks where they are, then the last one or two
 // blocks (leftover bytes, 0x80, zeros, the length in bits; RFC 1321 sections 3.1, 3.2)
@@ -257,6 +256,8 @@ std::vector<Md5> run_lanes(std::span<const std::span<const std::byte>> inputs, K
   }
   return out;
 }
+
+#endif  // XSHIP_MD5_LANES
 
 bool cpu_has(Md5Path path) {
   switch (path) {
