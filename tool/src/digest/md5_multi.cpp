@@ -48,7 +48,7 @@ using Kernel = void (*)(LaneState& state, const std::byte* const* from, std::siz
 // every width: always_inline puts it into each target-specific kernel, where the compiler
 // turns it into that kernel's instructions (vprold and vpternlogd under AVX-512).
 template <class V>
-[[gnu::always_inline]] inline void compress(V (&s)[4], const V (&w)[16]) {
+[[gnu::always_inline]] inline void md5_block(V (&s)[4], const V (&w)[16]) {
   V a = s[0], b = s[1], c = s[2], d = s[3];
 #pragma GCC unroll 64
   for (int i = 0; i < 64; ++i) {
@@ -120,7 +120,7 @@ using Lanes16 = std::uint32_t __attribute__((vector_size(64)));
     }
     transpose8(lo, w);
     transpose8(hi, w + 8);
-    compress(s, w);
+    md5_block(s, w);
   }
   store_state(s, st);
 }
@@ -166,7 +166,7 @@ using Lanes16 = std::uint32_t __attribute__((vector_size(64)));
 #pragma GCC unroll 16
     for (int l = 0; l < 16; ++l) r[l] = _mm512_loadu_si512(from[l] + off);
     transpose16(r, w);
-    compress(s, w);
+    md5_block(s, w);
   }
   store_state(s, st);
 }
