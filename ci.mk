@@ -2,6 +2,8 @@
 #   make -f ci.mk deps    install every Debian package the build, tests and demo need
 #   make -f ci.mk test    build and run every test (unit + integration against Ceph RGW),
 #                         then again under ASan + UBSan, then the fuzzers
+#   make -f ci.mk check   the contributor's loop: build, unit tests and the fast integration
+#                         tests (label check), a few minutes from a warm build
 #   make -f ci.mk test-sanitize  the whole suite under ASan + UBSan (build dir build-asan)
 #   make -f ci.mk fuzz    build the libFuzzer targets with clang, run each FUZZ_SECONDS
 #   make -f ci.mk demo    cross-build examples/make-hello through the Make fragment, compress,
@@ -29,7 +31,7 @@ __cross_deps := g++-aarch64-linux-gnu g++-arm-linux-gnueabihf g++-i686-linux-gnu
   g++-powerpc64le-linux-gnu g++-s390x-linux-gnu g++-mingw-w64-x86-64 g++-mingw-w64-i686 qemu-user wine wine64 \
   qemu-user-binfmt wine-binfmt
 
-.PHONY: deps build test test-sanitize fuzz demo clean help
+.PHONY: deps build check test test-sanitize fuzz demo clean help
 
 deps: ## install the Debian packages (idempotent, non-interactive)
 	@XSHIP_NEED_AWSCLI=1 bash tool/scripts/install-deps.sh $(__deps) $(__cross_deps)
@@ -37,6 +39,9 @@ deps: ## install the Debian packages (idempotent, non-interactive)
 
 build: deps ## build xship and its tests
 	cmake -S . -B $(BUILD_DIR) -G Ninja && cmake --build $(BUILD_DIR) -j $(JOBS)
+
+check: build ## build, then the unit tests and the fast integration tests (a few minutes)
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j 2 -L 'unit|check'
 
 test: build ## run every test (unit, integration against a local Ceph RGW), sanitized, fuzzed
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j 2

@@ -55,3 +55,19 @@ start_proxy() {
 }
 stop_proxy() { kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; rm -f "$TMP/proxy.port"; }
 faults_in_log() { grep -c "\"fault\": \"$1\"" "$PROXY_LOG" || true; }
+# For the STS rig's tests: a HOME ($H) whose AWS files hold profile "base" (the rig's keys)
+# and profile "role" (assuming the rig's role through base, 15-minute keys). Arg: the
+# role session name. A caller appends more profiles to $H/.aws/config.
+role_profiles() {
+  mkdir -p "$H/.aws"
+  printf '[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+    "$XSHIP_TEST_ACCESS_KEY" "$XSHIP_TEST_SECRET_KEY" >"$H/.aws/credentials"
+  printf '[profile role]\nrole_arn = %s\nsource_profile = base\nrole_session_name = %s\nduration_seconds = 900\n' \
+    "$XSHIP_TEST_ROLE_ARN" "$1" >"$H/.aws/config"
+}
+# Runs a command with no keys in the environment, the test HOME, instance metadata off.
+bare() {
+  env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE HOME="$H" \
+    AWS_CONFIG_FILE="$H/.aws/config" AWS_SHARED_CREDENTIALS_FILE="$H/.aws/credentials" AWS_EC2_METADATA_DISABLED=true \
+    AWS_ENDPOINT_URL_STS="$ENDPOINT" "$@"
+}

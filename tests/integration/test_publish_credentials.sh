@@ -40,18 +40,9 @@ GH_REQUEST_TOKEN=$(sed -n 's/^GITHUB_REQUEST_TOKEN = "\(.*\)"$/\1/p' "$(dirname 
 printf %s "$JWT" >"$FAKES/jwt"  # as Kubernetes writes it: botocore sends the file as is
 
 D=$TMP/in; mkdir -p "$D"; head -c 70000 /dev/urandom >"$D/app.bin"; echo "notes" >"$D/notes.txt"
-H=$TMP/home; mkdir -p "$H/.aws"
-cat >"$H/.aws/credentials" <<EOF
-[base]
-aws_access_key_id = $XSHIP_TEST_ACCESS_KEY
-aws_secret_access_key = $XSHIP_TEST_SECRET_KEY
-EOF
-cat >"$H/.aws/config" <<EOF
-[profile role]
-role_arn = $XSHIP_TEST_ROLE_ARN
-source_profile = base
-role_session_name = xship-it
-duration_seconds = 900
+H=$TMP/home
+role_profiles xship-it
+cat >>"$H/.aws/config" <<EOF
 [profile proc]
 credential_process = python3 "$TMP/cred process.py" --profile proc
 [profile broken]
@@ -65,12 +56,6 @@ if sys.argv[1] == "--fail":
 print(json.dumps({"Version": 1, "AccessKeyId": "$XSHIP_TEST_ACCESS_KEY", "SecretAccessKey": "$XSHIP_TEST_SECRET_KEY"}))
 EOF
 
-# Runs a command with no keys in the environment, the test HOME, instance metadata off.
-bare() {
-  env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE HOME="$H" \
-    AWS_CONFIG_FILE="$H/.aws/config" AWS_SHARED_CREDENTIALS_FILE="$H/.aws/credentials" AWS_EC2_METADATA_DISABLED=true \
-    AWS_ENDPOINT_URL_STS="$ENDPOINT" "$@"
-}
 # The secrets no output may show: the rig's secret, the stand-ins' tokens, and every
 # temporary secret and session token RGW issued through them.
 no_secret_in() {

@@ -191,17 +191,24 @@ TEST(CrossBuilder, NamesAndStampOverrides) {
   EXPECT_EQ(dist_name("hello", target_info({Os::Windows, Arch::I386})), "hello.windows.386.exe");
   EXPECT_EQ(dist_name("hello", target_info({Os::Linux, Arch::Ppc64le})), "hello.linux.ppc64le");
   std::map<std::string, std::string> vars = {{"XSHIP_VERSION", "v9"}, {"XSHIP_COMMIT", "c0ffee"}, {"SOURCE_DATE_EPOCH", "42"}};
-  Stamp s = read_stamp("/nonexistent", [&](const std::string& k) -> std::optional<std::string> {
+  auto lookup = [&](const std::string& k) -> std::optional<std::string> {
     auto it = vars.find(k);
     if (it == vars.end()) return std::nullopt;
     return it->second;
-  });
+  };
+  Stamp s = read_stamp("/nonexistent", lookup).value();
   EXPECT_EQ(s.version, "v9");
   EXPECT_EQ(s.commit, "c0ffee");
   EXPECT_EQ(s.epoch, 42);
-  Stamp none = read_stamp("/nonexistent", [](const std::string&) { return std::optional<std::string>{}; });
+  Stamp none = read_stamp("/nonexistent", [](const std::string&) { return std::optional<std::string>{}; }).value();
   EXPECT_EQ(none.commit, "unknown");
   EXPECT_EQ(none.epoch, 0) << "outside git the epoch is still fixed";
+  // A SOURCE_DATE_EPOCH that is no time fails here as it does in compress, not silently 0.
+  vars["SOURCE_DATE_EPOCH"] = "42abc";
+  auto bad = read_stamp("/nonexistent", lookup);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().category, xship::ErrorCategory::Usage);
+  EXPECT_NE(bad.error().message.find("SOURCE_DATE_EPOCH='42abc' is not a number of seconds"), std::string::npos);
 }
 
 // In a checkout, what the environment does not give comes from git, and what it gives wins.
@@ -223,21 +230,21 @@ TEST(CrossBuilder, StampTakesFromGitWhatTheEnvironmentLeavesOut) {
       return it->second;
     };
   };
-  Stamp all_git = read_stamp(dir, from({}));
+  Stamp all_git = read_stamp(dir, from({})).value();
   EXPECT_EQ(all_git.version, "v1.2.3");
   EXPECT_EQ(all_git.commit, *head);
   EXPECT_EQ(all_git.epoch, 1700000000);
 
-  Stamp commit_given = read_stamp(dir, from({{"XSHIP_COMMIT", "c0ffee"}}));
+  Stamp commit_given = read_stamp(dir, from({{"XSHIP_COMMIT", "c0ffee"}})).value();
   EXPECT_EQ(commit_given.commit, "c0ffee");
   EXPECT_EQ(commit_given.epoch, 1700000000) << "the epoch still comes from git";
 
-  Stamp epoch_given = read_stamp(dir, from({{"SOURCE_DATE_EPOCH", "42"}}));
+  Stamp epoch_given = read_stamp(dir, from({{"SOURCE_DATE_EPOCH", "42"}})).value();
   EXPECT_EQ(epoch_given.commit, *head) << "the commit still comes from git";
   EXPECT_EQ(epoch_given.epoch, 42);
 
   std::ofstream(dir + "/f") << "changed";
-  EXPECT_EQ(read_stamp(dir, from({})).version, "v1.2.3-dirty");
+  EXPECT_EQ(read_stamp(dir, from({})).value().version, "v1.2.3-dirty");
 }
 
 // A windows program importing a DLL no Windows has is not shipped; a DLL the project built

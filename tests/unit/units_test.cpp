@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/units.h"
 
@@ -122,5 +124,24 @@ TEST(UnitsHumanSize, NeverShowsAFourDigitFractionBelowTheTopUnit) {
         EXPECT_LT(shown, 1024.0);
       }
     }
+  }
+}
+
+TEST(UnitsParseDuration, SecondsAndSuffixesAnyCase) {
+  const std::vector<std::pair<std::string, long>> good = {
+      {"3600", 3600}, {"0", 0}, {"30s", 30}, {"90m", 5400}, {"12h", 43200}, {"7d", 604800}, {"7D", 604800}, {"1H", 3600}};
+  for (const auto& [text, secs] : good) {
+    auto r = parse_duration(text, "--expires");
+    ASSERT_TRUE(r.ok()) << text << ": " << r.error().message;
+    EXPECT_EQ(r->count(), secs) << text;
+  }
+}
+
+TEST(UnitsParseDuration, GarbageRejectedNamingTheFlagAndTheForms) {
+  for (std::string text : {"", "h", "7x", "-1", "1.5h", "7dd", "7 d", " 7d", "99999999999999999999", "1w"}) {
+    auto r = parse_duration(text, "--expires");
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.error().category, ErrorCategory::Usage);
+    EXPECT_EQ(r.error().message, "--expires '" + text + "' is not a duration: write seconds or a number with s, m, h or d, e.g. 3600, 90m, 12h, 7d");
   }
 }

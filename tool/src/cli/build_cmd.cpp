@@ -199,7 +199,9 @@ Status run_build_or_test(int argc, char** argv, bool test) {
   XSHIP_TRY(finish_request(req, pkg, f));
 
   Host host = real_host(process_env());
-  req.stamp = read_stamp(req.source_dir, host.env);
+  auto stamp = read_stamp(req.source_dir, host.env);
+  if (!stamp) return stamp.error();
+  req.stamp = std::move(*stamp);
   if (test) req.binfmt = real_binfmt_io(host.env);
   pkg.stamp = req.stamp;
   auto choice = release::resolve_archive(pkg, req);

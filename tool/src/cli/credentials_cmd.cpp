@@ -76,7 +76,7 @@ Status check_destinations(const ConnectionFlags& conn, const std::vector<S3Locat
   s3::Client client(*cfg);
   nlohmann::json checked = nlohmann::json::array();
   for (const auto& d : destinations) {
-    XSHIP_TRY(client.probe(d.bucket, d.key));
+    XSHIP_TRY(client.probe(d));
     if (!json) fmt::print("reachable   s3://{}/{}\n", d.bucket, printable(d.key));
     checked.push_back("s3://" + d.bucket + "/" + d.key);
   }

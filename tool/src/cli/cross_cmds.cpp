@@ -5,8 +5,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
-#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/connection.h"  // parse_args
@@ -17,8 +15,8 @@
 #include "cross/binfmt.h"
 #include "cross/builder.h"
 #include "cross/deps.h"
+#include "cross/deps_install.h"
 #include "cross/toolchain.h"
-#include "process/process.h"
 
 namespace fs = std::filesystem;
 
@@ -89,8 +87,10 @@ Result<std::pair<Toolchain, BuildFlags>> single_target(const SingleTarget& s, co
   if (!t) return t.error();
   auto tc = resolve_toolchain(target_info(*t), host, s.sysroot);
   if (!tc) return tc.error();
+  auto stamp = read_stamp(".", host.env);
+  if (!stamp) return stamp.error();
   BuildFlags flags;
-  flags.stamp = read_stamp(".", host.env);
+  flags.stamp = std::move(*stamp);
   flags.static_link = s.static_link;
   flags.portable_runtime = !s.static_link && !s.shared_runtime;
   add_target_env_flags(flags, *t, host.env);
@@ -124,38 +124,6 @@ Status run_single_target(int argc, char** argv, bool toolchain) {
 
 // ---- deps -----------------------------------------------------------------------------
 
-// A multiarch package (zlib1g-dev for amd64 and arm64) answers one line per architecture:
-// an unqualified name needs the host's own (or an "all" package), "NAME:ARCH" that one.
-bool package_installed(const std::string& package) {
-  auto r = process::capture({"dpkg-query", "-W", "-f=${db:Status-Status} ${Architecture}\n", package});
-  if (!r || !r->success()) return false;
-  bool qualified = package.find(':') != std::string::npos;
-  std::string host_arch = target_info(host_target()).debian_arch;
-  std::istringstream lines(r->output);
-  for (std::string line; std::getline(lines, line);) {
-    auto space = line.find(' ');
-    if (line.substr(0, space) != "installed") continue;
-    std::string arch = space == std::string::npos ? "" : line.substr(space + 1);
-    if (qualified || arch == host_arch || arch == "all") return true;
-  }
-  return false;
-}
-
-Status run_apt(const std::vector<std::string>& argv, bool root) {
-  std::vector<std::string> full = argv;
-  if (!root) full.insert(full.begin(), "sudo");
-  fmt::print(stderr, "xship: running {}\n", cross::shell_join(full));
-  process::Command cmd;
-  cmd.argv = full;
-  cmd.env = {{"DEBIAN_FRONTEND", "noninteractive"}};
-  cmd.log_path = "/dev/stderr";  // apt's progress belongs on the user's terminal
-  cmd.should_stop = [] { return cancel_flag().load(); };  // its own process group misses Ctrl-C
-  auto r = process::run(cmd);
-  if (!r) return r.error();
-  if (!r->success()) return runtime_error(fmt::format("'{}' failed ({})", cross::shell_join(full), r->describe()));
-  return ok_status();
-}
-
 Status run_deps(int argc, char** argv) {
   CLI::App app{"Check (or --install) the compilers, emulators and target libraries the targets need.", "deps"};
   std::string targets_text;
@@ -177,68 +145,33 @@ Status run_deps(int argc, char** argv) {
   if (!plan) return plan.error();
 
   Host host = real_host(process_env());
-  std::vector<std::string> missing, problems;
-  std::set<std::string> arches;
-  std::map<std::string, std::vector<std::string>> unpack;  // target -> packages for its private sysroot
-  for (const auto& d : *plan) {
-    std::string sysroot = private_sysroot(d.target, host.env);
-    for (const auto& p : d.packages) {
+  DepsSurvey survey = survey_deps(*plan, host);
+  std::vector<std::string> problems;
+  for (const auto& d : survey.targets) {
+    for (const auto& [p, have] : d.needs) {
       bool own = p.route == Route::PrivateSysroot;
-      bool have = own ? private_sysroot_has(sysroot, p.package) : package_installed(p.package);
       std::string state = have         ? "installed"
                           : p.optional ? fmt::format("missing (optional: needs dpkg architecture {}; without it {} is "
                                                      "built, not run)", p.arch, d.target.name())
                                        : "missing";
       fmt::print("{:<15} {:<34} {:<16} {}{}\n", d.target.name(), p.package, p.why, state,
-                 own ? fmt::format(" (private sysroot {})", sysroot) : "");
-      if (have || p.optional) continue;
-      if (own) unpack[d.target.name()].push_back(p.package);
-      else if (std::find(missing.begin(), missing.end(), p.package) == missing.end()) missing.push_back(p.package);
-      if (p.route == Route::Multiarch) arches.insert(p.arch);
+                 own ? fmt::format(" (private sysroot {})", d.sysroot) : "");
     }
     if (!d.problem.empty()) {
       fmt::print("{:<15} {}\n", d.target.name(), d.problem);
       problems.push_back(fmt::format("{}: {}", d.target.name(), d.problem));
     }
   }
-  auto known = process::capture({"dpkg", "--print-foreign-architectures"});
-  for (auto it = arches.begin(); it != arches.end();)
-    it = known && known->success() && known->output.find(*it) != std::string::npos ? arches.erase(it) : std::next(it);
-
-  std::string sudo = host.root ? "" : "sudo ";
-  std::string command;
-  for (const auto& a : arches) command += fmt::format("{}dpkg --add-architecture {} && ", sudo, a);
-  if (!missing.empty()) {
-    std::string pkgs;
-    for (const auto& m : missing) pkgs += (pkgs.empty() ? "" : " ") + m;
-    command += fmt::format("{}apt-get update && {}", sudo, apt_install_line(pkgs, host.root));
-  }
-  std::size_t count = missing.size();
-  for (const auto& [t, pkgs] : unpack) count += pkgs.size();
+  std::size_t count = survey.missing.count();
   if (count && !install) {
+    std::string command = survey.missing.command(host.root);
     if (!command.empty()) fmt::print("to install: {}\n", command);
     std::string fix = command.empty() ? "pass --install (it downloads them into a private sysroot)"
                                       : fmt::format("run '{}' or pass --install", command);
     return runtime_error(fmt::format("{} package(s) missing: {}", count, fix));
   }
-  if (!missing.empty()) {
-    for (const auto& a : arches) XSHIP_TRY(run_apt({"dpkg", "--add-architecture", a}, host.root));
-    if (Status updated = run_apt({"apt-get", "update", "-qq"}, host.root); !updated) {
-      // A mirror without the new architecture's indexes would break every later apt-get.
-      for (const auto& a : arches) (void)run_apt({"dpkg", "--remove-architecture", a}, host.root);
-      return runtime_error(fmt::format("apt-get update failed{}: {}", arches.empty() ? "" : " (added architectures removed again)",
-                                       updated.error().message));
-    }
-    std::vector<std::string> argv = {"apt-get", "install", "-y", "-qq", "--no-install-recommends"};
-    argv.insert(argv.end(), missing.begin(), missing.end());
-    XSHIP_TRY(run_apt(argv, host.root));
-  }
-  for (const auto& [t, pkgs] : unpack) {
-    Target target = *parse_target(t);
-    fmt::print(stderr, "xship: {}: downloading {} (and the libraries they need) into {}\n", t, cross::shell_join(pkgs),
-               private_sysroot(target, host.env));
-    XSHIP_TRY(install_private_sysroot(target_info(target), pkgs, host.env));
-  }
+  XSHIP_TRY(install_deps(survey.missing, host, [](const std::string& line) { fmt::print(stderr, "xship: {}\n", line); },
+                         &cancel_flag()));
   if (count) fmt::print("installed: {} package(s)\n", count);
   // With the handlers installed, the kernel is told about them (root only, --install only:
   // a check changes nothing).

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/connection.h"
 #include "compress/output.h"
+#include "core/env.h"
 #include "core/terminal.h"
 #include "digest/minisign.h"
 #include "digest/sign.h"
@@ -43,8 +44,8 @@ Status run_keygen(int argc, char** argv) {
   if (!*parsed) return ok_status();
 
   std::optional<std::string> password;
-  const char* pw = std::getenv("XSHIP_SIGNING_PASSWORD");
-  if (pw && *pw && !unencrypted) password = std::string(pw);
+  auto pw = process_env()("XSHIP_SIGNING_PASSWORD");
+  if (pw && !pw->empty() && !unencrypted) password = std::move(pw);
   if (!password && !unencrypted)
     return usage_error("no password for the new secret key: set XSHIP_SIGNING_PASSWORD, or pass --unencrypted to store "
                        "it without one");

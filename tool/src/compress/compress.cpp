@@ -5,14 +5,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <thread>
 #include <cstring>
 
 #include "compress/output.h"
 #include "core/cancel.h"
-#include "process/process.h"
+#include "process/build_stamp.h"
 
 namespace xship::compress {
 
@@ -142,19 +141,14 @@ Result<Written> create_archive(const std::string& name, const std::vector<std::s
 }
 
 Result<std::int64_t> reproducible_mtime(const EnvLookup& env) {
-  auto parse = [](std::string_view s, std::int64_t& v) {
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() && p == s.data() + s.size() && v >= 0;
-  };
-  std::int64_t v = 0;
-  if (auto sde = env("SOURCE_DATE_EPOCH"); sde && !sde->empty()) {
-    if (!parse(*sde, v)) return usage_error(fmt::format("SOURCE_DATE_EPOCH='{}' is not a number of seconds: fix or unset it", *sde));
-    return v;
-  }
-  std::string text = process::git_output(".", {"log", "-1", "--format=%ct"}).value_or("");
-  if (!parse(text, v))
+  process::StampRequest req;
+  req.need_version = req.need_commit = false;
+  if (auto sde = env("SOURCE_DATE_EPOCH")) req.epoch = *sde;
+  auto stamp = process::read_build_stamp(req);
+  if (!stamp) return stamp.error();
+  if (!stamp->epoch)
     return usage_error("archives need a fixed time for their entries: run inside a git checkout with a commit, or set SOURCE_DATE_EPOCH");
-  return v;
+  return *stamp->epoch;
 }
 
 }  // namespace xship::compress

@@ -52,7 +52,8 @@ Result<Written> create_archive(const std::string& name, const std::vector<std::s
                                const ArchiveOptions& opts, bool force, DigestCache* cache);
 
 // The time every archive entry gets: SOURCE_DATE_EPOCH when set, else the commit time of
-// HEAD in the current directory; a Usage error when neither is known.
+// HEAD in the current directory (process/build_stamp.h); a Usage error when neither is
+// known, or when SOURCE_DATE_EPOCH is set but not a time.
 Result<std::int64_t> reproducible_mtime(const EnvLookup& env);
 
 }  // namespace xship::compress

@@ -172,12 +172,12 @@ class Extraction {
                                        shown_name(why ? why : "unknown error")));
   }
 
-  Result<EntryKind> kind_of(archive_entry* e, const std::string& name) const {
+  Result<EntryType> kind_of(archive_entry* e, const std::string& name) const {
     if (A_.archive_entry_hardlink(e)) return refuse(name, "is a hard link");
     switch (A_.archive_entry_filetype(e)) {
-      case AE_IFREG: return EntryKind::File;
-      case AE_IFDIR: return EntryKind::Directory;
-      case AE_IFLNK: return EntryKind::Symlink;
+      case AE_IFREG: return EntryType::File;
+      case AE_IFDIR: return EntryType::Directory;
+      case AE_IFLNK: return EntryType::Symlink;
       default: return refuse(name, "is a device, FIFO or socket");
     }
   }
@@ -205,9 +205,9 @@ class Extraction {
     x.name = text(A_.archive_entry_pathname(e), A_.archive_entry_pathname_utf8(e));
     auto kind = kind_of(e, x.name);
     if (!kind) return kind.error();
-    if (*kind == EntryKind::Directory && x.name.size() > 1 && x.name.back() == '/') x.name.pop_back();
+    if (*kind == EntryType::Directory && x.name.size() > 1 && x.name.back() == '/') x.name.pop_back();
     if (auto p = name_problem(x.name); !p.empty()) return refuse(x.name, p);
-    if (*kind == EntryKind::Symlink) {
+    if (*kind == EntryType::Symlink) {
       x.link = text(A_.archive_entry_symlink(e), A_.archive_entry_symlink_utf8(e));
       if (auto p = link_problem(x.name, x.link); !p.empty()) return refuse(x.name, p);
     }
@@ -217,11 +217,11 @@ class Extraction {
     if (auto r = tree_.add(x.name, x.node); !r.problem.empty()) return r.limit ? over_limit(x.name, r.problem) : refuse(x.name, r.problem);
     std::int64_t size = A_.archive_entry_size_is_set(e) ? A_.archive_entry_size(e) : -1;
     if (size < 0) return refuse(x.name, "does not declare its size");
-    x.size = *kind == EntryKind::File ? static_cast<std::uint64_t>(size) : 0;
+    x.size = *kind == EntryType::File ? static_cast<std::uint64_t>(size) : 0;
     if (x.size > o_.max_total_bytes - out_.bytes)
       return over_limit(x.name, fmt::format("declares {} bytes, more than the {} left of the {}-byte limit", x.size,
                                             o_.max_total_bytes - out_.bytes, o_.max_total_bytes));
-    x.executable = *kind == EntryKind::File && (A_.archive_entry_perm(e) & S_IXUSR);
+    x.executable = *kind == EntryType::File && (A_.archive_entry_perm(e) & S_IXUSR);
     if (o_.expected) {
       auto it = expected_.find(x.name);
       SeenEntry seen{*kind, x.size, x.link, x.executable};
@@ -234,7 +234,7 @@ class Extraction {
   // and O_NOFOLLOW guard against anything else that appears there all the same.
   Status write(const Entry& x) {
     out_.files.push_back(x.name);
-    if (x.node.kind == EntryKind::Directory) {
+    if (x.node.kind == EntryType::Directory) {
       XSHIP_TRY(copy_data(x.name, 0, -1));
       auto dir = open_below(st_.stage(), x.name, true, st_.where());
       return dir ? ok_status() : Status(dir.error());
@@ -244,7 +244,7 @@ class Extraction {
     auto dir = open_below(st_.stage(), parent, true, st_.where());
     if (!dir) return dir.error();
     struct timespec ts[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(x.node.mtime), x.node.mtime_nsec}};
-    if (x.node.kind == EntryKind::Symlink) {
+    if (x.node.kind == EntryType::Symlink) {
       XSHIP_TRY(copy_data(x.name, 0, -1));
       if (symlinkat(x.link.c_str(), dir->get(), leaf.c_str()) != 0 || utimensat(dir->get(), leaf.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0)
         return write_error(x.name);

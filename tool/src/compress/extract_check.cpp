@@ -34,11 +34,11 @@ std::string text_problem(std::string_view text, const char* what) {
   return "";
 }
 
-const char* kind_name(EntryKind k) {
+const char* kind_name(EntryType k) {
   switch (k) {
-    case EntryKind::File: return "a file";
-    case EntryKind::Directory: return "a directory";
-    case EntryKind::Symlink: return "a symlink";
+    case EntryType::File: return "a file";
+    case EntryType::Directory: return "a directory";
+    case EntryType::Symlink: return "a symlink";
   }
   return "";
 }
@@ -116,7 +116,7 @@ EntryTree::Refusal EntryTree::add(const std::string& name, const Node& node) {
     if (it == nodes_.end()) {
       if (nodes_.size() >= max_nodes_) return over();
       nodes_.emplace(std::move(up), Node{});
-    } else if (it->second.kind != EntryKind::Directory) {
+    } else if (it->second.kind != EntryType::Directory) {
       return {fmt::format("lies below {} ({})", kind_name(it->second.kind), shown_name(up))};
     }
   }
@@ -129,7 +129,7 @@ EntryTree::Refusal EntryTree::add(const std::string& name, const Node& node) {
     return {};
   }
   if (it->second.listed) return {"is in the archive twice"};
-  if (node.kind != EntryKind::Directory) return {fmt::format("is {}, but earlier entries lie below it", kind_name(node.kind))};
+  if (node.kind != EntryType::Directory) return {fmt::format("is {}, but earlier entries lie below it", kind_name(node.kind))};
   it->second = node;
   it->second.listed = true;
   return {};
@@ -148,11 +148,11 @@ Result<std::map<std::string, const ExpectedEntry*>> index_expected(const std::ve
 
 std::string expected_problem(const ExpectedEntry* want, const SeenEntry& seen) {
   if (!want) return "is not in the manifest";
-  EntryKind kind = want->directory ? EntryKind::Directory : want->symlink.empty() ? EntryKind::File : EntryKind::Symlink;
+  EntryType kind = want->directory ? EntryType::Directory : want->symlink.empty() ? EntryType::File : EntryType::Symlink;
   if (kind != seen.kind) return fmt::format("is {}, but the manifest lists {}", kind_name(seen.kind), kind_name(kind));
-  if (kind == EntryKind::Symlink && seen.symlink != want->symlink)
+  if (kind == EntryType::Symlink && seen.symlink != want->symlink)
     return fmt::format("points at {}, but the manifest says {}", shown_name(seen.symlink), shown_name(want->symlink));
-  if (kind != EntryKind::File) return "";
+  if (kind != EntryType::File) return "";
   if (seen.size != want->size) return fmt::format("has {} bytes, but the manifest says {}", seen.size, want->size);
   if (seen.executable != want->executable)
     return fmt::format("is {}, but the manifest says {}", executable(seen.executable), executable(want->executable));

@@ -9,10 +9,9 @@
 #include <utility>
 
 #include "compress/extract.h"
+#include "core/entry_type.h"
 
 namespace xship::compress {
-
-enum class EntryKind { File, Directory, Symlink };
 
 // Names deeper than this are refused: a bound on the work and memory one name can cost.
 constexpr std::size_t kMaxNameDepth = 128;
@@ -47,7 +46,7 @@ struct PathLess {
 class EntryTree {
  public:
   struct Node {
-    EntryKind kind = EntryKind::Directory;
+    EntryType kind = EntryType::Directory;
     bool listed = false;  // an entry of its own, not only implied by a longer name
     std::int64_t mtime = 0;
     long mtime_nsec = 0;
@@ -74,7 +73,7 @@ Result<std::map<std::string, const ExpectedEntry*>> index_expected(const std::ve
 
 // How an entry differs from what its manifest line says (`want` null: not listed).
 struct SeenEntry {
-  EntryKind kind;
+  EntryType kind;
   std::uint64_t size;
   std::string_view symlink;
   bool executable;

@@ -95,7 +95,7 @@ namespace {
 
 // One staged entry moved from directory `from` to `to`. Returns whether it went as a
 // whole (a directory moved, not merged: its descendants went with it).
-Result<bool> move_one(int from, int to, const std::string& path, EntryKind kind, bool check_only, const std::string& where) {
+Result<bool> move_one(int from, int to, const std::string& path, EntryType kind, bool check_only, const std::string& where) {
   auto [parent, base] = split_last(path);
   auto dst = open_below(to, parent, false, where);
   if (!dst) return dst.error();
@@ -104,16 +104,16 @@ Result<bool> move_one(int from, int to, const std::string& path, EntryKind kind,
   bool exists = fstatat(dst->get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
   if (!exists && errno != ENOENT) return fs_error("inspect", where, path, errno);
   bool is_dir = exists && S_ISDIR(st.st_mode);
-  if (kind == EntryKind::Directory && is_dir) return false;  // merge: its entries move one by one
-  if (kind != EntryKind::Directory && is_dir)
+  if (kind == EntryType::Directory && is_dir) return false;  // merge: its entries move one by one
+  if (kind != EntryType::Directory && is_dir)
     return usage_error(fmt::format("'{}/{}' is a directory, but the archive has a {} there: move it away or extract elsewhere",
-                                   where, path, kind == EntryKind::File ? "file" : "symlink"));
+                                   where, path, kind == EntryType::File ? "file" : "symlink"));
   if (check_only) return true;
   auto src = open_below(from, parent, false, where);
   if (!src) return src.error();
   // renameat replaces a file or symlink at once; a directory cannot replace one, so that
   // goes first (it is being replaced anyway).
-  if (exists && kind == EntryKind::Directory && unlinkat(dst->get(), name.c_str(), 0) != 0)
+  if (exists && kind == EntryType::Directory && unlinkat(dst->get(), name.c_str(), 0) != 0)
     return fs_error("replace", where, path, errno);
   if (renameat(src->get(), name.c_str(), dst->get(), name.c_str()) != 0) return fs_error("move into", where, path, errno);
   return true;
@@ -131,14 +131,14 @@ Status move_into_place(int from, int to, const EntryTree& tree, bool check_only,
     if (!moved.empty() && path.size() > moved.size() && path.starts_with(moved) && path[moved.size()] == '/') continue;
     auto whole = move_one(from, to, path, node.kind, check_only, where);
     if (!whole) return whole.error();
-    if (*whole && node.kind == EntryKind::Directory) moved = path;
+    if (*whole && node.kind == EntryType::Directory) moved = path;
   }
   return ok_status();
 }
 
 Status set_directory_times(int at, const EntryTree& tree, const std::string& where) {
   for (const auto& [path, node] : tree.nodes()) {
-    if (!node.listed || node.kind != EntryKind::Directory) continue;
+    if (!node.listed || node.kind != EntryType::Directory) continue;
     auto dir = open_below(at, path, false, where);
     if (!dir) return dir.error();
     struct timespec ts[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(node.mtime), node.mtime_nsec}};

@@ -37,6 +37,29 @@ Result<std::uint64_t> parse_size(std::string_view text, std::string_view flag) {
   return bad();
 }
 
+Result<std::chrono::seconds> parse_duration(std::string_view text, std::string_view flag) {
+  auto bad = [&] {
+    return usage_error(fmt::format("{} '{}' is not a duration: write seconds or a number with s, m, h or d, e.g. 3600, 90m, 12h, 7d", flag, text));
+  };
+  std::size_t i = 0;
+  std::int64_t n = 0;
+  constexpr std::int64_t kCap = std::int64_t{1} << 40;  // far beyond any real duration; no overflow below
+  for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i)
+    if ((n = n * 10 + (text[i] - '0')) > kCap) return bad();
+  if (i == 0 || text.size() - i > 1) return bad();
+  std::int64_t mult = 1;
+  if (i < text.size()) {
+    switch (std::tolower(static_cast<unsigned char>(text[i]))) {
+      case 's': mult = 1; break;
+      case 'm': mult = 60; break;
+      case 'h': mult = 3600; break;
+      case 'd': mult = 86400; break;
+      default: return bad();
+    }
+  }
+  return std::chrono::seconds{n * mult};
+}
+
 std::string human_size(std::uint64_t bytes) {
   static constexpr std::array kUnits = {"B", "KiB", "MiB", "GiB", "TiB"};
   double v = static_cast<double>(bytes);

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/entry_type.h"
 #include "core/result.h"
 #include "cross/targets.h"
 
@@ -25,8 +26,6 @@ struct Requirements {
 };
 // "glibc 2.34, libz.so.1" / "static" / "KERNEL32.dll, msvcrt.dll": for the build table.
 std::string describe(const Requirements& r);
-
-enum class EntryType { File, Directory, Symlink };
 
 // One entry of a release archive.
 struct ContentEntry {

@@ -10,7 +10,7 @@
 
 #include "core/thread_pool.h"
 #include "cross/build_steps.h"
-#include "process/process.h"
+#include "process/build_stamp.h"
 
 namespace fs = std::filesystem;
 
@@ -105,30 +105,13 @@ std::string dist_name(const std::string& name, const TargetInfo& info) {
   return fmt::format("{}.{}.{}{}", name, os_name(info.target.os), arch_name(info.target.arch), info.exe_suffix());
 }
 
-Stamp read_stamp(const std::string& dir, const EnvLookup& env) {
+Result<Stamp> read_stamp(const std::string& dir, const EnvLookup& env) {
+  auto b = process::read_build_stamp({dir, env("XSHIP_VERSION"), env("XSHIP_COMMIT"), env("SOURCE_DATE_EPOCH")});
+  if (!b) return b.error();
   Stamp s;
-  // The two git calls run side by side: xship's own time is mostly process starts. A
-  // value given in the environment is not asked of git.
-  std::optional<std::string> version = env("XSHIP_VERSION");
-  std::optional<std::string> commit = env("XSHIP_COMMIT");
-  std::optional<std::string> epoch = env("SOURCE_DATE_EPOCH");
-  std::thread describe;
-  if (!version) describe = std::thread([&] { version = process::git_output(dir, {"describe", "--tags", "--always", "--dirty"}); });
-  if (!commit || !epoch) {
-    // Hash and commit time in one call.
-    std::string head = process::git_output(dir, {"log", "-1", "--format=%H %ct"}).value_or("");
-    auto space = head.find(' ');
-    if (!commit && space != std::string::npos) commit = head.substr(0, space);
-    if (!epoch) epoch = space == std::string::npos ? "" : head.substr(space + 1);
-  }
-  if (describe.joinable()) describe.join();
-  if (version) s.version = *version;
-  if (commit) s.commit = *commit;
-  try {
-    s.epoch = epoch->empty() ? 0 : std::stoll(*epoch);
-  } catch (const std::exception&) {
-    s.epoch = 0;  // an unparsable SOURCE_DATE_EPOCH: still a fixed date
-  }
+  if (b->version) s.version = *b->version;
+  if (b->commit) s.commit = *b->commit;
+  s.epoch = b->epoch.value_or(0);  // outside git: still a fixed date
   return s;
 }
 

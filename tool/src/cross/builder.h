@@ -101,8 +101,8 @@ struct TargetResult {
 };
 
 // XSHIP_VERSION/XSHIP_COMMIT/SOURCE_DATE_EPOCH from the environment when set, else from
-// git in `dir` (describe --tags --always --dirty, HEAD, the commit time).
-Stamp read_stamp(const std::string& dir, const EnvLookup& env);
+// git in `dir` (process/build_stamp.h); a Usage error for a SOURCE_DATE_EPOCH that is no time.
+Result<Stamp> read_stamp(const std::string& dir, const EnvLookup& env);
 
 // The expected name of a target's collected program: NAME.OS.ARCH(.exe).
 std::string dist_name(const std::string& name, const TargetInfo& info);

@@ -1,9 +1,13 @@
 #include "digest/digest.h"
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <stdexcept>
+#include <cstdio>
+#include <cstdlib>
+
+#include "digest/openssl_failed.h"
 
 namespace xship::digest {
 
@@ -40,32 +44,46 @@ bool parse_md5_hex(std::string_view h, Md5& out) {
   return true;
 }
 
+void openssl_failed(const char* step) {
+  char reason[256] = "no reason given";
+  if (unsigned long e = ERR_get_error()) ERR_error_string_n(e, reason, sizeof reason);
+  std::fprintf(stderr, "xship: error: OpenSSL failed %s (%s): out of memory, or an OpenSSL configuration "
+               "(OPENSSL_CONF) without the algorithm; aborting\n", step, reason);
+  std::abort();
+}
+
 namespace {
+// Every EVP call is checked; a failure is openssl_failed() (see digest/openssl_failed.h).
 struct MdCtx {
   EVP_MD_CTX* ctx;
-  explicit MdCtx(const EVP_MD* md) : ctx(EVP_MD_CTX_new()) {
-    if (!ctx || EVP_DigestInit_ex(ctx, md, nullptr) != 1) throw std::runtime_error("EVP init failed");
+  const char* name;
+  MdCtx(const EVP_MD* md, const char* name_) : ctx(EVP_MD_CTX_new()), name(name_) {
+    if (!ctx || EVP_DigestInit_ex(ctx, md, nullptr) != 1) openssl_failed(name);
   }
   ~MdCtx() { EVP_MD_CTX_free(ctx); }
-  void update(const void* d, std::size_t n) { EVP_DigestUpdate(ctx, d, n); }
+  MdCtx(const MdCtx&) = delete;
+  MdCtx& operator=(const MdCtx&) = delete;
+  void update(const void* d, std::size_t n) {
+    if (EVP_DigestUpdate(ctx, d, n) != 1) openssl_failed(name);
+  }
   template <std::size_t N>
   std::array<std::uint8_t, N> finish() {
     std::array<std::uint8_t, N> out{};
     unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx, out.data(), &len);
+    if (EVP_DigestFinal_ex(ctx, out.data(), &len) != 1 || len != N) openssl_failed(name);
     return out;
   }
 };
 }  // namespace
 
 Md5 md5(std::string_view data) {
-  MdCtx c(EVP_md5());
+  MdCtx c(EVP_md5(), "computing an MD5");
   c.update(data.data(), data.size());
   return c.finish<16>();
 }
 
 Sha256 sha256(std::string_view data) {
-  MdCtx c(EVP_sha256());
+  MdCtx c(EVP_sha256(), "computing a SHA-256");
   c.update(data.data(), data.size());
   return c.finish<32>();
 }
@@ -73,12 +91,14 @@ Sha256 sha256(std::string_view data) {
 Sha256 hmac_sha256(std::string_view key, std::string_view data) {
   Sha256 out{};
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len);
+  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+            data.size(), out.data(), &len) ||
+      len != out.size())
+    openssl_failed("computing an HMAC-SHA256");
   return out;
 }
 
-struct Md5Stream::Impl { MdCtx c{EVP_md5()}; };
+struct Md5Stream::Impl { MdCtx c{EVP_md5(), "computing an MD5"}; };
 Md5Stream::Md5Stream() : impl_(std::make_unique<Impl>()) {}
 Md5Stream::~Md5Stream() = default;
 Md5Stream::Md5Stream(Md5Stream&&) noexcept = default;
@@ -86,7 +106,7 @@ Md5Stream& Md5Stream::operator=(Md5Stream&&) noexcept = default;
 void Md5Stream::update(const void* d, std::size_t n) { impl_->c.update(d, n); }
 Md5 Md5Stream::finish() { return impl_->c.finish<16>(); }
 
-struct Sha256Stream::Impl { MdCtx c{EVP_sha256()}; };
+struct Sha256Stream::Impl { MdCtx c{EVP_sha256(), "computing a SHA-256"}; };
 Sha256Stream::Sha256Stream() : impl_(std::make_unique<Impl>()) {}
 Sha256Stream::~Sha256Stream() = default;
 Sha256Stream::Sha256Stream(Sha256Stream&&) noexcept = default;
@@ -95,7 +115,7 @@ void Sha256Stream::update(const void* d, std::size_t n) { impl_->c.update(d, n);
 Sha256 Sha256Stream::finish() { return impl_->c.finish<32>(); }
 
 std::string multipart_etag(const Md5* part_md5s, std::size_t count) {
-  MdCtx c(EVP_md5());
+  MdCtx c(EVP_md5(), "computing an MD5");
   for (std::size_t i = 0; i < count; ++i) c.update(part_md5s[i].data(), part_md5s[i].size());
   return hex(c.finish<16>()) + "-" + std::to_string(count);
 }

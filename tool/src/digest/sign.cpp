@@ -9,13 +9,15 @@
 #include <memory>
 #include <stdexcept>
 
+#include "digest/openssl_failed.h"
+
 namespace xship::digest {
 
 Blake2b512 blake2b512(std::string_view data) {
   Blake2b512 out{};
   unsigned int len = 0;
   if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_blake2b512(), nullptr) != 1 || len != out.size())
-    throw std::runtime_error("BLAKE2b-512 failed");
+    openssl_failed("computing a BLAKE2b-512");
   return out;
 }
 
@@ -130,7 +132,7 @@ using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
 Pkey private_key(const Seed& seed) {
   Pkey k(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
-  if (!k) throw std::runtime_error("Ed25519 key setup failed");
+  if (!k) openssl_failed("setting up an Ed25519 key");
   return k;
 }
 }  // namespace
@@ -139,7 +141,7 @@ PublicKey public_key(const Seed& seed) {
   PublicKey out{};
   std::size_t len = out.size();
   if (EVP_PKEY_get_raw_public_key(private_key(seed).get(), out.data(), &len) != 1 || len != out.size())
-    throw std::runtime_error("Ed25519 public key failed");
+    openssl_failed("deriving an Ed25519 public key");
   return out;
 }
 
@@ -152,7 +154,7 @@ Signature sign(const Seed& seed, std::string_view message) {
       EVP_DigestSign(ctx.get(), out.data(), &len, reinterpret_cast<const unsigned char*>(message.data()),
                      message.size()) != 1 ||
       len != out.size())
-    throw std::runtime_error("Ed25519 signing failed");
+    openssl_failed("signing with Ed25519");
   return out;
 }
 

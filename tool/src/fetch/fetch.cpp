@@ -99,7 +99,7 @@ Status ranged_download(s3::Client& client, const std::string& bucket, const std:
     std::uint64_t written = 0;
     s3::CallStats st;
     auto got = client.get(
-        bucket, key, std::make_pair(start, last), last - start + 1,
+        {bucket, key}, std::make_pair(start, last), last - start + 1,
         [&](const char* d, std::size_t n) { return write_all(fd, d, n, start + written) && (written += n, true); },
         [&] { written = 0; }, &st);
     total_retries += st.retries;
@@ -129,7 +129,7 @@ Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, cons
   Fetched out;
   out.path = dest_path;
   s3::CallStats st;
-  auto head = client.head(bucket, key, &st);
+  auto head = client.head({bucket, key}, &st);
   if (!head) return head.error();
   if (!head->exists)
     return usage_error(fmt::format("s3://{}/{} does not exist: check the key (xship publish prints the URLs it wrote)", bucket, key));

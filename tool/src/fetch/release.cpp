@@ -93,7 +93,7 @@ Status place_archive(const std::string& downloaded, const cross::ArtifactInfo& a
   for (const auto& c : a.contents) {
     compress::ExpectedEntry e;
     e.name = c.name;
-    e.directory = c.type == cross::EntryType::Directory;
+    e.directory = c.type == EntryType::Directory;
     e.symlink = c.link;
     e.size = c.size;
     e.executable = c.executable;

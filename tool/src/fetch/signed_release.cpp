@@ -15,7 +15,7 @@ namespace {
 // since whoever can replace files can also delete one.
 Result<std::string> fetch_required(s3::Client& client, const std::string& bucket, const std::string& key,
                                     bool etag_check) {
-  auto head = client.head(bucket, key);
+  auto head = client.head({bucket, key});
   if (!head) return head.error();
   if (!head->exists)
     return integrity_error(fmt::format("s3://{}/{} is missing: the release is not signed (publish it with --sign-key) "
@@ -29,7 +29,7 @@ Result<std::string> fetch_required(s3::Client& client, const std::string& bucket
 Result<std::optional<std::string>> check_provenance(s3::Client& client, const std::string& bucket,
                                                     const std::string& key, const minisign::PublicKey& pub,
                                                     const std::vector<release::ManifestEntry>& files, bool etag_check) {
-  auto head = client.head(bucket, key);
+  auto head = client.head({bucket, key});
   if (!head) return head.error();
   if (!head->exists) return std::optional<std::string>{};
   auto envelope = s3::get_small_object(client, bucket, key, etag_check);

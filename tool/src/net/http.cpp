@@ -154,6 +154,21 @@ int progress(void* userp, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return t->req->cancel && t->req->cancel->load() ? 1 : 0;
 }
 
+// curl_easy_setopt through the loaded pointer, keeping the first option libcurl refused.
+struct OptionSetter {
+  CURL* c;
+  const char* failed = nullptr;
+  CURLcode rc = CURLE_OK;
+  template <typename V>
+  void set(CURLoption option, V value, const char* name) {
+    CURLcode r = curl().curl_easy_setopt(c, option, value);
+    if (r != CURLE_OK && !failed) {
+      failed = name;
+      rc = r;
+    }
+  }
+};
+
 }  // namespace
 
 struct HttpClient::Impl {
@@ -161,7 +176,71 @@ struct HttpClient::Impl {
   char error[CURL_ERROR_SIZE] = "";  // curl's detail ("SSL certificate problem: ..."); lives with the handle
   TlsOptions tls;
   Timeouts timeouts;
+  struct Options {
+    const char* refused = nullptr;  // the first option libcurl refused, by name
+    CURLcode rc = CURLE_OK;
+  };
+  Options configure(const HttpRequest& req, Transfer& t, long deadline_ms, curl_slist* headers);
 };
+
+// The request's options on the reset handle. Every option is checked: the first one
+// libcurl refuses fails the request, named, rather than sending one that is not the one meant.
+HttpClient::Impl::Options HttpClient::Impl::configure(const HttpRequest& req, Transfer& t, long deadline_ms, curl_slist* headers) {
+  error[0] = '\0';
+#define XSHIP_SETOPT(option, value) opts.set(option, value, #option)
+  OptionSetter opts{curl};
+  XSHIP_SETOPT(CURLOPT_URL, req.url.c_str());
+  XSHIP_SETOPT(CURLOPT_ERRORBUFFER, error);
+  XSHIP_SETOPT(CURLOPT_NOSIGNAL, 1L);
+  XSHIP_SETOPT(CURLOPT_PATH_AS_IS, 1L);  // S3 keys may hold "." and ".." segments
+  XSHIP_SETOPT(CURLOPT_CONNECTTIMEOUT, timeouts.connect_seconds);
+  XSHIP_SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
+  XSHIP_SETOPT(CURLOPT_LOW_SPEED_TIME, timeouts.stall_seconds);
+  XSHIP_SETOPT(CURLOPT_TIMEOUT_MS, deadline_ms);
+  XSHIP_SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
+  XSHIP_SETOPT(CURLOPT_BUFFERSIZE, 512L * 1024);
+  XSHIP_SETOPT(CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024);  // per connection: keeps RSS near concurrency x part size
+  if (tls.insecure) {
+    XSHIP_SETOPT(CURLOPT_SSL_VERIFYPEER, 0L);
+    XSHIP_SETOPT(CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (!tls.ca_bundle.empty()) XSHIP_SETOPT(CURLOPT_CAINFO, tls.ca_bundle.c_str());
+
+  std::uint64_t body_len = req.file.fd >= 0 ? req.file.length : req.body.size();
+  switch (req.method) {
+    case HttpMethod::Get: XSHIP_SETOPT(CURLOPT_HTTPGET, 1L); break;
+    case HttpMethod::Head: XSHIP_SETOPT(CURLOPT_NOBODY, 1L); break;
+    case HttpMethod::Delete: XSHIP_SETOPT(CURLOPT_CUSTOMREQUEST, "DELETE"); break;
+    case HttpMethod::Put:
+      XSHIP_SETOPT(CURLOPT_UPLOAD, 1L);
+      XSHIP_SETOPT(CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_len));
+      break;
+    case HttpMethod::Post:
+      XSHIP_SETOPT(CURLOPT_POST, 1L);
+      XSHIP_SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_len));
+      break;
+  }
+  if (req.method == HttpMethod::Put || req.method == HttpMethod::Post) {
+    XSHIP_SETOPT(CURLOPT_READFUNCTION, read_body);
+    XSHIP_SETOPT(CURLOPT_READDATA, &t);
+    XSHIP_SETOPT(CURLOPT_SEEKFUNCTION, seek_body);
+    XSHIP_SETOPT(CURLOPT_SEEKDATA, &t);
+  }
+  XSHIP_SETOPT(CURLOPT_WRITEFUNCTION, write_body);
+  XSHIP_SETOPT(CURLOPT_WRITEDATA, &t);
+  XSHIP_SETOPT(CURLOPT_HEADERFUNCTION, write_header);
+  XSHIP_SETOPT(CURLOPT_HEADERDATA, &t);
+
+  if (req.cancel) {
+    XSHIP_SETOPT(CURLOPT_NOPROGRESS, 0L);
+    XSHIP_SETOPT(CURLOPT_XFERINFOFUNCTION, progress);
+    XSHIP_SETOPT(CURLOPT_XFERINFODATA, &t);
+  }
+
+  XSHIP_SETOPT(CURLOPT_HTTPHEADER, headers);
+#undef XSHIP_SETOPT
+  return {opts.failed, opts.rc};
+}
 
 HttpClient::HttpClient(TlsOptions tls, Timeouts timeouts) : impl_(std::make_unique<Impl>()) {
   if (global_init()) impl_->curl = curl().curl_easy_init();
@@ -184,64 +263,22 @@ HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
   curl().curl_easy_reset(c);  // keeps the connection cache: reuse survives the reset
   Transfer t{&req, &out.response, 0, false, 0, false, {}};
 
-  curl().curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
-  impl_->error[0] = '\0';
-  curl().curl_easy_setopt(c, CURLOPT_ERRORBUFFER, impl_->error);
-  curl().curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl().curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);  // S3 keys may hold "." and ".." segments
-  curl().curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, impl_->timeouts.connect_seconds);
-  curl().curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl().curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, impl_->timeouts.stall_seconds);
   std::uint64_t carried = (req.file.fd >= 0 ? req.file.length : req.body.size()) + req.expected_response_bytes;
   const long deadline_ms = impl_->timeouts.deadline_seconds * 1000 + static_cast<long>(carried * 1000 / kDeadlineBytesPerSecond);
-  curl().curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, deadline_ms);
-  curl().curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl().curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
-  curl().curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024);  // per connection: keeps RSS near concurrency x part size
-  if (impl_->tls.insecure) {
-    curl().curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl().curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  if (!impl_->tls.ca_bundle.empty()) curl().curl_easy_setopt(c, CURLOPT_CAINFO, impl_->tls.ca_bundle.c_str());
-
-  std::uint64_t body_len = req.file.fd >= 0 ? req.file.length : req.body.size();
-  switch (req.method) {
-    case HttpMethod::Get: curl().curl_easy_setopt(c, CURLOPT_HTTPGET, 1L); break;
-    case HttpMethod::Head: curl().curl_easy_setopt(c, CURLOPT_NOBODY, 1L); break;
-    case HttpMethod::Delete: curl().curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE"); break;
-    case HttpMethod::Put:
-      curl().curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-      curl().curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_len));
-      break;
-    case HttpMethod::Post:
-      curl().curl_easy_setopt(c, CURLOPT_POST, 1L);
-      curl().curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_len));
-      break;
-  }
-  if (req.method == HttpMethod::Put || req.method == HttpMethod::Post) {
-    curl().curl_easy_setopt(c, CURLOPT_READFUNCTION, read_body);
-    curl().curl_easy_setopt(c, CURLOPT_READDATA, &t);
-    curl().curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_body);
-    curl().curl_easy_setopt(c, CURLOPT_SEEKDATA, &t);
-  }
-  curl().curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
-  curl().curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-  curl().curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, write_header);
-  curl().curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
-
-  if (req.cancel) {
-    curl().curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl().curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
-    curl().curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
-  }
-
   curl_slist* list = nullptr;
   for (const auto& h : req.headers) list = curl().curl_slist_append(list, (h.name + ": " + h.value).c_str());
   // No "Expect: 100-continue" round trip, and no transfer-encoding or type guessed by curl.
   list = curl().curl_slist_append(list, "Expect:");
   list = curl().curl_slist_append(list, "Content-Type:");
   list = curl().curl_slist_append(list, "Accept:");
-  curl().curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  Impl::Options set = impl_->configure(req, t, deadline_ms, list);
+  if (set.refused) {  // a libcurl without the option, or out of memory
+    curl().curl_slist_free_all(list);
+    out.failure.permanent = true;
+    out.failure.message = std::string("libcurl refused ") + set.refused + " (" + curl().curl_easy_strerror(set.rc) +
+                          "): install a libcurl4 that has it";
+    return out;
+  }
 
   const auto started = std::chrono::steady_clock::now();
   CURLcode rc = curl().curl_easy_perform(c);

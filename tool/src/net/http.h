@@ -57,7 +57,7 @@ struct TransportFailure {
   bool tls = false;          // certificate or handshake problem: never retried
   bool aborted_by_sink = false;
   bool cancelled = false;
-  bool permanent = false;    // the reply broke a bound (head or body too large): never retried
+  bool permanent = false;    // a bound broken (head or body too large), an option refused: never retried
   std::string message;       // curl's text
 };
 

@@ -27,7 +27,7 @@ namespace {
 // The job manifests under PREFIX/manifests/, read and parsed, each named as it is stored.
 Result<std::vector<ManifestDoc>> read_job_manifests(s3::Client& client, const S3Location& dest, bool etag_check) {
   std::string dir = join_key(dest.key, kJobManifestDir);
-  auto listed = client.list_objects(dest.bucket, dir);
+  auto listed = client.list_objects({dest.bucket, dir});
   if (!listed) return listed.error();
   std::vector<ManifestDoc> docs;
   for (const auto& o : *listed) {
@@ -69,7 +69,7 @@ Status check_objects(s3::Client& client, const std::string& bucket, MergedManife
   ThreadPool pool(opts.concurrency);
   for (auto& entry : merged.files) {
     pool.post([&, e = &entry] {
-      auto head = client.head(bucket, e->key);
+      auto head = client.head({bucket, e->key});
       std::lock_guard lock(mu);
       if (!head) {
         if (!first_error) first_error = head.error();
@@ -93,7 +93,7 @@ Status check_objects(s3::Client& client, const std::string& bucket, MergedManife
 }
 
 Result<std::optional<RemoteObject>> current_object(s3::Client& client, const std::string& bucket, const std::string& key) {
-  auto head = client.head(bucket, key);
+  auto head = client.head({bucket, key});
   if (!head) return head.error();
   if (!head->exists) return std::optional<RemoteObject>{};
   return std::optional<RemoteObject>{RemoteObject{head->size, head->etag}};
@@ -128,7 +128,7 @@ Result<MergeReport> merge_manifests(s3::Client& client, const S3Location& dest, 
     if (!put) return put.error();
     report.written = report.written || *put;
   }
-  report.manifest_url = client.object_url(dest.bucket, join_key(dest.key, "manifest.json"));
+  report.manifest_url = client.object_url({dest.bucket, join_key(dest.key, "manifest.json")});
   return report;
 }
 

@@ -42,9 +42,9 @@ Result<std::vector<cross::ContentEntry>> contents_of(const std::vector<std::stri
     e.name = m.name;
     std::error_code ec;
     if (m.directory) {
-      e.type = cross::EntryType::Directory;
+      e.type = EntryType::Directory;
     } else if (!m.symlink.empty()) {
-      e.type = cross::EntryType::Symlink;
+      e.type = EntryType::Symlink;
       e.link = m.symlink;
     } else {
       auto st = fs::status(m.source, ec);
@@ -147,7 +147,7 @@ Status write_program_releases(cross::TargetResult& r, const PackageOptions& o, c
     a.format = format;
     a.programs = {program};
     std::error_code size_ec;
-    a.contents = {{program, cross::EntryType::File, fs::file_size(fs::path(r.stage) / program, size_ec), true, ""}};
+    a.contents = {{program, EntryType::File, fs::file_size(fs::path(r.stage) / program, size_ec), true, ""}};
     a.needs = r.needs;
     XSHIP_TRY(annotate(cache, written, a));
     std::error_code ec;

@@ -1,9 +1,9 @@
 #include "release/template.h"
 
 #include <cctype>
-#include <ctime>
 #include <vector>
 
+#include "core/utc_time.h"
 #include "process/process.h"
 
 namespace xship {
@@ -24,14 +24,7 @@ std::string strip_v(const std::string& s) {
 
 }  // namespace
 
-std::string utc_date(std::chrono::system_clock::time_point t) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string utc_date(std::chrono::system_clock::time_point t) { return format_utc(t, "%Y-%m-%d"); }
 
 std::string repo_from_remote_url(const std::string& url) {
   std::string path;

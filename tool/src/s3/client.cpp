@@ -3,38 +3,14 @@
 #include <fmt/format.h>
 
 #include <cctype>
-#include <chrono>
-#include <ctime>
-#include <random>
-#include <thread>
 
 #include "digest/digest.h"
-#include "s3/errors.h"
+#include "s3/client_request.h"
 #include "s3/headers.h"
 #include "s3/paging.h"
 #include "s3/xml.h"
 
 namespace xship::s3 {
-
-using net::HttpMethod;
-using Clock = std::chrono::system_clock;
-
-struct Client::Request {
-  HttpMethod method = HttpMethod::Get;
-  std::string bucket;
-  std::string key;
-  std::vector<std::pair<std::string, std::string>> query;
-  std::vector<sigv4::Header> headers;
-  Body body;
-  std::string payload_sha256;  // empty: hash memory bodies, UNSIGNED-PAYLOAD for files
-  std::string what;            // "PUT s3://b/k", for messages
-  std::vector<long> accept;    // non-2xx statuses handed back instead of failing
-  std::function<bool(const char*, std::size_t)> sink;
-  bool error_body_is_failure = false;  // a 200 with <Error> (CompleteMultipartUpload)
-  bool ignore_cancel = false;          // cleanup requests run after SIGINT
-  std::function<void()> restart;       // before each retry of a streamed GET
-  std::uint64_t expected_bytes = 0;    // a GET's reply or a copy's bytes: lengthens the deadline
-};
 
 std::string unquote_etag(std::string_view etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
@@ -53,176 +29,29 @@ std::string redact_header(std::string_view header_name, std::string_view value) 
   return std::string(value);
 }
 
-// Loads libcurl before any worker thread; a failure shows in the first request (and
-// make_client_config reports it first).
-Client::Client(ClientConfig cfg) : cfg_(std::move(cfg)) {
-  (void)net::global_init();
-  if (!cfg_.credentials) cfg_.credentials = CredentialProvider::fixed({});
-}
-Client::~Client() = default;
-
-std::unique_ptr<net::HttpClient> Client::checkout() {
-  {
-    std::lock_guard lock(pool_mu_);
-    if (!pool_.empty()) {
-      auto c = std::move(pool_.back());
-      pool_.pop_back();
-      return c;
-    }
-  }
-  return std::make_unique<net::HttpClient>(cfg_.tls, cfg_.timeouts);
-}
-
-void Client::checkin(std::unique_ptr<net::HttpClient> c) {
-  std::lock_guard lock(pool_mu_);
-  pool_.push_back(std::move(c));
-}
-
-std::string Client::object_url(const std::string& bucket, const std::string& key) const {
-  return xship::object_url(cfg_.endpoint, bucket, key, cfg_.addressing).url();
-}
-
-namespace {
-
-void sleep_backoff(int attempt, const ClientConfig& cfg) {
-  thread_local std::mt19937 rng{std::random_device{}()};
-  long long ceiling = std::min<long long>(cfg.backoff_cap_ms, static_cast<long long>(cfg.backoff_base_ms) << std::min(attempt, 20));
-  std::uniform_int_distribution<long long> dist(ceiling / 2, ceiling);  // "equal jitter"
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(dist(rng));
-  while (std::chrono::steady_clock::now() < until) {
-    if (cfg.cancel && cfg.cancel->load()) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
-std::string s3_name(const std::string& bucket, const std::string& key) {
-  return key.empty() ? fmt::format("s3://{}", bucket) : fmt::format("s3://{}/{}", bucket, key);
-}
-
-}  // namespace
-
-Result<net::HttpResponse> Client::perform(const Request& r, CallStats* stats) {
-  ObjectUrl where = xship::object_url(cfg_.endpoint, r.bucket, r.key, cfg_.addressing);
-  std::string query = sigv4::canonical_query(r.query);
-  std::string url = where.url() + (query.empty() ? "" : "?" + query);
-
-  sigv4::SignableRequest sr;
-  sr.method = net::method_name(r.method);
-  sr.path = where.path;
-  sr.query = r.query;
-  sr.headers = r.headers;
-  sr.headers.push_back({"host", where.host_header});
-  if (!r.payload_sha256.empty())
-    sr.payload_hash = r.payload_sha256;
-  else if (r.body.file.fd < 0)
-    sr.payload_hash = digest::sha256_hex(r.body.memory);
-  else
-    sr.payload_hash = "UNSIGNED-PAYLOAD";  // Content-MD5 (signed) still covers the bytes
-  if (r.method == HttpMethod::Put || r.method == HttpMethod::Post)
-    sr.headers.push_back({"content-length", std::to_string(r.body.size())});
-  sigv4::Scope scope{cfg_.region, "s3"};
-
-  S3Error last;
-  std::string last_transport;
-  bool renewed_for_expiry = false;
-  for (int attempt = 0;; ++attempt) {
-    if (!r.ignore_cancel && cfg_.cancel && cfg_.cancel->load())
-      return Error{ErrorCategory::Interrupted, r.what + ": interrupted"};
-    if (attempt > 0 && r.restart) r.restart();
-    auto creds = cfg_.credentials->get();
-    if (!creds) return creds.error();
-    auto now = Clock::now() + std::chrono::seconds(clock_offset_seconds_.load());
-    auto added = sigv4::sign(sr, *creds, now, scope);
-
-    net::HttpRequest hr;
-    hr.method = r.method;
-    hr.url = url;
-    for (const auto& h : sr.headers)
-      if (h.name != "host") hr.headers.push_back({h.name, h.value});
-    for (const auto& h : added) hr.headers.push_back({h.name, h.value});
-    hr.body = r.body.memory;
-    hr.file = r.body.file;
-    hr.sink = r.sink;
-    hr.expected_response_bytes = r.expected_bytes;
-    hr.cancel = r.ignore_cancel ? nullptr : cfg_.cancel;
-    if (cfg_.debug_log) {
-      cfg_.debug_log(fmt::format("> {} {}", sr.method, url));
-      for (const auto& h : hr.headers) cfg_.debug_log(fmt::format(">   {}: {}", h.name, redact_header(h.name, h.value)));
-    }
-
-    auto conn = checkout();
-    auto outcome = conn->send(hr);
-    checkin(std::move(conn));
-
-    Disposition d;
-    if (!outcome.transport_ok) {
-      if (outcome.failure.cancelled) return Error{ErrorCategory::Interrupted, r.what + ": interrupted"};
-      if (outcome.failure.aborted_by_sink) return runtime_error(r.what + ": writing the download failed");
-      if (outcome.failure.permanent) return runtime_error(r.what + ": " + outcome.failure.message + "; report it to its operator");
-      last_transport = outcome.failure.message;
-      if (cfg_.debug_log) cfg_.debug_log(fmt::format("< transport failure: {}", last_transport));
-      d = classify_transport(outcome.failure.tls);
-      if (d == Disposition::Fail)
-        return runtime_error(fmt::format("{}: TLS failure: {}: pass --ca-bundle FILE for a private CA (or --insecure to skip verification)", r.what, last_transport));
-    } else {
-      const auto& resp = outcome.response;
-      if (cfg_.debug_log) {
-        const std::string* rid = resp.header("x-amz-request-id");
-        cfg_.debug_log(fmt::format("< {} (request id {})", resp.status, rid ? *rid : "-"));
-      }
-      bool accepted = std::find(r.accept.begin(), r.accept.end(), resp.status) != r.accept.end();
-      bool ok2xx = resp.status >= 200 && resp.status < 300;
-      if (accepted || (ok2xx && !(r.error_body_is_failure && is_error_document(resp.body)))) {
-        return std::move(outcome.response);
-      }
-      last = parse_error_body(resp.status, resp.body);
-      if (ok2xx && last.code.empty()) last.code = "InternalError";
-      if (last.code.empty() && r.method == HttpMethod::Head && resp.status == 404) last.code = "NoSuchKey";
-      last_transport.clear();
-      d = classify(last);
-      // Temporary credentials the server calls expired (a session revoked, clocks apart):
-      // renew them once and resend.
-      if (last.code == "ExpiredToken" && cfg_.credentials->renewable() && !renewed_for_expiry) {
-        cfg_.credentials->expire();
-        renewed_for_expiry = true;
-        d = Disposition::Retry;
-      }
-      if (d == Disposition::CorrectClock) {
-        if (const std::string* date = resp.header("date")) {
-          if (auto server = parse_http_date(*date))
-            clock_offset_seconds_ = static_cast<long long>(*server - std::time(nullptr));
-        }
-        d = Disposition::Retry;
-      }
-      if (d == Disposition::Fail) return Error{category_of(last), describe(last, r.what)};
-    }
-    if (attempt >= cfg_.retries) {
-      if (!last_transport.empty())
-        return runtime_error(fmt::format("{}: {} after {} attempts: check --endpoint and the network", r.what,
-                                         last_transport, attempt + 1));
-      return Error{category_of(last), describe(last, r.what) + fmt::format(" (after {} attempts)", attempt + 1)};
-    }
-    if (stats) ++stats->retries;
-    sleep_backoff(attempt, cfg_);
-  }
+// The ETag a write answers with: from the reply's XML (`xml_root`) or its ETag header.
+// A 412 is only accepted with If-None-Match: the object exists.
+Result<std::string> Client::etag_reply(const Request& r, const char* xml_root, CallStats* stats) {
+  auto resp = perform(r, stats);
+  if (!resp) return resp.error();
+  if (resp->status == 412)
+    return usage_error(fmt::format("{} already exists and --no-overwrite is set: remove the flag or publish to a new prefix",
+                                   s3_name(r.target)));
+  if (xml_root) return xml::result_etag(resp->body, xml_root);
+  const std::string* etag = resp->header("etag");
+  return etag ? unquote_etag(*etag) : std::string();
 }
 
 Status Client::check_bucket(const std::string& bucket, CallStats* stats) {
-  Request r;
-  r.bucket = bucket;
+  auto r = request(HttpMethod::Get, {bucket, ""}, "checking");
   r.query = {{"list-type", "2"}, {"max-keys", "1"}};
-  r.what = "checking " + s3_name(bucket, "");
   XSHIP_TRY(perform(r, stats));
   return ok_status();
 }
 
-Result<ObjectInfo> Client::head(const std::string& bucket, const std::string& key, CallStats* stats) {
-  Request r;
-  r.method = HttpMethod::Head;
-  r.bucket = bucket;
-  r.key = key;
+Result<ObjectInfo> Client::head(const ObjectRef& obj, CallStats* stats) {
+  auto r = request(HttpMethod::Head, obj, "HEAD");
   r.accept = {404};
-  r.what = "HEAD " + s3_name(bucket, key);
   auto resp = perform(r, stats);
   if (!resp) return resp.error();
   if (resp->status == 404) return ObjectInfo{};
@@ -235,43 +64,24 @@ void add_put_headers(std::vector<sigv4::Header>& headers, const PutOptions& o) {
   for (const auto& m : o.metadata) headers.push_back({"x-amz-meta-" + m.name, m.value});
   if (o.if_none_match) headers.push_back({"if-none-match", "*"});
 }
-
-Result<std::string> etag_of(const net::HttpResponse& resp) {
-  const std::string* etag = resp.header("etag");
-  return etag ? unquote_etag(*etag) : std::string();
-}
 }  // namespace
 
-Result<std::string> Client::put(const std::string& bucket, const std::string& key, const Body& body,
-                                const PutOptions& opts, CallStats* stats) {
-  Request r;
-  r.method = HttpMethod::Put;
-  r.bucket = bucket;
-  r.key = key;
+Result<std::string> Client::put(const ObjectRef& obj, const Body& body, const PutOptions& opts, CallStats* stats) {
+  auto r = request(HttpMethod::Put, obj, "PUT");
   r.body = body;
   r.payload_sha256 = opts.payload_sha256;
   r.headers.push_back({"content-md5", opts.content_md5});
   add_put_headers(r.headers, opts);
-  r.what = "PUT " + s3_name(bucket, key);
   if (opts.if_none_match) r.accept = {412};
-  auto resp = perform(r, stats);
-  if (!resp) return resp.error();
-  if (resp->status == 412)
-    return usage_error(fmt::format("{} already exists and --no-overwrite is set: remove the flag or publish to a new prefix", s3_name(bucket, key)));
-  return etag_of(*resp);
+  return etag_reply(r, nullptr, stats);
 }
 
-Result<std::string> Client::create_multipart(const std::string& bucket, const std::string& key,
-                                             const PutOptions& opts, CallStats* stats) {
-  Request r;
-  r.method = HttpMethod::Post;
-  r.bucket = bucket;
-  r.key = key;
+Result<std::string> Client::create_multipart(const ObjectRef& obj, const PutOptions& opts, CallStats* stats) {
+  auto r = request(HttpMethod::Post, obj, "CreateMultipartUpload");
   r.query = {{"uploads", ""}};
   PutOptions create_opts = opts;
   create_opts.if_none_match = false;  // enforced at Complete, where the object appears
   add_put_headers(r.headers, create_opts);
-  r.what = "CreateMultipartUpload " + s3_name(bucket, key);
   auto resp = perform(r, stats);
   if (!resp) return resp.error();
   std::string id = xml::upload_id(resp->body);
@@ -279,36 +89,25 @@ Result<std::string> Client::create_multipart(const std::string& bucket, const st
   return id;
 }
 
-Result<std::string> Client::upload_part(const std::string& bucket, const std::string& key,
-                                        const std::string& upload_id, int part_number, const Body& body,
-                                        const std::string& content_md5, CallStats* stats) {
-  Request r;
-  r.method = HttpMethod::Put;
-  r.bucket = bucket;
-  r.key = key;
+Result<std::string> Client::upload_part(const ObjectRef& obj, const std::string& upload_id, int part_number,
+                                        const Body& body, const std::string& content_md5, CallStats* stats) {
+  auto r = request(HttpMethod::Put, obj, fmt::format("UploadPart {} of", part_number));
   r.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
   r.body = body;
   // Content-MD5 (signed) already covers the part's bytes; a SHA-256 over them as well
   // would cost a second hash pass for nothing.
   r.payload_sha256 = "UNSIGNED-PAYLOAD";
   r.headers.push_back({"content-md5", content_md5});
-  r.what = fmt::format("UploadPart {} of {}", part_number, s3_name(bucket, key));
-  auto resp = perform(r, stats);
-  if (!resp) return resp.error();
-  return etag_of(*resp);
+  return etag_reply(r, nullptr, stats);
 }
 
-Result<std::string> Client::complete_multipart(const std::string& bucket, const std::string& key,
-                                               const std::string& upload_id, const std::vector<Part>& parts,
-                                               bool if_none_match, CallStats* stats) {
+Result<std::string> Client::complete_multipart(const ObjectRef& obj, const std::string& upload_id,
+                                               const std::vector<Part>& parts, bool if_none_match, CallStats* stats) {
   std::string xml = "<CompleteMultipartUpload>";
   for (const auto& p : parts)
     xml += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>\"{}\"</ETag></Part>", p.number, p.etag);
   xml += "</CompleteMultipartUpload>";
-  Request r;
-  r.method = HttpMethod::Post;
-  r.bucket = bucket;
-  r.key = key;
+  auto r = request(HttpMethod::Post, obj, "CompleteMultipartUpload");
   r.query = {{"uploadId", upload_id}};
   r.body.memory = xml;
   r.headers.push_back({"content-md5", digest::content_md5(digest::md5(xml))});
@@ -317,36 +116,22 @@ Result<std::string> Client::complete_multipart(const std::string& bucket, const 
     r.accept = {412};
   }
   r.error_body_is_failure = true;
-  r.what = "CompleteMultipartUpload " + s3_name(bucket, key);
-  auto resp = perform(r, stats);
-  if (!resp) return resp.error();
-  if (resp->status == 412)
-    return usage_error(fmt::format("{} already exists and --no-overwrite is set: remove the flag or publish to a new prefix", s3_name(bucket, key)));
-  return xml::result_etag(resp->body, "CompleteMultipartUploadResult");
+  return etag_reply(r, "CompleteMultipartUploadResult", stats);
 }
 
-Status Client::delete_object(const std::string& bucket, const std::string& key, CallStats* stats) {
-  Request r;
-  r.method = HttpMethod::Delete;
-  r.bucket = bucket;
-  r.key = key;
+Status Client::delete_object(const ObjectRef& obj, CallStats* stats) {
+  auto r = request(HttpMethod::Delete, obj, "DELETE");
   r.accept = {404};
   r.ignore_cancel = true;
-  r.what = "DELETE " + s3_name(bucket, key);
   XSHIP_TRY(perform(r, stats));
   return ok_status();
 }
 
-Status Client::abort_multipart(const std::string& bucket, const std::string& key, const std::string& upload_id,
-                               CallStats* stats) {
-  Request r;
-  r.method = HttpMethod::Delete;
-  r.bucket = bucket;
-  r.key = key;
+Status Client::abort_multipart(const ObjectRef& obj, const std::string& upload_id, CallStats* stats) {
+  auto r = request(HttpMethod::Delete, obj, "AbortMultipartUpload");
   r.query = {{"uploadId", upload_id}};
   r.accept = {404};  // already gone is what we wanted
   r.ignore_cancel = true;
-  r.what = "AbortMultipartUpload " + s3_name(bucket, key);
   XSHIP_TRY(perform(r, stats));
   return ok_status();
 }
@@ -372,12 +157,10 @@ Result<std::vector<Item>> Client::list_all(const Request& first, ParsePage page,
   }
 }
 
-Result<std::vector<Upload>> Client::list_multipart_uploads(const std::string& bucket, const std::string& prefix,
-                                                           CallStats* stats) {
-  Request r;
-  r.bucket = bucket;
-  r.query = {{"uploads", ""}, {"prefix", prefix}};
-  r.what = "ListMultipartUploads " + s3_name(bucket, prefix);
+Result<std::vector<Upload>> Client::list_multipart_uploads(const ObjectRef& prefix, CallStats* stats) {
+  auto r = request(HttpMethod::Get, prefix, "ListMultipartUploads");
+  r.target.key.clear();  // the prefix goes in the query
+  r.query = {{"uploads", ""}, {"prefix", prefix.key}};
   return list_all<Upload>(r, [](const std::string& body) {
     auto p = xml::list_multipart_uploads(body);
     Query next;
@@ -387,13 +170,9 @@ Result<std::vector<Upload>> Client::list_multipart_uploads(const std::string& bu
   }, stats);
 }
 
-Result<std::vector<Part>> Client::list_parts(const std::string& bucket, const std::string& key,
-                                             const std::string& upload_id, CallStats* stats) {
-  Request r;
-  r.bucket = bucket;
-  r.key = key;
+Result<std::vector<Part>> Client::list_parts(const ObjectRef& obj, const std::string& upload_id, CallStats* stats) {
+  auto r = request(HttpMethod::Get, obj, "ListParts");
   r.query = {{"uploadId", upload_id}};
-  r.what = "ListParts " + s3_name(bucket, key);
   return list_all<Part>(r, [](const std::string& body) {
     auto p = xml::list_parts(body);
     Query next;
@@ -402,13 +181,17 @@ Result<std::vector<Part>> Client::list_parts(const std::string& bucket, const st
   }, stats);
 }
 
-Result<std::vector<ListedObject>> Client::list_objects(const std::string& bucket, const std::string& prefix,
-                                                       CallStats* stats) {
-  Request r;
-  r.bucket = bucket;
-  r.query = {{"list-type", "2"}, {"prefix", prefix}};
-  r.what = "ListObjectsV2 " + s3_name(bucket, prefix);
-  return list_all<ListedObject>(r, [](const std::string& body) {
+namespace {
+Client::Request list_objects_request(const ObjectRef& prefix) {
+  auto r = request(HttpMethod::Get, prefix, "ListObjectsV2");
+  r.target.key.clear();  // the prefix goes in the query
+  r.query = {{"list-type", "2"}, {"prefix", prefix.key}};
+  return r;
+}
+}  // namespace
+
+Result<std::vector<ListedObject>> Client::list_objects(const ObjectRef& prefix, CallStats* stats) {
+  return list_all<ListedObject>(list_objects_request(prefix), [](const std::string& body) {
     auto p = xml::list_objects(body);
     Query next;
     if (p.truncated && !p.next_token.empty()) next.push_back({"continuation-token", p.next_token});
@@ -416,67 +199,42 @@ Result<std::vector<ListedObject>> Client::list_objects(const std::string& bucket
   }, stats);
 }
 
-Status Client::probe(const std::string& bucket, const std::string& prefix) {
-  Request r;
-  r.bucket = bucket;
-  r.query = {{"list-type", "2"}, {"max-keys", "0"}, {"prefix", prefix}};
-  r.what = "ListObjectsV2 " + s3_name(bucket, prefix);
-  auto resp = perform(r, nullptr);
-  if (!resp) return resp.error();
+Status Client::probe(const ObjectRef& prefix) {
+  auto r = list_objects_request(prefix);
+  r.query = {{"list-type", "2"}, {"max-keys", "0"}, {"prefix", prefix.key}};
+  XSHIP_TRY(perform(r, nullptr));
   return ok_status();
 }
 
 namespace {
-std::string copy_source(const std::string& bucket, const std::string& key) {
-  return "/" + bucket + "/" + sigv4::uri_encode(key, true);
-}
+std::string copy_source(const ObjectRef& o) { return "/" + o.bucket + "/" + sigv4::uri_encode(o.key, true); }
 }  // namespace
 
-Result<std::string> Client::copy_object(const std::string& src_bucket, const std::string& src_key,
-                                        const std::string& dst_bucket, const std::string& dst_key, std::uint64_t size,
+Result<std::string> Client::copy_object(const ObjectRef& source, const ObjectRef& target, std::uint64_t size,
                                         CallStats* stats) {
-  Request r;
-  r.method = HttpMethod::Put;
-  r.bucket = dst_bucket;
-  r.key = dst_key;
-  r.headers.push_back({"x-amz-copy-source", copy_source(src_bucket, src_key)});
+  auto r = request(HttpMethod::Put, target, fmt::format("CopyObject {} ->", s3_name(source)));
+  r.headers.push_back({"x-amz-copy-source", copy_source(source)});
   r.headers.push_back({"x-amz-metadata-directive", "COPY"});
   r.error_body_is_failure = true;  // CopyObject can also answer 200 with <Error>
   r.expected_bytes = size;
-  r.what = fmt::format("CopyObject {} -> {}", s3_name(src_bucket, src_key), s3_name(dst_bucket, dst_key));
-  auto resp = perform(r, stats);
-  if (!resp) return resp.error();
-  return xml::result_etag(resp->body, "CopyObjectResult");
+  return etag_reply(r, "CopyObjectResult", stats);
 }
 
-Result<std::string> Client::upload_part_copy(const std::string& src_bucket, const std::string& src_key,
-                                             std::uint64_t first, std::uint64_t last,
-                                             const std::string& dst_bucket, const std::string& dst_key,
-                                             const std::string& upload_id, int part_number, CallStats* stats) {
-  Request r;
-  r.method = HttpMethod::Put;
-  r.bucket = dst_bucket;
-  r.key = dst_key;
-  r.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
-  r.headers.push_back({"x-amz-copy-source", copy_source(src_bucket, src_key)});
-  r.headers.push_back({"x-amz-copy-source-range", fmt::format("bytes={}-{}", first, last)});
-  r.expected_bytes = last - first + 1;
+Result<std::string> Client::upload_part_copy(const PartCopy& c, CallStats* stats) {
+  auto r = request(HttpMethod::Put, c.target, fmt::format("UploadPartCopy {} of", c.part_number));
+  r.query = {{"partNumber", std::to_string(c.part_number)}, {"uploadId", c.upload_id}};
+  r.headers.push_back({"x-amz-copy-source", copy_source(c.source)});
+  r.headers.push_back({"x-amz-copy-source-range", fmt::format("bytes={}-{}", c.first, c.last)});
+  r.expected_bytes = c.last - c.first + 1;
   r.error_body_is_failure = true;
-  r.what = fmt::format("UploadPartCopy {} of {}", part_number, s3_name(dst_bucket, dst_key));
-  auto resp = perform(r, stats);
-  if (!resp) return resp.error();
-  return xml::result_etag(resp->body, "CopyPartResult");
+  return etag_reply(r, "CopyPartResult", stats);
 }
 
-Result<ObjectInfo> Client::get(const std::string& bucket, const std::string& key,
-                               std::optional<std::pair<std::uint64_t, std::uint64_t>> range, std::uint64_t expected,
-                               const std::function<bool(const char*, std::size_t)>& sink,
+Result<ObjectInfo> Client::get(const ObjectRef& obj, std::optional<std::pair<std::uint64_t, std::uint64_t>> range,
+                               std::uint64_t expected, const std::function<bool(const char*, std::size_t)>& sink,
                                const std::function<void()>& restart, CallStats* stats) {
-  Request r;
-  r.bucket = bucket;
-  r.key = key;
+  auto r = request(HttpMethod::Get, obj, "GET");
   if (range) r.headers.push_back({"range", fmt::format("bytes={}-{}", range->first, range->second)});
-  r.what = "GET " + s3_name(bucket, key);
   r.expected_bytes = expected;
   // The sink never sees a byte past what was announced: a store that sends more is
   // stopped at once, not written to disk first.

@@ -2,11 +2,11 @@
 // GET, list, copy, abort. Retries with backoff live here; nothing here knows files.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,8 +17,12 @@
 #include "s3/credentials.h"
 #include "s3/location.h"
 #include "s3/sigv4.h"
+#include "s3/transport.h"
 
 namespace xship::s3 {
+
+// An object, or for listings a bucket and key prefix: the pair an s3:// URL names.
+using ObjectRef = S3Location;
 
 struct ClientConfig {
   Endpoint endpoint;
@@ -33,6 +37,11 @@ struct ClientConfig {
   int backoff_cap_ms = 10000;
   std::function<void(const std::string&)> debug_log;  // set with --debug; gets redacted lines
   const std::atomic<bool>* cancel = nullptr;
+  // Seams for the unit tests; left empty, the real ones: libcurl, the system clock, and a
+  // backoff sleep that returns early on cancellation.
+  std::shared_ptr<Transport> transport;
+  std::function<std::chrono::system_clock::time_point()> now;
+  std::function<void(std::chrono::milliseconds)> sleep;
 };
 
 // A request body: bytes in memory or a byte range of an open file.
@@ -91,72 +100,69 @@ class Client {
   ~Client();
 
   const ClientConfig& config() const { return cfg_; }
-  std::string object_url(const std::string& bucket, const std::string& key) const;
+  std::string object_url(const ObjectRef& obj) const;
 
   // Cheap check before anything is uploaded: bucket exists, keys and secret work.
   Status check_bucket(const std::string& bucket, CallStats* stats = nullptr);
 
-  Result<ObjectInfo> head(const std::string& bucket, const std::string& key, CallStats* stats = nullptr);
+  Result<ObjectInfo> head(const ObjectRef& obj, CallStats* stats = nullptr);
   // Returns the ETag (unquoted). A 412 with if_none_match is a Usage error naming the key.
-  Result<std::string> put(const std::string& bucket, const std::string& key, const Body& body,
-                          const PutOptions& opts, CallStats* stats = nullptr);
+  Result<std::string> put(const ObjectRef& obj, const Body& body, const PutOptions& opts, CallStats* stats = nullptr);
 
-  Result<std::string> create_multipart(const std::string& bucket, const std::string& key,
-                                       const PutOptions& opts, CallStats* stats = nullptr);
-  Result<std::string> upload_part(const std::string& bucket, const std::string& key,
-                                  const std::string& upload_id, int part_number, const Body& body,
-                                  const std::string& content_md5, CallStats* stats = nullptr);
+  Result<std::string> create_multipart(const ObjectRef& obj, const PutOptions& opts, CallStats* stats = nullptr);
+  Result<std::string> upload_part(const ObjectRef& obj, const std::string& upload_id, int part_number,
+                                  const Body& body, const std::string& content_md5, CallStats* stats = nullptr);
   // Returns the ETag from the reply, which may be empty (Ceph RGW 16): callers HEAD.
   // A 200 whose body is an <Error> is an error.
-  Result<std::string> complete_multipart(const std::string& bucket, const std::string& key,
-                                         const std::string& upload_id, const std::vector<Part>& parts,
-                                         bool if_none_match, CallStats* stats = nullptr);
-  Status delete_object(const std::string& bucket, const std::string& key, CallStats* stats = nullptr);
+  Result<std::string> complete_multipart(const ObjectRef& obj, const std::string& upload_id,
+                                         const std::vector<Part>& parts, bool if_none_match,
+                                         CallStats* stats = nullptr);
+  Status delete_object(const ObjectRef& obj, CallStats* stats = nullptr);
   // Runs even after cancellation: it is how an interrupted run cleans up.
-  Status abort_multipart(const std::string& bucket, const std::string& key, const std::string& upload_id,
-                         CallStats* stats = nullptr);
-  Result<std::vector<Upload>> list_multipart_uploads(const std::string& bucket, const std::string& prefix,
-                                                     CallStats* stats = nullptr);
-  Result<std::vector<Part>> list_parts(const std::string& bucket, const std::string& key,
-                                       const std::string& upload_id, CallStats* stats = nullptr);
-  Result<std::vector<ListedObject>> list_objects(const std::string& bucket, const std::string& prefix,
-                                                 CallStats* stats = nullptr);
+  Status abort_multipart(const ObjectRef& obj, const std::string& upload_id, CallStats* stats = nullptr);
+  // The listings take a bucket and a key prefix.
+  Result<std::vector<Upload>> list_multipart_uploads(const ObjectRef& prefix, CallStats* stats = nullptr);
+  Result<std::vector<Part>> list_parts(const ObjectRef& obj, const std::string& upload_id, CallStats* stats = nullptr);
+  Result<std::vector<ListedObject>> list_objects(const ObjectRef& prefix, CallStats* stats = nullptr);
   // One cheap signed request that proves the credentials reach the bucket: ListObjectsV2
   // under the prefix asking for no keys.
-  Status probe(const std::string& bucket, const std::string& prefix);
+  Status probe(const ObjectRef& prefix);
 
   // Server-side copies, for a second --to: CopyObject, or UploadPartCopy per part range.
   // `size` (the bytes copied) lengthens the request's deadline as a body would.
-  Result<std::string> copy_object(const std::string& src_bucket, const std::string& src_key,
-                                  const std::string& dst_bucket, const std::string& dst_key, std::uint64_t size,
+  Result<std::string> copy_object(const ObjectRef& source, const ObjectRef& target, std::uint64_t size,
                                   CallStats* stats = nullptr);
-  Result<std::string> upload_part_copy(const std::string& src_bucket, const std::string& src_key,
-                                       std::uint64_t first, std::uint64_t last,
-                                       const std::string& dst_bucket, const std::string& dst_key,
-                                       const std::string& upload_id, int part_number,
-                                       CallStats* stats = nullptr);
+  struct PartCopy {
+    ObjectRef source;
+    std::uint64_t first = 0, last = 0;  // the source's bytes, inclusive
+    ObjectRef target;
+    std::string upload_id;
+    int part_number = 0;
+  };
+  Result<std::string> upload_part_copy(const PartCopy& copy, CallStats* stats = nullptr);
 
   // GET into a sink; range [first, last] inclusive when given. `expected` is how many bytes
   // the reply holds (the range's length, or the size HEAD reported): a byte more stops the
   // transfer with an Integrity error. `restart` runs before a retry re-sends the body from
   // the start, so the sink can rewind.
-  Result<ObjectInfo> get(const std::string& bucket, const std::string& key,
-                         std::optional<std::pair<std::uint64_t, std::uint64_t>> range, std::uint64_t expected,
-                         const std::function<bool(const char*, std::size_t)>& sink,
+  Result<ObjectInfo> get(const ObjectRef& obj, std::optional<std::pair<std::uint64_t, std::uint64_t>> range,
+                         std::uint64_t expected, const std::function<bool(const char*, std::size_t)>& sink,
                          const std::function<void()>& restart, CallStats* stats = nullptr);
 
-  struct Request;  // internal, in client.cpp
+  struct Request;   // internal, in client.cpp
+  struct Attempts;  // what the tries of one request have learnt so far; internal
 
  private:
   Result<net::HttpResponse> perform(const Request& r, CallStats* stats);
+  Result<net::HttpRequest> signed_request(const Request& r, const sigv4::SignableRequest& base, const std::string& url);
+  std::optional<Result<net::HttpResponse>> judge(const Request& r, net::HttpClient::Outcome& outcome, Attempts& a);
+  std::optional<Result<net::HttpResponse>> judge_reply(const Request& r, net::HttpResponse& resp, Attempts& a);
+  Result<std::string> etag_reply(const Request& r, const char* xml_root, CallStats* stats);
   template <class Item, class ParsePage>
   Result<std::vector<Item>> list_all(const Request& first, ParsePage page, CallStats* stats);
-  std::unique_ptr<net::HttpClient> checkout();
-  void checkin(std::unique_ptr<net::HttpClient> c);
+  void backoff(int attempt) const;
 
   ClientConfig cfg_;
-  std::mutex pool_mu_;
-  std::vector<std::unique_ptr<net::HttpClient>> pool_;
   std::atomic<long long> clock_offset_seconds_{0};
 };
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/terminal.h"
+#include "core/utc_time.h"
 
 namespace xship {
 
@@ -97,14 +98,7 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
   return std::chrono::system_clock::from_time_t(t - offset);
 }
 
-std::string format_iso8601(TimePoint t) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string format_iso8601(TimePoint t) { return format_utc(t, "%Y-%m-%dT%H:%M:%SZ"); }
 
 Status check_expiration(TimePoint expiration, TimePoint now, const std::string& source) {
   if (expiration <= now)

@@ -11,8 +11,6 @@
 namespace xship::sigv4 {
 namespace {
 
-constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
-
 bool is_unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '_' || c == '.' || c == '~';
@@ -46,10 +44,6 @@ std::string fold_value(std::string_view v) {
   return out;
 }
 
-std::string credential_scope(std::chrono::system_clock::time_point t, const Scope& scope) {
-  return amz_day(t) + "/" + scope.region + "/" + scope.service + "/aws4_request";
-}
-
 std::string_view as_view(const digest::Sha256& d) {
   return {reinterpret_cast<const char*>(d.data()), d.size()};
 }
@@ -71,6 +65,10 @@ std::string amz_date(std::chrono::system_clock::time_point t) {
 }
 
 std::string amz_day(std::chrono::system_clock::time_point t) { return amz_date(t).substr(0, 8); }
+
+std::string credential_scope(std::chrono::system_clock::time_point t, const Scope& scope) {
+  return amz_day(t) + "/" + scope.region + "/" + scope.service + "/aws4_request";
+}
 
 std::string uri_encode(std::string_view s, bool keep_slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";  // SigV4 wants upper-case hex

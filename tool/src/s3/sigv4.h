@@ -4,6 +4,7 @@
 #pragma once
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -32,6 +33,8 @@ struct Scope {
   std::string service;  // "s3"
 };
 
+inline constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+
 // "20150830T123600Z" and "20150830".
 std::string amz_date(std::chrono::system_clock::time_point t);
 std::string amz_day(std::chrono::system_clock::time_point t);
@@ -39,6 +42,9 @@ std::string amz_day(std::chrono::system_clock::time_point t);
 // RFC 3986 encoding as SigV4 wants it: unreserved A-Z a-z 0-9 - _ . ~ kept; '/' kept
 // only when keep_slash (for paths).
 std::string uri_encode(std::string_view s, bool keep_slash);
+
+// "20150830/us-east-1/s3/aws4_request": the day, region and service a signature is good for.
+std::string credential_scope(std::chrono::system_clock::time_point t, const Scope& scope);
 
 std::string canonical_query(const std::vector<std::pair<std::string, std::string>>& query);
 // Lower-cased names, trimmed values with inner runs of spaces folded, sorted; duplicate

@@ -43,7 +43,7 @@ Result<std::uint64_t> get_hashed(Client& client, const std::string& bucket, cons
   std::uint64_t written = 0;
   CallStats gst;
   auto got = client.get(
-      bucket, key, std::nullopt, size,
+      {bucket, key}, std::nullopt, size,
       [&](const char* d, std::size_t n) {
         if (!write(d, n)) return false;
         md5.update(d, n);
@@ -69,7 +69,7 @@ Result<std::uint64_t> get_hashed(Client& client, const std::string& bucket, cons
 
 Result<std::string> get_small_object(Client& client, const std::string& bucket, const std::string& key, bool etag_check) {
   constexpr std::uint64_t max_size = 64u << 20;
-  auto head = client.head(bucket, key);
+  auto head = client.head({bucket, key});
   if (!head) return head.error();
   if (!head->exists)
     return usage_error(fmt::format("s3://{}/{} does not exist: check the key (xship publish prints the URLs it wrote)", bucket, key));

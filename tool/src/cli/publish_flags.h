@@ -1,0 +1,36 @@
+// `xship publish`'s command line as typed options: registered with CLI11, then validated
+// (sizes parsed, flags checked against each other) before anything runs.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/connection.h"
+#include "core/result.h"
+#include "publish/uploader.h"
+
+namespace xship::cli {
+
+struct PublishFlags {
+  std::vector<std::string> paths, to;
+  bool untracked = false, json = false, dry_run = false, check = false, no_manifest = false, no_follow = false;
+  bool merge = false;
+  std::string threshold_text = "16MiB", part_text = "8MiB", etag_check = "on", repo_dir = ".";
+  std::string copy_threshold_text = "5GiB", copy_part_text = "512MiB";
+  std::string job_manifest, merge_commit, sign_key_path;
+  publish::PublishOptions opts;  // --concurrency, --force, --no-overwrite, --state-dir land here directly
+  ConnectionFlags conn;
+
+  void add_to(CLI::App& app);
+  bool commit_given() const { return commit_opt_ && commit_opt_->count() > 0; }
+  // Parses the sizes into `opts` and checks the flags against each other. Usage errors
+  // name the fix.
+  Status validate();
+
+ private:
+  Status parse_sizes();
+  Status check_modes() const;
+  CLI::Option* commit_opt_ = nullptr;
+};
+
+}  // namespace xship::cli

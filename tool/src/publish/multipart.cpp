@@ -1,0 +1,213 @@
+// Multipart uploads: parts sent concurrently (each read with pread into its worker's
+// buffer), resumed after a killed run from the state it recorded, completed by the last
+// part to finish, and aborted when anything goes wrong. Also the aborts of uploads that
+// earlier killed runs left behind.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "publish/engine.h"
+
+namespace xship::publish {
+
+// A multipart upload in progress: parts finish in any order on any worker.
+struct MultipartJob {
+  PlannedFile file;
+  s3::ObjectRef object;
+  UniqueFd fd;
+  FileSums sums;
+  std::uint64_t part_size = 0;
+  int part_count = 0;
+  std::string upload_id;
+  std::vector<digest::Md5> part_md5s;
+  std::vector<s3::Part> parts;
+  std::vector<std::string> resumable_etags;  // from ListParts of a resumed upload; "" = send it
+  std::atomic<int> parts_resumed{0};
+  std::atomic<int> remaining{0};
+  std::atomic<int> retries{0};
+  std::atomic<bool> failed{false};
+
+  void layout(std::uint64_t size_of_parts) {
+    part_size = size_of_parts;
+    part_count = static_cast<int>((file.stamp.size + part_size - 1) / part_size);
+    part_md5s.assign(part_count, {});
+    parts.assign(part_count, {});
+    resumable_etags.assign(part_count, "");
+    remaining = part_count;
+  }
+  std::uint64_t part_length(int index) const {
+    return std::min(part_size, file.stamp.size - static_cast<std::uint64_t>(index) * part_size);
+  }
+};
+
+namespace {
+
+// Resume only the very same file: same path, stamp and content. Anything else means the
+// earlier upload is of another version: it is aborted and the upload starts over.
+bool resumed(Run& run, MultipartJob& job) {
+  const auto& bucket = job.object.bucket;
+  auto saved = run.states.load(bucket, job.object.key);
+  if (!saved) return false;
+  bool same = saved->path == job.file.path && saved->stamp == job.file.stamp && saved->md5 == job.sums.md5hex() &&
+              saved->part_size >= kMinPartSize;
+  s3::CallStats st;
+  auto listed = same ? run.client.list_parts(job.object, saved->upload_id, &st)
+                     : Result<std::vector<s3::Part>>(runtime_error("not resumable"));
+  job.retries += st.retries;
+  if (!listed) {
+    if (!same) (void)run.client.abort_multipart(job.object, saved->upload_id);
+    run.states.remove(bucket, job.object.key);
+    return false;
+  }
+  job.layout(saved->part_size);
+  job.upload_id = saved->upload_id;
+  for (const auto& p : *listed) {
+    if (p.number < 1 || p.number > job.part_count) continue;
+    if (p.size != job.part_length(p.number - 1)) continue;
+    job.resumable_etags[p.number - 1] = p.etag;  // re-verified against the file before use
+  }
+  return true;
+}
+
+Status start_or_resume(Run& run, MultipartJob& job, const s3::PutOptions& opts) {
+  if (resumed(run, job)) return ok_status();
+  job.layout(effective_part_size(job.file.stamp.size, run.opts.part_size));
+  s3::CallStats st;
+  auto id = run.client.create_multipart(job.object, opts, &st);
+  job.retries += st.retries;
+  if (!id) return id.error();
+  job.upload_id = *id;
+  return run.states.save({job.object.bucket, job.object.key, job.upload_id, job.file.path, job.file.stamp,
+                          job.sums.md5hex(), job.sums.sha256hex(), job.part_size});
+}
+
+// One part's bytes, in `buf`: kept when a killed run already uploaded them, else sent.
+Status send_part(Run& run, MultipartJob& job, int index, const std::string& buf) {
+  const std::uint64_t len = buf.size();
+  auto md5 = digest::md5(buf);
+  if (!job.resumable_etags[index].empty() && job.resumable_etags[index] == digest::hex(md5)) {
+    job.part_md5s[index] = md5;  // uploaded by a run that was killed; its bytes are the file's
+    job.parts[index] = {index + 1, job.resumable_etags[index], len};
+    ++job.parts_resumed;
+    return ok_status();
+  }
+  s3::CallStats st;
+  auto etag = run.client.upload_part(job.object, job.upload_id, index + 1, s3::Body::bytes(buf),
+                                     digest::content_md5(md5), &st);
+  job.retries += st.retries;
+  if (!etag) return etag.error();
+  if (run.opts.etag_check && *etag != digest::hex(md5))
+    return integrity_error(fmt::format("part {} of s3://{}/{}: the store's ETag {} differs from the part's MD5 {}: "
+                                       "if this store's ETags are not MD5s, pass --etag-check off",
+                                       index + 1, job.object.bucket, job.object.key, *etag, digest::hex(md5)));
+  job.part_md5s[index] = md5;
+  job.parts[index] = {index + 1, *etag, len};
+  run.add_progress(len);
+  return ok_status();
+}
+
+void forget(Run& run, const MultipartJob& job) {
+  run.states.remove(job.object.bucket, job.object.key);
+  std::lock_guard lock(run.mu);
+  run.active.erase(job.object.key);
+}
+
+// Run by the part that finished last.
+void complete(Run& run, const std::shared_ptr<MultipartJob>& job) {
+  bool changed = !unchanged(job->file);
+  if (job->failed || run.stopping() || changed) {
+    // Cancelled or failed runs are aborted in one place (abort_active) after the pool drains.
+    if (changed && !run.stopping()) {
+      (void)run.client.abort_multipart(job->object, job->upload_id);
+      forget(run, *job);
+      run.fail(changed_error(job->file.path));
+    }
+    return;
+  }
+  std::string expected = digest::multipart_etag(job->part_md5s.data(), job->part_md5s.size());
+  s3::CallStats st;
+  auto etag = run.client.complete_multipart(job->object, job->upload_id, job->parts, run.opts.no_overwrite, &st);
+  int retries = job->retries + st.retries;
+  if (!etag) (void)run.client.abort_multipart(job->object, job->upload_id);
+  forget(run, *job);
+  if (!etag) return run.fail(etag.error());
+  auto verified = verify_etag(run.client, run.opts.etag_check, job->object.bucket, job->object.key, *etag, expected,
+                              job->file.stamp.size, retries);
+  if (!verified) {
+    (void)run.client.delete_object(job->object);
+    return run.fail(verified.error());
+  }
+  FileResult r = run.result_for(job->file, job->object.key, job->sums);
+  r.etag = *verified;
+  r.retries = retries;
+  r.parts = job->part_count;
+  r.parts_resumed = job->parts_resumed;
+  run.finished(std::move(r));
+}
+
+void upload_part(Run& run, const std::shared_ptr<MultipartJob>& job, int index) {
+  if (!run.stopping() && !job->failed) {
+    // One buffer per worker: memory stays at concurrency x part size whatever the file.
+    thread_local std::string buf;
+    Status sent = read_at(job->fd.get(), static_cast<std::uint64_t>(index) * job->part_size, job->part_length(index), buf)
+                      ? send_part(run, *job, index, buf)
+                      : Status(changed_error(job->file.path));
+    if (!sent) {
+      job->failed = true;
+      run.fail(sent.error());
+    }
+  } else {
+    job->failed = true;
+  }
+  if (--job->remaining == 0) complete(run, job);
+}
+
+}  // namespace
+
+void start_multipart(Run& run, const PlannedFile& f, UniqueFd fd, const FileSums& sums,
+                     int retries, const s3::PutOptions& opts) {
+  auto job = std::make_shared<MultipartJob>();
+  job->file = f;
+  job->object = run.object_for(run.primary(), f.relative);
+  job->fd = std::move(fd);
+  job->sums = sums;
+  job->retries = retries;
+  if (auto st = start_or_resume(run, *job, opts); !st) return run.fail(st.error());
+  {
+    std::lock_guard lock(run.mu);
+    run.active[job->object.key] = job;
+  }
+  for (int i = 0; i < job->part_count; ++i) run.pool.post([&run, job, i] { upload_part(run, job, i); }, true);
+}
+
+void abort_active(Run& run) {
+  std::map<std::string, std::shared_ptr<MultipartJob>> jobs;
+  {
+    std::lock_guard lock(run.mu);
+    jobs.swap(run.active);
+  }
+  for (auto& [key, job] : jobs) {
+    (void)run.client.abort_multipart(job->object, job->upload_id);
+    run.states.remove(job->object.bucket, key);
+  }
+}
+
+// A run killed with SIGKILL cannot abort its uploads; the next run for the same keys
+// does, so no orphaned parts keep costing storage. Only keys this run publishes.
+Status abort_stale_uploads(Run& run, const std::vector<PlannedFile>& files) {
+  const auto& dest = run.primary();
+  auto uploads = run.client.list_multipart_uploads({dest.bucket, listing_prefix(dest)});
+  if (!uploads) return uploads.error();
+  std::map<std::string, bool> ours;
+  for (const auto& f : files) ours[join_key(dest.key, f.relative)] = true;
+  for (const auto& u : *uploads) {
+    if (!ours.count(u.key)) continue;
+    // An upload this machine recorded is resumed (or aborted) when its file comes up.
+    if (auto saved = run.states.load(dest.bucket, u.key); saved && saved->upload_id == u.upload_id) continue;
+    XSHIP_TRY(run.client.abort_multipart({dest.bucket, u.key}, u.upload_id));
+    ++run.report.stale_uploads_aborted;
+  }
+  return ok_status();
+}
+
+}  // namespace xship::publish
