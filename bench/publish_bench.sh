@@ -7,13 +7,13 @@
 # RIG_ENV: the env file of a running rig (DIR/env from `s3rig.sh start DIR`). Without it
 # the script starts its own rig in a temp dir and stops it on exit.
 # RUNS (default 5, or $BENCH_RUNS): runs per tool and workload; the table shows medians.
-# Writes RESULTS_MD (default bench/results.md) and bench/results-raw.tsv, prints the table.
+# Writes RESULTS_MD (default bench/publish_results.md) and bench/publish_results-raw.tsv, prints the table.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 RUNS=${BENCH_RUNS:-5}
-OUT=$HERE/results.md
+OUT=$HERE/publish_results.md
 CONCURRENCY=8                 # xship's default; the peers are set to the same where they can
 RUN_TIMEOUT=600               # seconds, any single measured command
 QUIET_BUSY=${BENCH_QUIET_BUSY:-25}    # wait before each run until the CPUs are < this % busy
@@ -40,7 +40,7 @@ XSHIP=$(realpath -- "$1")
 RIG_ENV=${2:+$(realpath -m -- "$2")}
 [[ -x $XSHIP ]] || { echo "not an executable: $XSHIP" >&2; exit 2; }
 OUT=$(realpath -m -- "$OUT")
-RAW=$(dirname "$OUT")/results-raw.tsv
+RAW=$(dirname "$OUT")/publish_results-raw.tsv
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -503,7 +503,7 @@ MAIN_ROWS=$(
   echo "| --- | ---: | ---: |"
   echo "$HASH_ROWS"
   echo
-  echo "Raw per-run data: [results-raw.tsv](results-raw.tsv)."
+  echo "Raw per-run data: [publish_results-raw.tsv](publish_results-raw.tsv)."
   if ((FAILURES > 0)); then
     echo
     echo "**$FAILURES run(s) failed** (excluded from the medians; see the ok runs column)."
