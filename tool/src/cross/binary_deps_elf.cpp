@@ -1,5 +1,6 @@
 // ELF run-time needs: PT_INTERP, the dynamic section's DT_NEEDED / DT_SONAME / DT_RUNPATH,
-// and the version-needs table with the dynamic symbols bound to each version.
+// and the version-needs table with the dynamic symbols bound to each version (walked in
+// binary_deps_elf_versions.cpp; this file finds the tables).
 //
 // Where the tables come from: the section headers first (.dynamic, its .dynstr, .dynsym,
 // .gnu.version, .gnu.version_r), because `strip` keeps them and they give every table's
@@ -16,10 +17,10 @@
 #include <algorithm>
 #include <optional>
 #include <tuple>
-#include <unordered_map>
 
 #include "cross/binary_deps.h"
 #include "cross/binary_deps_bytes.h"
+#include "cross/binary_deps_elf_versions.h"
 
 namespace xship::cross {
 
@@ -27,6 +28,8 @@ namespace {
 
 using bytes::Reader;
 using bytes::Region;
+using elf::damaged_elf;
+using elf::Tables;
 
 constexpr std::uint64_t kPtLoad = 1, kPtDynamic = 2, kPtInterp = 3;
 constexpr std::uint64_t kShtDynamic = 6, kShtNobits = 8, kShtDynsym = 11;
@@ -36,10 +39,6 @@ constexpr std::uint64_t kDtNull = 0, kDtNeeded = 1, kDtHash = 4, kDtStrtab = 5, 
                         kDtVersym = 0x6ffffff0, kDtVerneed = 0x6ffffffe, kDtVerneednum = 0x6fffffff,
                         kDtRela = 7, kDtRel = 17, kDtJmprel = 23, kDtVerdef = 0x6ffffffc;
 constexpr std::uint64_t kMaxDynamicEntries = 1u << 16;
-
-Error damaged_elf(std::string what) {
-  return integrity_error(fmt::format("ELF: {}: the program is damaged or not a real program", what));
-}
 
 struct Segment {
   std::uint64_t vaddr = 0, offset = 0, filesz = 0;
@@ -55,14 +54,6 @@ struct DynTags {
   std::optional<std::uint64_t> soname, runpath, rpath, strtab, strsz, symtab, hash, gnu_hash, versym, verneed,
       verneednum;
   std::vector<std::uint64_t> tables;  // addresses of the other tables, for where .dynsym ends
-};
-
-// Checked regions of the file holding the tables; dynsym/versym/verneed are empty when
-// the program has no symbol versions.
-struct Tables {
-  Region strtab;
-  Region dynsym, versym, verneed;
-  std::uint64_t symbol_count = 0, verneed_count = 0;
 };
 
 std::vector<std::string> split_path(const std::string& s) {
@@ -99,9 +90,9 @@ class ElfReader {
     auto tables = dyn_section ? tables_from_sections(*dyn_section) : tables_from_tags(*tags);
     XSHIP_TRY(tables);
     XSHIP_TRY(read_names(*tags, tables->strtab, deps));
-    auto index = read_version_needs(*tables, deps.versions);
+    auto index = elf::read_version_needs(r_, *tables, deps.versions);
     XSHIP_TRY(index);
-    XSHIP_TRY(bind_symbols(*tables, *index, deps.versions));
+    XSHIP_TRY(elf::bind_symbols(r_, is64_, *tables, *index, deps.versions));
     return deps;
   }
 
@@ -336,67 +327,6 @@ class ElfReader {
       auto path = r_.name(strtab, *at, tags.runpath ? "DT_RUNPATH" : "DT_RPATH");
       XSHIP_TRY(path);
       deps.runpath = split_path(*path);
-    }
-    return ok_status();
-  }
-
-  // Version index (vna_other) -> position in `out`. Each next-offset must step past the
-  // entry it leaves, so the walk only goes forward and ends within the counts.
-  Result<std::unordered_map<std::uint64_t, std::size_t>> read_version_needs(const Tables& t,
-                                                                            std::vector<VersionNeed>& out) {
-    std::unordered_map<std::uint64_t, std::size_t> index;
-    if (t.verneed_count > kMaxVersionNeeds)
-      return damaged_elf(fmt::format("a version-needs table of {} libraries", t.verneed_count));
-    std::uint64_t at = 0;
-    for (std::uint64_t i = 0; i < t.verneed_count; ++i) {
-      auto e = r_.sub(t.verneed, at, 16, "version-needs entry");
-      XSHIP_TRY(e);
-      std::uint64_t count = r_.u16(*e, 2), aux = r_.u32(*e, 8), next = r_.u32(*e, 12);
-      auto library = r_.name(t.strtab, r_.u32(*e, 4), "version-needs library");
-      XSHIP_TRY(library);
-      if (count && aux < 16) return damaged_elf(fmt::format("version-needs entry {} overlaps its versions", i));
-      for (std::uint64_t j = 0, a = at + aux; j < count; ++j) {
-        if (out.size() == kMaxVersionNeeds)
-          return damaged_elf(fmt::format("more than {} needed versions", kMaxVersionNeeds));
-        auto x = r_.sub(t.verneed, a, 16, "version-needs version entry");
-        XSHIP_TRY(x);
-        auto version = r_.name(t.strtab, r_.u32(*x, 8), "version");
-        XSHIP_TRY(version);
-        index.emplace(r_.u16(*x, 6) & 0x7fff, out.size());
-        out.push_back({*library, std::move(*version), {}});
-        std::uint64_t step = r_.u32(*x, 12);
-        if (j + 1 < count && step < 16)
-          return damaged_elf(fmt::format("the versions of {} loop or overlap (vna_next {})", *library, step));
-        a += step;
-      }
-      if (i + 1 < t.verneed_count && next < 16)
-        return damaged_elf(fmt::format("version-needs entry {} of {} loops or overlaps (vn_next {})", i + 1,
-                                   t.verneed_count, next));
-      at += next;
-    }
-    return index;
-  }
-
-  Status bind_symbols(const Tables& t, const std::unordered_map<std::uint64_t, std::size_t>& index,
-                      std::vector<VersionNeed>& needs) {
-    if (index.empty()) return ok_status();
-    if (t.symbol_count > kMaxDynamicSymbols) return damaged_elf(fmt::format("{} dynamic symbols", t.symbol_count));
-    std::uint64_t size = is64_ ? 24 : 16;
-    if (t.versym.size / 2 < t.symbol_count)
-      return damaged_elf(fmt::format("the symbol version table has fewer entries ({}) than the dynamic symbol table ({})",
-                                 t.versym.size / 2, t.symbol_count));
-    for (std::uint64_t i = 1; i < t.symbol_count; ++i) {  // entry 0 is the null symbol
-      auto it = index.find(r_.u16(t.versym, i * 2) & 0x7fff);
-      if (it == index.end()) continue;  // local, global, or one of the program's own versions
-      std::uint64_t at = r_.u32(t.dynsym, i * size);
-      if (at == 0) continue;
-      auto name = r_.name(t.strtab, at, "symbol");
-      XSHIP_TRY(name);
-      needs[it->second].symbols.push_back(std::move(*name));
-    }
-    for (VersionNeed& n : needs) {
-      std::sort(n.symbols.begin(), n.symbols.end());
-      n.symbols.erase(std::unique(n.symbols.begin(), n.symbols.end()), n.symbols.end());
     }
     return ok_status();
   }
