@@ -124,6 +124,38 @@ Status run_single_target(int argc, char** argv, bool toolchain) {
 
 // ---- deps -----------------------------------------------------------------------------
 
+// One line per needed package (and per target problem); returns the problems.
+std::vector<std::string> print_survey(const DepsSurvey& survey) {
+  std::vector<std::string> problems;
+  for (const auto& d : survey.targets) {
+    for (const auto& [p, have] : d.needs) {
+      bool own = p.route == Route::PrivateSysroot;
+      std::string state = have         ? "installed"
+                          : p.optional ? fmt::format("missing (optional: needs dpkg architecture {}; without it {} is "
+                                                     "built, not run)", p.arch, d.target.name())
+                                       : "missing";
+      fmt::print("{:<15} {:<34} {:<16} {}{}\n", d.target.name(), p.package, p.why, state,
+                 own ? fmt::format(" (private sysroot {})", d.sysroot) : "");
+    }
+    if (!d.problem.empty()) {
+      fmt::print("{:<15} {}\n", d.target.name(), d.problem);
+      problems.push_back(fmt::format("{}: {}", d.target.name(), d.problem));
+    }
+  }
+  return problems;
+}
+
+// Whether each emulated target runs directly through binfmt_misc; with --install, turned on.
+void print_direct_runs(const std::vector<Target>& targets, const Host& host, bool install) {
+  BinfmtIo binfmt = real_binfmt_io(host.env);
+  for (Target t : targets) {
+    const TargetInfo& info = target_info(t);
+    if (binfmt_handler(info).empty() || info.machine == Machine::I386) continue;
+    BinfmtState s = install ? ensure_binfmt(info, binfmt) : binfmt_state(info, binfmt);
+    fmt::print("{:<15} {:<34} {:<16} {}\n", t.name(), binfmt_handler(info), "direct runs", s.on ? "on" : "off: " + s.why);
+  }
+}
+
 Status run_deps(int argc, char** argv) {
   CLI::App app{"Check (or --install) the compilers, emulators and target libraries the targets need.", "deps"};
   std::string targets_text;
@@ -146,22 +178,7 @@ Status run_deps(int argc, char** argv) {
 
   Host host = real_host(process_env());
   DepsSurvey survey = survey_deps(*plan, host);
-  std::vector<std::string> problems;
-  for (const auto& d : survey.targets) {
-    for (const auto& [p, have] : d.needs) {
-      bool own = p.route == Route::PrivateSysroot;
-      std::string state = have         ? "installed"
-                          : p.optional ? fmt::format("missing (optional: needs dpkg architecture {}; without it {} is "
-                                                     "built, not run)", p.arch, d.target.name())
-                                       : "missing";
-      fmt::print("{:<15} {:<34} {:<16} {}{}\n", d.target.name(), p.package, p.why, state,
-                 own ? fmt::format(" (private sysroot {})", d.sysroot) : "");
-    }
-    if (!d.problem.empty()) {
-      fmt::print("{:<15} {}\n", d.target.name(), d.problem);
-      problems.push_back(fmt::format("{}: {}", d.target.name(), d.problem));
-    }
-  }
+  std::vector<std::string> problems = print_survey(survey);
   std::size_t count = survey.missing.count();
   if (count && !install) {
     std::string command = survey.missing.command(host.root);
@@ -175,13 +192,7 @@ Status run_deps(int argc, char** argv) {
   if (count) fmt::print("installed: {} package(s)\n", count);
   // With the handlers installed, the kernel is told about them (root only, --install only:
   // a check changes nothing).
-  BinfmtIo binfmt = real_binfmt_io(host.env);
-  for (Target t : *targets) {
-    const TargetInfo& info = target_info(t);
-    if (binfmt_handler(info).empty() || info.machine == Machine::I386) continue;
-    BinfmtState s = install ? ensure_binfmt(info, binfmt) : binfmt_state(info, binfmt);
-    fmt::print("{:<15} {:<34} {:<16} {}\n", t.name(), binfmt_handler(info), "direct runs", s.on ? "on" : "off: " + s.why);
-  }
+  print_direct_runs(*targets, host, install);
   if (!problems.empty()) return runtime_error(problems.front());
   if (!count) fmt::print("all {} target(s) have what they need\n", targets->size());
   return ok_status();

@@ -109,88 +109,110 @@ Status extract_release(s3::Client& client, const ReleaseRequest& req, cross::Tar
   return ok_status();
 }
 
-}  // namespace
-
-Status run_fetch(int argc, char** argv) {
-  CLI::App app{"Download objects and verify them before they are kept.", "fetch"};
+// The command line, as given; validate() rejects the combinations that cannot work.
+struct FetchFlags {
   std::string source, dest, manifest_url, etag_check = "on";
+  std::string target_text, extract_dir, verify_key_text;
   bool json = false;
   fetch::FetchOptions opts;
   ConnectionFlags conn;
-  app.add_option("source", source, "s3://BUCKET/KEY to download");
-  app.add_option("dest", dest, "File or directory to write (default: the key's base name here); with --manifest, the directory");
-  app.add_option("--manifest", manifest_url, "s3://.../manifest.json: download every file it lists into DEST and verify each by SHA-256");
-  std::string target_text, extract_dir;
-  app.add_option("--target", target_text, "With --manifest: only this target's files (OS/ARCH, e.g. linux/arm64)");
-  app.add_option("--extract", extract_dir, "With --manifest --target: unpack that target's release into this directory "
-                                           "(archives unpacked, programs decompressed)");
-  std::string verify_key_text;
-  app.add_option("--verify-key", verify_key_text,
-                 "With --manifest: the release must be signed by this minisign public key (a .pub file or its "
-                 "base64 line); SHA256SUMS, manifest.json and their signatures are checked before anything is "
-                 "written. A bad, missing or other key's signature: exit 3")
-      ->option_text("KEY");
-  app.add_option("--concurrency", opts.concurrency, "Parallel requests")->check(CLI::Range(1, 256))->capture_default_str();
-  app.add_option("--etag-check", etag_check, "off accepts objects with nothing to verify against")->check(CLI::IsMember({"on", "off"}));
-  app.add_flag("--json", json, "Print a machine-readable result");
-  add_connection_flags(app, conn);
-  auto parsed = parse_args(app, argc, argv);
-  if (!parsed) return parsed.error();
-  if (!*parsed) return ok_status();
-  opts.etag_check = etag_check == "on";
 
-  if ((!target_text.empty() || !extract_dir.empty()) && manifest_url.empty())
-    return usage_error("--target and --extract pick from a release: add --manifest s3://BUCKET/PREFIX/manifest.json");
-  if (!extract_dir.empty() && target_text.empty())
-    return usage_error("--extract unpacks one target's release: add --target OS/ARCH (e.g. --target linux/arm64)");
-  if (!verify_key_text.empty() && manifest_url.empty())
-    return usage_error("--verify-key checks a signed release: add --manifest s3://BUCKET/PREFIX/manifest.json "
-                       "(or check one file with minisign -Vm FILE -p KEY.pub)");
-  ReleaseRequest req;
-  if (!verify_key_text.empty()) {
-    auto key = load_verify_key(verify_key_text);
-    if (!key) return key.error();
-    req.key = *key;
+  void add_to(CLI::App& app) {
+    app.add_option("source", source, "s3://BUCKET/KEY to download");
+    app.add_option("dest", dest, "File or directory to write (default: the key's base name here); with --manifest, the directory");
+    app.add_option("--manifest", manifest_url, "s3://.../manifest.json: download every file it lists into DEST and verify each by SHA-256");
+    app.add_option("--target", target_text, "With --manifest: only this target's files (OS/ARCH, e.g. linux/arm64)");
+    app.add_option("--extract", extract_dir, "With --manifest --target: unpack that target's release into this directory "
+                                             "(archives unpacked, programs decompressed)");
+    app.add_option("--verify-key", verify_key_text,
+                   "With --manifest: the release must be signed by this minisign public key (a .pub file or its "
+                   "base64 line); SHA256SUMS, manifest.json and their signatures are checked before anything is "
+                   "written. A bad, missing or other key's signature: exit 3")
+        ->option_text("KEY");
+    app.add_option("--concurrency", opts.concurrency, "Parallel requests")->check(CLI::Range(1, 256))->capture_default_str();
+    app.add_option("--etag-check", etag_check, "off accepts objects with nothing to verify against")->check(CLI::IsMember({"on", "off"}));
+    app.add_flag("--json", json, "Print a machine-readable result");
+    add_connection_flags(app, conn);
   }
-  std::optional<cross::Target> target;
-  if (!target_text.empty()) {
-    auto t = cross::parse_target(target_text);
-    if (!t) return t.error();
-    target = *t;
+
+  Status validate() const {
+    if ((!target_text.empty() || !extract_dir.empty()) && manifest_url.empty())
+      return usage_error("--target and --extract pick from a release: add --manifest s3://BUCKET/PREFIX/manifest.json");
+    if (!extract_dir.empty() && target_text.empty())
+      return usage_error("--extract unpacks one target's release: add --target OS/ARCH (e.g. --target linux/arm64)");
+    if (!verify_key_text.empty() && manifest_url.empty())
+      return usage_error("--verify-key checks a signed release: add --manifest s3://BUCKET/PREFIX/manifest.json "
+                         "(or check one file with minisign -Vm FILE -p KEY.pub)");
+    return ok_status();
   }
-  if (!manifest_url.empty()) {
-    // --extract DIR names the directory; otherwise the first positional is it.
-    std::string dir = !extract_dir.empty() ? extract_dir : !source.empty() && dest.empty() ? source : dest;
-    if (!extract_dir.empty() && (!source.empty() || !dest.empty()))
-      return usage_error("--extract DIR is where the release goes: drop the other directory argument");
-    if (dir.empty()) return usage_error("fetch --manifest needs a directory: xship fetch --manifest s3://BUCKET/PREFIX/manifest.json DIR");
-    auto loc = parse_s3_url(manifest_url);
-    if (!loc) return loc.error();
-    req.manifest = *loc;
-    auto cfg = make_client_config(conn);
-    if (!cfg) return cfg.error();
-    s3::Client client(*cfg);
-    if (!extract_dir.empty()) return extract_release(client, req, *target, extract_dir, opts, json);
-    return fetch_manifest(client, req, target, dir, opts, json);
-  }
-  if (source.empty()) return usage_error("nothing to fetch: xship fetch s3://BUCKET/KEY [DEST]");
-  auto loc = parse_s3_url(source);
+};
+
+// --manifest: the whole release (or one target's files) into a directory, or --extract.
+Status release_command(const FetchFlags& f, ReleaseRequest& req, std::optional<cross::Target> target) {
+  // --extract DIR names the directory; otherwise the first positional is it.
+  std::string dir = !f.extract_dir.empty() ? f.extract_dir : !f.source.empty() && f.dest.empty() ? f.source : f.dest;
+  if (!f.extract_dir.empty() && (!f.source.empty() || !f.dest.empty()))
+    return usage_error("--extract DIR is where the release goes: drop the other directory argument");
+  if (dir.empty()) return usage_error("fetch --manifest needs a directory: xship fetch --manifest s3://BUCKET/PREFIX/manifest.json DIR");
+  auto loc = parse_s3_url(f.manifest_url);
   if (!loc) return loc.error();
-  if (loc->key.empty() || loc->key.ends_with('/'))
-    return usage_error(fmt::format("'{}' names no object: give the full key, or use --manifest for a release", source));
-  std::string base = fs::path(loc->key).filename().string();
-  if (dest.empty()) dest = base;
-  else if (fs::is_directory(dest)) dest = (fs::path(dest) / base).string();
-  auto cfg = make_client_config(conn);
+  req.manifest = *loc;
+  auto cfg = make_client_config(f.conn);
   if (!cfg) return cfg.error();
   s3::Client client(*cfg);
-  auto r = fetch::fetch_object(client, loc->bucket, loc->key, dest, {}, opts);
+  if (!f.extract_dir.empty()) return extract_release(client, req, *target, f.extract_dir, f.opts, f.json);
+  return fetch_manifest(client, req, target, dir, f.opts, f.json);
+}
+
+// One object to DEST (a file, or a directory to put the key's base name in).
+Status object_command(const FetchFlags& f) {
+  if (f.source.empty()) return usage_error("nothing to fetch: xship fetch s3://BUCKET/KEY [DEST]");
+  auto loc = parse_s3_url(f.source);
+  if (!loc) return loc.error();
+  if (loc->key.empty() || loc->key.ends_with('/'))
+    return usage_error(fmt::format("'{}' names no object: give the full key, or use --manifest for a release", f.source));
+  std::string base = fs::path(loc->key).filename().string();
+  std::string dest = f.dest;
+  if (dest.empty()) dest = base;
+  else if (fs::is_directory(dest)) dest = (fs::path(dest) / base).string();
+  auto cfg = make_client_config(f.conn);
+  if (!cfg) return cfg.error();
+  s3::Client client(*cfg);
+  auto r = fetch::fetch_object(client, loc->bucket, loc->key, dest, {}, f.opts);
   if (!r) return r.error();
-  if (json)
+  if (f.json)
     fmt::print("{}\n", json_text(nlohmann::json{{"path", r->path}, {"size", r->size}, {"md5", r->md5}, {"sha256", r->sha256}, {"verified_by", r->verified_by}, {"retries", r->retries}}));
   else
     fmt::print("fetched {:>10}  {}  {}  (verified by {})\n", human_size(r->size), r->md5, printable(r->path), r->verified_by);
   return ok_status();
+}
+
+}  // namespace
+
+Status run_fetch(int argc, char** argv) {
+  CLI::App app{"Download objects and verify them before they are kept.", "fetch"};
+  FetchFlags f;
+  f.add_to(app);
+  auto parsed = parse_args(app, argc, argv);
+  if (!parsed) return parsed.error();
+  if (!*parsed) return ok_status();
+  f.opts.etag_check = f.etag_check == "on";
+  XSHIP_TRY(f.validate());
+
+  ReleaseRequest req;
+  if (!f.verify_key_text.empty()) {
+    auto key = load_verify_key(f.verify_key_text);
+    if (!key) return key.error();
+    req.key = *key;
+  }
+  std::optional<cross::Target> target;
+  if (!f.target_text.empty()) {
+    auto t = cross::parse_target(f.target_text);
+    if (!t) return t.error();
+    target = *t;
+  }
+  if (!f.manifest_url.empty()) return release_command(f, req, target);
+  return object_command(f);
 }
 
 }  // namespace xship::cli

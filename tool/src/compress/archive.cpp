@@ -218,6 +218,49 @@ Status copy_file_data(const ArchiveApi& A, archive* a, const ArchiveMember& m, s
   return ok_status();
 }
 
+// gzip or zstd around the tar stream, at the archive's level and threads.
+Result<std::unique_ptr<Compressor>> tar_compressor(const ArchiveOptions& o, const ByteSink& out) {
+  CodecOptions co;
+  co.format = o.format == ArchiveFormat::TarGz ? Format::Gzip : Format::Zstd;
+  co.level = o.level;
+  co.threads = o.threads;
+  return make_compressor(co, out);
+}
+
+// `check` turns a libarchive return code into a Status (see write_archive).
+template <class Check>
+Status set_format(const ArchiveApi& A, archive* a, const ArchiveOptions& o, const Check& check) {
+  if (o.format == ArchiveFormat::Zip) {
+    XSHIP_TRY(check(A.archive_write_set_format_zip(a), "setup"));
+    XSHIP_TRY(check(A.archive_write_set_option(a, "zip", "compression", "deflate"), "setup"));
+    std::string level = std::to_string(o.level ? o.level : 6);
+    XSHIP_TRY(check(A.archive_write_set_option(a, "zip", "compression-level", level.c_str()), "setup"));
+    A.archive_write_set_bytes_in_last_block(a, 1);  // no padding after the central directory
+  } else {
+    // ustar, with pax headers only where ustar cannot say it (long names, big files).
+    XSHIP_TRY(check(A.archive_write_set_format_pax_restricted(a), "setup"));
+  }
+  return ok_status();
+}
+
+// The entry header for `m`; `st` is its source file's stat (unused for links).
+std::unique_ptr<archive_entry, EntryFree> make_entry(const ArchiveApi& A, const ArchiveMember& m, const struct stat& st,
+                                                     std::int64_t mtime) {
+  bool link = !m.symlink.empty();
+  std::unique_ptr<archive_entry, EntryFree> e(A.archive_entry_new(), EntryFree{&A});
+  A.archive_entry_copy_pathname(e.get(), m.name.c_str());
+  A.archive_entry_set_filetype(e.get(), link ? AE_IFLNK : m.directory ? AE_IFDIR : AE_IFREG);
+  // Only "executable or not" survives: umask and the builder's group bits do not leak in.
+  // A symlink's own bits mean nothing on Linux; 0777 is what tar records.
+  A.archive_entry_set_perm(e.get(), link ? 0777 : m.directory || (st.st_mode & S_IXUSR) ? 0755 : 0644);
+  if (link) A.archive_entry_copy_symlink(e.get(), m.symlink.c_str());
+  A.archive_entry_set_size(e.get(), m.directory || link ? 0 : st.st_size);
+  A.archive_entry_set_mtime(e.get(), static_cast<time_t>(mtime), 0);
+  A.archive_entry_set_uid(e.get(), 0);
+  A.archive_entry_set_gid(e.get(), 0);
+  return e;
+}
+
 }  // namespace
 
 Status write_archive(const std::vector<ArchiveMember>& members, const ArchiveOptions& o, const ByteSink& out) {
@@ -230,11 +273,7 @@ Status write_archive(const std::vector<ArchiveMember>& members, const ArchiveOpt
   p.out = &out;
   std::unique_ptr<Compressor> compressor;
   if (!zip) {
-    CodecOptions co;
-    co.format = o.format == ArchiveFormat::TarGz ? Format::Gzip : Format::Zstd;
-    co.level = o.level;
-    co.threads = o.threads;
-    auto c = make_compressor(co, out);
+    auto c = tar_compressor(o, out);
     if (!c) return c.error();
     compressor = std::move(*c);
     p.compressor = compressor.get();
@@ -249,16 +288,7 @@ Status write_archive(const std::vector<ArchiveMember>& members, const ArchiveOpt
     if (p.error) return *p.error;
     return runtime_error(fmt::format("archive {} failed: {}", what, A.archive_error_string(a.get())));
   };
-  if (zip) {
-    XSHIP_TRY(check(A.archive_write_set_format_zip(a.get()), "setup"));
-    XSHIP_TRY(check(A.archive_write_set_option(a.get(), "zip", "compression", "deflate"), "setup"));
-    std::string level = std::to_string(o.level ? o.level : 6);
-    XSHIP_TRY(check(A.archive_write_set_option(a.get(), "zip", "compression-level", level.c_str()), "setup"));
-    A.archive_write_set_bytes_in_last_block(a.get(), 1);  // no padding after the central directory
-  } else {
-    // ustar, with pax headers only where ustar cannot say it (long names, big files).
-    XSHIP_TRY(check(A.archive_write_set_format_pax_restricted(a.get()), "setup"));
-  }
+  XSHIP_TRY(set_format(A, a.get(), o, check));
   XSHIP_TRY(check(A.archive_write_add_filter_none(a.get()), "setup"));
   XSHIP_TRY(check(A.archive_write_open2(a.get(), &p, nullptr, on_write, nullptr, nullptr), "open"));
 
@@ -267,17 +297,7 @@ Status write_archive(const std::vector<ArchiveMember>& members, const ArchiveOpt
     struct stat st {};
     if (!link && stat(m.source.c_str(), &st) != 0)
       return usage_error(fmt::format("'{}' disappeared while the archive was written: run again", m.source));
-    std::unique_ptr<archive_entry, EntryFree> e(A.archive_entry_new(), EntryFree{&A});
-    A.archive_entry_copy_pathname(e.get(), m.name.c_str());
-    A.archive_entry_set_filetype(e.get(), link ? AE_IFLNK : m.directory ? AE_IFDIR : AE_IFREG);
-    // Only "executable or not" survives: umask and the builder's group bits do not leak in.
-    // A symlink's own bits mean nothing on Linux; 0777 is what tar records.
-    A.archive_entry_set_perm(e.get(), link ? 0777 : m.directory || (st.st_mode & S_IXUSR) ? 0755 : 0644);
-    if (link) A.archive_entry_copy_symlink(e.get(), m.symlink.c_str());
-    A.archive_entry_set_size(e.get(), m.directory || link ? 0 : st.st_size);
-    A.archive_entry_set_mtime(e.get(), static_cast<time_t>(o.mtime), 0);
-    A.archive_entry_set_uid(e.get(), 0);
-    A.archive_entry_set_gid(e.get(), 0);
+    auto e = make_entry(A, m, st, o.mtime);
     if (zip) {  // the previous entry's last bytes go out first, so the count is where this header starts
       XSHIP_TRY(check(A.archive_write_finish_entry(a.get()), "entry"));
       zip_time.local_header_at(static_cast<std::uint64_t>(A.archive_filter_bytes(a.get(), 0)));

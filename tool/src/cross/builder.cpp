@@ -76,6 +76,35 @@ Result<Context> make_context(const BuildRequest& req, const Host& host) {
   return ctx;
 }
 
+// One target's job: its directories and toolchain resolved, its flags checked.
+Result<Job> plan_job(const BuildRequest& req, const Host& host, const Context& ctx, Target t) {
+  std::error_code ec;
+  Job job{&target_info(t), {}, {}, fmt::format("{}/{}", ctx.root, t.slug()), ""};
+  job.tree = req.system == BuildSystem::CMake ? job.dir : req.copy_tree ? job.dir + "/src" : ctx.source;
+  job.res.target = t;
+  job.res.log = job.dir + "/xship.log";
+  if (auto f = req.toolchain_files.find(t.name()); f != req.toolchain_files.end()) {
+    job.tc = user_toolchain(*job.info, fs::absolute(f->second, ec).string());
+  } else {
+    auto s = req.sysroots.find(t.name());
+    auto tc = resolve_toolchain(*job.info, host, s == req.sysroots.end() ? "" : s->second);
+    if (!tc && !req.keep_going) return tc.error();
+    if (tc) job.tc = std::move(*tc);
+    else job.res.status = TargetStatus::NoToolchain, job.res.message = tc.error().message;
+  }
+  if (req.runtime == Runtime::Static && t.os == Os::Darwin)
+    return usage_error(fmt::format("{} cannot link statically (macOS has no static libc): drop --static or --exclude {}",
+                                   t.name(), t.name()));
+  if (req.system == BuildSystem::Make && job.tc.kind == CompilerKind::UserFile)
+    return usage_error(fmt::format("--toolchain {}=FILE is a CMake toolchain file: it needs --cmake", t.name()));
+  if (req.run_tests && req.binfmt && job.tc.runnable && !binfmt_handler(*job.info).empty()) {
+    BinfmtState direct = ensure_binfmt(*job.info, *req.binfmt);
+    job.res.direct = direct.on;
+    job.res.direct_off = direct.why;
+  }
+  return job;
+}
+
 }  // namespace
 
 const char* status_name(TargetStatus s) {
@@ -121,36 +150,14 @@ Result<std::vector<TargetResult>> run_builds(const BuildRequest& req, const Host
   auto ctx = make_context(req, host);
   if (!ctx) return ctx.error();
   std::error_code ec;
-  const std::string& root = ctx->root;
 
   // Every toolchain is resolved before anything builds: a missing compiler is reported at
   // once, with its apt-get line, not after the other targets took minutes.
   std::vector<Job> jobs;
   for (Target t : req.targets) {
-    Job job{&target_info(t), {}, {}, fmt::format("{}/{}", root, t.slug()), ""};
-    job.tree = req.system == BuildSystem::CMake ? job.dir : req.copy_tree ? job.dir + "/src" : ctx->source;
-    job.res.target = t;
-    job.res.log = job.dir + "/xship.log";
-    if (auto f = req.toolchain_files.find(t.name()); f != req.toolchain_files.end()) {
-      job.tc = user_toolchain(*job.info, fs::absolute(f->second, ec).string());
-    } else {
-      auto s = req.sysroots.find(t.name());
-      auto tc = resolve_toolchain(*job.info, host, s == req.sysroots.end() ? "" : s->second);
-      if (!tc && !req.keep_going) return tc.error();
-      if (tc) job.tc = std::move(*tc);
-      else job.res.status = TargetStatus::NoToolchain, job.res.message = tc.error().message;
-    }
-    if (req.runtime == Runtime::Static && t.os == Os::Darwin)
-      return usage_error(fmt::format("{} cannot link statically (macOS has no static libc): drop --static or --exclude {}",
-                                     t.name(), t.name()));
-    if (req.system == BuildSystem::Make && job.tc.kind == CompilerKind::UserFile)
-      return usage_error(fmt::format("--toolchain {}=FILE is a CMake toolchain file: it needs --cmake", t.name()));
-    if (req.run_tests && req.binfmt && job.tc.runnable && !binfmt_handler(*job.info).empty()) {
-      BinfmtState direct = ensure_binfmt(*job.info, *req.binfmt);
-      job.res.direct = direct.on;
-      job.res.direct_off = direct.why;
-    }
-    jobs.push_back(std::move(job));
+    auto job = plan_job(req, host, *ctx, t);
+    if (!job) return job.error();
+    jobs.push_back(std::move(*job));
   }
 
   // Only now, every argument and toolchain checked: a refused run leaves nothing behind.

@@ -51,6 +51,16 @@ Result<std::optional<Credentials>> keys_of(const SharedFiles& files, const Profi
   return std::optional<Credentials>{};
 }
 
+// A role profile names exactly one of source_profile and credential_source.
+Status check_one_source(const std::string& name, const std::string& source, const std::string& cred_source) {
+  if (!source.empty() && !cred_source.empty())
+    return credentials_error(quoted(name) + " has both source_profile and credential_source: keep one");
+  if (source.empty() && cred_source.empty())
+    return credentials_error("role_arn in " + quoted(name) + " needs source_profile or credential_source: name "
+                             "where the credentials to assume it come from");
+  return ok_status();
+}
+
 }  // namespace
 
 Result<std::optional<CredentialPlan>> plan_profile_role(const SharedFiles& files, const ProfileSettings& profile,
@@ -69,11 +79,7 @@ Result<std::optional<CredentialPlan>> plan_profile_role(const SharedFiles& files
     if (!role) return role.error();
     plan.roles.push_back(*role);
     const std::string source = cur.get("source_profile"), cred_source = cur.get("credential_source");
-    if (!source.empty() && !cred_source.empty())
-      return credentials_error(quoted(cur.name) + " has both source_profile and credential_source: keep one");
-    if (source.empty() && cred_source.empty())
-      return credentials_error("role_arn in " + quoted(cur.name) + " needs source_profile or credential_source: name "
-                               "where the credentials to assume it come from");
+    XSHIP_TRY(check_one_source(cur.name, source, cred_source));
     if (!cred_source.empty()) {
       auto base = from_credential_source(cred_source, cur, env);
       if (!base) return base.error();
