@@ -7,7 +7,7 @@
 
 #include "release/manifest.h"
 
-using namespace xship::publish;
+using namespace xship::release;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
