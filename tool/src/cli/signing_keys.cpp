@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/unique_fd.h"
 #include "core/terminal.h"
 #include "digest/sign.h"
 
@@ -26,26 +27,23 @@ struct WipedString {
 }  // namespace
 
 Result<std::string> read_key_file(const std::string& path, const char* flag) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd)
     return usage_error(fmt::format("{} '{}': {}: give the path of a minisign key file", flag, printable(path),
                                    std::strerror(errno)));
   struct stat st {};
   std::string text;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > static_cast<off_t>(kMaxKeyFile)) {
-    close(fd);
+  if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > static_cast<off_t>(kMaxKeyFile))
     return usage_error(fmt::format("{} '{}' is not a key file (not a regular file of at most 64 KiB)", flag,
                                    printable(path)));
-  }
   text.resize(static_cast<std::size_t>(st.st_size));
   std::size_t got = 0;
   while (got < text.size()) {
-    ssize_t n = read(fd, text.data() + got, text.size() - got);
+    ssize_t n = read(fd.get(), text.data() + got, text.size() - got);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     got += static_cast<std::size_t>(n);
   }
-  close(fd);
   text.resize(got);
   return text;
 }

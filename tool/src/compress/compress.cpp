@@ -11,6 +11,7 @@
 
 #include "compress/output.h"
 #include "core/cancel.h"
+#include "core/unique_fd.h"
 #include "process/build_stamp.h"
 
 namespace xship::compress {
@@ -33,16 +34,15 @@ void remember(DigestCache* cache, const AtomicOutput& out, Written& w) {
 
 // Decompresses the temporary output and checks it is the input, byte count and SHA-256.
 Status verify_output(const AtomicOutput& out, Format f, std::uint64_t size, const digest::Sha256& want) {
-  int fd = open(out.temp_path().c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return runtime_error(fmt::format("cannot reopen '{}' to verify it: {}", out.temp_path(), std::strerror(errno)));
+  UniqueFd fd(open(out.temp_path().c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return runtime_error(fmt::format("cannot reopen '{}' to verify it: {}", out.temp_path(), std::strerror(errno)));
   digest::Sha256Stream sha;
   std::uint64_t got = 0;
-  Status st = decompress_fd(f, fd, [&](const std::uint8_t* d, std::size_t n) {
+  Status st = decompress_fd(f, fd.get(), [&](const std::uint8_t* d, std::size_t n) {
     sha.update(d, n);
     got += n;
     return ok_status();
   });
-  close(fd);
   if (!st) return integrity_error(fmt::format("--verify: '{}' does not decompress: {}", out.path(), st.error().message));
   if (got != size || sha.finish() != want)
     return integrity_error(fmt::format("--verify: '{}' decompresses to different bytes than its input: it was not kept (please report this)", out.path()));

@@ -85,7 +85,7 @@ class Staging {
     created_ = mkdir(dest_dir.c_str(), 0755) == 0;
     if (!created_ && errno != EEXIST)
       return usage_error(fmt::format("cannot create '{}': {}: create its parent first", dest_dir, std::strerror(errno)));
-    dest_ = Fd(::open(dest_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    dest_ = UniqueFd(::open(dest_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dest_.get() < 0) return usage_error(fmt::format("cannot open '{}' as a directory: {}: extract into a directory", dest_dir, std::strerror(errno)));
     auto name = make_temp_dir(dest_.get(), where_);
     if (!name) return name.error();
@@ -111,7 +111,7 @@ class Staging {
 
  private:
   std::string where_, temp_;
-  Fd dest_, stage_;
+  UniqueFd dest_, stage_;
   bool created_ = false, committed_ = false;
 };
 
@@ -250,7 +250,7 @@ class Extraction {
         return write_error(x.name);
       return ok_status();
     }
-    Fd f(openat(dir->get(), leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    UniqueFd f(openat(dir->get(), leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (f.get() < 0) return write_error(x.name);
     XSHIP_TRY(copy_data(x.name, x.size, f.get()));
     // Only "executable or not" comes from the archive: no setuid, no group or world write.
@@ -305,7 +305,7 @@ Result<Extracted> extract_archive(const std::string& archive_path, const std::st
   auto api = libarchive();
   if (!api) return api.error();
   std::string shown = shown_name(archive_path, 1000);
-  Fd fd(open(archive_path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(open(archive_path.c_str(), O_RDONLY | O_CLOEXEC));
   struct stat st {};
   if (fd.get() < 0 || fstat(fd.get(), &st) != 0)
     return usage_error(fmt::format("cannot open archive {}: {}: check the path", shown, std::strerror(errno)));

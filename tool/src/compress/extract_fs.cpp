@@ -13,19 +13,6 @@
 
 namespace xship::compress {
 
-Fd::~Fd() {
-  if (fd_ >= 0) close(fd_);
-}
-
-Fd& Fd::operator=(Fd&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = o.fd_;
-    o.fd_ = -1;
-  }
-  return *this;
-}
-
 namespace {
 
 constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
@@ -37,8 +24,8 @@ Error fs_error(const std::string& what, const std::string& where, std::string_vi
 
 }  // namespace
 
-Result<Fd> open_below(int at, std::string_view rel, bool create, const std::string& where) {
-  Fd cur(openat(at, ".", kDirFlags));
+Result<UniqueFd> open_below(int at, std::string_view rel, bool create, const std::string& where) {
+  UniqueFd cur(openat(at, ".", kDirFlags));
   if (cur.get() < 0) return fs_error("open", where, ".", errno);
   std::size_t start = 0;
   while (start < rel.size()) {
@@ -47,7 +34,7 @@ Result<Fd> open_below(int at, std::string_view rel, bool create, const std::stri
     std::string part(rel.substr(start, slash - start));
     bool made = create && mkdirat(cur.get(), part.c_str(), 0755) == 0;
     if (create && !made && errno != EEXIST) return fs_error("create", where, rel.substr(0, slash), errno);
-    Fd next(openat(cur.get(), part.c_str(), kDirFlags));
+    UniqueFd next(openat(cur.get(), part.c_str(), kDirFlags));
     if (next.get() < 0) return fs_error("open directory", where, rel.substr(0, slash), errno);
     if (made && fchmod(next.get(), 0755) != 0) return fs_error("set the mode of", where, rel.substr(0, slash), errno);  // not the umask's
     cur = std::move(next);
@@ -64,7 +51,7 @@ Status remove_below(int at, const std::string& name, const std::string& where) {
     if (unlinkat(at, name.c_str(), 0) != 0 && errno != ENOENT) return fs_error("remove", where, name, errno);
     return ok_status();
   }
-  Fd dir(openat(at, name.c_str(), kDirFlags));
+  UniqueFd dir(openat(at, name.c_str(), kDirFlags));
   if (dir.get() < 0) return fs_error("open directory", where, name, errno);
   std::vector<std::string> children;
   if (DIR* d = fdopendir(dup(dir.get()))) {

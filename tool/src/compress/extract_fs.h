@@ -7,28 +7,14 @@
 
 #include "compress/extract_check.h"
 #include "core/result.h"
+#include "core/unique_fd.h"
 
 namespace xship::compress {
-
-// A file descriptor, closed when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd();
-  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  Fd& operator=(Fd&& o) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // The directory `rel` ('/'-separated; "" is `at` itself) below directory `at`, opened
 // with O_NOFOLLOW|O_DIRECTORY component by component; with `create`, missing directories
 // are made (0755). `where` names `at` in messages.
-Result<Fd> open_below(int at, std::string_view rel, bool create, const std::string& where);
+Result<UniqueFd> open_below(int at, std::string_view rel, bool create, const std::string& where);
 
 // Removes `name` in directory `at`, with everything below it, following no symlink.
 Status remove_below(int at, const std::string& name, const std::string& where);

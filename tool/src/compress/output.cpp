@@ -46,17 +46,16 @@ Result<std::unique_ptr<AtomicOutput>> AtomicOutput::create(const std::string& fi
   std::string dir = p.parent_path().empty() ? "." : p.parent_path().string();
   // Hidden, beside the target: the same filesystem, and a crash leaves only a dot-file.
   std::string tmpl = (fs::path(dir) / ("." + p.filename().string() + ".xship-XXXXXX")).string();
-  o->fd_ = mkostemp(tmpl.data(), O_CLOEXEC);
-  if (o->fd_ < 0)
+  o->fd_ = UniqueFd(mkostemp(tmpl.data(), O_CLOEXEC));
+  if (!o->fd_)
     return runtime_error(fmt::format("cannot create a file in '{}': {}: check that the directory is writable", dir,
                                      std::strerror(errno)));
   o->temp_ = tmpl;
-  fchmod(o->fd_, mode & 0777);  // not set-id bits: the output is data, not the program
+  fchmod(o->fd_.get(), mode & 0777);  // not set-id bits: the output is data, not the program
   return o;
 }
 
 AtomicOutput::~AtomicOutput() {
-  if (fd_ >= 0) close(fd_);
   if (!committed_ && !temp_.empty()) unlink(temp_.c_str());
 }
 
@@ -73,7 +72,7 @@ Status AtomicOutput::write(const std::uint8_t* data, std::size_t n) {
   sha256_.update(data, n);
   bytes_ += n;
   while (n > 0) {
-    ssize_t w = ::write(fd_, data, n);
+    ssize_t w = ::write(fd_.get(), data, n);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) return write_error(w < 0 ? errno : ENOSPC);
     data += w;
@@ -83,7 +82,7 @@ Status AtomicOutput::write(const std::uint8_t* data, std::size_t n) {
   // left to write instead of the whole file.
   constexpr std::uint64_t kFlushEvery = 8 << 20;
   if (bytes_ - flushed_ >= kFlushEvery) {
-    sync_file_range(fd_, static_cast<off_t>(flushed_), static_cast<off_t>(bytes_ - flushed_), SYNC_FILE_RANGE_WRITE);
+    sync_file_range(fd_.get(), static_cast<off_t>(flushed_), static_cast<off_t>(bytes_ - flushed_), SYNC_FILE_RANGE_WRITE);
     flushed_ = bytes_;
   }
   return ok_status();
@@ -91,7 +90,7 @@ Status AtomicOutput::write(const std::uint8_t* data, std::size_t n) {
 
 Status AtomicOutput::set_times(const struct timespec& atime, const struct timespec& mtime) {
   const struct timespec times[2] = {atime, mtime};
-  if (futimens(fd_, times) != 0)
+  if (futimens(fd_.get(), times) != 0)
     return runtime_error(fmt::format("cannot set the times of '{}': {}", temp_, std::strerror(errno)));
   return ok_status();
 }
@@ -99,7 +98,7 @@ Status AtomicOutput::set_times(const struct timespec& atime, const struct timesp
 Status AtomicOutput::sync() {
   if (synced_) return ok_status();
   // Delayed allocation can report a full disk only here.
-  if (fsync(fd_) != 0) return write_error(errno);
+  if (fsync(fd_.get()) != 0) return write_error(errno);
   synced_ = true;
   return ok_status();
 }
@@ -107,7 +106,7 @@ Status AtomicOutput::sync() {
 Status AtomicOutput::commit(Durability d) {
   if (d != Durability::None) XSHIP_TRY(sync());
   struct stat st {};
-  if (fstat(fd_, &st) != 0) return runtime_error(fmt::format("cannot stat '{}': {}", temp_, std::strerror(errno)));
+  if (fstat(fd_.get(), &st) != 0) return runtime_error(fmt::format("cannot stat '{}': {}", temp_, std::strerror(errno)));
   if (!replace_) {
     // RENAME_NOREPLACE: a file that appeared since create() is never clobbered.
     if (renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, final_.c_str(), RENAME_NOREPLACE) != 0) {
@@ -129,11 +128,8 @@ Status AtomicOutput::commit(Durability d) {
   committed_ = true;
   if (d == Durability::Name) {
     fs::path parent = fs::path(final_).parent_path();
-    int dfd = open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      fsync(dfd);
-      close(dfd);
-    }
+    UniqueFd dir(open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir) fsync(dir.get());
   }
   digests_.md5 = md5_.finish();
   digests_.sha256 = sha256_.finish();

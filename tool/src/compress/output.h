@@ -56,7 +56,7 @@ class AtomicOutput {
 
   std::string final_, temp_;
   bool replace_ = false;
-  int fd_ = -1;
+  UniqueFd fd_;
   bool synced_ = false, committed_ = false;
   std::uint64_t bytes_ = 0, flushed_ = 0;
   digest::Md5Stream md5_;

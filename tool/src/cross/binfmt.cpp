@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/unique_fd.h"
+
 namespace xship::cross {
 
 namespace {
@@ -60,11 +62,10 @@ BinfmtIo real_binfmt_io(const EnvLookup& env) {
     return ss.str();
   };
   io.write_file = [](const std::string& path, const std::string& text) -> Status {
-    int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return runtime_error(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-    ssize_t n = write(fd, text.data(), text.size());
+    UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return runtime_error(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+    ssize_t n = write(fd.get(), text.data(), text.size());
     int err = errno;
-    close(fd);
     if (n != static_cast<ssize_t>(text.size())) return runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(err)));
     return ok_status();
   };

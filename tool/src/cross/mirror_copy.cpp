@@ -14,23 +14,11 @@
 #include <utility>
 #include <vector>
 
+#include "core/unique_fd.h"
+
 namespace xship::cross::mirror {
 
 namespace {
-
-class OwnedFd {
- public:
-  explicit OwnedFd(int fd) : fd_(fd) {}
-  ~OwnedFd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  OwnedFd(const OwnedFd&) = delete;
-  OwnedFd& operator=(const OwnedFd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 Error io_error(const std::string& what, const std::string& path, int err, const char* fix) {
   return runtime_error(fmt::format("cannot {} '{}': {}: {}", what, path, std::strerror(err), fix));
@@ -93,12 +81,12 @@ Status copy_bytes(int in, int out, std::uint64_t size, const std::string& src) {
 
 Result<Copied> copy_file(const std::string& src, const std::string& tmp) {
   // O_NONBLOCK: a FIFO swapped in since the listing must not hang the open.
-  OwnedFd in(open(src.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  UniqueFd in(open(src.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (in.get() < 0) return io_error("read", src, errno, "fix its permissions or exclude it");
   struct stat st {};
   if (fstat(in.get(), &st) != 0) return io_error("read", src, errno, "fix its permissions or exclude it");
   if (!S_ISREG(st.st_mode)) return runtime_error(fmt::format("'{}' changed while it was copied: build again", src));
-  OwnedFd out(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  UniqueFd out(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (out.get() < 0) return io_error("create", tmp, errno, "check the build directory's permissions");
   struct stat out_st {};
   if (fstat(out.get(), &out_st) != 0) return io_error("create", tmp, errno, "check the build directory");

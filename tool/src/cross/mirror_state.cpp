@@ -192,17 +192,13 @@ Entries load_entries(const StateFiles& files, const std::string& source, const s
   return entries;
 }
 
-Journal::~Journal() {
-  if (fd_ >= 0) close(fd_);
-}
-
 Status Journal::append(const std::string& rel, const Entry& e) {
-  if (fd_ < 0) fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd_ < 0) return runtime_error(fmt::format("cannot open '{}': {}: check the build directory's permissions", path_, std::strerror(errno)));
+  if (!fd_) fd_ = UniqueFd(open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  if (!fd_) return runtime_error(fmt::format("cannot open '{}': {}: check the build directory's permissions", path_, std::strerror(errno)));
   // One write per line: O_APPEND puts it whole at the end, and a kill tears at most this one.
   std::string line = entry_json(rel, e).dump() + "\n";
   ssize_t n;
-  do n = write(fd_, line.data(), line.size());
+  do n = write(fd_.get(), line.data(), line.size());
   while (n < 0 && errno == EINTR);
   if (n != static_cast<ssize_t>(line.size()))
     return runtime_error(fmt::format("cannot write '{}': {}: free some disk space", path_, n < 0 ? std::strerror(errno) : "short write"));

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "core/unique_fd.h"
 
 namespace xship::cross::mirror {
 
@@ -69,14 +70,13 @@ Entries load_entries(const StateFiles& files, const std::string& source, const s
 class Journal {
  public:
   explicit Journal(std::string path) : path_(std::move(path)) {}
-  ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
   Status append(const std::string& rel, const Entry& e);
 
  private:
   std::string path_;
-  int fd_ = -1;
+  UniqueFd fd_;
 };
 
 // Replaces the state file atomically (temporary file, rename), then drops the journal.

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "core/unique_fd.h"
 #include "cross/mirror_copy.h"
 #include "cross/mirror_list.h"
 #include "cross/mirror_state.h"
@@ -121,21 +122,19 @@ Result<std::shared_ptr<const MirrorListing>> list_plan(const Plan& plan) {
 class MirrorLock {
  public:
   static Result<std::unique_ptr<MirrorLock>> take(const std::string& path, const std::string& dest) {
-    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return runtime_error(fmt::format("cannot open '{}': {}: check the build directory's permissions", path, std::strerror(errno)));
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (!fd) return runtime_error(fmt::format("cannot open '{}': {}: check the build directory's permissions", path, std::strerror(errno)));
+    if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
       int err = errno;
-      close(fd);
       if (err == EWOULDBLOCK) return runtime_error(fmt::format("another xship is refreshing '{}' now: wait for it to finish", dest));
       return runtime_error(fmt::format("cannot lock '{}': {}: check the build directory", path, std::strerror(err)));
     }
-    return std::unique_ptr<MirrorLock>(new MirrorLock(fd));
+    return std::unique_ptr<MirrorLock>(new MirrorLock(std::move(fd)));
   }
-  ~MirrorLock() { close(fd_); }
 
  private:
-  explicit MirrorLock(int fd) : fd_(fd) {}
-  int fd_;
+  explicit MirrorLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;  // the lock goes with it
 };
 
 class Refresh {

@@ -12,8 +12,10 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <utility>
 
 #include "core/thread_pool.h"
+#include "core/unique_fd.h"
 #include "digest/digest.h"
 #include "s3/location.h"
 #include "s3/verified_get.h"
@@ -29,23 +31,21 @@ class TempFile {
     std::random_device rd;
     TempFile t;
     t.path_ = fmt::format("{}.xship-tmp-{}-{:08x}", dest, getpid(), rd());
-    t.fd_ = open(t.path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (t.fd_ < 0) return runtime_error(fmt::format("cannot write next to '{}': {}: check the directory", dest, std::strerror(errno)));
+    t.fd_ = UniqueFd(open(t.path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!t.fd_) return runtime_error(fmt::format("cannot write next to '{}': {}: check the directory", dest, std::strerror(errno)));
     return t;
   }
   TempFile() = default;
-  TempFile(TempFile&& o) noexcept : path_(std::move(o.path_)), fd_(o.fd_) { o.fd_ = -1; o.path_.clear(); }
+  TempFile(TempFile&& o) noexcept : path_(std::exchange(o.path_, {})), fd_(std::move(o.fd_)) {}
   ~TempFile() {
-    if (fd_ >= 0) close(fd_);
     if (!path_.empty()) unlink(path_.c_str());
   }
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
   Status commit(const std::string& dest) {
-    if (fsync(fd_) != 0 || close(fd_) != 0) {
-      fd_ = -1;
-      return runtime_error(fmt::format("cannot flush '{}': {}", path_, std::strerror(errno)));
-    }
-    fd_ = -1;
+    // close() is checked too: on some filesystems a write error shows only there.
+    int err = fsync(fd_.get()) != 0 ? errno : 0;
+    if (close(fd_.release()) != 0 && err == 0) err = errno;
+    if (err != 0) return runtime_error(fmt::format("cannot flush '{}': {}", path_, std::strerror(err)));
     if (rename(path_.c_str(), dest.c_str()) != 0) return runtime_error(fmt::format("cannot rename into '{}': {}", dest, std::strerror(errno)));
     path_.clear();
     return ok_status();
@@ -53,7 +53,7 @@ class TempFile {
 
  private:
   std::string path_;
-  int fd_ = -1;
+  UniqueFd fd_;
 };
 
 bool write_all(int fd, const char* data, std::size_t n, std::uint64_t offset) {

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "core/unique_fd.h"
 #include "core/terminal.h"
 #include "cross/artifact.h"
 #include "digest/digest.h"
@@ -51,12 +52,11 @@ class Checkout {
 };
 
 std::optional<std::string> sha256_of_file(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return std::nullopt;
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) return std::nullopt;
   struct stat st {};
   digest::FileDigests d;
-  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && digest::digest_file_range(fd, 0, st.st_size, d);
-  close(fd);
+  bool ok = fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && digest::digest_file_range(fd.get(), 0, st.st_size, d);
   return ok ? std::optional<std::string>(digest::hex(d.sha256)) : std::nullopt;
 }
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 
+#include "core/unique_fd.h"
 #include "compress/codec.h"
 #include "compress/extract.h"
 #include "compress/output.h"
@@ -65,19 +66,18 @@ Status place_program(const std::string& downloaded, const cross::ArtifactInfo& a
       return integrity_error(fmt::format("{} unpacks to more than the {} bytes the manifest says: refusing it", program.name, program.size));
     return (*output)->write(d, n);
   };
-  int fd = open(downloaded.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return runtime_error(fmt::format("cannot reopen '{}': {}", downloaded, std::strerror(errno)));
-  Status st = format ? compress::decompress_fd(*format, fd, sink) : [&]() -> Status {
+  UniqueFd fd(open(downloaded.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return runtime_error(fmt::format("cannot reopen '{}': {}", downloaded, std::strerror(errno)));
+  Status st = format ? compress::decompress_fd(*format, fd.get(), sink) : [&]() -> Status {
     std::vector<std::uint8_t> buf(1 << 20);
     for (;;) {
-      ssize_t n = read(fd, buf.data(), buf.size());
+      ssize_t n = read(fd.get(), buf.data(), buf.size());
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return runtime_error(fmt::format("cannot read '{}': {}", downloaded, std::strerror(errno)));
       if (n == 0) return ok_status();
       XSHIP_TRY(sink(buf.data(), static_cast<std::size_t>(n)));
     }
   }();
-  close(fd);
   XSHIP_TRY(st);
   if (written != program.size)
     return integrity_error(fmt::format("{} unpacks to {} bytes, the manifest says {}: refusing it", program.name, written, program.size));

@@ -1,5 +1,6 @@
 #include "publish/plan.h"
 
+#include "core/unique_fd.h"
 #include "process/process.h"
 #include "release/manifest.h"
 #include "s3/location.h"
@@ -44,16 +45,16 @@ namespace {
 // Opened without following into a FIFO's wait (O_NONBLOCK), and read at the edges of its
 // size: a /proc or /sys file, whose size stat gets wrong, would publish as 0 bytes or short.
 Status add_file(const std::string& path, std::string relative, std::vector<PlannedFile>& out) {
-  int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0)
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd)
     return usage_error(fmt::format("cannot read '{}': {}: fix its permissions or drop it", path, std::strerror(errno)));
   struct stat st {};
   char probe[1];
-  bool stat_ok = fstat(fd, &st) == 0;
+  bool stat_ok = fstat(fd.get(), &st) == 0;
   bool regular = stat_ok && S_ISREG(st.st_mode);
-  bool size_true = regular && (st.st_size == 0 || pread(fd, probe, 1, st.st_size - 1) == 1) &&
-                   pread(fd, probe, 1, st.st_size) == 0;
-  close(fd);
+  bool size_true = regular && (st.st_size == 0 || pread(fd.get(), probe, 1, st.st_size - 1) == 1) &&
+                   pread(fd.get(), probe, 1, st.st_size) == 0;
+  fd.reset();
   if (!regular) return usage_error(fmt::format("'{}' is not a regular file: name regular files", path));
   if (!size_true)
     return usage_error(fmt::format("'{}' does not read as the {} bytes its size says (a /proc or /sys file?): copy it "
