@@ -83,5 +83,10 @@ assert_eq "$(jq -r .deleted "$TMP/big.json")" 1003 "all 1,003 objects of the old
 assert_eq "$(grep -c 'POST .*?delete' "$TMP/big.err")" 3 "in three DeleteObjects requests"
 assert_eq "$(keys_under "$PREFIX/b/old/" | wc -l)" 0 "nothing of it is left"
 assert_eq "$(keys_under "$PREFIX/b/new/" | wc -l)" 3 "the newest release is whole"
+# Matrix CI: the merge step, which completes the release, moves the alias.
+pub --to "s3://$BUCKET/$PREFIX/m/v1" --job-manifest linux-amd64 "$TMP/v4" > /dev/null
+pub --to "s3://$BUCKET/$PREFIX/m/v1" --merge-manifests --alias latest > /dev/null
+assert_eq "$(get "$PREFIX/m/latest/manifest.json" | sha256sum)" "$(get "$PREFIX/m/v1/manifest.json" | sha256sum)" \
+  "--merge-manifests --alias mirrors the merged release"
 awsx s3 rm --only-show-errors --recursive "s3://$BUCKET/$PREFIX/"
 rm -rf "$TMP"
