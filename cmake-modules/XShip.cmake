@@ -74,6 +74,11 @@ Commands
     runs the tests and the build itself.
   ``xship-publish-check``
     ``xship publish --check`` alone.
+  ``xship-prune``
+    ``xship prune --keep <XSHIP_KEEP>`` on the folder holding ``TO``: keeps the
+    newest releases beside it and deletes the older ones (never one an alias
+    points to). Defined when ``XSHIP_KEEP`` is set; ``xship-publish`` then runs
+    it last.
 
   The options are:
 
@@ -155,6 +160,14 @@ can pick its targets or bucket without editing ``CMakeLists.txt``.
   Replaces ``TO``.
 ``XSHIP_ENDPOINT``
   Replaces ``ENDPOINT``.
+``XSHIP_ALIAS``
+  Semicolon- or comma-separated aliases: once the release is complete,
+  ``xship-publish`` mirrors it under each (``latest`` is the release's
+  sibling, ``s3://BUCKET/PREFIX`` a prefix of its own), with a short
+  ``Cache-Control`` and ``manifest.json`` copied last.
+``XSHIP_KEEP``
+  A number N: ``xship-publish`` ends with ``xship prune --keep N`` on the
+  folder holding ``TO`` (see ``xship-prune``).
 ``XSHIP_SIGN_KEY``
   A minisign secret key file (``xship keygen`` or ``minisign -G``):
   ``xship-publish`` signs ``SHA256SUMS``, ``manifest.json`` and the build
@@ -216,8 +229,37 @@ set(XSHIP_FORMAT "$ENV{XSHIP_FORMAT}" CACHE STRING "gz, zst or none; non-empty r
 set_property(CACHE XSHIP_FORMAT PROPERTY STRINGS "" gz zst none)
 set(XSHIP_TO "$ENV{XSHIP_TO}" CACHE STRING "s3://BUCKET/PREFIX for xship-publish; non-empty replaces TO")
 set(XSHIP_ENDPOINT "$ENV{XSHIP_ENDPOINT}" CACHE STRING "S3 endpoint URL for xship-publish; non-empty replaces ENDPOINT")
+set(XSHIP_ALIAS "$ENV{XSHIP_ALIAS}" CACHE STRING
+    "Aliases xship-publish mirrors the complete release under (latest, or s3://BUCKET/PREFIX), comma-separated")
+set(XSHIP_KEEP "$ENV{XSHIP_KEEP}" CACHE STRING "N: xship-publish ends with xship prune --keep N beside TO; empty: no prune")
 set(XSHIP_SIGN_KEY "$ENV{XSHIP_SIGN_KEY}" CACHE FILEPATH
     "minisign secret key file: xship-publish signs the release (password from XSHIP_SIGNING_PASSWORD at run time)")
+
+# The COMMAND that prunes the releases beside TO when XSHIP_KEEP is set (empty otherwise):
+# TO's parent folder, or xship's default (s3://$ARTIFACTS_BUCKET/artifacts/{repo}/, read
+# when it runs) when TO is the default.
+function(_xship_prune_command out bin to endpoint)
+  set(${out} "" PARENT_SCOPE)
+  if(XSHIP_KEEP STREQUAL "")
+    return()
+  endif()
+  if(NOT XSHIP_KEEP MATCHES "^[1-9][0-9]*$")
+    message(FATAL_ERROR "xship_add_targets: XSHIP_KEEP must be a number of releases, 1 or more, not '${XSHIP_KEEP}'")
+  endif()
+  set(cmd COMMAND "${bin}" prune --keep "${XSHIP_KEEP}" --repo-dir "${CMAKE_SOURCE_DIR}")
+  if(NOT endpoint STREQUAL "")
+    list(APPEND cmd --endpoint "${endpoint}")
+  endif()
+  if(NOT to STREQUAL "")
+    if(NOT to MATCHES "^s3://[^/]+/.*[^/]")
+      message(FATAL_ERROR "xship_add_targets: XSHIP_KEEP prunes the folder holding TO, and '${to}' has none: "
+                          "give TO as s3://BUCKET/PREFIX/RELEASE")
+    endif()
+    string(REGEX REPLACE "[^/]+/*$" "" parent "${to}")
+    list(APPEND cmd "${parent}")
+  endif()
+  set(${out} ${cmd} PARENT_SCOPE)
+endfunction()
 
 # Where this file came from decides how the helper is found and how nested configures
 # find xship again: an installed package (XShipConfig.cmake beside us) or a source tree.
@@ -539,6 +581,13 @@ function(xship_add_targets)
   if(NOT XSHIP_SIGN_KEY STREQUAL "")
     list(APPEND publish_args --sign-key "${XSHIP_SIGN_KEY}")
   endif()
+  string(REPLACE "," ";" aliases "${XSHIP_ALIAS}")
+  foreach(alias IN LISTS aliases)
+    if(NOT alias STREQUAL "")
+      list(APPEND publish_args --alias "${alias}")
+    endif()
+  endforeach()
+  _xship_prune_command(prune_command "${bin}" "${to}" "${endpoint}")
 
   # One working directory for all four: xship's digest cache (.xship/) written by build
   # is read by publish, and publish's resumable-upload state stays in the build tree.
@@ -563,12 +612,22 @@ function(xship_add_targets)
     COMMAND "${bin}" test --targets "${target_list}" ${project_args}
     COMMAND "${bin}" build --targets "${target_list}" ${project_args} --format "${format}"
     COMMAND "${bin}" publish ${publish_args} "${dist}"
+    ${prune_command}
     COMMENT "xship: checking, testing, building and publishing ${dist}" ${common})
+  if(prune_command)
+    add_custom_target(${prefix}prune ${prune_command}
+      COMMENT "xship: keeping the newest ${XSHIP_KEEP} releases" ${common})
+  endif()
   # Only tested builds are collected.
   add_dependencies(${prefix}build ${prefix}test)
   if(helper_target)
     foreach(step IN ITEMS deps test build publish publish-check)
       add_dependencies(${prefix}${step} ${helper_target})
+    endforeach()
+    foreach(step IN ITEMS prune)
+      if(TARGET ${prefix}${step})
+        add_dependencies(${prefix}${step} ${helper_target})
+      endif()
     endforeach()
   endif()
 endfunction()

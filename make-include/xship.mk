@@ -26,6 +26,8 @@
 #   publish   check credentials + XSHIP_TO first, test + build, then upload XSHIP_DIST, MD5-verified
 #             (xship publish --check, then xship publish)
 #   merge     matrix CI: merge the jobs' manifests (xship publish --merge-manifests)
+#   prune     keep the newest XSHIP_KEEP releases beside XSHIP_TO (xship prune); publish and
+#             merge run it last when XSHIP_KEEP is set
 #   clean     remove the per-target builds and the collected programs     (xship clean)
 #   help      this list
 # A project whose ci.mk has its own `test` or `build` sets XSHIP_PREFIX := xship- and gets
@@ -95,6 +97,10 @@ XSHIP_DEPS_FLAGS ?= --install
 XSHIP_BUILD_FLAGS ?=
 ## XSHIP_PUBLISH_FLAGS extra flags for `xship publish` (--no-overwrite, --job-manifest ...)
 XSHIP_PUBLISH_FLAGS ?=
+## XSHIP_ALIAS       after a complete release, mirror it beside XSHIP_TO under these names (e.g. latest) or s3:// prefixes
+XSHIP_ALIAS ?=
+## XSHIP_KEEP        N: after publish/merge, keep the newest N releases beside XSHIP_TO and delete older ones (target prune)
+XSHIP_KEEP ?=
 ## XSHIP_SIGN_KEY    minisign secret key file: publish/merge sign the release (or XSHIP_SIGNING_KEY holds the key)
 XSHIP_SIGN_KEY ?=
 ## V                 V=1 prints the xship command lines
@@ -128,6 +134,14 @@ __xship_to_flag = $(if $(filter s3://$$ARTIFACTS_BUCKET/artifacts/{repo}/{branch
 __xship_endpoint_flag = $(if $(strip $(XSHIP_ENDPOINT)),--endpoint $(call __xship_sq,$(XSHIP_ENDPOINT)))
 # A matrix job (--job-manifest) does not sign: the merge signs the whole release once.
 __xship_sign_flag = $(if $(strip $(XSHIP_SIGN_KEY)),$(if $(findstring --job-manifest,$(1)),,--sign-key $(call __xship_sq,$(XSHIP_SIGN_KEY))))
+# --alias per XSHIP_ALIAS word, for a whole release: a matrix job (--job-manifest) has
+# none, its merge step does.
+__xship_alias_flags = $(if $(findstring --job-manifest,$(1)),,$(foreach a,$(XSHIP_ALIAS),--alias $(call __xship_sq,$(a))))
+# The releases are XSHIP_TO's siblings: prune looks in its parent (xship's own default
+# when XSHIP_TO is the default, whose bucket is read when prune runs).
+__xship_prune_from = $(if $(__xship_to_flag),$(call __xship_sq,$(dir $(patsubst %/,%,$(XSHIP_TO)))))
+__xship_prune_args = --keep $(call __xship_sq,$(XSHIP_KEEP)) $(__xship_endpoint_flag) $(__xship_prune_from)
+__xship_prune_after = $(if $(strip $(XSHIP_KEEP)),$(if $(findstring --job-manifest,$(1)),, && $(__xship_cmd) prune $(__xship_prune_args)))
 # Each target builds in its own copy of this tree (unless XSHIP_MAKE_OUT_OF_TREE): the
 # includer is named relative to the tree, so the copy's is read, and -I finds what it
 # includes from outside the tree (xship itself as a submodule outside, say).
@@ -158,7 +172,7 @@ __xship_check := $(if $(filter $(__xship_p)publish,$(__xship_goals)),$(__xship_p
 __xship_after_deps := $(if $(filter $(__xship_p)deps,$(__xship_goals)),$(__xship_p)deps,$(__xship_check))
 __xship_after_test := $(if $(filter $(__xship_p)test $(__xship_p)publish,$(__xship_goals)),$(__xship_p)test,$(__xship_after_deps))
 
-.PHONY: $(__xship_p)deps $(__xship_p)test $(__xship_p)build $(__xship_p)publish $(__xship_p)publish-check $(__xship_p)merge $(__xship_p)clean $(__xship_p)help
+.PHONY: $(__xship_p)deps $(__xship_p)test $(__xship_p)build $(__xship_p)publish $(__xship_p)publish-check $(__xship_p)merge $(__xship_p)prune $(__xship_p)clean $(__xship_p)help
 
 $(XSHIP_PREFIX)publish-check: $(__xship_bin_dep) ## check the credentials and XSHIP_TO with one signed request (publish does it first)
 	$(__xship_q)$(__xship_cmd) publish --check $(__xship_to_flag) $(__xship_endpoint_flag)
@@ -173,12 +187,15 @@ $(XSHIP_PREFIX)build: $(__xship_bin_dep) $(__xship_after_test) ## build every ta
 	$(__xship_q)$(call __xship_require,XSHIP_NAME)$(__xship_cmd) build $(__xship_matrix) $(__xship_how) --format $(call __xship_sq,$(XSHIP_FORMAT)) $(XSHIP_BUILD_FLAGS)
 
 $(XSHIP_PREFIX)publish: $(__xship_bin_dep) $(__xship_check) $(__xship_p)test $(__xship_p)build ## test, build, then publish XSHIP_DIST to XSHIP_TO, MD5-verified
-	$(__xship_q)$(__xship_cmd) publish $(__xship_to_flag) $(__xship_endpoint_flag) $(call __xship_sign_flag,$(XSHIP_PUBLISH_FLAGS)) $(XSHIP_PUBLISH_FLAGS) $(call __xship_sq,$(XSHIP_DIST))
+	$(__xship_q)$(__xship_cmd) publish $(__xship_to_flag) $(__xship_endpoint_flag) $(call __xship_sign_flag,$(XSHIP_PUBLISH_FLAGS)) $(call __xship_alias_flags,$(XSHIP_PUBLISH_FLAGS)) $(XSHIP_PUBLISH_FLAGS) $(call __xship_sq,$(XSHIP_DIST))$(call __xship_prune_after,$(XSHIP_PUBLISH_FLAGS))
 
 # Matrix CI (one target per job, each publishing with XSHIP_PUBLISH_FLAGS='--job-manifest
 # {os}-{arch}'): a final job merges the job manifests. See examples/ci.
 $(XSHIP_PREFIX)merge: $(__xship_bin_dep) ## merge the matrix jobs' manifests into SHA256SUMS and manifest.json
-	$(__xship_q)$(__xship_cmd) publish --merge-manifests $(__xship_to_flag) $(__xship_endpoint_flag) $(call __xship_sign_flag,)
+	$(__xship_q)$(__xship_cmd) publish --merge-manifests $(__xship_to_flag) $(__xship_endpoint_flag) $(call __xship_sign_flag,) $(call __xship_alias_flags,)$(call __xship_prune_after,)
+
+$(XSHIP_PREFIX)prune: $(__xship_bin_dep) ## keep the newest XSHIP_KEEP releases beside XSHIP_TO, delete the rest (never an alias's)
+	$(__xship_q)$(call __xship_require,XSHIP_KEEP)$(__xship_cmd) prune $(__xship_prune_args)
 
 $(XSHIP_PREFIX)clean: $(__xship_bin_dep) ## remove the per-target builds and the collected programs
 	$(__xship_q)$(__xship_cmd) clean --out $(call __xship_sq,$(XSHIP_DIST)) --build-dir $(call __xship_sq,$(XSHIP_BUILD_DIR)) $(if $(strip $(XSHIP_NAME)),--name $(call __xship_sq,$(XSHIP_NAME)))
@@ -189,7 +206,7 @@ $(XSHIP_PREFIX)help: ## list the targets and the variables
 	@awk -v p=$(call __xship_sq,$(__xship_p)) 'BEGIN {FS = ":[^#]*## "} /^[$$()A-Za-z0-9_.-]+:[^=]*## / {gsub(/\$$\(XSHIP_PREFIX\)/, p, $$1); printf "  %-16s %s\n", $$1, $$2}' $(foreach f,$(MAKEFILE_LIST),$(call __xship_sq,$(f)))
 	@echo 'variables (xship.mk):'
 	@awk '/^## (XSHIP_|V )/ {sub(/^## /, ""); print "  " $$0}' $(call __xship_sq,$(__xship_dir)/xship.mk)
-	@printf '  %s\n' 'current values:' $(foreach v,XSHIP_NAME XSHIP_PROGRAMS XSHIP_FILES XSHIP_TARGETS XSHIP_ARCHIVE XSHIP_FORMAT XSHIP_DIST XSHIP_TO XSHIP_ENDPOINT XSHIP_BIN XSHIP_PREFIX,$(call __xship_sq,  $(v) = $($(v))))
+	@printf '  %s\n' 'current values:' $(foreach v,XSHIP_NAME XSHIP_PROGRAMS XSHIP_FILES XSHIP_TARGETS XSHIP_ARCHIVE XSHIP_FORMAT XSHIP_DIST XSHIP_TO XSHIP_ALIAS XSHIP_KEEP XSHIP_ENDPOINT XSHIP_BIN XSHIP_PREFIX,$(call __xship_sq,  $(v) = $($(v))))
 
 ifdef __xship_self_built
 # xship's own build needs these from Debian first: a fresh machine with only the

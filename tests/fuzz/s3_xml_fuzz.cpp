@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "s3/errors.h"
@@ -25,5 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)xml::list_objects(body);
   (void)xml::list_parts(body);
   (void)xml::list_multipart_uploads(body);
+  (void)xml::delete_result(body);
+  // Keys go into a DeleteObjects body escaped: any bytes make one <Delete> document.
+  if (xml::delete_request({std::string(body)}).rfind("<Delete>", 0) != 0) std::abort();
   return 0;
 }

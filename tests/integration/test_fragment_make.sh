@@ -109,10 +109,10 @@ assert_contains "$(cat "$TMP/err")" "XSHIP_NAME is not set: add 'XSHIP_NAME := .
 ok "help works without XSHIP_NAME"
 
 # help lists the six targets and documents every user variable the fragment sets.
-for t in deps test build publish merge clean help; do
+for t in deps test build publish merge prune clean help; do
   grep -Eq "^  $t +[a-z]" "$TMP/help" || fail "help does not list $t: $(cat "$TMP/help")"
 done
-ok "help lists deps test build publish merge clean help"
+ok "help lists deps test build publish merge prune clean help"
 for v in $(grep -oE '^XSHIP_[A-Z_]+ *\?=' "$frag" | cut -d' ' -f1); do
   grep -q "^  $v " "$TMP/help" || fail "help does not document $v"
 done
@@ -121,7 +121,7 @@ ok "help documents every XSHIP_ variable"
 bad=$(grep -E '^[A-Za-z_]+ *(:|\+|!)?=' "$frag" | grep -vE '^(XSHIP_[A-Z_]+ *\?=|V \?=|__xship_)' || true)
 assert_eq "$bad" "" "user variables are ?=, the rest __xship_*"
 # Each public target's recipe is one line that calls xship (help excepted).
-for t in deps test build publish merge clean; do
+for t in deps test build publish merge prune clean; do
   n=$(awk -v t="\$(XSHIP_PREFIX)$t:" 'index($0, t) == 1 {on = 1; next} on && /^\t/ {n++; next} on {exit} END {print n + 0}' "$frag")
   line=$(awk -v t="\$(XSHIP_PREFIX)$t:" 'index($0, t) == 1 {getline; print; exit}' "$frag")
   [[ $n == 1 && $line == *'$(__xship_cmd) '"${t/merge/publish --merge-manifests}"* ]] || fail "recipe of $t is $n lines or does not call xship: $line"

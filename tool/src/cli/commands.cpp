@@ -19,6 +19,7 @@ Status run_version(int, char**) {
 constexpr std::array kCommands = {
     Command{"publish", "upload files to S3 with MD5-verified PUTs, then SHA256SUMS (signed) and manifest.json", run_publish},
     Command{"fetch", "download objects (or a whole manifest) and verify MD5/SHA-256 before keeping them", run_fetch},
+    Command{"prune", "keep the newest N releases under a prefix and delete the rest (never an alias's release)", run_prune},
     Command{"presign", "print a URL that downloads one object without credentials until it expires (at most 7 days)", run_presign},
     Command{"credentials", "show which credential source answers: its name, the key's last four characters, the expiry, the region", run_credentials},
     Command{"verify", "check a signed release's signatures and provenance; --rebuild it from the recorded commit", run_verify},

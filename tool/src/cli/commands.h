@@ -22,6 +22,7 @@ std::string usage_text();
 Status run_publish(int argc, char** argv);
 Status run_fetch(int argc, char** argv);
 Status run_presign(int argc, char** argv);
+Status run_prune(int argc, char** argv);
 Status run_cross_targets(int argc, char** argv);
 Status run_cross_env(int argc, char** argv);
 Status run_cross_toolchain(int argc, char** argv);

@@ -18,6 +18,7 @@
 #include "core/terminal.h"
 #include "core/units.h"
 #include "cross/compiler_version.h"
+#include "publish/alias.h"
 #include "publish/artifacts.h"
 #include "publish/merge.h"
 #include "publish/plan.h"
@@ -25,8 +26,6 @@
 #include "release/template.h"
 
 namespace xship::cli {
-
-namespace {
 
 // The Travis convention when no --to is given: s3://$ARTIFACTS_BUCKET/artifacts/{repo}/{branch}.
 Result<std::string> default_destination() {
@@ -38,6 +37,8 @@ Result<std::string> default_destination() {
   std::string d = kDefaultDestinationTemplate;
   return d.replace(d.find("$ARTIFACTS_BUCKET"), 17, *bucket);
 }
+
+namespace {
 
 // A one-line progress bar on a terminal; plain lines otherwise.
 class ProgressBar {
@@ -102,8 +103,41 @@ Result<std::vector<S3Location>> destinations(std::vector<std::string> to, const 
   return out;
 }
 
+// --alias: a NAME beside each destination, or one s3:// prefix mirroring the first (the
+// one that got the bytes). Resolved before anything is uploaded, moved once it is complete.
+struct AliasMove {
+  S3Location release, alias;
+};
+
+Result<std::vector<AliasMove>> plan_aliases(const PublishFlags& f, const BuildInfo& info) {
+  std::vector<AliasMove> moves;
+  for (const auto& text : f.aliases) {
+    auto expanded = expand_template(text, info);
+    if (!expanded) return expanded.error();
+    const bool absolute = expanded->starts_with("s3://");
+    for (std::size_t d = 0; d < (absolute ? 1 : f.opts.destinations.size()); ++d) {
+      auto alias = publish::resolve_alias(*expanded, f.opts.destinations[d]);
+      if (!alias) return alias.error();
+      moves.push_back({f.opts.destinations[d], *alias});
+    }
+  }
+  return moves;
+}
+
+Status move_aliases(s3::Client& client, const PublishFlags& f, const std::vector<AliasMove>& moves) {
+  const publish::AliasOptions aopts{f.opts.concurrency, f.opts.etag_check, f.opts.copy_threshold, f.opts.copy_part_size};
+  for (const auto& m : moves) {
+    auto moved = publish::move_alias(client, m.release, m.alias, aopts, &cancel_flag());
+    if (!moved) return moved.error();
+    fmt::print(f.json ? stderr : stdout, "alias  s3://{}/{} -> s3://{}/{} ({} copied, {} unchanged, {} removed)\n",
+               m.alias.bucket, printable(m.alias.key), m.release.bucket, printable(m.release.key.ends_with('/') ? m.release.key : m.release.key + '/'), moved->copied,
+               moved->unchanged, moved->removed);
+  }
+  return ok_status();
+}
+
 // --merge-manifests: the final step of a matrix CI run.
-Status merge_command(const PublishFlags& f, const BuildInfo& info) {
+Status merge_command(const PublishFlags& f, const BuildInfo& info, const std::vector<AliasMove>& aliases) {
   publish::MergeOptions mopts;
   mopts.commit = !f.commit_given() ? info.commit : f.merge_commit == "any" ? "" : f.merge_commit;
   mopts.etag_check = f.opts.etag_check;
@@ -117,11 +151,11 @@ Status merge_command(const PublishFlags& f, const BuildInfo& info) {
   auto report = publish::merge_manifests(client, f.opts.destinations[0], mopts, &cancel_flag());
   if (!report) return report.error();
   print_merge_report(*report, f.json);
-  return ok_status();
+  return move_aliases(client, f, aliases);
 }
 
 // The files planned and uploaded (or, --dry-run, listed).
-Status publish_command(PublishFlags& f, const BuildInfo& info) {
+Status publish_command(PublishFlags& f, const BuildInfo& info, const std::vector<AliasMove>& aliases) {
   auto plan = publish::plan_publish(
       f.paths, {f.untracked, f.repo_dir, f.no_follow ? publish::Symlinks::Skip : publish::Symlinks::Follow});
   if (!plan) return plan.error();
@@ -148,7 +182,7 @@ Status publish_command(PublishFlags& f, const BuildInfo& info) {
   bar.stop();
   if (!report) return report.error();
   print_publish_summary(*report, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), f.json);
-  return ok_status();
+  return move_aliases(client, f, aliases);
 }
 
 }  // namespace
@@ -177,9 +211,11 @@ Status run_publish(int argc, char** argv) {
   auto dests = destinations(f.to, info);
   if (!dests) return dests.error();
   f.opts.destinations = std::move(*dests);
+  auto aliases = plan_aliases(f, info);
+  if (!aliases) return aliases.error();
   if (f.check) return check_destinations(f.conn, f.opts.destinations, f.json);
-  if (f.merge) return merge_command(f, info);
-  return publish_command(f, info);
+  if (f.merge) return merge_command(f, info, *aliases);
+  return publish_command(f, info, *aliases);
 }
 
 }  // namespace xship::cli

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/units.h"
+#include "publish/alias.h"
 #include "s3/limits.h"
 
 namespace xship::cli {
@@ -49,6 +50,13 @@ void PublishFlags::add_to(CLI::App& app) {
                  "SHA256SUMS.minisig, manifest.json.minisig and a signed provenance.intoto.json (in-toto/SLSA v1); "
                  "check with minisign -Vm SHA256SUMS -p KEY.pub")
       ->option_text("FILE");
+  app.add_option("--alias", aliases,
+                 "After the release is complete, mirror it server-side under this prefix (repeatable): a NAME "
+                 "beside the release (--to s3://B/releases/v1.2 --alias latest: s3://B/releases/latest/) or "
+                 "s3://BUCKET/PREFIX; placeholders as --to. Copies get Cache-Control: max-age=300, manifest.json "
+                 "goes last, objects the release lacks are then deleted. A failed release never moves it")
+      ->option_text("NAME|s3://B/P")
+      ->allow_extra_args(false);
   app.add_flag("--json", json, "Print a machine-readable result on stdout");
   app.add_flag("--dry-run", dry_run, "List keys and sizes; touch no network");
   app.add_flag("--check", check, "Only check the credentials and each destination (one signed ListObjectsV2 asking for "
@@ -106,8 +114,20 @@ Status PublishFlags::check_modes() const {
   return ok_status();
 }
 
+// An alias mirrors a complete release: one with a manifest, written by this run.
+Status PublishFlags::check_aliases() const {
+  if (aliases.empty()) return ok_status();
+  if (no_manifest) return usage_error("--alias mirrors a complete release, manifest last: drop --no-manifest or --alias");
+  if (!job_manifest.empty())
+    return usage_error("--alias with --job-manifest: a job publishes part of a release; give --alias to the "
+                       "--merge-manifests step");
+  for (const auto& a : aliases) XSHIP_TRY(publish::check_alias_text(a));
+  return ok_status();
+}
+
 Status PublishFlags::validate() {
   XSHIP_TRY(parse_sizes());
+  XSHIP_TRY(check_aliases());
   opts.etag_check = etag_check == "on";
   opts.write_manifest = !no_manifest;
   return check_modes();

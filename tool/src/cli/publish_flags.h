@@ -18,6 +18,7 @@ struct PublishFlags {
   std::string threshold_text = "16MiB", part_text = "8MiB", etag_check = "on", repo_dir = ".";
   std::string copy_threshold_text = "5GiB", copy_part_text = "512MiB";
   std::string job_manifest, merge_commit, sign_key_path;
+  std::vector<std::string> aliases;  // --alias: mirrored after the release is complete (publish/alias.h)
   publish::PublishOptions opts;  // --concurrency, --force, --no-overwrite, --state-dir land here directly
   ConnectionFlags conn;
 
@@ -30,7 +31,12 @@ struct PublishFlags {
  private:
   Status parse_sizes();
   Status check_modes() const;
+  Status check_aliases() const;
   CLI::Option* commit_opt_ = nullptr;
 };
+
+// s3://$ARTIFACTS_BUCKET/artifacts/{repo}/{branch}, where publish goes without --to (and
+// whose parent prune looks in without a prefix); Usage error when the variable is unset.
+Result<std::string> default_destination();
 
 }  // namespace xship::cli

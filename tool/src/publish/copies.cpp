@@ -14,26 +14,7 @@ namespace {
 Status copy_in_parts(Run& run, const FileResult& src, const s3::ObjectRef& target, s3::CallStats& st) {
   // CreateMultipartUpload sends the type and the sums' metadata (no Content-MD5: no body).
   auto meta = verified_put_options(src.name, src.md5, src.sha256, {});
-  auto id = run.client.create_multipart(target, meta, &st);
-  if (!id) return id.error();
-  std::vector<s3::Part> parts;
-  const std::uint64_t copy_part = effective_part_size(src.size, run.opts.copy_part_size);
-  for (std::uint64_t off = 0; off < src.size; off += copy_part) {
-    int n = static_cast<int>(parts.size()) + 1;
-    auto etag = run.client.upload_part_copy(
-        {{src.bucket, src.key}, off, std::min(src.size, off + copy_part) - 1, target, *id, n}, &st);
-    if (!etag) {
-      (void)run.client.abort_multipart(target, *id);
-      return etag.error();
-    }
-    parts.push_back({n, *etag, 0});
-  }
-  auto done = run.client.complete_multipart(target, *id, parts, false, &st);
-  if (!done) {
-    (void)run.client.abort_multipart(target, *id);
-    return done.error();
-  }
-  return ok_status();
+  return copy_object_in_parts(run.client, {{src.bucket, src.key}, src.size}, target, meta, run.opts.copy_part_size, st);
 }
 
 // The copy holds the source's bytes: same size, and an ETag that is the source's or the MD5.
@@ -50,6 +31,29 @@ Result<std::string> verify_copy(Run& run, const FileResult& src, const s3::Objec
 }
 
 }  // namespace
+
+Status copy_object_in_parts(s3::Client& client, const CopySource& src, const s3::ObjectRef& target,
+                            const s3::PutOptions& create, std::uint64_t part_size, s3::CallStats& st) {
+  auto id = client.create_multipart(target, create, &st);
+  if (!id) return id.error();
+  std::vector<s3::Part> parts;
+  const std::uint64_t copy_part = effective_part_size(src.size, part_size);
+  for (std::uint64_t off = 0; off < src.size; off += copy_part) {
+    int n = static_cast<int>(parts.size()) + 1;
+    auto etag = client.upload_part_copy({src.object, off, std::min(src.size, off + copy_part) - 1, target, *id, n}, &st);
+    if (!etag) {
+      (void)client.abort_multipart(target, *id);
+      return etag.error();
+    }
+    parts.push_back({n, *etag, 0});
+  }
+  auto done = client.complete_multipart(target, *id, parts, false, &st);
+  if (!done) {
+    (void)client.abort_multipart(target, *id);
+    return done.error();
+  }
+  return ok_status();
+}
 
 void copy_to(Run& run, const FileResult& src, std::size_t dest_index) {
   const S3Location& dest = run.opts.destinations[dest_index];

@@ -103,6 +103,14 @@ Status abort_stale_uploads(Run& run, const std::vector<PlannedFile>& files);
 
 // copies.cpp: `src` (on the first destination) copied server-side to another.
 void copy_to(Run& run, const FileResult& src, std::size_t dest_index);
+// An object too large for CopyObject, copied by UploadPartCopy; `create` carries the
+// copy's headers. The upload is aborted on failure.
+struct CopySource {
+  s3::ObjectRef object;
+  std::uint64_t size = 0;
+};
+Status copy_object_in_parts(s3::Client& client, const CopySource& src, const s3::ObjectRef& target,
+                            const s3::PutOptions& create, std::uint64_t part_size, s3::CallStats& st);
 
 // release_upload.cpp: every destination's release documents, once every file is verified.
 Status write_release_documents(Run& run, const BuildInfo& info);

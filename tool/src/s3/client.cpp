@@ -63,6 +63,7 @@ void add_put_headers(std::vector<sigv4::Header>& headers, const PutOptions& o) {
   if (!o.content_type.empty()) headers.push_back({"content-type", o.content_type});
   for (const auto& m : o.metadata) headers.push_back({"x-amz-meta-" + m.name, m.value});
   if (o.if_none_match) headers.push_back({"if-none-match", "*"});
+  headers.insert(headers.end(), o.copy_headers.begin(), o.copy_headers.end());
 }
 }  // namespace
 
@@ -125,6 +126,23 @@ Status Client::delete_object(const ObjectRef& obj, CallStats* stats) {
   r.ignore_cancel = true;
   XSHIP_TRY(perform(r, stats));
   return ok_status();
+}
+
+Result<DeleteOutcome> Client::delete_objects(const std::string& bucket, const std::vector<std::string>& keys,
+                                             CallStats* stats) {
+  if (keys.empty()) return DeleteOutcome{};
+  if (keys.size() > kMaxDeleteKeys)
+    return usage_error(fmt::format("DeleteObjects takes at most {} keys, not {}: send them in batches", kMaxDeleteKeys,
+                                   keys.size()));
+  std::string xml = xml::delete_request(keys);
+  auto r = request(HttpMethod::Post, {bucket, ""}, fmt::format("DeleteObjects ({} keys) in", keys.size()));
+  r.query = {{"delete", ""}};
+  r.body.memory = xml;
+  r.headers.push_back({"content-md5", digest::content_md5(digest::md5(xml))});
+  r.error_body_is_failure = true;
+  auto resp = perform(r, stats);
+  if (!resp) return resp.error();
+  return xml::delete_result(resp->body);
 }
 
 Status Client::abort_multipart(const ObjectRef& obj, const std::string& upload_id, CallStats* stats) {
@@ -211,10 +229,11 @@ std::string copy_source(const ObjectRef& o) { return "/" + o.bucket + "/" + sigv
 }  // namespace
 
 Result<std::string> Client::copy_object(const ObjectRef& source, const ObjectRef& target, std::uint64_t size,
-                                        CallStats* stats) {
+                                        CallStats* stats, const PutOptions* replace) {
   auto r = request(HttpMethod::Put, target, fmt::format("CopyObject {} ->", s3_name(source)));
   r.headers.push_back({"x-amz-copy-source", copy_source(source)});
-  r.headers.push_back({"x-amz-metadata-directive", "COPY"});
+  r.headers.push_back({"x-amz-metadata-directive", replace ? "REPLACE" : "COPY"});
+  if (replace) add_put_headers(r.headers, *replace);
   r.error_body_is_failure = true;  // CopyObject can also answer 200 with <Error>
   r.expected_bytes = size;
   return etag_reply(r, "CopyObjectResult", stats);

@@ -62,12 +62,16 @@ struct ObjectInfo {
   std::uint64_t size = 0;
   std::string etag;                            // unquoted
   std::map<std::string, std::string> metadata;  // x-amz-meta-* without the prefix
+  // Content-Type, -Disposition, -Encoding, -Language as stored: what a copy that replaces
+  // the headers (an alias's shorter Cache-Control) sends again to keep them.
+  std::vector<sigv4::Header> representation;
 };
 
 struct ListedObject {
   std::string key;
   std::uint64_t size = 0;
   std::string etag;  // unquoted
+  std::string last_modified;  // as listed: ISO 8601 UTC, e.g. 2026-12-04T05:30:00.123Z
 };
 
 struct Upload {
@@ -92,7 +96,18 @@ struct PutOptions {
   std::vector<sigv4::Header> metadata;          // name without x-amz-meta-
   bool if_none_match = false;                   // --no-overwrite
   std::string payload_sha256;                   // hex; empty = UNSIGNED-PAYLOAD (MD5 protects)
+  std::vector<sigv4::Header> copy_headers;      // sent as given: an alias copy's kept type and its Cache-Control
 };
+
+// What one DeleteObjects request did: the keys gone, and each key's refusal.
+struct DeleteOutcome {
+  std::vector<std::string> deleted;
+  struct Refused {
+    std::string key, code, message;
+  };
+  std::vector<Refused> errors;
+};
+inline constexpr std::size_t kMaxDeleteKeys = 1000;  // DeleteObjects' limit per request
 
 class Client {
  public:
@@ -118,6 +133,11 @@ class Client {
                                          const std::vector<Part>& parts, bool if_none_match,
                                          CallStats* stats = nullptr);
   Status delete_object(const ObjectRef& obj, CallStats* stats = nullptr);
+  // DeleteObjects: at most kMaxDeleteKeys keys (more is a Usage error: the caller batches),
+  // Content-MD5 on the body as S3 requires. A key the store refused is in `errors`, not a
+  // failed call.
+  Result<DeleteOutcome> delete_objects(const std::string& bucket, const std::vector<std::string>& keys,
+                                       CallStats* stats = nullptr);
   // Runs even after cancellation: it is how an interrupted run cleans up.
   Status abort_multipart(const ObjectRef& obj, const std::string& upload_id, CallStats* stats = nullptr);
   // The listings take a bucket and a key prefix.
@@ -130,8 +150,10 @@ class Client {
 
   // Server-side copies, for a second --to: CopyObject, or UploadPartCopy per part range.
   // `size` (the bytes copied) lengthens the request's deadline as a body would.
+  // `replace`: the copy gets these headers instead of the source's (metadata directive
+  // REPLACE); nullptr keeps the source's.
   Result<std::string> copy_object(const ObjectRef& source, const ObjectRef& target, std::uint64_t size,
-                                  CallStats* stats = nullptr);
+                                  CallStats* stats = nullptr, const PutOptions* replace = nullptr);
   struct PartCopy {
     ObjectRef source;
     std::uint64_t first = 0, last = 0;  // the source's bytes, inclusive

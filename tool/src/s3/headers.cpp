@@ -47,6 +47,9 @@ Result<ObjectInfo> object_info(const net::HttpResponse& resp, std::string_view w
       info.etag = unquote_etag(h.value);
     } else if (h.name.starts_with("x-amz-meta-")) {
       info.metadata[h.name.substr(11)] = h.value;
+    } else if (h.name == "content-type" || h.name == "content-disposition" || h.name == "content-encoding" ||
+               h.name == "content-language") {
+      info.representation.push_back({h.name, h.value});
     }
   }
   return info;

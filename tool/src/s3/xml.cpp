@@ -3,6 +3,7 @@
 #include <pugixml.hpp>
 
 #include <cstdlib>
+#include <sstream>
 
 namespace xship::s3::xml {
 
@@ -32,7 +33,7 @@ ObjectsPage list_objects(std::string_view body) {
   ObjectsPage page;
   for (auto c : root.children("Contents"))
     page.objects.push_back({c.child_value("Key"), std::strtoull(c.child_value("Size"), nullptr, 10),
-                            unquote_etag(c.child_value("ETag"))});
+                            unquote_etag(c.child_value("ETag")), c.child_value("LastModified")});
   page.truncated = is_truncated(root);
   page.next_token = root.child_value("NextContinuationToken");
   return page;
@@ -59,6 +60,28 @@ UploadsPage list_multipart_uploads(std::string_view body) {
   page.next_key_marker = root.child_value("NextKeyMarker");
   page.next_upload_id_marker = root.child_value("NextUploadIdMarker");
   return page;
+}
+
+DeleteOutcome delete_result(std::string_view body) {
+  // A cut-off reply parses partly: keys read from it would be claimed deleted unseen.
+  pugi::xml_document doc;
+  DeleteOutcome out;
+  if (!doc.load_buffer(body.data(), body.size())) return out;
+  auto root = doc.child("DeleteResult");
+  for (auto d : root.children("Deleted")) out.deleted.emplace_back(d.child_value("Key"));
+  for (auto e : root.children("Error"))
+    out.errors.push_back({e.child_value("Key"), e.child_value("Code"), e.child_value("Message")});
+  return out;
+}
+
+std::string delete_request(const std::vector<std::string>& keys) {
+  pugi::xml_document doc;
+  auto root = doc.append_child("Delete");
+  root.append_child("Quiet").text().set("false");
+  for (const auto& k : keys) root.append_child("Object").append_child("Key").text().set(k.c_str());
+  std::ostringstream out;
+  doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
+  return out.str();
 }
 
 }  // namespace xship::s3::xml

@@ -39,4 +39,9 @@ struct UploadsPage {
 };
 UploadsPage list_multipart_uploads(std::string_view body);  // ListMultipartUploadsResult
 
+// DeleteResult: its <Deleted> keys and <Error> entries.
+DeleteOutcome delete_result(std::string_view body);
+// The <Delete> request body for `keys` (XML-escaped), quiet off so every key is answered.
+std::string delete_request(const std::vector<std::string>& keys);
+
 }  // namespace xship::s3::xml
