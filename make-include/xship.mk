@@ -95,6 +95,8 @@ XSHIP_DEPS_FLAGS ?= --install
 XSHIP_BUILD_FLAGS ?=
 ## XSHIP_PUBLISH_FLAGS extra flags for `xship publish` (--no-overwrite, --job-manifest ...)
 XSHIP_PUBLISH_FLAGS ?=
+## XSHIP_PUBLIC      yes: publish every object public-read (default: no ACL sent, the bucket decides)
+XSHIP_PUBLIC ?=
 ## XSHIP_SIGN_KEY    minisign secret key file: publish/merge sign the release (or XSHIP_SIGNING_KEY holds the key)
 XSHIP_SIGN_KEY ?=
 ## V                 V=1 prints the xship command lines
@@ -126,6 +128,7 @@ __xship_require = $(if $1,$(if $(strip $($1)),,$(error $1 is not set: add '$1 :=
 # The default destination is left to xship, whose error names ARTIFACTS_BUCKET when unset.
 __xship_to_flag = $(if $(filter s3://$$ARTIFACTS_BUCKET/artifacts/{repo}/{branch},$(XSHIP_TO)),,--to $(call __xship_sq,$(XSHIP_TO)))
 __xship_endpoint_flag = $(if $(strip $(XSHIP_ENDPOINT)),--endpoint $(call __xship_sq,$(XSHIP_ENDPOINT)))
+__xship_public_flag = $(if $(filter yes,$(strip $(XSHIP_PUBLIC))),--acl public-read)
 # A matrix job (--job-manifest) does not sign: the merge signs the whole release once.
 __xship_sign_flag = $(if $(strip $(XSHIP_SIGN_KEY)),$(if $(findstring --job-manifest,$(1)),,--sign-key $(call __xship_sq,$(XSHIP_SIGN_KEY))))
 # Each target builds in its own copy of this tree (unless XSHIP_MAKE_OUT_OF_TREE): the
@@ -173,12 +176,12 @@ $(XSHIP_PREFIX)build: $(__xship_bin_dep) $(__xship_after_test) ## build every ta
 	$(__xship_q)$(call __xship_require,XSHIP_NAME)$(__xship_cmd) build $(__xship_matrix) $(__xship_how) --format $(call __xship_sq,$(XSHIP_FORMAT)) $(XSHIP_BUILD_FLAGS)
 
 $(XSHIP_PREFIX)publish: $(__xship_bin_dep) $(__xship_check) $(__xship_p)test $(__xship_p)build ## test, build, then publish XSHIP_DIST to XSHIP_TO, MD5-verified
-	$(__xship_q)$(__xship_cmd) publish $(__xship_to_flag) $(__xship_endpoint_flag) $(call __xship_sign_flag,$(XSHIP_PUBLISH_FLAGS)) $(XSHIP_PUBLISH_FLAGS) $(call __xship_sq,$(XSHIP_DIST))
+	$(__xship_q)$(__xship_cmd) publish $(__xship_to_flag) $(__xship_endpoint_flag) $(__xship_public_flag) $(call __xship_sign_flag,$(XSHIP_PUBLISH_FLAGS)) $(XSHIP_PUBLISH_FLAGS) $(call __xship_sq,$(XSHIP_DIST))
 
 # Matrix CI (one target per job, each publishing with XSHIP_PUBLISH_FLAGS='--job-manifest
 # {os}-{arch}'): a final job merges the job manifests. See examples/ci.
 $(XSHIP_PREFIX)merge: $(__xship_bin_dep) ## merge the matrix jobs' manifests into SHA256SUMS and manifest.json
-	$(__xship_q)$(__xship_cmd) publish --merge-manifests $(__xship_to_flag) $(__xship_endpoint_flag) $(call __xship_sign_flag,)
+	$(__xship_q)$(__xship_cmd) publish --merge-manifests $(__xship_to_flag) $(__xship_endpoint_flag) $(__xship_public_flag) $(call __xship_sign_flag,)
 
 $(XSHIP_PREFIX)clean: $(__xship_bin_dep) ## remove the per-target builds and the collected programs
 	$(__xship_q)$(__xship_cmd) clean --out $(call __xship_sq,$(XSHIP_DIST)) --build-dir $(call __xship_sq,$(XSHIP_BUILD_DIR)) $(if $(strip $(XSHIP_NAME)),--name $(call __xship_sq,$(XSHIP_NAME)))

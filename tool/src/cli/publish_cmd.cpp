@@ -111,6 +111,7 @@ Status merge_command(const PublishFlags& f, const BuildInfo& info) {
   mopts.concurrency = f.opts.concurrency;
   mopts.sign_key = f.opts.sign_key;
   mopts.provenance = f.opts.provenance;
+  mopts.headers = f.opts.headers;
   auto cfg = make_client_config(f.conn);
   if (!cfg) return cfg.error();
   s3::Client client(*cfg);

@@ -7,6 +7,7 @@
 
 #include "cli/connection.h"
 #include "core/result.h"
+#include "publish/header_rules.h"
 #include "publish/uploader.h"
 
 namespace xship::cli {
@@ -18,6 +19,7 @@ struct PublishFlags {
   std::string threshold_text = "16MiB", part_text = "8MiB", etag_check = "on", repo_dir = ".";
   std::string copy_threshold_text = "5GiB", copy_part_text = "512MiB";
   std::string job_manifest, merge_commit, sign_key_path;
+  publish::HeaderFlags headers;  // parsed into opts.headers by validate()
   publish::PublishOptions opts;  // --concurrency, --force, --no-overwrite, --state-dir land here directly
   ConnectionFlags conn;
 
@@ -29,6 +31,7 @@ struct PublishFlags {
 
  private:
   Status parse_sizes();
+  void add_header_flags(CLI::App& app);
   Status check_modes() const;
   CLI::Option* commit_opt_ = nullptr;
 };

@@ -61,4 +61,11 @@ UploadsPage list_multipart_uploads(std::string_view body) {
   return page;
 }
 
+std::vector<Tag> tag_set(std::string_view body) {
+  auto doc = load(body);
+  std::vector<Tag> out;
+  for (auto t : doc.child("Tagging").child("TagSet").children("Tag")) out.push_back({t.child_value("Key"), t.child_value("Value")});
+  return out;
+}
+
 }  // namespace xship::s3::xml

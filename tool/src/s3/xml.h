@@ -39,4 +39,7 @@ struct UploadsPage {
 };
 UploadsPage list_multipart_uploads(std::string_view body);  // ListMultipartUploadsResult
 
+// Tagging/TagSet/Tag (GetObjectTagging), in the reply's order.
+std::vector<Tag> tag_set(std::string_view body);
+
 }  // namespace xship::s3::xml
