@@ -174,6 +174,10 @@ can pick its targets or bucket without editing ``CMakeLists.txt``.
   provenance with it, the password read from ``XSHIP_SIGNING_PASSWORD`` when
   the target runs. Without it, ``XSHIP_SIGNING_KEY`` in the environment at
   run time (the key itself, for CI secrets) signs too.
+``XSHIP_PUBLIC``
+  ``yes``: ``xship-publish`` stores every object with ``--acl public-read``, for
+  downloads without credentials (a bucket that enforces object ownership refuses
+  ACLs). Default: no ACL is sent and the bucket decides.
 
 Nested configures
 ^^^^^^^^^^^^^^^^^
@@ -234,6 +238,7 @@ set(XSHIP_ALIAS "$ENV{XSHIP_ALIAS}" CACHE STRING
 set(XSHIP_KEEP "$ENV{XSHIP_KEEP}" CACHE STRING "N: xship-publish ends with xship prune --keep N beside TO; empty: no prune")
 set(XSHIP_SIGN_KEY "$ENV{XSHIP_SIGN_KEY}" CACHE FILEPATH
     "minisign secret key file: xship-publish signs the release (password from XSHIP_SIGNING_PASSWORD at run time)")
+set(XSHIP_PUBLIC "$ENV{XSHIP_PUBLIC}" CACHE STRING "yes: xship-publish makes every object public-read (default: no ACL sent)")
 
 # The COMMAND that prunes the releases beside TO when XSHIP_KEEP is set (empty otherwise):
 # TO's parent folder, or xship's default (s3://$ARTIFACTS_BUCKET/artifacts/{repo}/, read
@@ -578,6 +583,9 @@ function(xship_add_targets)
   list(APPEND publish_args --repo-dir "${CMAKE_SOURCE_DIR}")
   # The check needs no key: it signs nothing.
   set(check_args ${publish_args})
+  if(XSHIP_PUBLIC)
+    list(APPEND publish_args --acl public-read)
+  endif()
   if(NOT XSHIP_SIGN_KEY STREQUAL "")
     list(APPEND publish_args --sign-key "${XSHIP_SIGN_KEY}")
   endif()

@@ -101,6 +101,8 @@ XSHIP_PUBLISH_FLAGS ?=
 XSHIP_ALIAS ?=
 ## XSHIP_KEEP        N: after publish/merge, keep the newest N releases beside XSHIP_TO and delete older ones (target prune)
 XSHIP_KEEP ?=
+## XSHIP_PUBLIC      yes: publish every object public-read (default: no ACL sent, the bucket decides)
+XSHIP_PUBLIC ?=
 ## XSHIP_SIGN_KEY    minisign secret key file: publish/merge sign the release (or XSHIP_SIGNING_KEY holds the key)
 XSHIP_SIGN_KEY ?=
 ## V                 V=1 prints the xship command lines
@@ -132,6 +134,7 @@ __xship_require = $(if $1,$(if $(strip $($1)),,$(error $1 is not set: add '$1 :=
 # The default destination is left to xship, whose error names ARTIFACTS_BUCKET when unset.
 __xship_to_flag = $(if $(filter s3://$$ARTIFACTS_BUCKET/artifacts/{repo}/{branch},$(XSHIP_TO)),,--to $(call __xship_sq,$(XSHIP_TO)))
 __xship_endpoint_flag = $(if $(strip $(XSHIP_ENDPOINT)),--endpoint $(call __xship_sq,$(XSHIP_ENDPOINT)))
+__xship_public_flag = $(if $(filter yes,$(strip $(XSHIP_PUBLIC))),--acl public-read)
 # A matrix job (--job-manifest) does not sign: the merge signs the whole release once.
 __xship_sign_flag = $(if $(strip $(XSHIP_SIGN_KEY)),$(if $(findstring --job-manifest,$(1)),,--sign-key $(call __xship_sq,$(XSHIP_SIGN_KEY))))
 # --alias per XSHIP_ALIAS word, for a whole release: a matrix job (--job-manifest) has
@@ -187,12 +190,12 @@ $(XSHIP_PREFIX)build: $(__xship_bin_dep) $(__xship_after_test) ## build every ta
 	$(__xship_q)$(call __xship_require,XSHIP_NAME)$(__xship_cmd) build $(__xship_matrix) $(__xship_how) --format $(call __xship_sq,$(XSHIP_FORMAT)) $(XSHIP_BUILD_FLAGS)
 
 $(XSHIP_PREFIX)publish: $(__xship_bin_dep) $(__xship_check) $(__xship_p)test $(__xship_p)build ## test, build, then publish XSHIP_DIST to XSHIP_TO, MD5-verified
-	$(__xship_q)$(__xship_cmd) publish $(__xship_to_flag) $(__xship_endpoint_flag) $(call __xship_sign_flag,$(XSHIP_PUBLISH_FLAGS)) $(call __xship_alias_flags,$(XSHIP_PUBLISH_FLAGS)) $(XSHIP_PUBLISH_FLAGS) $(call __xship_sq,$(XSHIP_DIST))$(call __xship_prune_after,$(XSHIP_PUBLISH_FLAGS))
+	$(__xship_q)$(__xship_cmd) publish $(__xship_to_flag) $(__xship_endpoint_flag) $(__xship_public_flag) $(call __xship_sign_flag,$(XSHIP_PUBLISH_FLAGS)) $(call __xship_alias_flags,$(XSHIP_PUBLISH_FLAGS)) $(XSHIP_PUBLISH_FLAGS) $(call __xship_sq,$(XSHIP_DIST))$(call __xship_prune_after,$(XSHIP_PUBLISH_FLAGS))
 
 # Matrix CI (one target per job, each publishing with XSHIP_PUBLISH_FLAGS='--job-manifest
 # {os}-{arch}'): a final job merges the job manifests. See examples/ci.
 $(XSHIP_PREFIX)merge: $(__xship_bin_dep) ## merge the matrix jobs' manifests into SHA256SUMS and manifest.json
-	$(__xship_q)$(__xship_cmd) publish --merge-manifests $(__xship_to_flag) $(__xship_endpoint_flag) $(call __xship_sign_flag,) $(call __xship_alias_flags,)$(call __xship_prune_after,)
+	$(__xship_q)$(__xship_cmd) publish --merge-manifests $(__xship_to_flag) $(__xship_endpoint_flag) $(__xship_public_flag) $(call __xship_sign_flag,) $(call __xship_alias_flags,)$(call __xship_prune_after,)
 
 $(XSHIP_PREFIX)prune: $(__xship_bin_dep) ## keep the newest XSHIP_KEEP releases beside XSHIP_TO, delete the rest (never an alias's)
 	$(__xship_q)$(call __xship_require,XSHIP_KEEP)$(__xship_cmd) prune $(__xship_prune_args)

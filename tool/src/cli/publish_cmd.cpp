@@ -125,7 +125,8 @@ Result<std::vector<AliasMove>> plan_aliases(const PublishFlags& f, const BuildIn
 }
 
 Status move_aliases(s3::Client& client, const PublishFlags& f, const std::vector<AliasMove>& moves) {
-  const publish::AliasOptions aopts{f.opts.concurrency, f.opts.etag_check, f.opts.copy_threshold, f.opts.copy_part_size};
+  const publish::AliasOptions aopts{f.opts.concurrency, f.opts.etag_check, f.opts.copy_threshold, f.opts.copy_part_size,
+                                    f.opts.headers};
   for (const auto& m : moves) {
     auto moved = publish::move_alias(client, m.release, m.alias, aopts, &cancel_flag());
     if (!moved) return moved.error();
@@ -145,6 +146,7 @@ Status merge_command(const PublishFlags& f, const BuildInfo& info, const std::ve
   mopts.concurrency = f.opts.concurrency;
   mopts.sign_key = f.opts.sign_key;
   mopts.provenance = f.opts.provenance;
+  mopts.headers = f.opts.headers;
   auto cfg = make_client_config(f.conn);
   if (!cfg) return cfg.error();
   s3::Client client(*cfg);

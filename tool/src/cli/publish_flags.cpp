@@ -61,7 +61,23 @@ void PublishFlags::add_to(CLI::App& app) {
   app.add_flag("--dry-run", dry_run, "List keys and sizes; touch no network");
   app.add_flag("--check", check, "Only check the credentials and each destination (one signed ListObjectsV2 asking for "
                "no keys); upload nothing. For CI, before the build");
+  add_header_flags(app);
   add_connection_flags(app, conn);
+}
+
+void PublishFlags::add_header_flags(CLI::App& app) {
+  app.add_option("--content-type", headers.content_types,
+                 "Content-Type for files whose name matches PATTERN (a glob; first match wins), before the built-in "
+                 "table by extension; repeatable")->option_text("PATTERN=TYPE");
+  app.add_option("--cache-control", headers.cache_control, "Cache-Control of every object, e.g. 'public, max-age=300'")
+      ->option_text("VALUE");
+  app.add_option("--storage-class", headers.storage_class, "S3 storage class, e.g. STANDARD_IA (default: the bucket's)")
+      ->option_text("CLASS");
+  app.add_option("--acl", headers.acl, "Canned ACL sent with every object: public-read or private (default: none sent, "
+                                       "the bucket decides)")->option_text("public-read|private");
+  app.add_option("--tag", headers.tags, "Object tag, repeatable (at most 10); kept on multipart uploads and copies")
+      ->option_text("KEY=VALUE");
+  app.add_option("--metadata", headers.metadata, "User metadata x-amz-meta-NAME, repeatable")->option_text("NAME=VALUE");
 }
 
 Status PublishFlags::parse_sizes() {
@@ -128,6 +144,9 @@ Status PublishFlags::check_aliases() const {
 Status PublishFlags::validate() {
   XSHIP_TRY(parse_sizes());
   XSHIP_TRY(check_aliases());
+  auto rules = publish::parse_header_rules(headers);
+  if (!rules) return rules.error();
+  opts.headers = std::move(*rules);
   opts.etag_check = etag_check == "on";
   opts.write_manifest = !no_manifest;
   return check_modes();

@@ -7,6 +7,7 @@
 
 #include "cli/connection.h"
 #include "core/result.h"
+#include "publish/header_rules.h"
 #include "publish/uploader.h"
 
 namespace xship::cli {
@@ -19,6 +20,7 @@ struct PublishFlags {
   std::string copy_threshold_text = "5GiB", copy_part_text = "512MiB";
   std::string job_manifest, merge_commit, sign_key_path;
   std::vector<std::string> aliases;  // --alias: mirrored after the release is complete (publish/alias.h)
+  publish::HeaderFlags headers;  // parsed into opts.headers by validate()
   publish::PublishOptions opts;  // --concurrency, --force, --no-overwrite, --state-dir land here directly
   ConnectionFlags conn;
 
@@ -30,6 +32,7 @@ struct PublishFlags {
 
  private:
   Status parse_sizes();
+  void add_header_flags(CLI::App& app);
   Status check_modes() const;
   Status check_aliases() const;
   CLI::Option* commit_opt_ = nullptr;

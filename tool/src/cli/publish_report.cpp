@@ -21,6 +21,7 @@ const char* status_word(publish::FileStatus s) {
     case publish::FileStatus::Uploaded: return "uploaded";
     case publish::FileStatus::Skipped: return "skipped";
     case publish::FileStatus::Copied: return "copied";
+    case publish::FileStatus::MetadataUpdated: return "metadata_updated";
   }
   return "";
 }
@@ -47,7 +48,7 @@ nlohmann::json file_json(const publish::FileResult& r) {
 }
 
 struct Counts {
-  int uploaded = 0, skipped = 0, copied = 0, retries = 0;
+  int uploaded = 0, skipped = 0, copied = 0, metadata_updated = 0, retries = 0;
 };
 
 Counts count(const publish::PublishReport& report) {
@@ -56,6 +57,7 @@ Counts count(const publish::PublishReport& report) {
     c.uploaded += r.status == publish::FileStatus::Uploaded;
     c.skipped += r.status == publish::FileStatus::Skipped;
     c.copied += r.status == publish::FileStatus::Copied;
+    c.metadata_updated += r.status == publish::FileStatus::MetadataUpdated;
     c.retries += r.retries;
   }
   return c;
@@ -69,7 +71,8 @@ publish::FileCallback file_printer(bool json, bool tty) {
     std::string extra = r.retries ? fmt::format("  retries {}", r.retries) : "";
     if (r.parts_resumed) extra += fmt::format("  resumed {} of {} parts", r.parts_resumed, r.parts);
     if (tty) fmt::print(stderr, "\r\033[K");
-    fmt::print("{:<8} {:>10}  {}  {}{}\n", status_word(r.status), human_size(r.size), r.md5, r.url, extra);
+    const char* word = r.status == publish::FileStatus::MetadataUpdated ? "updated metadata" : status_word(r.status);
+    fmt::print("{:<8} {:>10}  {}  {}{}\n", word, human_size(r.size), r.md5, r.url, extra);
     std::fflush(stdout);
   };
 }
@@ -79,8 +82,9 @@ void print_publish_summary(const publish::PublishReport& report, double secs, bo
     fmt::print(stderr, "xship: aborted {} multipart upload(s) left behind by an interrupted run\n", report.stale_uploads_aborted);
   Counts c = count(report);
   if (!json) {
-    fmt::print("published {} objects: {} uploaded, {} skipped (already there), {} copied; {} sent in {:.2f} s ({}/s); {} retries\n",
-               report.files.size(), c.uploaded, c.skipped, c.copied, human_size(report.bytes_sent), secs,
+    fmt::print("published {} objects: {} uploaded, {} skipped (already there), {} copied, {} with only their headers "
+               "updated; {} sent in {:.2f} s ({}/s); {} retries\n",
+               report.files.size(), c.uploaded, c.skipped, c.copied, c.metadata_updated, human_size(report.bytes_sent), secs,
                human_size(static_cast<std::uint64_t>(double(report.bytes_sent) / std::max(secs, 0.001))), c.retries);
     for (const auto& m : report.manifest_urls) fmt::print("manifest {}\n", m);
     return;
@@ -91,6 +95,7 @@ void print_publish_summary(const publish::PublishReport& report, double secs, bo
   out["uploaded"] = c.uploaded;
   out["skipped"] = c.skipped;
   out["copied"] = c.copied;
+  out["metadata_updated"] = c.metadata_updated;
   out["retries"] = c.retries;
   out["stale_uploads_aborted"] = report.stale_uploads_aborted;
   out["bytes_sent"] = report.bytes_sent;

@@ -8,6 +8,7 @@
 
 #include "core/thread_pool.h"
 #include "publish/engine.h"
+#include "publish/existing.h"
 #include "publish/prune_plan.h"
 
 namespace xship::publish {
@@ -86,35 +87,35 @@ struct AliasRun {
   }
 };
 
-// The source's headers kept (type, disposition, sums as metadata) and a short Cache-Control.
-s3::PutOptions alias_headers(const s3::ObjectInfo& source) {
-  s3::PutOptions o;
-  for (const auto& [name, value] : source.metadata) o.metadata.push_back({name, value});
-  o.copy_headers = source.representation;
-  o.copy_headers.push_back({"cache-control", kAliasCacheControl});
-  return o;
+// The headers publish gives this name (type, disposition, the run's metadata and tags,
+// the sums stored with the source), with a short Cache-Control: an alias moves.
+Result<s3::ObjectHeaders> alias_headers(const AliasOptions& opts, const std::string& relative, s3::ObjectInfo& source) {
+  auto h = object_headers(opts.headers, relative, source.metadata["md5"], source.metadata["sha256"]);
+  if (!h) return h.error();
+  h->cache_control = kAliasCacheControl;
+  return h;
 }
 
 Status copy_one(AliasRun& run, const s3::ListedObject& obj) {
   const s3::ObjectRef source{run.release.bucket, obj.key};
-  const s3::ObjectRef target{run.alias.bucket, run.alias.key + obj.key.substr(run.release.key.size())};
+  const std::string relative = obj.key.substr(run.release.key.size());
+  const s3::ObjectRef target{run.alias.bucket, run.alias.key + relative};
   s3::CallStats st;
   auto head = run.client.head(source, &st);
   if (!head) return head.error();
   if (!head->exists) return runtime_error(fmt::format("s3://{}/{} vanished while the alias was moved", source.bucket, source.key));
-  auto headers = alias_headers(*head);
-  if (head->size <= run.opts.copy_threshold) {
-    auto etag = run.client.copy_object(source, target, head->size, &st, &headers);
-    if (!etag) return etag.error();
-  } else {
-    XSHIP_TRY(copy_object_in_parts(run.client, {source, head->size}, target, headers, run.opts.copy_part_size, st));
-  }
+  auto headers = alias_headers(run.opts, relative, *head);
+  if (!headers) return headers.error();
+  XSHIP_TRY(server_copy(run.client, source, target, head->size, *headers,
+                        {run.opts.copy_threshold, run.opts.copy_part_size}, st));
   auto copy = run.client.head(target, &st);
   if (!copy) return copy.error();
   bool same_sums = copy->etag == head->etag || (!head->metadata["md5"].empty() && copy->metadata["md5"] == head->metadata["md5"]);
   if (!copy->exists || copy->size != head->size || (run.opts.etag_check && !same_sums))
     return integrity_error(fmt::format("the alias copy s3://{}/{} does not match s3://{}/{} (size {}, ETag {})",
                                        target.bucket, target.key, source.bucket, source.key, copy->size, copy->etag));
+  int retries = 0;  // a store may drop tags on copies (existing.h)
+  XSHIP_TRY(ensure_tags(run.client, target, headers->tags, copy->headers, retries));
   std::lock_guard lock(run.mu);
   ++run.copied;
   return ok_status();

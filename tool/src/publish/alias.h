@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "publish/object_headers.h"
 #include "s3/client.h"
 #include "s3/location.h"
 
@@ -28,6 +29,7 @@ struct AliasOptions {
   bool etag_check = true;
   std::uint64_t copy_threshold = 0;  // above it, UploadPartCopy
   std::uint64_t copy_part_size = 0;
+  HeaderRules headers;  // publish's: the alias copies get the release's headers and tags
 };
 
 struct AliasReport {

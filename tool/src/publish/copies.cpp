@@ -11,14 +11,9 @@ namespace xship::publish {
 
 namespace {
 
-Status copy_in_parts(Run& run, const FileResult& src, const s3::ObjectRef& target, s3::CallStats& st) {
-  // CreateMultipartUpload sends the type and the sums' metadata (no Content-MD5: no body).
-  auto meta = verified_put_options(src.name, src.md5, src.sha256, {});
-  return copy_object_in_parts(run.client, {{src.bucket, src.key}, src.size}, target, meta, run.opts.copy_part_size, st);
-}
-
 // The copy holds the source's bytes: same size, and an ETag that is the source's or the MD5.
-Result<std::string> verify_copy(Run& run, const FileResult& src, const s3::ObjectRef& target, s3::CallStats& st) {
+Result<std::string> verify_copy(Run& run, const FileResult& src, const s3::ObjectRef& target, const s3::ObjectHeaders& want,
+                                s3::CallStats& st) {
   auto head = run.client.head(target, &st);
   if (!head) return head.error();
   if (!head->exists || head->size != src.size ||
@@ -27,33 +22,13 @@ Result<std::string> verify_copy(Run& run, const FileResult& src, const s3::Objec
     return integrity_error(fmt::format("copy to s3://{}/{} does not match its source (size {}, ETag {})",
                                        target.bucket, target.key, head->size, head->etag));
   }
+  int retries = 0;
+  XSHIP_TRY(ensure_tags(run.client, target, want.tags, head->headers, retries));
+  st.retries += retries;
   return head->etag;
 }
 
 }  // namespace
-
-Status copy_object_in_parts(s3::Client& client, const CopySource& src, const s3::ObjectRef& target,
-                            const s3::PutOptions& create, std::uint64_t part_size, s3::CallStats& st) {
-  auto id = client.create_multipart(target, create, &st);
-  if (!id) return id.error();
-  std::vector<s3::Part> parts;
-  const std::uint64_t copy_part = effective_part_size(src.size, part_size);
-  for (std::uint64_t off = 0; off < src.size; off += copy_part) {
-    int n = static_cast<int>(parts.size()) + 1;
-    auto etag = client.upload_part_copy({src.object, off, std::min(src.size, off + copy_part) - 1, target, *id, n}, &st);
-    if (!etag) {
-      (void)client.abort_multipart(target, *id);
-      return etag.error();
-    }
-    parts.push_back({n, *etag, 0});
-  }
-  auto done = client.complete_multipart(target, *id, parts, false, &st);
-  if (!done) {
-    (void)client.abort_multipart(target, *id);
-    return done.error();
-  }
-  return ok_status();
-}
 
 void copy_to(Run& run, const FileResult& src, std::size_t dest_index) {
   const S3Location& dest = run.opts.destinations[dest_index];
@@ -65,20 +40,24 @@ void copy_to(Run& run, const FileResult& src, std::size_t dest_index) {
   r.url = run.client.object_url(target);
   r.retries = 0;
   r.status = FileStatus::Copied;
+  // The copy gets this run's headers and tags, not the source's: a store may keep other
+  // headers on the second destination, and some drop tags on copies.
+  auto want = object_headers(run.opts.headers, src.name, src.md5, src.sha256);
+  if (!want) return run.fail(want.error());
   const RemoteObject* there = run.remotes[dest_index].find(r.key);
   if (!run.opts.force && there && there->size == src.size && there->etag == src.etag) {
-    r.status = FileStatus::Skipped;
-    return run.finished(std::move(r));
+    auto existing = check_existing(run.client, there, target, src.size, src.md5, run.opts.etag_check, *want, r.retries);
+    if (!existing) return run.fail(existing.error());
+    if (*existing == Existing::Same) {
+      r.status = FileStatus::Skipped;
+      return run.finished(std::move(r));
+    }
   }
   s3::CallStats st;
-  if (src.size <= run.opts.copy_threshold) {
-    auto etag = run.client.copy_object({src.bucket, src.key}, target, src.size, &st);
-    if (!etag) return run.fail(etag.error());
-  } else if (auto copied = copy_in_parts(run, src, target, st); !copied) {
+  if (auto copied = server_copy(run.client, {src.bucket, src.key}, target, src.size, *want, run.copy_limits(), st); !copied)
     return run.fail(copied.error());
-  }
-  r.retries = st.retries;
-  auto etag = verify_copy(run, src, target, st);
+  auto etag = verify_copy(run, src, target, *want, st);
+  r.retries += st.retries;
   if (!etag) return run.fail(etag.error());
   r.etag = *etag;
   run.finished(std::move(r));

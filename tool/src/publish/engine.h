@@ -31,6 +31,7 @@
 
 #include "compress/digest_cache.h"
 #include "core/thread_pool.h"
+#include "publish/existing.h"
 #include "publish/remote_index.h"
 #include "publish/source_file.h"
 #include "publish/upload_state.h"
@@ -64,11 +65,12 @@ struct Run {
   void add_progress(std::uint64_t n);
 
   const S3Location& primary() const { return opts.destinations[0]; }  // gets the bytes
+  CopyLimits copy_limits() const { return {opts.copy_threshold, opts.copy_part_size}; }
   s3::ObjectRef object_for(const S3Location& dest, const std::string& relative) const {
     return {dest.bucket, join_key(dest.key, relative)};
   }
   FileResult result_for(const PlannedFile& f, const std::string& key, const FileSums& sums) const;
-  s3::PutOptions put_options(const PlannedFile& f, const FileSums& sums) const;
+  Result<s3::PutOptions> put_options(const PlannedFile& f, const FileSums& sums) const;
 
   s3::Client& client;
   const PublishOptions& opts;
@@ -86,10 +88,10 @@ struct Run {
   ThreadPool pool;  // last member: its workers must stop before the rest is destroyed
 };
 
-// The PUT headers every object of a release carries: Content-MD5, a type from the name,
-// and the whole-file sums as metadata.
-s3::PutOptions verified_put_options(const std::string& name, const std::string& md5hex, const std::string& sha256hex,
-                                    const digest::Md5& md5);
+// The PUT headers every object of a release carries: Content-MD5, and the headers
+// object_headers gives (a type from the name, the whole-file sums as metadata, ...).
+Result<s3::PutOptions> verified_put_options(const HeaderRules& rules, const std::string& name, const std::string& md5hex,
+                                            const std::string& sha256hex, const digest::Md5& md5);
 
 // single_put.cpp: one PUT of `body`, then the ETag verified. A streamed body is checked
 // for changes after it was sent (the bytes went out as they were read).
@@ -103,14 +105,6 @@ Status abort_stale_uploads(Run& run, const std::vector<PlannedFile>& files);
 
 // copies.cpp: `src` (on the first destination) copied server-side to another.
 void copy_to(Run& run, const FileResult& src, std::size_t dest_index);
-// An object too large for CopyObject, copied by UploadPartCopy; `create` carries the
-// copy's headers. The upload is aborted on failure.
-struct CopySource {
-  s3::ObjectRef object;
-  std::uint64_t size = 0;
-};
-Status copy_object_in_parts(s3::Client& client, const CopySource& src, const s3::ObjectRef& target,
-                            const s3::PutOptions& create, std::uint64_t part_size, s3::CallStats& st);
 
 // release_upload.cpp: every destination's release documents, once every file is verified.
 Status write_release_documents(Run& run, const BuildInfo& info);

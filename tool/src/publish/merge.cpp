@@ -124,7 +124,8 @@ Result<MergeReport> merge_manifests(s3::Client& client, const S3Location& dest, 
       if (!c) return c.error();
       current = *c;
     }
-    auto put = put_small_object(client, dest.bucket, key, bytes, opts.etag_check, current ? &*current : nullptr);
+    auto put = put_small_object(client, dest.bucket, key, bytes, opts.etag_check, current ? &*current : nullptr,
+                                opts.headers);
     if (!put) return put.error();
     report.written = report.written || *put;
   }

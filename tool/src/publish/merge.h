@@ -8,6 +8,7 @@
 
 #include "core/result.h"
 #include "digest/minisign.h"
+#include "publish/object_headers.h"
 #include "release/manifest.h"
 #include "release/provenance.h"
 #include "s3/client.h"
@@ -22,6 +23,7 @@ struct MergeOptions {
   int concurrency = 8;
   const minisign::SecretKey* sign_key = nullptr;  // signs SHA256SUMS and manifest.json; caller-owned
   const release::ProvenanceFacts* provenance = nullptr;    // with sign_key: write provenance.intoto.json
+  HeaderRules headers;  // what SHA256SUMS and manifest.json are stored with, as in a publish
 };
 
 struct MergeReport {

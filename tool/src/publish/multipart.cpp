@@ -137,6 +137,12 @@ void complete(Run& run, const std::shared_ptr<MultipartJob>& job) {
     (void)run.client.delete_object(job->object);
     return run.fail(verified.error());
   }
+  if (!run.opts.headers.tags.empty()) {  // a store may drop the tags CreateMultipartUpload sent
+    auto head = run.client.head(job->object);
+    if (!head) return run.fail(head.error());
+    if (auto tagged = ensure_tags(run.client, job->object, run.opts.headers.tags, head->headers, retries); !tagged)
+      return run.fail(tagged.error());
+  }
   FileResult r = run.result_for(job->file, job->object.key, job->sums);
   r.etag = *verified;
   r.retries = retries;

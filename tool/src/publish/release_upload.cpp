@@ -29,16 +29,26 @@ Result<std::string> verify_etag(s3::Client& client, bool etag_check, const std::
 }
 
 Result<bool> put_small_object(s3::Client& client, const std::string& bucket, const std::string& key,
-                              const std::string& bytes, bool etag_check, const RemoteObject* current) {
+                              const std::string& bytes, bool etag_check, const RemoteObject* current,
+                              const HeaderRules& rules) {
   auto md5 = digest::md5(bytes);
   std::string md5hex = digest::hex(md5);
-  if (current && current->size == bytes.size() && current->etag == md5hex) return false;
   std::string sha = digest::sha256_hex(bytes);
-  auto opts = verified_put_options(key, md5hex, sha, md5);  // no If-None-Match: a prefix's manifest is replaced
-  opts.payload_sha256 = sha;
-  auto etag = client.put({bucket, key}, s3::Body::bytes(bytes), opts);
-  if (!etag) return etag.error();
+  auto opts = verified_put_options(rules, key, md5hex, sha, md5);  // no If-None-Match: a prefix's manifest is replaced
+  if (!opts) return opts.error();
   int retries = 0;
+  auto existing = check_existing(client, current, {bucket, key}, bytes.size(), md5hex, etag_check, opts->headers, retries);
+  if (!existing) return existing.error();
+  if (*existing == Existing::Same) return false;
+  if (*existing == Existing::HeadersDiffer) {
+    const CopyLimits limits{s3::kMaxCopyObjectSize, s3::kMaxCopyObjectSize};  // a document is far smaller
+    auto rewritten = rewrite_headers(client, {bucket, key}, bytes.size(), md5hex, opts->headers, limits, etag_check, retries);
+    if (!rewritten) return rewritten.error();
+    return true;
+  }
+  opts->payload_sha256 = sha;
+  auto etag = client.put({bucket, key}, s3::Body::bytes(bytes), *opts);
+  if (!etag) return etag.error();
   auto verified = verify_etag(client, etag_check, bucket, key, *etag, md5hex, bytes.size(), retries);
   if (!verified) return verified.error();
   return true;
@@ -48,7 +58,8 @@ namespace {
 
 Status put_document(Run& run, std::size_t d, const std::string& key, const std::string& bytes) {
   const RemoteObject* current = run.opts.force ? nullptr : run.remotes[d].find(key);
-  XSHIP_TRY(put_small_object(run.client, run.opts.destinations[d].bucket, key, bytes, run.opts.etag_check, current));
+  XSHIP_TRY(put_small_object(run.client, run.opts.destinations[d].bucket, key, bytes, run.opts.etag_check, current,
+                             run.opts.headers));
   return ok_status();
 }
 

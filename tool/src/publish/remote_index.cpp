@@ -19,16 +19,4 @@ const RemoteObject* RemoteIndex::find(const std::string& key) const {
   return it == objects_.end() ? nullptr : &it->second;
 }
 
-Result<bool> RemoteIndex::holds(s3::Client& client, const s3::ObjectRef& obj, std::uint64_t size,
-                                const std::string& md5hex, bool etag_check, int& retries) const {
-  const RemoteObject* listed = find(obj.key);
-  if (!listed || listed->size != size) return false;
-  if (etag_check && listed->etag == md5hex) return true;
-  s3::CallStats st;
-  auto head = client.head(obj, &st);
-  retries += st.retries;
-  if (!head) return head.error();
-  return head->exists && head->size == size && head->metadata["md5"] == md5hex;
-}
-
 }  // namespace xship::publish

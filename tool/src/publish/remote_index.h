@@ -21,12 +21,6 @@ class RemoteIndex {
   // nullptr when the listing had no such key.
   const RemoteObject* find(const std::string& key) const;
 
-  // Skip detection: the object at `obj` holds the file when its size matches and its
-  // listed ETag is the MD5; a multipart ETag (or a store whose ETags are not MD5s) is
-  // settled by the MD5 publish stored in its metadata, asked for with a HEAD.
-  Result<bool> holds(s3::Client& client, const s3::ObjectRef& obj, std::uint64_t size, const std::string& md5hex,
-                     bool etag_check, int& retries) const;
-
  private:
   std::map<std::string, RemoteObject> objects_;
 };

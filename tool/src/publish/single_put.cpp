@@ -1,35 +1,16 @@
 // A file in one PUT: from memory (read, and found unchanged, before it is sent) or
 // streamed from the file (checked after, since the bytes went out as they were read).
-#include <map>
-
 #include "publish/engine.h"
 
 namespace xship::publish {
 
-namespace {
-std::string content_type_for(const std::string& name) {
-  static const std::map<std::string, std::string> kTypes = {
-      {".json", "application/json"}, {".txt", "text/plain; charset=utf-8"}, {".gz", "application/gzip"},
-      {".zst", "application/zstd"}, {".zip", "application/zip"}, {".tar", "application/x-tar"},
-      {".html", "text/html; charset=utf-8"}, {".md", "text/markdown; charset=utf-8"}};
-  auto dot = name.rfind('.');
-  if (dot != std::string::npos) {
-    auto it = kTypes.find(name.substr(dot));
-    if (it != kTypes.end()) return it->second;
-  }
-  if (name.ends_with("SHA256SUMS")) return "text/plain; charset=utf-8";
-  return "application/octet-stream";
-}
-}  // namespace
-
-s3::PutOptions verified_put_options(const std::string& name, const std::string& md5hex, const std::string& sha256hex,
-                                    const digest::Md5& md5) {
+Result<s3::PutOptions> verified_put_options(const HeaderRules& rules, const std::string& name, const std::string& md5hex,
+                                            const std::string& sha256hex, const digest::Md5& md5) {
   s3::PutOptions o;
   o.content_md5 = digest::content_md5(md5);
-  o.content_type = content_type_for(name);
-  // The whole-file sums travel with the object, so it can be verified later whatever
-  // its ETag looks like (multipart, SSE-KMS).
-  o.metadata = {{"md5", md5hex}, {"sha256", sha256hex}};
+  auto headers = object_headers(rules, name, md5hex, sha256hex);
+  if (!headers) return headers.error();
+  o.headers = std::move(*headers);
   return o;
 }
 

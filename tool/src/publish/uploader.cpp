@@ -55,9 +55,9 @@ FileResult Run::result_for(const PlannedFile& f, const std::string& key, const F
   return r;
 }
 
-s3::PutOptions Run::put_options(const PlannedFile& f, const FileSums& sums) const {
-  s3::PutOptions o = verified_put_options(f.relative, sums.md5hex(), sums.sha256hex(), sums.digests.md5);
-  o.if_none_match = opts.no_overwrite;
+Result<s3::PutOptions> Run::put_options(const PlannedFile& f, const FileSums& sums) const {
+  auto o = verified_put_options(opts.headers, f.relative, sums.md5hex(), sums.sha256hex(), sums.digests.md5);
+  if (o) o->if_none_match = opts.no_overwrite;
   return o;
 }
 
@@ -66,6 +66,26 @@ namespace {
 // Files up to this size are read into memory once and hashed there; above it a single
 // PUT streams from the file after a hashing pass.
 constexpr std::uint64_t kMemoryPutLimit = 64 * kMiB;
+
+// True when the object is already there (reported, skipped or its headers rewritten in
+// place, or the run failed): nothing more to send.
+bool keep_existing(Run& run, const PlannedFile& f, FileResult& r, const s3::ObjectHeaders& want) {
+  const s3::ObjectRef obj{r.bucket, r.key};
+  const RemoteObject* listed = run.remotes[0].find(obj.key);
+  auto existing = check_existing(run.client, listed, obj, f.stamp.size, r.md5, run.opts.etag_check, want, r.retries);
+  if (!existing) return run.fail(existing.error()), true;
+  if (*existing == Existing::Upload) return false;
+  r.etag = listed->etag;
+  r.status = FileStatus::Skipped;
+  if (*existing == Existing::HeadersDiffer) {
+    auto etag = rewrite_headers(run.client, obj, f.stamp.size, r.md5, want, run.copy_limits(), run.opts.etag_check, r.retries);
+    if (!etag) return run.fail(etag.error()), true;
+    r.etag = *etag;
+    r.status = FileStatus::MetadataUpdated;
+  }
+  run.finished(std::move(r));
+  return true;
+}
 
 void upload_file(Run& run, const PlannedFile& f) {
   if (run.stopping()) return;
@@ -79,23 +99,16 @@ void upload_file(Run& run, const PlannedFile& f) {
   if (!sums) return run.fail(changed_error(f.path));
 
   FileResult r = run.result_for(f, obj.key, *sums);
-  if (!run.opts.force) {
-    auto present = run.remotes[0].holds(run.client, obj, f.stamp.size, r.md5, run.opts.etag_check, r.retries);
-    if (!present) return run.fail(present.error());
-    if (*present) {
-      r.status = FileStatus::Skipped;
-      r.etag = run.remotes[0].find(obj.key)->etag;
-      return run.finished(std::move(r));
-    }
-  }
   auto opts = run.put_options(f, *sums);
+  if (!opts) return run.fail(opts.error());
+  if (!run.opts.force && keep_existing(run, f, r, opts->headers)) return;
   if (in_memory) {
-    opts.payload_sha256 = r.sha256;  // already computed: sign the payload for free
-    return put_single(run, f, std::move(r), s3::Body::bytes(buf), opts);
+    opts->payload_sha256 = r.sha256;  // already computed: sign the payload for free
+    return put_single(run, f, std::move(r), s3::Body::bytes(buf), *opts);
   }
   if (f.stamp.size <= run.opts.multipart_threshold)  // a large single PUT, streamed from the file
-    return put_single(run, f, std::move(r), s3::Body::range(fd->get(), 0, f.stamp.size), opts);
-  start_multipart(run, f, std::move(*fd), *sums, r.retries, opts);
+    return put_single(run, f, std::move(r), s3::Body::range(fd->get(), 0, f.stamp.size), *opts);
+  start_multipart(run, f, std::move(*fd), *sums, r.retries, *opts);
 }
 
 Status check_files(const PublishOptions& opts, const std::vector<PlannedFile>& files) {

@@ -11,6 +11,7 @@
 
 #include "core/result.h"
 #include "digest/minisign.h"
+#include "publish/object_headers.h"
 #include "publish/plan.h"
 #include "release/manifest.h"
 #include "release/provenance.h"
@@ -50,13 +51,16 @@ struct PublishOptions {
   // itself stops at 5 GiB.
   std::uint64_t copy_threshold = s3::kMaxCopyObjectSize;
   std::uint64_t copy_part_size = 512 * kMiB;
+  // Content-Type overrides, Cache-Control, storage class, ACL, metadata and tags.
+  HeaderRules headers;
 };
 
 // The part size actually used: at least the requested one, grown (in whole MiB) so the
 // file fits in 10,000 parts.
 std::uint64_t effective_part_size(std::uint64_t file_size, std::uint64_t requested);
 
-enum class FileStatus { Uploaded, Skipped, Copied };
+// MetadataUpdated: the bytes were there, the headers were not; copied onto itself.
+enum class FileStatus { Uploaded, Skipped, Copied, MetadataUpdated };
 
 struct FileResult {
   std::string name;  // relative
@@ -100,10 +104,12 @@ Result<std::string> verify_etag(s3::Client& client, bool etag_check, const std::
                                 std::string got, const std::string& expected, std::uint64_t size, int& retries);
 
 // The single-PUT path of manifests, SHA256SUMS and job manifests: Content-MD5 sent, the
-// ETag checked, the sums stored as metadata. Skipped when `current` (nullptr: unknown)
-// already holds these bytes. True when it was uploaded.
+// ETag checked, the sums stored as metadata, the headers `rules` give. Skipped when
+// `current` (nullptr: unknown) already holds these bytes with those headers; only the
+// headers are rewritten when they differ. True when it was written.
 Result<bool> put_small_object(s3::Client& client, const std::string& bucket, const std::string& key,
-                              const std::string& bytes, bool etag_check, const RemoteObject* current);
+                              const std::string& bytes, bool etag_check, const RemoteObject* current,
+                              const HeaderRules& rules);
 
 Result<PublishReport> run_publish(s3::Client& client, const std::vector<PlannedFile>& files,
                                   const PublishOptions& opts, const BuildInfo& info,

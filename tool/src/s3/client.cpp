@@ -60,10 +60,8 @@ Result<ObjectInfo> Client::head(const ObjectRef& obj, CallStats* stats) {
 
 namespace {
 void add_put_headers(std::vector<sigv4::Header>& headers, const PutOptions& o) {
-  if (!o.content_type.empty()) headers.push_back({"content-type", o.content_type});
-  for (const auto& m : o.metadata) headers.push_back({"x-amz-meta-" + m.name, m.value});
+  add_object_headers(headers, o.headers);
   if (o.if_none_match) headers.push_back({"if-none-match", "*"});
-  headers.insert(headers.end(), o.copy_headers.begin(), o.copy_headers.end());
 }
 }  // namespace
 
@@ -229,11 +227,14 @@ std::string copy_source(const ObjectRef& o) { return "/" + o.bucket + "/" + sigv
 }  // namespace
 
 Result<std::string> Client::copy_object(const ObjectRef& source, const ObjectRef& target, std::uint64_t size,
-                                        CallStats* stats, const PutOptions* replace) {
+                                        CallStats* stats, const ObjectHeaders* replace) {
   auto r = request(HttpMethod::Put, target, fmt::format("CopyObject {} ->", s3_name(source)));
   r.headers.push_back({"x-amz-copy-source", copy_source(source)});
   r.headers.push_back({"x-amz-metadata-directive", replace ? "REPLACE" : "COPY"});
-  if (replace) add_put_headers(r.headers, *replace);
+  if (replace) {
+    add_object_headers(r.headers, *replace);
+    r.headers.push_back({"x-amz-tagging-directive", "REPLACE"});
+  }
   r.error_body_is_failure = true;  // CopyObject can also answer 200 with <Error>
   r.expected_bytes = size;
   return etag_reply(r, "CopyObjectResult", stats);
@@ -247,6 +248,24 @@ Result<std::string> Client::upload_part_copy(const PartCopy& c, CallStats* stats
   r.expected_bytes = c.last - c.first + 1;
   r.error_body_is_failure = true;
   return etag_reply(r, "CopyPartResult", stats);
+}
+
+Result<std::vector<Tag>> Client::get_tagging(const ObjectRef& obj, CallStats* stats) {
+  auto r = request(HttpMethod::Get, obj, "GetObjectTagging");
+  r.query = {{"tagging", ""}};
+  auto resp = perform(r, stats);
+  if (!resp) return resp.error();
+  return xml::tag_set(resp->body);
+}
+
+Status Client::put_tagging(const ObjectRef& obj, const std::vector<Tag>& tags, CallStats* stats) {
+  auto r = request(HttpMethod::Put, obj, "PutObjectTagging");
+  r.query = {{"tagging", ""}};
+  const std::string xml = tagging_xml(tags);
+  r.body.memory = xml;
+  r.headers.push_back({"content-md5", digest::content_md5(digest::md5(xml))});  // S3 requires it here
+  XSHIP_TRY(perform(r, stats));
+  return ok_status();
 }
 
 Result<ObjectInfo> Client::get(const ObjectRef& obj, std::optional<std::pair<std::uint64_t, std::uint64_t>> range,

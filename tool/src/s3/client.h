@@ -16,6 +16,7 @@
 #include "s3/credential_provider.h"
 #include "s3/credentials.h"
 #include "s3/location.h"
+#include "s3/object_headers.h"
 #include "s3/sigv4.h"
 #include "s3/transport.h"
 
@@ -62,9 +63,7 @@ struct ObjectInfo {
   std::uint64_t size = 0;
   std::string etag;                            // unquoted
   std::map<std::string, std::string> metadata;  // x-amz-meta-* without the prefix
-  // Content-Type, -Disposition, -Encoding, -Language as stored: what a copy that replaces
-  // the headers (an alias's shorter Cache-Control) sends again to keep them.
-  std::vector<sigv4::Header> representation;
+  StoredHeaders headers;
 };
 
 struct ListedObject {
@@ -92,11 +91,9 @@ struct CallStats {
 
 struct PutOptions {
   std::string content_md5;                      // base64, required by this tool on every PUT
-  std::string content_type;
-  std::vector<sigv4::Header> metadata;          // name without x-amz-meta-
+  ObjectHeaders headers;                        // type, caching, metadata, tags, ...
   bool if_none_match = false;                   // --no-overwrite
   std::string payload_sha256;                   // hex; empty = UNSIGNED-PAYLOAD (MD5 protects)
-  std::vector<sigv4::Header> copy_headers;      // sent as given: an alias copy's kept type and its Cache-Control
 };
 
 // What one DeleteObjects request did: the keys gone, and each key's refusal.
@@ -150,10 +147,10 @@ class Client {
 
   // Server-side copies, for a second --to: CopyObject, or UploadPartCopy per part range.
   // `size` (the bytes copied) lengthens the request's deadline as a body would.
-  // `replace`: the copy gets these headers instead of the source's (metadata directive
-  // REPLACE); nullptr keeps the source's.
+  // `replace` (nullptr: the source's are kept) sends these headers and tags instead, with
+  // both directives REPLACE; that is also how an object's headers change in place.
   Result<std::string> copy_object(const ObjectRef& source, const ObjectRef& target, std::uint64_t size,
-                                  CallStats* stats = nullptr, const PutOptions* replace = nullptr);
+                                  CallStats* stats = nullptr, const ObjectHeaders* replace = nullptr);
   struct PartCopy {
     ObjectRef source;
     std::uint64_t first = 0, last = 0;  // the source's bytes, inclusive
@@ -162,6 +159,10 @@ class Client {
     int part_number = 0;
   };
   Result<std::string> upload_part_copy(const PartCopy& copy, CallStats* stats = nullptr);
+
+  // GetObjectTagging and PutObjectTagging (which replaces the whole set).
+  Result<std::vector<Tag>> get_tagging(const ObjectRef& obj, CallStats* stats = nullptr);
+  Status put_tagging(const ObjectRef& obj, const std::vector<Tag>& tags, CallStats* stats = nullptr);
 
   // GET into a sink; range [first, last] inclusive when given. `expected` is how many bytes
   // the reply holds (the range's length, or the size HEAD reported): a byte more stops the

@@ -35,6 +35,14 @@ std::optional<std::time_t> parse_http_date(std::string_view value) {
   return timegm(&tm);
 }
 
+namespace {
+// A count the store sends; anything but a few digits reads as "not told".
+std::optional<int> tag_count(std::string_view v) {
+  if (v.empty() || v.size() > 4 || v.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  return std::stoi(std::string(v));
+}
+}  // namespace
+
 Result<ObjectInfo> object_info(const net::HttpResponse& resp, std::string_view what) {
   ObjectInfo info;
   info.exists = true;
@@ -47,9 +55,16 @@ Result<ObjectInfo> object_info(const net::HttpResponse& resp, std::string_view w
       info.etag = unquote_etag(h.value);
     } else if (h.name.starts_with("x-amz-meta-")) {
       info.metadata[h.name.substr(11)] = h.value;
-    } else if (h.name == "content-type" || h.name == "content-disposition" || h.name == "content-encoding" ||
-               h.name == "content-language") {
-      info.representation.push_back({h.name, h.value});
+    } else if (h.name == "content-type") {
+      info.headers.content_type = h.value;
+    } else if (h.name == "cache-control") {
+      info.headers.cache_control = h.value;
+    } else if (h.name == "content-disposition") {
+      info.headers.content_disposition = h.value;
+    } else if (h.name == "x-amz-storage-class") {
+      info.headers.storage_class = h.value;
+    } else if (h.name == "x-amz-tagging-count") {
+      info.headers.tag_count = tag_count(h.value);
     }
   }
   return info;

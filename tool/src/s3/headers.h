@@ -20,7 +20,7 @@ Result<std::uint64_t> parse_content_length(std::string_view value, std::string_v
 // RFC 1123 "Sun, 06 Nov 1994 08:49:37 GMT"; nullopt for anything else.
 std::optional<std::time_t> parse_http_date(std::string_view value);
 
-// Size, ETag and x-amz-meta-* of a HEAD or GET reply.
+// Size, ETag, x-amz-meta-* and the other stored headers of a HEAD or GET reply.
 Result<ObjectInfo> object_info(const net::HttpResponse& resp, std::string_view what);
 
 }  // namespace xship::s3

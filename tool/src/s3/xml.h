@@ -43,5 +43,7 @@ UploadsPage list_multipart_uploads(std::string_view body);  // ListMultipartUplo
 DeleteOutcome delete_result(std::string_view body);
 // The <Delete> request body for `keys` (XML-escaped), quiet off so every key is answered.
 std::string delete_request(const std::vector<std::string>& keys);
+// Tagging/TagSet/Tag (GetObjectTagging), in the reply's order.
+std::vector<Tag> tag_set(std::string_view body);
 
 }  // namespace xship::s3::xml
