@@ -2,7 +2,8 @@
 # --archive: tar.gz, tar.zst and zip that the system tar/unzip read, with sorted entries,
 # uid/gid 0 and no owner names, every mtime the commit time; the same files packed from
 # two differently-made copies, in different timezones, give byte-identical archives.
-source "$(dirname "$0")/compress_lib.sh"
+source "$(dirname "$0")/lib.sh"
+use_compress
 
 # One release tree, made in the given order with the given mtimes and permissions.
 make_tree() {
@@ -26,37 +27,37 @@ export SOURCE_DATE_EPOCH=1700000000
 want_names=$'LICENSE\nREADME.md\ndocs\ndocs/extra\ndocs/extra/notes.txt\ndocs/guide.md\nhello'
 
 for fmt in tar.gz tar.zst zip; do
-  (cd "$TMP/a" && TZ=UTC xs compress --archive "$fmt" "$TMP/rel-a" hello README.md LICENSE docs) >"$TMP/stdout" ||
-    die "$fmt: archive of a failed"
-  grep -q "^archived $TMP/rel-a.$fmt" "$TMP/stdout" || die "$fmt: unexpected output: $(cat "$TMP/stdout")"
+  (cd "$TMP/a" && TZ=UTC xs compress --archive "$fmt" "$TMP/rel-a" hello README.md LICENSE docs) >"$TMP/out" ||
+    fail "$fmt: archive of a failed"
+  grep -q "^archived $TMP/rel-a.$fmt" "$TMP/out" || fail "$fmt: unexpected output: $(cat "$TMP/out")"
   (cd "$TMP/b" && TZ=Pacific/Kiritimati xs compress --archive "$fmt" "$TMP/rel-b.$fmt" docs LICENSE hello README.md) >/dev/null ||
-    die "$fmt: archive of b failed"
-  cmp -s "$TMP/rel-a.$fmt" "$TMP/rel-b.$fmt" || die "$fmt: archives of equal trees differ"
-  pass "$fmt: byte-identical from two differently made trees, two timezones, two argument orders"
+    fail "$fmt: archive of b failed"
+  cmp -s "$TMP/rel-a.$fmt" "$TMP/rel-b.$fmt" || fail "$fmt: archives of equal trees differ"
+  ok "$fmt: byte-identical from two differently made trees, two timezones, two argument orders"
   out=$TMP/rel-a.$fmt
   case $fmt in
     tar.*)
       decomp=(gzip -dc); [[ $fmt == tar.zst ]] && decomp=(zstd -q -dc)
-      "${decomp[@]}" "$out" >"$TMP/rel.tar" || die "$fmt: the compressed stream is invalid"
-      same "$(tar -tf "$TMP/rel.tar" | sed 's|/$||')" "$want_names" "$fmt: entries sorted"
+      "${decomp[@]}" "$out" >"$TMP/rel.tar" || fail "$fmt: the compressed stream is invalid"
+      assert_eq "$(tar -tf "$TMP/rel.tar" | sed 's|/$||')" "$want_names" "$fmt: entries sorted"
       # numeric owner 0/0 and, with names, no user or group name at all
-      same "$(tar --numeric-owner -tvf "$TMP/rel.tar" | awk '{print $2}' | sort -u)" "0/0" "$fmt: uid/gid 0"
-      same "$(tar -tvf "$TMP/rel.tar" | awk '{print $2}' | sort -u)" "0/0" "$fmt: no owner names"
-      same "$(TZ=UTC tar -tvf "$TMP/rel.tar" | awk '{print $4" "$5}' | sort -u)" "2023-11-14 22:13" "$fmt: every mtime is SOURCE_DATE_EPOCH"
-      same "$(tar -tvf "$TMP/rel.tar" | awk '$6=="hello" || $6=="LICENSE" {print $1}' | tr '\n' ' ')" "-rw-r--r-- -rwxr-xr-x " "$fmt: modes 644/755"
+      assert_eq "$(tar --numeric-owner -tvf "$TMP/rel.tar" | awk '{print $2}' | sort -u)" "0/0" "$fmt: uid/gid 0"
+      assert_eq "$(tar -tvf "$TMP/rel.tar" | awk '{print $2}' | sort -u)" "0/0" "$fmt: no owner names"
+      assert_eq "$(TZ=UTC tar -tvf "$TMP/rel.tar" | awk '{print $4" "$5}' | sort -u)" "2023-11-14 22:13" "$fmt: every mtime is SOURCE_DATE_EPOCH"
+      assert_eq "$(tar -tvf "$TMP/rel.tar" | awk '$6=="hello" || $6=="LICENSE" {print $1}' | tr '\n' ' ')" "-rw-r--r-- -rwxr-xr-x " "$fmt: modes 644/755"
       mkdir -p "$TMP/x-$fmt" && tar -xf "$TMP/rel.tar" -C "$TMP/x-$fmt"
       ;;
     zip)
-      unzip -tq "$out" >/dev/null || die "zip: unzip -t fails"
-      same "$(unzip -Z1 "$out" | sed 's|/$||')" "$want_names" "zip: entries sorted"
-      same "$(TZ=UTC unzip -Z -T "$out" | awk 'NR>1 && $7 ~ /^[0-9]/ {print $7}' | sort -u)" "20231114.221320" "zip: every mtime is SOURCE_DATE_EPOCH"
-      same "$(unzip -Z "$out" | awk '$NF=="hello" || $NF=="LICENSE" {print $1}' | tr '\n' ' ')" "-rw-r--r-- -rwxr-xr-x " "zip: modes 644/755"
+      unzip -tq "$out" >/dev/null || fail "zip: unzip -t fails"
+      assert_eq "$(unzip -Z1 "$out" | sed 's|/$||')" "$want_names" "zip: entries sorted"
+      assert_eq "$(TZ=UTC unzip -Z -T "$out" | awk 'NR>1 && $7 ~ /^[0-9]/ {print $7}' | sort -u)" "20231114.221320" "zip: every mtime is SOURCE_DATE_EPOCH"
+      assert_eq "$(unzip -Z "$out" | awk '$NF=="hello" || $NF=="LICENSE" {print $1}' | tr '\n' ' ')" "-rw-r--r-- -rwxr-xr-x " "zip: modes 644/755"
       mkdir -p "$TMP/x-$fmt" && (cd "$TMP/x-$fmt" && unzip -q "$out")
       ;;
   esac
-  diff -r "$TMP/a" "$TMP/x-$fmt" >/dev/null || die "$fmt: extracted files differ from the originals"
-  pass "$fmt: extracts to the original files"
-  same "$(jq -r --arg k "$out" '.files[$k].sha256' "$XSHIP_DIGEST_CACHE")" "$(sha "$out")" "$fmt: archive digests cached"
+  diff -r "$TMP/a" "$TMP/x-$fmt" >/dev/null || fail "$fmt: extracted files differ from the originals"
+  ok "$fmt: extracts to the original files"
+  assert_eq "$(jq -r --arg k "$out" '.files[$k].sha256' "$XSHIP_DIGEST_CACHE")" "$(sha256_of "$out")" "$fmt: archive digests cached"
 done
 
 # A CMake install tree's symlink chain is stored as symlinks that GNU tar and unzip make
@@ -68,7 +69,7 @@ ln -s ./libfoo.so.1 "$TMP/inst/pkg/lib/libfoo.so"
 ln -s ../../a/LICENSE "$TMP/inst/pkg/LICENSE"
 export SOURCE_DATE_EPOCH=1700000000
 for fmt in tar.gz tar.zst zip; do
-  (cd "$TMP/inst" && xs compress --archive "$fmt" "$TMP/inst-$fmt" pkg) >/dev/null || die "$fmt: archive with symlinks failed"
+  (cd "$TMP/inst" && xs compress --archive "$fmt" "$TMP/inst-$fmt" pkg) >/dev/null || fail "$fmt: archive with symlinks failed"
   mkdir -p "$TMP/inst-x-$fmt"
   case $fmt in
     tar.gz) tar -xzf "$TMP/inst-$fmt.$fmt" -C "$TMP/inst-x-$fmt" ;;
@@ -76,10 +77,10 @@ for fmt in tar.gz tar.zst zip; do
     zip) (cd "$TMP/inst-x-$fmt" && unzip -q "$TMP/inst-$fmt.$fmt") ;;
   esac
   x=$TMP/inst-x-$fmt/pkg
-  same "$(readlink "$x/lib/libfoo.so") $(readlink "$x/lib/libfoo.so.1")" "libfoo.so.1 libfoo.so.1.2.3" "$fmt: symlink chain kept, ./ dropped"
-  same "$(cat "$x/lib/libfoo.so")" "library" "$fmt: the chain resolves after extraction"
-  [[ -f $x/LICENSE && ! -L $x/LICENSE ]] || die "$fmt: a link leaving the tree should be stored as its file"
-  pass "$fmt: a link leaving the tree is stored as the file"
+  assert_eq "$(readlink "$x/lib/libfoo.so") $(readlink "$x/lib/libfoo.so.1")" "libfoo.so.1 libfoo.so.1.2.3" "$fmt: symlink chain kept, ./ dropped"
+  assert_eq "$(cat "$x/lib/libfoo.so")" "library" "$fmt: the chain resolves after extraction"
+  [[ -f $x/LICENSE && ! -L $x/LICENSE ]] || fail "$fmt: a link leaving the tree should be stored as its file"
+  ok "$fmt: a link leaving the tree is stored as the file"
 done
 unset SOURCE_DATE_EPOCH
 
@@ -90,6 +91,6 @@ cp "$TMP/a/LICENSE" "$TMP/repo/"
 (cd "$TMP/repo" && git add LICENSE &&
   GIT_COMMITTER_DATE='@1600000000 +0000' GIT_AUTHOR_DATE='@1500000000 +0000' \
     git -c user.name=t -c user.email=t@t commit -qm c &&
-  xs compress --archive tar.gz "$TMP/git-rel" LICENSE >/dev/null) || die "archive in a git checkout failed"
-same "$(tar --full-time -tvzf "$TMP/git-rel.tar.gz" | awk '{print $4" "$5}')" \
+  xs compress --archive tar.gz "$TMP/git-rel" LICENSE >/dev/null) || fail "archive in a git checkout failed"
+assert_eq "$(tar --full-time -tvzf "$TMP/git-rel.tar.gz" | awk '{print $4" "$5}')" \
   "$(TZ=UTC0 date -d @1600000000 '+%Y-%m-%d %H:%M:%S')" "mtime is the commit time, not the author time"

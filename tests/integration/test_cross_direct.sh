@@ -3,7 +3,8 @@
 # its emulator only to tests naming a target), a test script that starts the program, and
 # a Makefile `test` target running ./prog with no $(XSHIP_EMULATOR). xship registers the
 # emulators with binfmt_misc (root: CI is), and `xship targets` says so.
-source "$(dirname "$0")/cross_lib.sh"
+source "$(dirname "$0")/lib.sh"
+use_cross
 [[ $(id -u) == 0 ]] || fail "this test needs root (binfmt_misc registration), as CI has"
 TARGETS=linux/arm64,linux/s390x,windows/amd64
 

@@ -2,7 +2,8 @@
 # Failing builds: exit codes, one-line errors that name the fix, the other targets
 # finishing with --keep-going, the failing target's log tail, missing outputs. (Bad
 # arguments are rows of tests/cli/cases.json.)
-source "$(dirname "$0")/cross_lib.sh"
+source "$(dirname "$0")/lib.sh"
+use_cross
 make_project hello "$TMP/hello"
 cd "$TMP/hello"
 

@@ -2,7 +2,8 @@
 # examples/hello (CMake) and examples/make-hello (Make) for the 8 runnable targets plus
 # windows/386: built at once, tested under each target's emulator, then every program run
 # again here and its output checked for the injected commit, version and its own arch.
-source "$(dirname "$0")/cross_lib.sh"
+source "$(dirname "$0")/lib.sh"
+use_cross
 # These examples run their programs through $XSHIP_EMULATOR and CMake target tests only;
 # binfmt_misc is left as it is (test_cross_direct.sh relies on riscv64 staying unregistered).
 export XSHIP_BINFMT=off

@@ -4,7 +4,8 @@
 # directory holding nothing else, under wine with a fresh prefix and no WINEPATH, and under
 # qemu with only the target's libc. With --shared-runtime the windows build is refused
 # (exit 3, naming the DLL); --max-glibc below what the program needs is refused too.
-source "$(dirname "$0")/cross_lib.sh"
+source "$(dirname "$0")/lib.sh"
+use_cross
 
 proj=$TMP/hi
 mkdir -p "$proj"

@@ -2,7 +2,8 @@
 # Two clean builds of the same commit, from copies at different paths into different build
 # directories, give identical bytes (SOURCE_DATE_EPOCH from the commit, -ffile-prefix-map),
 # with debug information in, for CMake and Make, ELF and PE.
-source "$(dirname "$0")/cross_lib.sh"
+source "$(dirname "$0")/lib.sh"
+use_cross
 targets=linux/amd64,linux/arm64,linux/riscv64,windows/amd64,windows/386
 
 build_twice() {  # EXAMPLE ARGS...

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The pieces for people who drive their own builds: `xship targets`, `xship env` evaluated
 # before make, `xship toolchain` given to plain cmake/ctest, and --toolchain OS/ARCH=FILE.
-source "$(dirname "$0")/cross_lib.sh"
+source "$(dirname "$0")/lib.sh"
+use_cross
 
 xs targets --json >"$TMP/targets.json"
 assert_eq "$(jq length "$TMP/targets.json")" 13 "xship targets --json lists 13 targets"

@@ -3,7 +3,8 @@
 # and the program must run under qemu with that library. linux/arm64 takes Debian
 # multiarch's (zlib1g-dev:arm64, installed by `make -f ci.mk deps`); linux/arm and
 # linux/386 a private sysroot `xship deps --install` downloads (from deb.debian.org).
-source "$(dirname "$0")/cross_lib.sh"
+source "$(dirname "$0")/lib.sh"
+use_cross
 # These examples run their programs through $XSHIP_EMULATOR and CMake target tests only;
 # binfmt_misc is left as it is (test_cross_direct.sh relies on riscv64 staying unregistered).
 export XSHIP_BINFMT=off

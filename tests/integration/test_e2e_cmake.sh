@@ -6,6 +6,7 @@
 # verified with sha256sum -c, and the arm64 program is run under qemu. Then a failing
 # test must stop xship-publish before anything is uploaded.
 source "$(dirname "$0")/lib.sh"
+use_rig
 export WINEPREFIX=$TMP/wine
 export CMAKE_BUILD_PARALLEL_LEVEL=2
 unset XSHIP_VERSION XSHIP_COMMIT SOURCE_DATE_EPOCH CPPFLAGS CFLAGS LDFLAGS XSHIP_TARGETS XSHIP_FORMAT XSHIP_TO XSHIP_ENDPOINT

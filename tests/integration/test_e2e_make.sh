@@ -5,6 +5,7 @@
 # manifest, verified with sha256sum -c, and the arm64 program is run under qemu. Then a
 # failing unit test must stop `make -f ci.mk publish` before anything is uploaded.
 source "$(dirname "$0")/lib.sh"
+use_rig
 export WINEPREFIX=$TMP/wine
 unset XSHIP_VERSION XSHIP_COMMIT SOURCE_DATE_EPOCH CPPFLAGS CFLAGS LDFLAGS MAKEFLAGS MFLAGS XSHIP_TARGETS XSHIP_NAME
 unset GITHUB_ACTIONS GITHUB_REPOSITORY GITLAB_CI CI_PROJECT_PATH TRAVIS

@@ -2,6 +2,7 @@
 # Verified downloads: single and ranged, by manifest; damaged objects are refused and
 # leave no file behind.
 source "$(dirname "$0")/lib.sh"
+use_rig
 D=$TMP/in; mkdir -p "$D/nested"
 head -c 5000 /dev/urandom > "$D/a.bin"
 head -c $((40 * 1048576)) /dev/urandom > "$D/nested/big.bin"

@@ -3,7 +3,8 @@
 # recording stand-in for xship (so the exact command lines are asserted), once normally
 # and once with .EXPORT_ALL_VARIABLES. The real xship runs in the last cases and in
 # test_e2e_make.sh. No S3 rig needed.
-source "$(dirname "$0")/cross_lib.sh"
+source "$(dirname "$0")/lib.sh"
+use_cross
 frag=$XSHIP_SOURCE_DIR/make-include/xship.mk
 real_xship=$XSHIP_BIN
 unset XSHIP_BIN XSHIP_NAME XSHIP_TARGETS XSHIP_FORMAT XSHIP_TO XSHIP_PREFIX XSHIP_MK V MAKEFLAGS MFLAGS

@@ -4,7 +4,7 @@
 # without progress) is an error naming the store's misbehaviour, and a reply trickling
 # at 1 byte/s is ended by the per-request deadline.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/harden_lib.sh"
+use_hostile
 DL=$BOX/dl; mkdir -p "$DL" "$BOX/in"
 printf 'data\n' > "$BOX/in/f.txt"
 publish_to() { run_bounded "$1" "$XSHIP_BIN" publish --endpoint "$HOSTILE_URL" --retries 0 --to s3://bkt/p "$BOX/in/f.txt"; }

@@ -4,7 +4,7 @@
 # is refused instead of blocking, a /proc file (whose size stat gets wrong) is refused, a
 # name with a newline is refused, and --to prefixes with '.'/'..' segments are refused.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/harden_lib.sh"
+use_hostile
 REL=$BOX/rel; mkdir -p "$BOX/src"
 printf 'alpha\n' > "$BOX/src/a.txt"; printf 'beta\n' > "$BOX/src/b.txt"
 xs publish --endpoint "$ENDPOINT" --to "s3://$BUCKET/$PREFIX/rel" "$BOX/src" > /dev/null

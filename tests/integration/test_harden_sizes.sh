@@ -3,7 +3,7 @@
 # work, a GET longer than announced stops at once (exit 3), and SIGINT during a download
 # exits 130 at once; no temporary file is ever left.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/harden_lib.sh"
+use_hostile
 DL=$BOX/dl; mkdir -p "$DL"
 no_temp_left() { [[ -z $(ls -A "$DL") ]] || fail "$1: left in $DL: $(ls -A "$DL")"; ok "$1: nothing left in the destination"; }
 

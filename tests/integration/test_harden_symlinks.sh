@@ -4,7 +4,7 @@
 # --no-follow-symlinks skips links with a note; loops and dangling links are one-line
 # exit-2 errors, also with --dry-run, and nothing is uploaded.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/harden_lib.sh"
+use_hostile
 P=$BOX/proj; mkdir -p "$P/build/lib" "$P/dist" "$BOX/outside"
 MARK=harden-$$-$RANDOM
 printf 'hello program\n' > "$P/build/hello"

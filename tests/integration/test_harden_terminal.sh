@@ -2,7 +2,7 @@
 # Text from the store and file names never reach the terminal raw: control characters
 # and ESC are shown escaped, every error stays one line; --json carries the exact strings.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/harden_lib.sh"
+use_hostile
 DL=$BOX/dl; mkdir -p "$DL" "$BOX/in"
 printf 'data\n' > "$BOX/in/f.txt"
 no_controls() { ! LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$1" || fail "$2: a control character reached the terminal: $(cat -A "$1" | head -c 2000)"; ok "$2: no control character"; }

@@ -7,7 +7,8 @@
 #   3. find_package(XShip) after `cmake --install` (of the tree ctest built: no compile).
 # Then the argument checks: errors that name the keyword, warnings that do not stop, the
 # command lines the targets run, and no policy leaking into the consumer. No S3 needed.
-source "$(dirname "$0")/cross_lib.sh"
+source "$(dirname "$0")/lib.sh"
+use_cross
 G=(-G Ninja)
 
 case $(uname -m) in

@@ -3,6 +3,7 @@
 # presigned URL (the same bytes) while an unsigned GET is refused, and a 1-second URL is
 # refused once it has expired.
 source "$(dirname "$0")/lib.sh"
+use_rig
 head -c 300000 /dev/urandom > "$TMP/obj.bin"
 KEY="$PREFIX/dir/ünï cödé+a~b=c.bin"
 awsx s3 cp --only-show-errors "$TMP/obj.bin" "s3://$BUCKET/$KEY"

@@ -4,6 +4,7 @@
 # token, curl downloads with it, the same URL without the token is refused, and a URL
 # asked to outlive the credentials says so on stderr.
 source "$(dirname "$0")/lib.sh"
+use_rig
 RIG=$TMP/stsrig
 XSHIP_RIG_STS=1 bash "$XSHIP_SOURCE_DIR/tests/rig/s3rig.sh" start "$RIG" >"$TMP/rig.log" 2>&1 ||
   fail "the STS rig did not start: $(tail -n 3 "$TMP/rig.log")"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A second --to is filled by server-side copies, not a second upload; templates expand.
 source "$(dirname "$0")/lib.sh"
+use_rig
 D=$TMP/in; mkdir -p "$D"
 head -c 300000 /dev/urandom > "$D/app.linux.amd64"
 head -c $((18 * 1048576)) /dev/urandom > "$D/app.linux.arm64"

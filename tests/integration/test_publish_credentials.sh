@@ -8,6 +8,7 @@
 # --debug. No packet leaves loopback: instance metadata is disabled, or pointed at the
 # stand-in, in every run.
 source "$(dirname "$0")/lib.sh"
+use_rig
 
 # A rig of our own with STS on (the shared one must keep accepting tokens it did not
 # issue). XSHIP_STS_RIG_ENV reuses one already running.

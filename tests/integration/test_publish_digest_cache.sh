@@ -2,6 +2,7 @@
 # compress hashes its output while writing it; publish trusts those sums while the file
 # is unchanged (no third read), and stops trusting them the moment the file changes.
 source "$(dirname "$0")/lib.sh"
+use_rig
 D=$TMP/in; mkdir -p "$D"
 cd "$TMP"  # the digest cache lives in .xship/ under the working directory
 head -c 300000 /dev/urandom > "$D/app.linux.amd64"

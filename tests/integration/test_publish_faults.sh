@@ -2,6 +2,7 @@
 # Faults between xship and the store: flipped body bytes (the store answers BadDigest
 # thanks to Content-MD5; xship resends) and 503 SlowDown (backoff and retry).
 source "$(dirname "$0")/lib.sh"
+use_rig
 D=$TMP/in; mkdir -p "$D"
 for i in 1 2 3 4; do head -c $((100000 * i)) /dev/urandom > "$D/small$i.bin"; done
 head -c $((20 * 1048576)) /dev/urandom > "$D/multi.bin"

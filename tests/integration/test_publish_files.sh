@@ -2,6 +2,7 @@
 # Empty, 1-byte, 1 MiB and 100 MiB files and awkward keys, published and then checked
 # with an independent client (the AWS CLI); a second run uploads nothing.
 source "$(dirname "$0")/lib.sh"
+use_rig
 D=$TMP/in; mkdir -p "$D/sub dir"
 : > "$D/empty"
 printf x > "$D/one"

@@ -2,6 +2,7 @@
 # SIGINT mid-multipart: exit 130, uploads aborted, no manifest. SIGKILL leaves an upload
 # behind; the next run cleans it up. A file that changes mid-publish leaves nothing.
 source "$(dirname "$0")/lib.sh"
+use_rig
 D=$TMP/in; mkdir -p "$D"
 head -c $((60 * 1048576)) /dev/urandom > "$D/big.bin"
 # SlowDown answers on parts keep the run in flight long enough to interrupt it.

@@ -4,6 +4,7 @@
 # merged manifest lists every file, verifies with fetch + sha256sum -c, has the same bytes
 # whatever order the jobs finished, and a conflict or a replaced object writes nothing.
 source "$(dirname "$0")/lib.sh"
+use_rig
 
 # One Travis build (the seed's CI); no git, so nothing but these variables describes it.
 export GIT_DIR=/nonexistent TRAVIS=true TRAVIS_REPO_SLUG=acme/widget TRAVIS_BRANCH=main

@@ -3,6 +3,7 @@
 # be complete when xship follows the continuation token. The second run must find every
 # object already there (an unread page would re-upload its 50 files).
 source "$(dirname "$0")/lib.sh"
+use_rig
 D=$TMP/many; mkdir -p "$D"
 for i in $(seq -w 1 1050); do printf '%s' "$i" >"$D/f$i.txt"; done
 DEST="s3://$BUCKET/$PREFIX"

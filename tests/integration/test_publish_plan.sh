@@ -2,6 +2,7 @@
 # What gets published, decided without the network: --untracked (the Travis addon's
 # default), --dry-run, the default destination from ARTIFACTS_BUCKET and git.
 source "$(dirname "$0")/lib.sh"
+use_rig
 R=$TMP/repo; mkdir -p "$R/out"
 git -C "$R" init -q -b feature/x
 git -C "$R" -c user.email=t@t -c user.name=t commit -q --allow-empty -m init

@@ -2,6 +2,7 @@
 # --debug never shows a secret, a session token or a signature; a client clock an hour
 # off is corrected from the server's Date header (RequestTimeTooSkewed, then success).
 source "$(dirname "$0")/lib.sh"
+use_rig
 D=$TMP/in; mkdir -p "$D"; head -c 3000 /dev/urandom > "$D/a.bin"
 head -c $((17 * 1048576)) /dev/urandom > "$D/b.bin"
 

@@ -6,7 +6,8 @@
 # applies): they pass through binfmt_misc, and for s390x with brotli's own wrapper settings
 # given per target. From each fetched, unpacked release: a compress/decompress round trip,
 # the shared libraries with their symlink chains (Linux) or DLLs (Windows).
-source "$(dirname "$0")/real_lib.sh"
+source "$(dirname "$0")/lib.sh"
+use_real
 export SOURCE_DATE_EPOCH=1700000000 XSHIP_VERSION=1.0.9
 # brotli's test script sets QEMU_LD_PREFIX from BROTLI_WRAPPER_LD_PREFIX (empty unless
 # given), which a directly started s390x program needs.

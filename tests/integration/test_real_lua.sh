@@ -5,7 +5,8 @@
 # windows/amd64. Its tests (`make test` runs ./lua) run the foreign programs directly
 # (binfmt_misc). The archives go to the rig, come back with `fetch --target --extract`, and
 # lua and luac run from the unpacked tree alone. Two clean builds give the same archives.
-source "$(dirname "$0")/real_lib.sh"
+source "$(dirname "$0")/lib.sh"
+use_real
 export SOURCE_DATE_EPOCH=1700000000 XSHIP_VERSION=5.4.4
 
 real_source lua5.4 "$TMP/lua"

@@ -5,7 +5,8 @@
 # (the windows .exe would otherwise import libstdc++-6.dll and libgcc_s_seh-1.dll, which a
 # clean Windows lacks); fetched back and unpacked, xmltest passes its 400-odd checks on
 # each target from the unpacked tree alone, wine with a fresh prefix and no WINEPATH.
-source "$(dirname "$0")/real_lib.sh"
+source "$(dirname "$0")/lib.sh"
+use_real
 export SOURCE_DATE_EPOCH=1700000000 XSHIP_VERSION=9.0.0
 export XSHIP_TARGETS=${REAL_TARGETS// /,}
 

@@ -4,7 +4,8 @@
 # directly under qemu and wine (binfmt_misc). The archives are fetched back, and xxhsum
 # run from each unpacked tree must hash a file exactly as the host's does: the big-endian
 # s390x build included.
-source "$(dirname "$0")/real_lib.sh"
+source "$(dirname "$0")/lib.sh"
+use_real
 export SOURCE_DATE_EPOCH=1700000000 XSHIP_VERSION=0.8.1
 
 real_source xxhash "$TMP/xxh"

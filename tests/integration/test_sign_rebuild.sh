@@ -4,6 +4,7 @@
 # untouched release and fails (exit 3, naming the file) when one program was replaced
 # before it was signed (a compromised build machine).
 source "$(dirname "$0")/lib.sh"
+use_rig
 command -v minisign >/dev/null || fail "minisign (Debian package minisign) is needed for this test"
 unset XSHIP_SIGNING_KEY XSHIP_SIGNING_PASSWORD GITHUB_ACTIONS TRAVIS GITLAB_CI
 E=(--endpoint "$ENDPOINT")

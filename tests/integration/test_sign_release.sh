@@ -3,6 +3,7 @@
 # published with --sign-key verifies with `minisign -Vm`, xship accepts what minisign -S
 # signed, every tampering is exit 3 with nothing written, and no secret reaches any output.
 source "$(dirname "$0")/lib.sh"
+use_rig
 command -v minisign >/dev/null || fail "minisign (Debian package minisign) is needed for this test"
 E=(--endpoint "$ENDPOINT")
 PW="pw-$RANDOM-correct-horse"

@@ -5,6 +5,7 @@
 # Then 50 corruptions: every one caught and resent, no wrong object. Then a rewritten ETag
 # on a part: exit 3, no manifest.
 source "$(dirname "$0")/lib.sh"
+use_rig
 D=$TMP/in; mkdir -p "$D/small"
 python3 - "$D/small" <<'PY'
 import os, sys

@@ -3,6 +3,7 @@
 # a one-line message naming --ca-bundle, trusted with --ca-bundle, skipped with --insecure
 # (which warns). Each object that goes up is checked with the AWS CLI over https too.
 source "$(dirname "$0")/lib.sh"
+use_rig
 : "${XSHIP_TEST_HTTPS_ENDPOINT:?the rig writes no https endpoint}" "${XSHIP_TEST_CA_FILE:?the rig writes no CA file}"
 HTTPS=$XSHIP_TEST_HTTPS_ENDPOINT CA=$XSHIP_TEST_CA_FILE
 # This machine points these at the system bundle; none may decide the outcome here.
