@@ -4,6 +4,7 @@
 # alone; prune keeps the newest N, the alias's release and folders without a manifest,
 # --dry-run deletes nothing, and a release of 1,003 objects goes in DeleteObjects batches.
 source "$(dirname "$0")/lib.sh"
+use_rig
 R="$PREFIX/releases"
 pub() { xs publish --endpoint "$ENDPOINT" "$@"; }
 keys_under() { awsx s3api list-objects-v2 --bucket "$BUCKET" --prefix "$1" --query 'Contents[].Key' --output text | tr '\t' '\n' | grep -v '^None$' | sed "s|^$1||" | sort || true; }

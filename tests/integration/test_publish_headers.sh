@@ -4,6 +4,7 @@
 # public-read vs private for an anonymous client, and a second run with only
 # --cache-control changed rewriting the headers in place without sending the bytes.
 source "$(dirname "$0")/lib.sh"
+use_rig
 D=$TMP/in; mkdir -p "$D"
 printf 'small' > "$D/tool.linux.amd64.tar.gz"
 head -c $((12 * 1048576)) /dev/urandom > "$D/big ü.zip"
