@@ -18,6 +18,9 @@ struct PublishFlags {
   std::string threshold_text = "16MiB", part_text = "8MiB", etag_check = "on", repo_dir = ".";
   std::string copy_threshold_text = "5GiB", copy_part_text = "512MiB";
   std::string job_manifest, merge_commit, sign_key_path;
+  std::string url_base_text;  // --url-base
+  std::string presign_text;   // --presign
+  bool no_page = false;       // --no-page
   publish::PublishOptions opts;  // --concurrency, --force, --no-overwrite, --state-dir land here directly
   ConnectionFlags conn;
 
@@ -30,6 +33,7 @@ struct PublishFlags {
  private:
   Status parse_sizes();
   Status check_modes() const;
+  Status parse_links();
   CLI::Option* commit_opt_ = nullptr;
 };
 

@@ -58,7 +58,8 @@ void copy_to(Run& run, const FileResult& src, std::size_t dest_index) {
   FileResult r = src;
   r.bucket = target.bucket;
   r.key = target.key;
-  r.url = run.client.object_url(target);
+  r.url = run.links.url(target);
+  r.presigned_url = run.links.presigned(target);
   r.retries = 0;
   r.status = FileStatus::Copied;
   const RemoteObject* there = run.remotes[dest_index].find(r.key);
