@@ -23,7 +23,7 @@ __deps := g++ cmake ninja-build make pkg-config git jq python3 ca-certificates \
   libcurl4-openssl-dev libssl-dev zlib1g-dev libzstd-dev libpugixml-dev nlohmann-json3-dev \
   libcli11-dev libfmt-dev libgtest-dev libgmock-dev libarchive-dev libdeflate-dev pigz zstd gzip \
   ceph-mon ceph-osd radosgw ceph-common uuid-runtime faketime openssl clang libclang-rt-14-dev dpkg-dev unzip \
-  minisign python3-cryptography python3-jsonschema
+  minisign python3-cryptography python3-jsonschema chromium
 
 # Cross-build: Debian's cross compilers, qemu-user and wine for the target matrix
 # (about 3 GB, 3 min), and arm64 zlib from multiarch for the cmake-hello example.

@@ -1,4 +1,4 @@
-// s3:// destinations and --endpoint URLs: parsed or refused, and what parses yields a
+// s3:// destinations, --endpoint and --url-base URLs: parsed or refused, and what parses yields a
 // bucket S3 accepts and a URL whose host and path come out of object_url intact.
 // Input: "URL\nKEY" — URL is tried as both forms; KEY goes through validate_key/object_url.
 #include <cstddef>
@@ -23,6 +23,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)join_key(loc->key, key);
   }
   (void)validate_key(key);
+  // --url-base: what parses has a scheme, no query, fragment or trailing '/', and the
+  // download URL built on it is the base, one '/', then the key.
+  if (auto base = parse_url_base(url)) {
+    if (base->rfind("http", 0) != 0 || base->find_first_of("?# ") != std::string::npos || base->back() == '/') std::abort();
+    auto ep = parse_endpoint("", "us-east-1");
+    std::string u = download_url(*ep, "bucket", key, Addressing::Auto, *base);
+    if (u.compare(0, base->size() + 1, *base + "/") != 0) std::abort();
+  }
   for (std::string_view region : {"us-east-1", ""}) {
     auto ep = parse_endpoint(url, region);
     if (!ep) continue;

@@ -53,7 +53,7 @@ ok "the example's test passed under the host, qemu and wine"
 dest="artifacts/$slug/main"
 files="cmake-hello.linux.amd64.gz cmake-hello.linux.arm64.gz cmake-hello.windows.amd64.exe.gz"
 keys=$(awsx s3api list-objects-v2 --bucket "$BUCKET" --prefix "$dest/" --query 'Contents[].Key' --output text | tr '\t' '\n' | sort | paste -sd' ')
-assert_eq "$keys" "$dest/SHA256SUMS $(for f in $files; do printf '%s ' "$dest/$f"; done)$dest/manifest.json" \
+assert_eq "$keys" "$dest/SHA256SUMS $(for f in $files; do printf '%s ' "$dest/$f"; done)$dest/index.html $dest/index.md $dest/manifest.json" \
   "objects at artifacts/{repo}/{branch}/"
 for f in $files; do
   assert_eq "$(etag_of "$dest/$f")" "$(md5_of "$B/dist/$f")" "ETag of $f is its MD5 (AWS CLI)"

@@ -31,7 +31,7 @@ ok "tests passed under qemu and wine"
 
 dest="artifacts/$slug/main"
 keys=$(awsx s3api list-objects-v2 --bucket "$BUCKET" --prefix "$dest/" --query 'Contents[].Key' --output text | tr '\t' '\n' | sort | paste -sd' ')
-assert_eq "$keys" "$dest/SHA256SUMS $dest/hello.linux.amd64.gz $dest/hello.linux.arm64.gz $dest/hello.windows.amd64.exe.gz $dest/manifest.json" \
+assert_eq "$keys" "$dest/SHA256SUMS $dest/hello.linux.amd64.gz $dest/hello.linux.arm64.gz $dest/hello.windows.amd64.exe.gz $dest/index.html $dest/index.md $dest/manifest.json" \
   "objects at artifacts/{repo}/{branch}/"
 for f in hello.linux.amd64.gz hello.linux.arm64.gz hello.windows.amd64.exe.gz; do
   assert_eq "$(etag_of "$dest/$f")" "$(md5_of "$repo/dist/$f")" "ETag of $f is its MD5 (AWS CLI)"

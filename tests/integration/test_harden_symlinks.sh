@@ -18,7 +18,7 @@ ln -s ../build/lib "$P/dist/lib"                     # a link to a directory
 all_keys() { awsx s3api list-objects-v2 --bucket "$BUCKET" --query 'Contents[].Key' --output json | jq -r '.[]?'; }
 keys_under() {  # PREFIX -> the keys below it, relative, sorted, on one line (manifests left out)
   awsx s3api list-objects-v2 --bucket "$BUCKET" --prefix "$1/" --query 'Contents[].Key' --output json | jq -r '.[]?' |
-    sed "s|^$1/||" | grep -v -e '^manifest.json$' -e '^SHA256SUMS$' | sort | tr '\n' ' ' || true
+    sed "s|^$1/||" | grep -v -e '^manifest.json$' -e '^SHA256SUMS$' -e '^index.html$' -e '^index.md$' | sort | tr '\n' ' ' || true
 }
 
 # 1. Followed: each link under its own name, with its target's bytes.

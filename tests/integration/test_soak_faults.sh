@@ -30,14 +30,14 @@ cp "$TMP/out" "$TMP/soak.json"
 
 # Every object, checked with the AWS CLI: size, ETag = MD5 (or the multipart ETag), bytes.
 awsx s3api list-objects-v2 --bucket "$BUCKET" --prefix "$PREFIX/soak/" --output json > "$TMP/list.json"
-assert_eq "$(jq '.Contents | length' "$TMP/list.json")" 305 "303 files + SHA256SUMS + manifest.json stored"
+assert_eq "$(jq '.Contents | length' "$TMP/list.json")" 307 "303 files + SHA256SUMS, manifest.json and the page (index.html, index.md) stored"
 python3 - "$TMP/list.json" "$D" "$PREFIX/soak/" <<'PY'
 import hashlib, json, os, sys
 listing, root, prefix = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
 bad = 0
 for o in listing["Contents"]:
     name = o["Key"][len(prefix):]
-    if name in ("manifest.json", "SHA256SUMS"):
+    if name in ("manifest.json", "SHA256SUMS", "index.html", "index.md"):
         continue
     data = open(os.path.join(root, name), "rb").read()
     if o["Size"] != len(data):

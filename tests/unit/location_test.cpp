@@ -202,3 +202,77 @@ TEST(LocationKey, LengthAndUtf8) {
   ASSERT_FALSE(named.ok());
   EXPECT_NE(named.error().message.find("dir/bad\\xffname"), std::string::npos) << named.error().message;
 }
+
+// The URL a person clicks: the store's own (style, region host, port) or --url-base's.
+TEST(DownloadUrl, TableOfStoresStylesAndKeys) {
+  auto aws_eu = parse_endpoint("", "eu-west-1");
+  auto aws_us = parse_endpoint("", "");
+  auto rig = parse_endpoint("http://127.0.0.1:7480", "us-east-1");
+  auto minio = parse_endpoint("https://minio.example.com:9000/", "us-east-1");
+  auto r2 = parse_endpoint("https://acct.r2.cloudflarestorage.com", "auto");
+  ASSERT_TRUE(aws_eu.ok() && aws_us.ok() && rig.ok() && minio.ok() && r2.ok());
+  struct Case {
+    const Endpoint* ep;
+    std::string bucket, key;
+    Addressing style;
+    std::string base, want;
+  };
+  const std::vector<Case> cases = {
+      {&*aws_eu, "rel", "v1/app.tar.gz", Addressing::Auto, "", "https://rel.s3.eu-west-1.amazonaws.com/v1/app.tar.gz"},
+      {&*aws_us, "rel", "a b/c+d=e&f", Addressing::Auto, "", "https://rel.s3.us-east-1.amazonaws.com/a%20b/c%2Bd%3De%26f"},
+      {&*aws_eu, "my.rel", "k", Addressing::Auto, "", "https://s3.eu-west-1.amazonaws.com/my.rel/k"},
+      {&*aws_eu, "rel", "k", Addressing::Path, "", "https://s3.eu-west-1.amazonaws.com/rel/k"},
+      {&*rig, "b", "dir/ü?#.bin", Addressing::Auto, "", "http://127.0.0.1:7480/b/dir/%C3%BC%3F%23.bin"},
+      {&*rig, "b", "k", Addressing::VirtualHost, "", "http://b.127.0.0.1:7480/k"},
+      {&*minio, "b", "x/y", Addressing::Auto, "", "https://minio.example.com:9000/b/x/y"},
+      {&*minio, "b", "x/y", Addressing::VirtualHost, "", "https://b.minio.example.com:9000/x/y"},
+      {&*r2, "b", "~tilde_ok-.", Addressing::Auto, "", "https://acct.r2.cloudflarestorage.com/b/~tilde_ok-."},
+      // With a base the bucket and the store leave the URL; the key's segments stay encoded.
+      {&*aws_eu, "rel", "v1/a b.zip", Addressing::Auto, "https://cdn.example.com", "https://cdn.example.com/v1/a%20b.zip"},
+      {&*rig, "b", "v1/x", Addressing::Auto, "https://cdn.example.com/dl", "https://cdn.example.com/dl/v1/x"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.key + " " + c.base);
+    EXPECT_EQ(download_url(*c.ep, c.bucket, c.key, c.style, c.base), c.want);
+    // The same builder the signer uses: without a base, the URL is object_url's.
+    if (c.base.empty()) EXPECT_EQ(download_url(*c.ep, c.bucket, c.key, c.style, ""), object_url(*c.ep, c.bucket, c.key, c.style).url());
+  }
+}
+
+TEST(DownloadUrl, UrlBaseNormalisedWithoutDoubleSlashes) {
+  const std::vector<std::pair<std::string, std::string>> good = {
+      {"https://cdn.example.com/path/", "https://cdn.example.com/path"},
+      {"https://cdn.example.com/path///", "https://cdn.example.com/path"},
+      {"HTTPS://cdn.example.com", "https://cdn.example.com"},
+      {"http://127.0.0.1:8080/", "http://127.0.0.1:8080"},
+  };
+  for (const auto& [in, want] : good) {
+    auto b = parse_url_base(in);
+    ASSERT_TRUE(b.ok()) << in << ": " << b.error().message;
+    EXPECT_EQ(*b, want);
+    auto ep = parse_endpoint("", "us-east-1");
+    EXPECT_EQ(download_url(*ep, "b", "r/f", Addressing::Auto, *b), want + "/r/f");
+  }
+}
+
+TEST(DownloadUrl, BadUrlBasesNameTheProblem) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"cdn.example.com/x", "no scheme"},
+      {"ftp://cdn.example.com/", "unsupported scheme"},
+      {"https://cdn.example.com/?a=1", "query or fragment"},
+      {"https://cdn.example.com/#top", "query or fragment"},
+      {"https://user:pw@cdn.example.com/", "credentials"},
+      {"https:///path", "no host"},
+      {"https://cdn.example.com/a b", "space or control"},
+      {"https://cdn.example.com/a\n", "space or control"},
+      {"https://cdn.example.com//a/", "empty path segment"},
+  };
+  for (const auto& [in, why] : bad) {
+    auto b = parse_url_base(in);
+    ASSERT_FALSE(b.ok()) << in;
+    EXPECT_EQ(b.error().category, ErrorCategory::Usage);
+    EXPECT_NE(b.error().message.find(why), std::string::npos) << b.error().message;
+    EXPECT_NE(b.error().message.find("https://host"), std::string::npos) << "names the fix: " << b.error().message;
+    EXPECT_EQ(b.error().message.find('\n'), std::string::npos) << "one line";
+  }
+}

@@ -7,6 +7,8 @@
 #include "core/units.h"
 #include "publish/alias.h"
 #include "s3/limits.h"
+#include "s3/location.h"
+#include "s3/presign.h"
 
 namespace xship::cli {
 
@@ -57,6 +59,15 @@ void PublishFlags::add_to(CLI::App& app) {
                  "goes last, objects the release lacks are then deleted. A failed release never moves it")
       ->option_text("NAME|s3://B/P")
       ->allow_extra_args(false);
+  app.add_option("--url-base", url_base_text,
+                 "Download URLs (output, --json, manifest.json) as this base plus the object's key, for a CDN or "
+                 "website in front of the bucket; default: the store's own URL of the object")
+      ->option_text("https://HOST/PATH/");
+  app.add_option("--presign", presign_text,
+                 "Print presigned GET links (and put them on the release page) valid this long: seconds, or a number "
+                 "with s, m, h or d (at most 7d). They never go into manifest.json")
+      ->option_text("DURATION");
+  app.add_flag("--no-page", no_page, "Do not write the release page (index.html and index.md beside manifest.json)");
   app.add_flag("--json", json, "Print a machine-readable result on stdout");
   app.add_flag("--dry-run", dry_run, "List keys and sizes; touch no network");
   app.add_flag("--check", check, "Only check the credentials and each destination (one signed ListObjectsV2 asking for "
@@ -138,6 +149,20 @@ Status PublishFlags::check_aliases() const {
     return usage_error("--alias with --job-manifest: a job publishes part of a release; give --alias to the "
                        "--merge-manifests step");
   for (const auto& a : aliases) XSHIP_TRY(publish::check_alias_text(a));
+// --url-base and --presign into `opts`: a bad base or duration stops the run before anything is sent.
+Status PublishFlags::parse_links() {
+  if (!url_base_text.empty()) {
+    auto base = parse_url_base(url_base_text);
+    if (!base) return base.error();
+    opts.url_base = *base;
+  }
+  if (!presign_text.empty()) {
+    auto expires = parse_duration(presign_text, "--presign");
+    if (!expires) return expires.error();
+    XSHIP_TRY(check_presign_expiry(*expires));
+    opts.presign = *expires;
+  }
+  opts.write_page = !no_page;
   return ok_status();
 }
 
@@ -147,6 +172,7 @@ Status PublishFlags::validate() {
   auto rules = publish::parse_header_rules(headers);
   if (!rules) return rules.error();
   opts.headers = std::move(*rules);
+  XSHIP_TRY(parse_links());
   opts.etag_check = etag_check == "on";
   opts.write_manifest = !no_manifest;
   return check_modes();

@@ -21,6 +21,9 @@ struct PublishFlags {
   std::string job_manifest, merge_commit, sign_key_path;
   std::vector<std::string> aliases;  // --alias: mirrored after the release is complete (publish/alias.h)
   publish::HeaderFlags headers;  // parsed into opts.headers by validate()
+  std::string url_base_text;  // --url-base
+  std::string presign_text;   // --presign
+  bool no_page = false;       // --no-page
   publish::PublishOptions opts;  // --concurrency, --force, --no-overwrite, --state-dir land here directly
   ConnectionFlags conn;
 
@@ -35,6 +38,7 @@ struct PublishFlags {
   void add_header_flags(CLI::App& app);
   Status check_modes() const;
   Status check_aliases() const;
+  Status parse_links();
   CLI::Option* commit_opt_ = nullptr;
 };
 

@@ -36,6 +36,7 @@ nlohmann::json file_json(const publish::FileResult& r) {
   f["sha256"] = r.sha256;
   f["etag"] = r.etag;
   f["url"] = r.url;
+  if (!r.presigned_url.empty()) f["presigned_url"] = r.presigned_url;
   f["status"] = status_word(r.status);
   f["retries"] = r.retries;
   f["parts"] = r.parts;
@@ -72,7 +73,8 @@ publish::FileCallback file_printer(bool json, bool tty) {
     if (r.parts_resumed) extra += fmt::format("  resumed {} of {} parts", r.parts_resumed, r.parts);
     if (tty) fmt::print(stderr, "\r\033[K");
     const char* word = r.status == publish::FileStatus::MetadataUpdated ? "updated metadata" : status_word(r.status);
-    fmt::print("{:<8} {:>10}  {}  {}{}\n", word, human_size(r.size), r.md5, r.url, extra);
+    fmt::print("{:<8} {:>10}  {}  {}{}\n", word, human_size(r.size), r.md5,
+               r.presigned_url.empty() ? r.url : r.presigned_url, extra);
     std::fflush(stdout);
   };
 }
@@ -87,6 +89,7 @@ void print_publish_summary(const publish::PublishReport& report, double secs, bo
                report.files.size(), c.uploaded, c.skipped, c.copied, c.metadata_updated, human_size(report.bytes_sent), secs,
                human_size(static_cast<std::uint64_t>(double(report.bytes_sent) / std::max(secs, 0.001))), c.retries);
     for (const auto& m : report.manifest_urls) fmt::print("manifest {}\n", m);
+    for (const auto& p : report.page_urls) fmt::print("page {}\n", p);
     return;
   }
   nlohmann::json out;
@@ -101,6 +104,7 @@ void print_publish_summary(const publish::PublishReport& report, double secs, bo
   out["bytes_sent"] = report.bytes_sent;
   out["seconds"] = secs;
   out["manifests"] = report.manifest_urls;
+  out["pages"] = report.page_urls;
   fmt::print("{}\n", json_text(out));
 }
 

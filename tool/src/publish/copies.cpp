@@ -37,7 +37,8 @@ void copy_to(Run& run, const FileResult& src, std::size_t dest_index) {
   FileResult r = src;
   r.bucket = target.bucket;
   r.key = target.key;
-  r.url = run.client.object_url(target);
+  r.url = run.links.url(target);
+  r.presigned_url = run.links.presigned(target);
   r.retries = 0;
   r.status = FileStatus::Copied;
   // The copy gets this run's headers and tags, not the source's: a store may keep other

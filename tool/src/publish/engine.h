@@ -32,6 +32,7 @@
 #include "compress/digest_cache.h"
 #include "core/thread_pool.h"
 #include "publish/existing.h"
+#include "publish/links.h"
 #include "publish/remote_index.h"
 #include "publish/source_file.h"
 #include "publish/upload_state.h"
@@ -81,6 +82,7 @@ struct Run {
   std::optional<Error> first_error;
   std::atomic<bool> failed{false};
   PublishReport report;
+  Links links;                       // set before any task runs, then only read
   std::vector<RemoteIndex> remotes;  // one per destination, listed before the uploads
   std::map<std::string, std::shared_ptr<MultipartJob>> active;  // by key, under mu
   UploadStateStore states;

@@ -47,7 +47,8 @@ FileResult Run::result_for(const PlannedFile& f, const std::string& key, const F
   r.size = f.stamp.size;
   r.md5 = sums.md5hex();
   r.sha256 = sums.sha256hex();
-  r.url = client.object_url({r.bucket, key});
+  r.url = links.url({r.bucket, key});
+  r.presigned_url = links.presigned({r.bucket, key});
   r.os = f.os;
   r.arch = f.arch;
   r.artifact = f.artifact;
@@ -158,6 +159,9 @@ Result<PublishReport> run_publish(s3::Client& client, const std::vector<PlannedF
   if (opts.destinations.empty()) return usage_error("no destination: pass --to s3://BUCKET/PREFIX or set ARTIFACTS_BUCKET");
   XSHIP_TRY(check_files(opts, files));
   Run run(client, opts, on_file, progress, cancel);
+  auto links = Links::make(client, opts.url_base, opts.presign, client.config().now());
+  if (!links) return links.error();
+  run.links = std::move(*links);
   for (const auto& d : opts.destinations) {
     auto listed = RemoteIndex::list(client, d);
     if (!listed) return listed.error();

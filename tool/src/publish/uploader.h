@@ -4,6 +4,7 @@
 // job's manifests/NAME.json, merged later by merge.h).
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -53,6 +54,12 @@ struct PublishOptions {
   std::uint64_t copy_part_size = 512 * kMiB;
   // Content-Type overrides, Cache-Control, storage class, ACL, metadata and tags.
   HeaderRules headers;
+  // --url-base (parsed by parse_url_base): the download URLs' base instead of the store's.
+  std::string url_base;
+  // --presign: the output's and the page's links are presigned GET URLs valid this long.
+  std::chrono::seconds presign{0};
+  // --no-page: no index.html and index.md beside manifest.json.
+  bool write_page = true;
 };
 
 // The part size actually used: at least the requested one, grown (in whole MiB) so the
@@ -68,6 +75,7 @@ struct FileResult {
   std::string bucket;
   std::uint64_t size = 0;
   std::string md5, sha256, etag, url;
+  std::string presigned_url;  // --presign only; never written to the manifest
   std::string os, arch;
   std::optional<cross::ArtifactInfo> artifact;
   FileStatus status = FileStatus::Uploaded;
@@ -80,6 +88,7 @@ struct FileResult {
 struct PublishReport {
   std::vector<FileResult> files;    // every object, every destination
   std::vector<std::string> manifest_urls;
+  std::vector<std::string> page_urls;  // index.html's link (presigned with --presign)
   std::uint64_t bytes_sent = 0;
   int stale_uploads_aborted = 0;  // left by an earlier run that was killed
 };

@@ -180,6 +180,34 @@ ObjectUrl object_url(const Endpoint& ep, std::string_view bucket, std::string_vi
   return out;
 }
 
+Result<std::string> parse_url_base(std::string_view url) {
+  const std::string u(url);
+  auto bad = [&](const std::string& why) {
+    return usage_error("--url-base '" + printable(u, 200) + "' " + why + ": use the form https://host[:port]/path/");
+  };
+  std::size_t sep = url.find("://");
+  if (sep == std::string_view::npos) return bad("has no scheme");
+  std::string scheme;
+  for (char c : url.substr(0, sep)) scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  if (scheme != "http" && scheme != "https") return bad("has an unsupported scheme (http or https)");
+  if (url.find_first_of("?#") != std::string_view::npos) return bad("has a query or fragment, which keys cannot follow");
+  if (std::any_of(url.begin(), url.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; }))
+    return bad("has a space or control character");
+  std::string_view rest = url.substr(sep + 3);
+  std::string_view host = rest.substr(0, rest.find('/'));
+  if (host.find('@') != std::string_view::npos) return bad("has credentials in it, which would be published");
+  if (host.empty() || host.front() == ':') return bad("has no host");
+  while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  if (rest.find("//") != std::string_view::npos) return bad("has an empty path segment ('//')");
+  return scheme + "://" + std::string(rest);
+}
+
+std::string download_url(const Endpoint& ep, std::string_view bucket, std::string_view key, Addressing addressing,
+                         std::string_view url_base) {
+  if (url_base.empty()) return object_url(ep, bucket, key, addressing).url();
+  return std::string(url_base) + "/" + sigv4::uri_encode(key, /*keep_slash=*/true);
+}
+
 bool is_clean_relative(std::string_view relative) {
   if (relative.empty() || relative.front() == '/') return false;
   if (std::any_of(relative.begin(), relative.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) return false;

@@ -48,6 +48,18 @@ struct ObjectUrl {
 ObjectUrl object_url(const Endpoint& ep, std::string_view bucket, std::string_view key,
                      Addressing addressing);
 
+// --url-base: where people download from when a CDN or a website sits in front of the
+// bucket. http(s), a host, an optional path; no query, fragment or credentials (Usage
+// error naming the fix). Returned without its trailing '/'s.
+Result<std::string> parse_url_base(std::string_view url);
+
+// The URL a person clicks to download `key`: with `url_base` (parsed above) the base, one
+// '/', then the whole key encoded once per segment (the CDN maps paths to keys as the
+// bucket holds them); without it the store's own URL for the key, as object_url builds it
+// (virtual-hosted or path style, the region's AWS host, a custom endpoint's port).
+std::string download_url(const Endpoint& ep, std::string_view bucket, std::string_view key,
+                         Addressing addressing, std::string_view url_base);
+
 // A relative part of a key (a file's path below the published directory, a manifest
 // entry's name) is clean when it stays below the prefix as written: not empty, no leading
 // '/', no empty, '.' or '..' segment, and no control character (a NUL would cut it, a

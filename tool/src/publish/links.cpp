@@ -1,0 +1,35 @@
+#include "publish/links.h"
+
+#include "s3/presign.h"
+
+namespace xship::publish {
+
+Result<Links> Links::make(const s3::Client& client, std::string url_base, std::chrono::seconds presign,
+                          std::chrono::system_clock::time_point now) {
+  Links l;
+  l.cfg_ = &client.config();
+  l.url_base_ = std::move(url_base);
+  l.presign_ = presign;
+  l.signed_at_ = now;
+  if (presign.count() == 0) return l;
+  XSHIP_TRY(check_presign_expiry(presign));
+  auto creds = l.cfg_->credentials->get();
+  if (!creds) return creds.error();
+  l.creds_ = std::move(*creds);
+  return l;
+}
+
+std::string Links::url(const s3::ObjectRef& obj) const {
+  return download_url(cfg_->endpoint, obj.bucket, obj.key, cfg_->addressing, url_base_);
+}
+
+std::string Links::presigned(const s3::ObjectRef& obj) const {
+  if (!presigning()) return "";
+  // Presigned links go to the store itself: a CDN in front of it would not pass the
+  // signature through unchanged.
+  auto p = presign_get(object_url(cfg_->endpoint, obj.bucket, obj.key, cfg_->addressing), creds_, signed_at_,
+                       {cfg_->region, "s3"}, presign_);
+  return p ? p->url : "";  // the expiry, the only thing presign_get refuses, was checked in make()
+}
+
+}  // namespace xship::publish
