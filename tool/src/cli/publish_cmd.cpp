@@ -62,7 +62,7 @@ class ProgressBar {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::uint64_t done = p_.bytes_done, total = std::max<std::uint64_t>(1, p_.bytes_total);
-      int width = 30, filled = static_cast<int>(width * std::min(1.0, double(done) / double(total)));
+      std::size_t width = 30, filled = static_cast<std::size_t>(double(width) * std::min(1.0, double(done) / double(total)));
       fmt::print(stderr, "\r[{}{}] {:3.0f}% {} / {}  {}/s\033[K", std::string(filled, '='), std::string(width - filled, ' '),
                  100.0 * double(done) / double(total), human_size(done), human_size(total),
                  human_size(static_cast<std::uint64_t>(double(done) / std::max(secs, 0.001))));

@@ -80,7 +80,8 @@ bool make_continuable(std::vector<std::uint8_t>& buf, std::size_t& len, std::siz
   if (used) buf[len - 1] &= static_cast<std::uint8_t>((1u << used) - 1);
   // Stored block header (3 zero bits), padding to the byte, then LEN=0 NLEN=0xffff.
   if (used == 0 || used > 5) buf[len++] = 0;
-  for (std::uint8_t b : {0x00, 0x00, 0xff, 0xff}) buf[len++] = b;
+  constexpr std::uint8_t kEmptyStored[] = {0x00, 0x00, 0xff, 0xff};
+  for (std::uint8_t b : kEmptyStored) buf[len++] = b;
   return true;
 }
 

@@ -194,17 +194,17 @@ struct Lane {
     if (rest) std::memcpy(padding, data.data() + 64 * whole, rest);
     padding[rest] = std::byte{0x80};
     std::uint64_t bits = static_cast<std::uint64_t>(data.size()) * 8;  // modulo 2^64, as RFC 1321 says
-    for (int i = 0; i < 8; ++i) padding[64 * padded_blocks - 8 + i] = static_cast<std::byte>(bits >> (8 * i));
+    for (std::size_t i = 0; i < 8; ++i) padding[64 * padded_blocks - 8 + i] = static_cast<std::byte>(bits >> (8 * i));
     next = data.data(), blocks = whole, in_padding = false;
     if (blocks == 0) enter_padding();
   }
   void enter_padding() { next = padding, blocks = padded_blocks, in_padding = true; }
 };
 
-Md5 lane_digest(const LaneState& st, int lane) {
+Md5 lane_digest(const LaneState& st, std::size_t lane) {
   Md5 out{};
-  for (int j = 0; j < 4; ++j)
-    for (int i = 0; i < 4; ++i) out[4 * j + i] = static_cast<std::uint8_t>(st[j][lane] >> (8 * i));
+  for (std::size_t j = 0; j < 4; ++j)
+    for (std::size_t i = 0; i < 4; ++i) out[4 * j + i] = static_cast<std::uint8_t>(st[j][lane] >> (8 * i));
   return out;
 }
 
@@ -221,7 +221,8 @@ std::vector<Md5> run_lanes(std::span<const std::span<const std::byte>> inputs, K
   std::array<Lane, kMaxLanes> lane;
   LaneState st{};
   std::size_t queued = 0;
-  auto take_next = [&](int l) {
+  const auto n = static_cast<std::size_t>(lanes);
+  auto take_next = [&](std::size_t l) {
     if (queued == order.size()) {
       lane[l].input = Lane::kIdle;
       return;
@@ -230,18 +231,18 @@ std::vector<Md5> run_lanes(std::span<const std::span<const std::byte>> inputs, K
     for (int j = 0; j < 4; ++j) st[j][l] = kInit[j];
     ++queued;
   };
-  for (int l = 0; l < lanes; ++l) take_next(l);
+  for (std::size_t l = 0; l < n; ++l) take_next(l);
   for (;;) {
     std::size_t run = std::numeric_limits<std::size_t>::max();
-    int busy = -1;
-    for (int l = 0; l < lanes; ++l)
+    std::size_t busy = n;  // none
+    for (std::size_t l = 0; l < n; ++l)
       if (lane[l].input != Lane::kIdle) run = std::min(run, lane[l].blocks), busy = l;
-    if (busy < 0) break;
+    if (busy == n) break;
     // An idle lane reads a busy lane's bytes (always in bounds); its state is thrown away.
     const std::byte* from[kMaxLanes];
-    for (int l = 0; l < lanes; ++l) from[l] = (lane[l].input != Lane::kIdle ? lane[l] : lane[busy]).next;
+    for (std::size_t l = 0; l < n; ++l) from[l] = (lane[l].input != Lane::kIdle ? lane[l] : lane[busy]).next;
     kernel(st, from, run);
-    for (int l = 0; l < lanes; ++l) {
+    for (std::size_t l = 0; l < n; ++l) {
       Lane& ln = lane[l];
       if (ln.input == Lane::kIdle) continue;
       ln.next += 64 * run, ln.blocks -= run;

@@ -36,11 +36,11 @@ std::string bytes_of(const void* p, std::size_t n) { return std::string(static_c
 
 std::uint64_t load_le64(const std::string& b, std::size_t at) {
   std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<std::uint8_t>(b[at + i]);
+  for (std::size_t i = 8; i-- > 0;) v = v << 8 | static_cast<std::uint8_t>(b[at + i]);
   return v;
 }
 void store_le64(std::string& b, std::size_t at, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) b[at + i] = static_cast<char>(v >> (8 * i));
+  for (std::size_t i = 0; i < 8; ++i) b[at + i] = static_cast<char>(v >> (8 * i));
 }
 
 // The lines of a key or signature file, without their line ends; at most `max` of them.
@@ -115,7 +115,7 @@ Result<std::string> decode_line(std::string_view line, std::size_t size, const c
 
 std::string key_id_text(const KeyId& id) {
   std::string out;
-  for (int i = 7; i >= 0; --i) out += fmt::format("{:02X}", id[i]);
+  for (std::size_t i = 8; i-- > 0;) out += fmt::format("{:02X}", id[i]);
   return out;
 }
 

@@ -56,7 +56,7 @@ std::optional<std::string> sha256_of_file(const std::string& path) {
   if (!fd) return std::nullopt;
   struct stat st {};
   digest::FileDigests d;
-  bool ok = fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && digest::digest_file_range(fd.get(), 0, st.st_size, d);
+  bool ok = fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && digest::digest_file_range(fd.get(), 0, static_cast<std::uint64_t>(st.st_size), d);
   return ok ? std::optional<std::string>(digest::hex(d.sha256)) : std::nullopt;
 }
 

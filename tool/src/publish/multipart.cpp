@@ -30,9 +30,10 @@ struct MultipartJob {
   void layout(std::uint64_t size_of_parts) {
     part_size = size_of_parts;
     part_count = static_cast<int>((file.stamp.size + part_size - 1) / part_size);
-    part_md5s.assign(part_count, {});
-    parts.assign(part_count, {});
-    resumable_etags.assign(part_count, "");
+    const auto count = static_cast<std::size_t>(part_count);
+    part_md5s.assign(count, {});
+    parts.assign(count, {});
+    resumable_etags.assign(count, "");
     remaining = part_count;
   }
   std::uint64_t part_length(int index) const {
@@ -64,7 +65,7 @@ bool resumed(Run& run, MultipartJob& job) {
   for (const auto& p : *listed) {
     if (p.number < 1 || p.number > job.part_count) continue;
     if (p.size != job.part_length(p.number - 1)) continue;
-    job.resumable_etags[p.number - 1] = p.etag;  // re-verified against the file before use
+    job.resumable_etags[static_cast<std::size_t>(p.number - 1)] = p.etag;  // re-verified against the file before use
   }
   return true;
 }
@@ -85,9 +86,10 @@ Status start_or_resume(Run& run, MultipartJob& job, const s3::PutOptions& opts) 
 Status send_part(Run& run, MultipartJob& job, int index, const std::string& buf) {
   const std::uint64_t len = buf.size();
   auto md5 = digest::md5(buf);
-  if (!job.resumable_etags[index].empty() && job.resumable_etags[index] == digest::hex(md5)) {
-    job.part_md5s[index] = md5;  // uploaded by a run that was killed; its bytes are the file's
-    job.parts[index] = {index + 1, job.resumable_etags[index], len};
+  const auto at = static_cast<std::size_t>(index);
+  if (!job.resumable_etags[at].empty() && job.resumable_etags[at] == digest::hex(md5)) {
+    job.part_md5s[at] = md5;  // uploaded by a run that was killed; its bytes are the file's
+    job.parts[at] = {index + 1, job.resumable_etags[at], len};
     ++job.parts_resumed;
     return ok_status();
   }
@@ -100,8 +102,8 @@ Status send_part(Run& run, MultipartJob& job, int index, const std::string& buf)
     return integrity_error(fmt::format("part {} of s3://{}/{}: the store's ETag {} differs from the part's MD5 {}: "
                                        "if this store's ETags are not MD5s, pass --etag-check off",
                                        index + 1, job.object.bucket, job.object.key, *etag, digest::hex(md5)));
-  job.part_md5s[index] = md5;
-  job.parts[index] = {index + 1, *etag, len};
+  job.part_md5s[at] = md5;
+  job.parts[at] = {index + 1, *etag, len};
   run.add_progress(len);
   return ok_status();
 }

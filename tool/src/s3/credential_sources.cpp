@@ -46,7 +46,7 @@ Result<std::optional<Credentials>> pair_of(const std::string& key, const std::st
 // STS's pattern for role session names: [\w+=,.@-]{2,64}.
 bool valid_session_name(std::string_view s) {
   return s.size() >= 2 && s.size() <= 64 &&
-         all_of(s, [](unsigned char c) { return std::isalnum(c) || std::string_view("_+=,.@-").find(c) != std::string_view::npos; });
+         all_of(s, [](unsigned char c) { return std::isalnum(c) || std::string_view("_+=,.@-").find(static_cast<char>(c)) != std::string_view::npos; });
 }
 
 Result<std::string> checked_role_arn(const std::string& arn, const std::string& where) {
@@ -128,7 +128,7 @@ Result<AssumeRoleSpec> role_spec(const ProfileSettings& p) {
   s.external_id = p.get("external_id");
   if (!s.external_id.empty() &&
       (s.external_id.size() < 2 || s.external_id.size() > 1224 ||
-       !all_of(s.external_id, [](unsigned char c) { return std::isalnum(c) || std::string_view("_+=,.@:/-").find(c) != std::string_view::npos; })))
+       !all_of(s.external_id, [](unsigned char c) { return std::isalnum(c) || std::string_view("_+=,.@:/-").find(static_cast<char>(c)) != std::string_view::npos; })))
     return credentials_error("external_id in " + where + " is not valid: use 2 to 1224 letters, digits and _+=,.@:/-");
   if (std::string d = p.get("duration_seconds"); !d.empty()) {
     long v = 0;
