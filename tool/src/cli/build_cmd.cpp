@@ -102,7 +102,8 @@ struct BuildFlagsText {
   int timeout = 60;
 };
 
-void add_flags(CLI::App& app, BuildRequest& req, release::PackageOptions& pkg, BuildFlagsText& f, bool test) {
+// What to build and how: the targets, the project and its build command.
+void add_project_flags(CLI::App& app, BuildRequest& req, BuildFlagsText& f, bool test) {
   app.add_option("--targets", f.targets, "Comma-separated OS/ARCH list, 'all' or 'linux/*'")->required();
   app.add_option("--name", req.name, "The release's name (archives are NAME_VERSION_OS_ARCH); the program, unless "
                                      "--programs says otherwise")->required();
@@ -124,6 +125,10 @@ void add_flags(CLI::App& app, BuildRequest& req, release::PackageOptions& pkg, B
   else
     app.add_option("--format", f.format, "Compress programs shipped alone: gz, zst or none (NAME.OS.ARCH.gz, hashed for "
                                          "publish)")->capture_default_str();
+}
+
+// What comes out (archives, compression, where), linking, and how the targets run.
+void add_output_flags(CLI::App& app, BuildRequest& req, release::PackageOptions& pkg, BuildFlagsText& f, bool test) {
   app.add_option("--archive", f.archive, "Per-target archive: tar.gz, tar.zst, zip (windows always gets zip), none, or "
                                          "auto (an archive when there is more than one program)")->capture_default_str();
   app.add_option("--archive-name", pkg.name_template, "Archive name template: {name} {version} {os} {arch} {commit} "
@@ -143,6 +148,11 @@ void add_flags(CLI::App& app, BuildRequest& req, release::PackageOptions& pkg, B
   app.add_option("--cmake-arg", req.cmake_args, "Extra argument for the CMake configure step (repeatable)");
   if (test) app.add_option("--test-timeout", f.timeout, "Seconds each test may run under the emulator")->capture_default_str();
   app.add_flag("--json", f.json, "Print the results as JSON on stdout instead of the table");
+}
+
+void add_flags(CLI::App& app, BuildRequest& req, release::PackageOptions& pkg, BuildFlagsText& f, bool test) {
+  add_project_flags(app, req, f, test);
+  add_output_flags(app, req, pkg, f, test);
 }
 
 // Flags -> typed values, every check that needs no build done here.

@@ -30,6 +30,47 @@ void report(const compress::Written& w) {
   if (!w.cache_warning.empty()) fmt::print(stderr, "xship: warning: {}\n", printable(w.cache_warning));
 }
 
+Status run_archive(const std::vector<std::string>& files, const std::string& archive_format, bool format_given,
+                   const compress::CompressOptions& o, compress::DigestCache& cache) {
+  auto af = compress::parse_archive_format(archive_format);
+  if (!af) return usage_error(fmt::format("unknown archive format '{}': use tar.gz, tar.zst or zip", archive_format));
+  if (format_given)
+    return usage_error("--format does not apply to --archive: the archive format says it (tar.gz, tar.zst, zip)");
+  if (o.verify) return usage_error("--verify checks FILE.gz/FILE.zst outputs, not archives: drop it, or list the archive with tar/unzip");
+  XSHIP_TRY(compress::check_archive_level(*af, o.level));
+  if (files.size() < 2) return usage_error("--archive needs a name and files: xship compress --archive FORMAT NAME FILE...");
+  auto mtime = compress::reproducible_mtime(process_env());
+  if (!mtime) return mtime.error();
+  compress::ArchiveOptions ao{*af, o.level, o.threads, *mtime};
+  auto w = compress::create_archive(files[0], {files.begin() + 1, files.end()}, ao, o.force, &cache);
+  if (!w) return w.error();
+  report(*w);
+  return ok_status();
+}
+
+Status run_files(const std::vector<std::string>& files, const std::string& format, compress::CompressOptions o,
+                 compress::DigestCache& cache) {
+  auto f = compress::parse_format(format);
+  if (!f) return usage_error(fmt::format("unknown format '{}': use --format gz or --format zst", format));
+  o.format = *f;
+  XSHIP_TRY(compress::check_level(o.format, o.level));
+  if (files.empty()) return usage_error("nothing to compress: xship compress [--format gz|zst] FILE...");
+  // Every input is checked before the first is touched, so bad input changes nothing.
+  std::set<std::string> seen;
+  for (const auto& path : files) {
+    XSHIP_TRY(compress::check_input(path, o));
+    std::error_code ec;
+    if (!seen.insert(fs::weakly_canonical(path, ec).string()).second)
+      return usage_error(fmt::format("'{}' is given twice: name each file once", path));
+  }
+  for (const auto& path : files) {
+    auto w = compress::compress_file(path, o, &cache);
+    if (!w) return w.error();
+    report(*w);
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 Status run_compress(int argc, char** argv) {
@@ -54,43 +95,8 @@ Status run_compress(int argc, char** argv) {
   // the process with a temporary file left behind.
   std::signal(SIGXFSZ, SIG_IGN);
   compress::DigestCache cache(compress::default_digest_cache_path(process_env()));
-
-  if (!archive_format.empty()) {
-    auto af = compress::parse_archive_format(archive_format);
-    if (!af) return usage_error(fmt::format("unknown archive format '{}': use tar.gz, tar.zst or zip", archive_format));
-    if (app.count("--format"))
-      return usage_error("--format does not apply to --archive: the archive format says it (tar.gz, tar.zst, zip)");
-    if (o.verify) return usage_error("--verify checks FILE.gz/FILE.zst outputs, not archives: drop it, or list the archive with tar/unzip");
-    XSHIP_TRY(compress::check_archive_level(*af, o.level));
-    if (files.size() < 2) return usage_error("--archive needs a name and files: xship compress --archive FORMAT NAME FILE...");
-    auto mtime = compress::reproducible_mtime(process_env());
-    if (!mtime) return mtime.error();
-    compress::ArchiveOptions ao{*af, o.level, o.threads, *mtime};
-    auto w = compress::create_archive(files[0], {files.begin() + 1, files.end()}, ao, o.force, &cache);
-    if (!w) return w.error();
-    report(*w);
-    return ok_status();
-  }
-
-  auto f = compress::parse_format(format);
-  if (!f) return usage_error(fmt::format("unknown format '{}': use --format gz or --format zst", format));
-  o.format = *f;
-  XSHIP_TRY(compress::check_level(o.format, o.level));
-  if (files.empty()) return usage_error("nothing to compress: xship compress [--format gz|zst] FILE...");
-  // Every input is checked before the first is touched, so bad input changes nothing.
-  std::set<std::string> seen;
-  for (const auto& path : files) {
-    XSHIP_TRY(compress::check_input(path, o));
-    std::error_code ec;
-    if (!seen.insert(fs::weakly_canonical(path, ec).string()).second)
-      return usage_error(fmt::format("'{}' is given twice: name each file once", path));
-  }
-  for (const auto& path : files) {
-    auto w = compress::compress_file(path, o, &cache);
-    if (!w) return w.error();
-    report(*w);
-  }
-  return ok_status();
+  if (!archive_format.empty()) return run_archive(files, archive_format, app.count("--format") > 0, o, cache);
+  return run_files(files, format, o, cache);
 }
 
 }  // namespace xship::cli

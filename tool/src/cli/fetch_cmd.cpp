@@ -31,6 +31,40 @@ struct ReleaseRequest {
   const minisign::PublicKey* key_ptr() const { return key ? &*key : nullptr; }
 };
 
+// The release's files into DIR, several at once, each checked against the manifest.
+Result<std::vector<fetch::Fetched>> fetch_entries(s3::Client& client, const std::string& bucket,
+                                                  const std::vector<release::ManifestEntry>& entries,
+                                                  const std::string& dir, const fetch::FetchOptions& opts, bool json) {
+  std::mutex mu;
+  std::optional<Error> first_error;
+  std::vector<fetch::Fetched> done;
+  {
+    // Files in parallel, each single-stream: the pool is the concurrency budget.
+    ThreadPool pool(opts.concurrency);
+    fetch::FetchOptions per_file = opts;
+    per_file.concurrency = 2;
+    for (const auto& e : entries) {
+      pool.post([&, e] {
+        fs::path dest = fs::path(dir) / e.name;
+        std::error_code mk;
+        fs::create_directories(dest.parent_path(), mk);
+        fetch::Expected want{e.md5, e.sha256, e.size, true};
+        auto r = fetch::fetch_object(client, bucket, e.key, dest.string(), want, per_file);
+        std::lock_guard lock(mu);
+        if (!r) {
+          if (!first_error) first_error = r.error();
+          return;
+        }
+        if (!json) fmt::print("fetched {:>10}  {}  {}  (verified by {})\n", human_size(r->size), r->sha256, printable(r->path), r->verified_by);
+        done.push_back(*r);
+      });
+    }
+    pool.wait();
+  }
+  if (first_error) return *first_error;
+  return done;
+}
+
 Status fetch_manifest(s3::Client& client, const ReleaseRequest& req, std::optional<cross::Target> target,
                       const std::string& dir, const fetch::FetchOptions& opts, bool json) {
   const S3Location& manifest = req.manifest;
@@ -45,33 +79,9 @@ Status fetch_manifest(s3::Client& client, const ReleaseRequest& req, std::option
   if (ec) return usage_error(fmt::format("cannot create '{}': {}", dir, ec.message()));
   for (const auto& e : *entries) XSHIP_TRY(fetch::check_entry_name(e.name, dir));
 
-  std::mutex mu;
-  std::optional<Error> first_error;
-  std::vector<fetch::Fetched> done;
-  {
-    // Files in parallel, each single-stream: the pool is the concurrency budget.
-    ThreadPool pool(opts.concurrency);
-    fetch::FetchOptions per_file = opts;
-    per_file.concurrency = 2;
-    for (const auto& e : *entries) {
-      pool.post([&, e] {
-        fs::path dest = fs::path(dir) / e.name;
-        std::error_code mk;
-        fs::create_directories(dest.parent_path(), mk);
-        fetch::Expected want{e.md5, e.sha256, e.size, true};
-        auto r = fetch::fetch_object(client, manifest.bucket, e.key, dest.string(), want, per_file);
-        std::lock_guard lock(mu);
-        if (!r) {
-          if (!first_error) first_error = r.error();
-          return;
-        }
-        if (!json) fmt::print("fetched {:>10}  {}  {}  (verified by {})\n", human_size(r->size), r->sha256, printable(r->path), r->verified_by);
-        done.push_back(*r);
-      });
-    }
-    pool.wait();
-  }
-  if (first_error) return *first_error;
+  auto fetched = fetch_entries(client, manifest.bucket, *entries, dir, opts, json);
+  if (!fetched) return fetched.error();
+  const auto& done = *fetched;
 
   // SHA256SUMS sits beside the manifest; it must say exactly what the manifest says.
   std::string sums_key = fetch::sibling_key(manifest.key, "SHA256SUMS");

@@ -87,58 +87,78 @@ std::string debian_codename() {
 
 }  // namespace
 
-Result<std::vector<TargetDeps>> plan_deps(const std::vector<Target>& targets, const std::vector<std::string>& libs) {
-  std::vector<const Library*> wanted;
+namespace {
+
+// The libraries asked for: xship's names (kLibraries) and raw Debian -dev packages.
+struct WantedLibraries {
+  std::vector<const Library*> known;
   std::vector<std::string> raw;
+};
+
+Result<WantedLibraries> resolve_libraries(const std::vector<std::string>& libs) {
+  WantedLibraries w;
   for (const auto& l : libs) {
     auto known = std::find_if(std::begin(kLibraries), std::end(kLibraries), [&](const Library& k) { return l == k.name; });
-    if (known != std::end(kLibraries)) wanted.push_back(known);
-    else if (l.ends_with("-dev")) raw.push_back(l);
+    if (known != std::end(kLibraries)) w.known.push_back(known);
+    else if (l.ends_with("-dev")) w.raw.push_back(l);
     else {
       std::string names;
       for (const auto& k : kLibraries) names += (names.empty() ? "" : ", ") + std::string(k.name);
       return usage_error(fmt::format("unknown library '{}': use one of {} or a Debian package name ending in -dev", l, names));
     }
   }
+  return w;
+}
 
-  std::vector<TargetDeps> out;
-  for (Target t : targets) {
-    const TargetInfo& info = target_info(t);
-    TargetDeps d{t, {}, ""};
-    if (!info.cc) {
-      d.problem = fmt::format("no Debian toolchain: supply {} (see 'xship targets')", info.sdk_hint);
-      out.push_back(std::move(d));
-      continue;
-    }
-    add_words(d.packages, info.packages, "compiler");
-    add_words(d.packages, info.emulator_packages, "emulator");
-    // The handlers that let tests start the target's programs directly (binfmt.h).
-    if (info.emulator && *info.emulator && info.machine != Machine::I386)
-      add_words(d.packages, info.is_windows() ? "wine-binfmt" : "qemu-user-binfmt", "direct runs");
-    std::vector<std::string> missing;
-    auto route = library_route(info);
-    auto add_lib = [&](const std::string& dev, const std::string& why) {
-      if (!route) missing.push_back(dev);
-      else if (*route == Route::Multiarch) d.packages.push_back({dev + ":" + info.debian_arch, why, *route, info.debian_arch});
-      else d.packages.push_back({dev, why, *route, *route == Route::System ? "" : info.debian_arch});
-    };
-    for (const Library* lib : wanted) {
-      if (!info.is_windows()) add_lib(lib->debian, fmt::format("library {}", lib->name));
-      else if (lib->mingw) d.packages.push_back({lib->mingw, fmt::format("library {}", lib->name), Route::System, ""});
-      else missing.push_back(lib->name);
-    }
-    for (const auto& r : raw) {
-      if (info.is_windows()) missing.push_back(r);
-      else add_lib(r, "library");
-    }
-    if (!missing.empty()) {
-      std::string names;
-      for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
-      d.problem = fmt::format("Debian 12 has no {} package of {}: build it with `xship toolchain {}` and install it into a "
-                              "directory on CMAKE_PREFIX_PATH", t.name(), names, t.name());
-    }
-    out.push_back(std::move(d));
+// The target's libraries as packages (by the route library_route() gives), or in `missing`.
+void add_libraries(const TargetInfo& info, const WantedLibraries& w, TargetDeps& d, std::vector<std::string>& missing) {
+  auto route = library_route(info);
+  auto add_lib = [&](const std::string& dev, const std::string& why) {
+    if (!route) missing.push_back(dev);
+    else if (*route == Route::Multiarch) d.packages.push_back({dev + ":" + info.debian_arch, why, *route, info.debian_arch});
+    else d.packages.push_back({dev, why, *route, *route == Route::System ? "" : info.debian_arch});
+  };
+  for (const Library* lib : w.known) {
+    if (!info.is_windows()) add_lib(lib->debian, fmt::format("library {}", lib->name));
+    else if (lib->mingw) d.packages.push_back({lib->mingw, fmt::format("library {}", lib->name), Route::System, ""});
+    else missing.push_back(lib->name);
   }
+  for (const auto& r : w.raw) {
+    if (info.is_windows()) missing.push_back(r);
+    else add_lib(r, "library");
+  }
+}
+
+TargetDeps plan_target(Target t, const WantedLibraries& w) {
+  const TargetInfo& info = target_info(t);
+  TargetDeps d{t, {}, ""};
+  if (!info.cc) {
+    d.problem = fmt::format("no Debian toolchain: supply {} (see 'xship targets')", info.sdk_hint);
+    return d;
+  }
+  add_words(d.packages, info.packages, "compiler");
+  add_words(d.packages, info.emulator_packages, "emulator");
+  // The handlers that let tests start the target's programs directly (binfmt.h).
+  if (info.emulator && *info.emulator && info.machine != Machine::I386)
+    add_words(d.packages, info.is_windows() ? "wine-binfmt" : "qemu-user-binfmt", "direct runs");
+  std::vector<std::string> missing;
+  add_libraries(info, w, d, missing);
+  if (!missing.empty()) {
+    std::string names;
+    for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
+    d.problem = fmt::format("Debian 12 has no {} package of {}: build it with `xship toolchain {}` and install it into a "
+                            "directory on CMAKE_PREFIX_PATH", t.name(), names, t.name());
+  }
+  return d;
+}
+
+}  // namespace
+
+Result<std::vector<TargetDeps>> plan_deps(const std::vector<Target>& targets, const std::vector<std::string>& libs) {
+  auto wanted = resolve_libraries(libs);
+  if (!wanted) return wanted.error();
+  std::vector<TargetDeps> out;
+  for (Target t : targets) out.push_back(plan_target(t, *wanted));
   return out;
 }
 

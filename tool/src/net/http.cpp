@@ -242,6 +242,20 @@ HttpClient::Impl::Options HttpClient::Impl::configure(const HttpRequest& req, Tr
   return {opts.failed, opts.rc};
 }
 
+namespace {
+
+// The request's headers for libcurl; no "Expect: 100-continue" round trip, and no
+// transfer-encoding or type guessed by curl.
+curl_slist* header_list(const HttpRequest& req) {
+  curl_slist* list = nullptr;
+  for (const auto& h : req.headers) list = curl().curl_slist_append(list, (h.name + ": " + h.value).c_str());
+  list = curl().curl_slist_append(list, "Expect:");
+  list = curl().curl_slist_append(list, "Content-Type:");
+  return curl().curl_slist_append(list, "Accept:");
+}
+
+}  // namespace
+
 HttpClient::HttpClient(TlsOptions tls, Timeouts timeouts) : impl_(std::make_unique<Impl>()) {
   if (global_init()) impl_->curl = curl().curl_easy_init();
   impl_->tls = std::move(tls);
@@ -265,12 +279,7 @@ HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
 
   std::uint64_t carried = (req.file.fd >= 0 ? req.file.length : req.body.size()) + req.expected_response_bytes;
   const long deadline_ms = impl_->timeouts.deadline_seconds * 1000 + static_cast<long>(carried * 1000 / kDeadlineBytesPerSecond);
-  curl_slist* list = nullptr;
-  for (const auto& h : req.headers) list = curl().curl_slist_append(list, (h.name + ": " + h.value).c_str());
-  // No "Expect: 100-continue" round trip, and no transfer-encoding or type guessed by curl.
-  list = curl().curl_slist_append(list, "Expect:");
-  list = curl().curl_slist_append(list, "Content-Type:");
-  list = curl().curl_slist_append(list, "Accept:");
+  curl_slist* list = header_list(req);
   Impl::Options set = impl_->configure(req, t, deadline_ms, list);
   if (set.refused) {  // a libcurl without the option, or out of memory
     curl().curl_slist_free_all(list);
