@@ -31,6 +31,18 @@ void PublishFlags::add_to(CLI::App& app) {
   app.add_option("--etag-check", etag_check, "on, or off for stores whose ETags are not MD5s (some vendors, SSE-KMS); "
                                              "the server still checks Content-MD5")->check(CLI::IsMember({"on", "off"}))->capture_default_str();
   app.add_option("--state-dir", opts.state_dir, "Where uploads in flight are recorded, so a killed run resumes; '' disables")->capture_default_str();
+  app.add_flag("--json", json, "Print a machine-readable result on stdout");
+  app.add_flag("--dry-run", dry_run, "List keys and sizes; touch no network");
+  app.add_flag("--check", check, "Only check the credentials and each destination (one signed ListObjectsV2 asking for "
+               "no keys); upload nothing. For CI, before the build");
+  add_release_flags(app);
+  add_link_flags(app);
+  add_header_flags(app);
+  add_connection_flags(app, conn);
+}
+
+// The release documents: manifests (matrix CI's too) and signing.
+void PublishFlags::add_release_flags(CLI::App& app) {
   app.add_flag("--no-manifest", no_manifest, "Do not write SHA256SUMS and manifest.json");
   app.add_option("--job-manifest", job_manifest,
                  "Matrix CI, one target per job: write this job's manifest as PREFIX/manifests/NAME.json instead of "
@@ -52,6 +64,10 @@ void PublishFlags::add_to(CLI::App& app) {
                  "SHA256SUMS.minisig, manifest.json.minisig and a signed provenance.intoto.json (in-toto/SLSA v1); "
                  "check with minisign -Vm SHA256SUMS -p KEY.pub")
       ->option_text("FILE");
+}
+
+// What happens after the release: aliases, and the links and page people download from.
+void PublishFlags::add_link_flags(CLI::App& app) {
   app.add_option("--alias", aliases,
                  "After the release is complete, mirror it server-side under this prefix (repeatable): a NAME "
                  "beside the release (--to s3://B/releases/v1.2 --alias latest: s3://B/releases/latest/) or "
@@ -68,12 +84,6 @@ void PublishFlags::add_to(CLI::App& app) {
                  "with s, m, h or d (at most 7d). They never go into manifest.json")
       ->option_text("DURATION");
   app.add_flag("--no-page", no_page, "Do not write the release page (index.html and index.md beside manifest.json)");
-  app.add_flag("--json", json, "Print a machine-readable result on stdout");
-  app.add_flag("--dry-run", dry_run, "List keys and sizes; touch no network");
-  app.add_flag("--check", check, "Only check the credentials and each destination (one signed ListObjectsV2 asking for "
-               "no keys); upload nothing. For CI, before the build");
-  add_header_flags(app);
-  add_connection_flags(app, conn);
 }
 
 void PublishFlags::add_header_flags(CLI::App& app) {

@@ -35,6 +35,8 @@ struct PublishFlags {
 
  private:
   Status parse_sizes();
+  void add_release_flags(CLI::App& app);
+  void add_link_flags(CLI::App& app);
   void add_header_flags(CLI::App& app);
   Status check_modes() const;
   Status check_aliases() const;
