@@ -42,7 +42,8 @@ std::string snapshot(const fs::path& root) {
   for (fs::recursive_directory_iterator it(root), end; it != end; ++it) {
     struct stat st {};
     check(lstat(it->path().c_str(), &st) == 0, "lstat failed");
-    out += it->path().lexically_relative(root).string() + " " + std::to_string(st.st_mode) + " " + std::to_string(st.st_size);
+    out += it->path().lexically_relative(root).string() + " " + std::to_string(st.st_mode) + " " +
+           std::to_string(st.st_size);
     if (S_ISLNK(st.st_mode)) out += " -> " + fs::read_symlink(it->path()).string();
     if (S_ISREG(st.st_mode)) out += " " + read_all(it->path());
     out += "\n";
@@ -73,7 +74,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fs::create_directories(dest / "sub");
   std::ofstream(dest / "keep") << "earlier\n";
   fs::create_directory_symlink("../outside", dest / "evil");
-  std::ofstream(archive, std::ios::binary).write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  std::ofstream(archive, std::ios::binary)
+      .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   const std::string outside = snapshot(r / "outside"), before = snapshot(dest);
 
   ExtractOptions o;
@@ -95,7 +97,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (fs::recursive_directory_iterator it(dest), end; it != end; ++it) {
     fs::path rel = it->path().lexically_relative(dest);
     // The temporary directory sits directly in dest; entries may not start with its prefix.
-    check(!(rel.parent_path().empty() && rel.string().starts_with(".xship-extract-")), "a temporary directory was left");
+    check(!(rel.parent_path().empty() && rel.string().starts_with(".xship-extract-")),
+          "a temporary directory was left");
     if (it->is_symlink() && rel != "evil") {
       fs::path target = fs::read_symlink(it->path());
       fs::path resolved = (rel.parent_path() / target).lexically_normal();

@@ -47,7 +47,10 @@ const fs::path& sandbox() {
     return d;
   }();
   // Registered once `dir` is built, so it runs before `dir` is destroyed.
-  static const bool cleanup = std::atexit([] { std::error_code ec; fs::remove_all(dir, ec); }) == 0;
+  static const bool cleanup = std::atexit([] {
+                                std::error_code ec;
+                                fs::remove_all(dir, ec);
+                              }) == 0;
   (void)cleanup;
   return dir;
 }
@@ -73,8 +76,10 @@ std::string target_of(std::string_view raw, std::size_t ups) {
     std::size_t end = std::min(raw.find('/', start), raw.size());
     std::string seg(raw.substr(start, end - start));
     if (seg == "..") {
-      if (!leading || ups == 0) seg = ".";
-      else --ups;
+      if (!leading || ups == 0)
+        seg = ".";
+      else
+        --ups;
     } else if (seg != ".") {
       leading = false;
     }
@@ -114,8 +119,12 @@ bool build(std::string_view in, const fs::path& root) {
         if (name != "." && name != "..") dir /= name, ++depth;
         break;
       }
-      case 'u': if (depth > 0) dir = dir.parent_path(), --depth; break;
-      case 'f': if (auto name = decode(arg); !name.empty()) std::ofstream(dir / name) << line; break;
+      case 'u':
+        if (depth > 0) dir = dir.parent_path(), --depth;
+        break;
+      case 'f':
+        if (auto name = decode(arg); !name.empty()) std::ofstream(dir / name) << line;
+        break;
       case 'l': {
         std::size_t gt = arg.find('>');
         std::string name = decode(arg.substr(0, gt));
@@ -138,7 +147,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fs::create_directories(root);
   bool skip = build(std::string_view(reinterpret_cast<const char*>(data), size), root);
 
-  auto plan = publish::plan_publish({root.string()}, {false, ".", skip ? publish::Symlinks::Skip : publish::Symlinks::Follow});
+  auto plan =
+      publish::plan_publish({root.string()}, {false, ".", skip ? publish::Symlinks::Skip : publish::Symlinks::Follow});
   if (!plan) {
     if (plan.error().category != ErrorCategory::Usage || plan.error().message.empty()) std::abort();
     return 0;

@@ -26,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // --url-base: what parses has a scheme, no query, fragment or trailing '/', and the
   // download URL built on it is the base, one '/', then the key.
   if (auto base = parse_url_base(url)) {
-    if (base->rfind("http", 0) != 0 || base->find_first_of("?# ") != std::string::npos || base->back() == '/') std::abort();
+    if (base->rfind("http", 0) != 0 || base->find_first_of("?# ") != std::string::npos || base->back() == '/')
+      std::abort();
     auto ep = parse_endpoint("", "us-east-1");
     std::string u = download_url(*ep, "bucket", key, Addressing::Auto, *base);
     if (u.compare(0, base->size() + 1, *base + "/") != 0) std::abort();

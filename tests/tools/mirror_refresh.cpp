@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   }
   cross::MirrorRequest req{argv[1], argv[2], {argv + 3, argv + argc}, {}, {}};
   auto cpu = [](int who) {
-    rusage u {};
+    rusage u{};
     getrusage(who, &u);
     return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
   };
@@ -29,9 +29,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "xship_mirror_refresh: %s\n", r.error().message.c_str());
     return exit_code(r.error().category);
   }
-  nlohmann::json j = {{"copied", r->copied},    {"unchanged", r->unchanged}, {"removed", r->removed},
-                      {"bytes", r->bytes},      {"reflinked", r->reflinked}, {"from_git", r->from_git},
-                      {"seconds", r->seconds},  {"list_seconds", r->list_seconds}, {"cpu_seconds", cpu_seconds}};
+  nlohmann::json j = {{"copied", r->copied},   {"unchanged", r->unchanged},       {"removed", r->removed},
+                      {"bytes", r->bytes},     {"reflinked", r->reflinked},       {"from_git", r->from_git},
+                      {"seconds", r->seconds}, {"list_seconds", r->list_seconds}, {"cpu_seconds", cpu_seconds}};
   std::puts(j.dump().c_str());
   return 0;
 }

@@ -31,14 +31,15 @@ TEST(Alias, TheReleaseItselfOrANestingIsRefused) {
     EXPECT_EQ(a.error().category, ErrorCategory::Usage);
   }
   EXPECT_TRUE(resolve_alias("s3://cee/r/v1/", {"bkt", "r/v1"}));  // another bucket
-  EXPECT_TRUE(resolve_alias("v10", {"bkt", "r/v1"}));           // a prefix of the name is not a folder
+  EXPECT_TRUE(resolve_alias("v10", {"bkt", "r/v1"}));  // a prefix of the name is not a folder
   auto top = resolve_alias("latest", {"bkt", ""});
   ASSERT_FALSE(top);
   EXPECT_NE(top.error().message.find("s3://BUCKET/PREFIX"), std::string::npos);
 }
 
 TEST(Alias, BadTextIsAUsageError) {
-  for (const char* bad : {"", "/latest", "a//b", "../latest", "a/./b", "s3://bkt", "s3://bkt/", "s3://", "s3://bkt/x/../y"}) {
+  for (const char* bad :
+       {"", "/latest", "a//b", "../latest", "a/./b", "s3://bkt", "s3://bkt/", "s3://", "s3://bkt/x/../y"}) {
     auto s = check_alias_text(bad);
     ASSERT_FALSE(s) << bad;
     EXPECT_EQ(s.error().category, ErrorCategory::Usage) << bad;

@@ -38,8 +38,8 @@ inline void tar_field(std::string& h, std::size_t at, std::size_t width, std::ui
 }
 
 // One 512-byte ustar header, names cut at the field's width (a pax record says the rest).
-inline std::string tar_header(const std::string& name, char type, std::uint64_t size, const std::string& link, unsigned mode,
-                              std::int64_t mtime) {
+inline std::string tar_header(const std::string& name, char type, std::uint64_t size, const std::string& link,
+                              unsigned mode, std::int64_t mtime) {
   std::string h(512, '\0');
   std::memcpy(&h[0], name.data(), std::min<std::size_t>(name.size(), 100));
   tar_field(h, 100, 8, mode);
@@ -49,7 +49,10 @@ inline std::string tar_header(const std::string& name, char type, std::uint64_t 
   tar_field(h, 136, 12, static_cast<std::uint64_t>(mtime));
   h[156] = type;
   std::memcpy(&h[157], link.data(), std::min<std::size_t>(link.size(), 100));
-  std::memcpy(&h[257], "ustar\0" "00", 8);
+  std::memcpy(&h[257],
+              "ustar\0"
+              "00",
+              8);
   std::memset(&h[148], ' ', 8);
   unsigned sum = 0;
   for (unsigned char c : h) sum += c;
@@ -92,10 +95,11 @@ inline std::string tar_bytes(const std::vector<TarEntry>& entries) {
 
 inline std::string gzip_bytes(const std::string& raw) {
   std::string out;
-  auto c = compress::make_compressor({compress::Format::Gzip, 1, 1, std::nullopt}, [&](const std::uint8_t* d, std::size_t n) {
-    out.append(reinterpret_cast<const char*>(d), n);
-    return ok_status();
-  });
+  auto c = compress::make_compressor({compress::Format::Gzip, 1, 1, std::nullopt},
+                                     [&](const std::uint8_t* d, std::size_t n) {
+                                       out.append(reinterpret_cast<const char*>(d), n);
+                                       return ok_status();
+                                     });
   if (!c) return "";
   (void)(*c)->write(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
   (void)(*c)->finish();
@@ -107,7 +111,7 @@ struct ZipEntry {
   std::string data;
   unsigned mode = 0100644;  // S_IFREG | 0644; S_IFLNK | 0777 for a symlink (data: the target)
   std::optional<std::uint32_t> declared_size;  // what the headers say the data inflates to
-  bool utf8 = false;                            // general purpose flag 11: the name is UTF-8
+  bool utf8 = false;  // general purpose flag 11: the name is UTF-8
 };
 
 inline std::string raw_deflate(const std::string& in) {
@@ -133,11 +137,13 @@ inline std::string zip_bytes(const std::vector<ZipEntry>& entries) {
   std::string out, central;
   for (const auto& e : entries) {
     std::string packed = raw_deflate(e.data);
-    auto crc = static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(e.data.data()), static_cast<uInt>(e.data.size())));
+    auto crc = static_cast<std::uint32_t>(
+        crc32(0, reinterpret_cast<const Bytef*>(e.data.data()), static_cast<uInt>(e.data.size())));
     std::uint32_t size = e.declared_size.value_or(static_cast<std::uint32_t>(e.data.size()));
     auto common = [&](std::string& s) {
       le(s, 20, 2), le(s, e.utf8 ? 0x800 : 0, 2), le(s, 8, 2), le(s, 0, 2), le(s, 0x21, 2), le(s, crc, 4);
-      le(s, static_cast<std::uint32_t>(packed.size()), 4), le(s, size, 4), le(s, static_cast<std::uint32_t>(e.name.size()), 2);
+      le(s, static_cast<std::uint32_t>(packed.size()), 4), le(s, size, 4),
+          le(s, static_cast<std::uint32_t>(e.name.size()), 2);
       le(s, 0, 2);
     };
     std::uint32_t offset = static_cast<std::uint32_t>(out.size());

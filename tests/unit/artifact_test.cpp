@@ -78,7 +78,8 @@ TEST(Artifact, DamagedRecordsAreRefused) {
 }
 
 TEST(Artifact, SafeRelativePaths) {
-  for (const char* ok : {"a", "bin/lua", "share/doc/x.txt", "a..b", ".hidden/x"}) EXPECT_TRUE(is_safe_relative_path(ok)) << ok;
+  for (const char* ok : {"a", "bin/lua", "share/doc/x.txt", "a..b", ".hidden/x"})
+    EXPECT_TRUE(is_safe_relative_path(ok)) << ok;
   for (const char* bad : {"", "/a", "a/", "a//b", ".", "..", "a/./b", "a/../b", "a/..", "a\nb", "a\tb"})
     EXPECT_FALSE(is_safe_relative_path(bad)) << bad;
   EXPECT_FALSE(is_safe_relative_path(std::string(5000, 'a')));
@@ -98,8 +99,16 @@ TEST(Artifact, DescribeForTheBuildTable) {
 
 // The manifest carries the record per file and gives it back; os/arch must agree with it.
 TEST(Artifact, ManifestCarriesIt) {
-  release::ManifestEntry e{"lua_5.4.4_linux_arm64.tar.gz", "rel/lua_5.4.4_linux_arm64.tar.gz", 123,
-                           std::string(32, 'a'), std::string(64, 'b'), "etag", "http://x", "linux", "arm64", sample()};
+  release::ManifestEntry e{"lua_5.4.4_linux_arm64.tar.gz",
+                           "rel/lua_5.4.4_linux_arm64.tar.gz",
+                           123,
+                           std::string(32, 'a'),
+                           std::string(64, 'b'),
+                           "etag",
+                           "http://x",
+                           "linux",
+                           "arm64",
+                           sample()};
   BuildInfo info;
   auto text = release::manifest_json({e}, info);
   auto back = release::parse_manifest(text);

@@ -27,13 +27,22 @@ void expect_damaged(const std::vector<unsigned char>& bytes, const std::string& 
   EXPECT_EQ(r.error().message.find('\n'), std::string::npos);
 }
 
-const std::vector<const char*> kFixtures = {
-    "hello-c-linux-amd64",          "hello-cpp-linux-amd64",        "hello-c-linux-arm64",
-    "hello-cpp-linux-arm64",        "hello-c-linux-s390x",          "hello-cpp-linux-s390x",
-    "hello-c-linux-arm",            "hello-cpp-linux-arm",          "hello-c-sysvhash-linux-s390x",
-    "hello-c-sysvhash-linux-arm",   "libgreet-linux-amd64.so",      "hello-nolibc-static-linux-amd64",
-    "hello-cpp-windows-amd64.exe",  "hello-c-static-windows-amd64.exe", "hello-cpp-windows-386.exe",
-    "hello-c-delayload-windows-386.exe"};
+const std::vector<const char*> kFixtures = {"hello-c-linux-amd64",
+                                            "hello-cpp-linux-amd64",
+                                            "hello-c-linux-arm64",
+                                            "hello-cpp-linux-arm64",
+                                            "hello-c-linux-s390x",
+                                            "hello-cpp-linux-s390x",
+                                            "hello-c-linux-arm",
+                                            "hello-cpp-linux-arm",
+                                            "hello-c-sysvhash-linux-s390x",
+                                            "hello-c-sysvhash-linux-arm",
+                                            "libgreet-linux-amd64.so",
+                                            "hello-nolibc-static-linux-amd64",
+                                            "hello-cpp-windows-amd64.exe",
+                                            "hello-c-static-windows-amd64.exe",
+                                            "hello-cpp-windows-386.exe",
+                                            "hello-c-delayload-windows-386.exe"};
 
 }  // namespace
 

@@ -65,42 +65,86 @@ const Lines kCppNeeded = {"libstdc++.so.6", "libgcc_s.so.1", "libc.so.6"};
 
 const std::vector<ElfCase>& elf_cases() {
   static const std::vector<ElfCase> cases = {
-      {"hello-c-linux-amd64", Machine::X86_64, 64, "/lib64/ld-linux-x86-64.so.2", {"libc.so.6"},
+      {"hello-c-linux-amd64",
+       Machine::X86_64,
+       64,
+       "/lib64/ld-linux-x86-64.so.2",
+       {"libc.so.6"},
        {"libc.so.6 GLIBC_2.2.5: __cxa_finalize printf", "libc.so.6 GLIBC_2.34: __libc_start_main"}},
-      {"hello-cpp-linux-amd64", Machine::X86_64, 64, "/lib64/ld-linux-x86-64.so.2", kCppNeeded,
+      {"hello-cpp-linux-amd64",
+       Machine::X86_64,
+       64,
+       "/lib64/ld-linux-x86-64.so.2",
+       kCppNeeded,
        {"libgcc_s.so.1 GCC_3.0: _Unwind_Resume", "libc.so.6 GLIBC_2.14: memcpy",
         "libc.so.6 GLIBC_2.34: __libc_start_main", "libc.so.6 GLIBC_2.2.5: __cxa_atexit __cxa_finalize strlen",
         "libstdc++.so.6 CXXABI_1.3: __gxx_personality_v0", glibcxx_3421("mm"), kGlibcxx3411, glibcxx_349('l'),
         kGlibcxx34}},
-      {"hello-c-linux-arm64", Machine::Aarch64, 64, "/lib/ld-linux-aarch64.so.1", {"libc.so.6"},
+      {"hello-c-linux-arm64",
+       Machine::Aarch64,
+       64,
+       "/lib/ld-linux-aarch64.so.1",
+       {"libc.so.6"},
        {"libc.so.6 GLIBC_2.17: __cxa_finalize abort printf", "libc.so.6 GLIBC_2.34: __libc_start_main"}},
-      {"hello-cpp-linux-arm64", Machine::Aarch64, 64, "/lib/ld-linux-aarch64.so.1", kCppNeeded,
+      {"hello-cpp-linux-arm64",
+       Machine::Aarch64,
+       64,
+       "/lib/ld-linux-aarch64.so.1",
+       kCppNeeded,
        {"libgcc_s.so.1 GCC_3.0: _Unwind_Resume", "libc.so.6 GLIBC_2.34: __libc_start_main",
         "libc.so.6 GLIBC_2.17: __cxa_atexit __cxa_finalize abort memcpy strlen",
         "libstdc++.so.6 CXXABI_1.3: __gxx_personality_v0", glibcxx_3421("mm"), kGlibcxx3411, glibcxx_349('l'),
         kGlibcxx34}},
-      {"hello-c-linux-s390x", Machine::S390x, 64, "/lib/ld64.so.1", {"libc.so.6"},
+      {"hello-c-linux-s390x",
+       Machine::S390x,
+       64,
+       "/lib/ld64.so.1",
+       {"libc.so.6"},
        {"libc.so.6 GLIBC_2.4: printf", "libc.so.6 GLIBC_2.34: __libc_start_main",
         "libc.so.6 GLIBC_2.2: __cxa_finalize"}},
-      {"hello-cpp-linux-s390x", Machine::S390x, 64, "/lib/ld64.so.1", kCppNeeded,
+      {"hello-cpp-linux-s390x",
+       Machine::S390x,
+       64,
+       "/lib/ld64.so.1",
+       kCppNeeded,
        {"libgcc_s.so.1 GCC_3.0: _Unwind_Resume", "libc.so.6 GLIBC_2.34: __libc_start_main",
         "libc.so.6 GLIBC_2.2: __cxa_atexit __cxa_finalize memcpy", "libstdc++.so.6 CXXABI_1.3: __gxx_personality_v0",
         glibcxx_3421("mm"), kGlibcxx3411, glibcxx_349('l'), kGlibcxx34}},
-      {"hello-c-linux-arm", Machine::Arm, 32, "/lib/ld-linux-armhf.so.3", {"libc.so.6"},
+      {"hello-c-linux-arm",
+       Machine::Arm,
+       32,
+       "/lib/ld-linux-armhf.so.3",
+       {"libc.so.6"},
        {"libc.so.6 GLIBC_2.4: __cxa_finalize abort printf", "libc.so.6 GLIBC_2.34: __libc_start_main"}},
-      {"hello-cpp-linux-arm", Machine::Arm, 32, "/lib/ld-linux-armhf.so.3", {"libstdc++.so.6", "libc.so.6"},
+      {"hello-cpp-linux-arm",
+       Machine::Arm,
+       32,
+       "/lib/ld-linux-armhf.so.3",
+       {"libstdc++.so.6", "libc.so.6"},
        {"libc.so.6 GLIBC_2.4: __cxa_finalize abort memcpy strlen", "libc.so.6 GLIBC_2.34: __libc_start_main",
         glibcxx_349('i'), glibcxx_3421("jj"), kGlibcxx3411,
         "libstdc++.so.6 CXXABI_1.3: __cxa_end_cleanup __gxx_personality_v0",
         "libstdc++.so.6 CXXABI_ARM_1.3.3: __aeabi_atexit", kGlibcxx34}},
       // DT_HASH instead of DT_GNU_HASH; s390x's has 8-byte entries.
-      {"hello-c-sysvhash-linux-s390x", Machine::S390x, 64, "/lib/ld64.so.1", {"libc.so.6"},
+      {"hello-c-sysvhash-linux-s390x",
+       Machine::S390x,
+       64,
+       "/lib/ld64.so.1",
+       {"libc.so.6"},
        {"libc.so.6 GLIBC_2.4: printf", "libc.so.6 GLIBC_2.34: __libc_start_main",
         "libc.so.6 GLIBC_2.2: __cxa_finalize"}},
-      {"hello-c-sysvhash-linux-arm", Machine::Arm, 32, "/lib/ld-linux-armhf.so.3", {"libc.so.6"},
+      {"hello-c-sysvhash-linux-arm",
+       Machine::Arm,
+       32,
+       "/lib/ld-linux-armhf.so.3",
+       {"libc.so.6"},
        {"libc.so.6 GLIBC_2.4: __cxa_finalize abort printf", "libc.so.6 GLIBC_2.34: __libc_start_main"}},
       // greet@@GREET_1.0 is the library's own version (.gnu.version_d): not a need.
-      {"libgreet-linux-amd64.so", Machine::X86_64, 64, "", {"libc.so.6"},
+      {"libgreet-linux-amd64.so",
+       Machine::X86_64,
+       64,
+       "",
+       {"libc.so.6"},
        {"libc.so.6 GLIBC_2.2.5: __cxa_finalize snprintf"}},
   };
   return cases;
@@ -173,7 +217,7 @@ TEST(BinaryDeps, SymbolsAboveAGlibcLimit) {
   above = symbols_above(elf, "GLIBC_", "2.13", 1);
   ASSERT_TRUE(above.ok());
   EXPECT_EQ(above->shown, Lines{"__libc_start_main (GLIBC_2.34)"});  // sorted, then capped
-  EXPECT_EQ(above->total, 2u);                                        // and memcpy (GLIBC_2.14)
+  EXPECT_EQ(above->total, 2u);  // and memcpy (GLIBC_2.14)
   for (const char* enough : {"2.34", "2.34.0", "3", "2.35"}) {
     auto none = symbols_above(elf, "GLIBC_", enough);
     ASSERT_TRUE(none.ok());
@@ -181,7 +225,8 @@ TEST(BinaryDeps, SymbolsAboveAGlibcLimit) {
   }
   above = symbols_above(elf, "GLIBCXX_", "3.4.20");
   ASSERT_TRUE(above.ok());
-  EXPECT_EQ(above->shown, (Lines{kCppAbi + "10_M_disposeEv (GLIBCXX_3.4.21)", kCppAbi + "9_M_createERmm (GLIBCXX_3.4.21)"}));
+  EXPECT_EQ(above->shown,
+            (Lines{kCppAbi + "10_M_disposeEv (GLIBCXX_3.4.21)", kCppAbi + "9_M_createERmm (GLIBCXX_3.4.21)"}));
   for (const char* bad : {"", "2.", "two", "2.31-rc1", ".2", "GLIBC_2.31", "1234567890"}) {
     auto r = symbols_above(elf, "GLIBC_", bad);
     ASSERT_FALSE(r.ok()) << bad;
@@ -226,12 +271,18 @@ TEST(BinaryDeps, WindowsProgramsMatchObjdump) {
   };
   const Lines base = {"KERNEL32.dll", "msvcrt.dll"};
   for (const Case& c : {
-           Case{"hello-cpp-windows-amd64.exe", Machine::X86_64, 64,
-                {"KERNEL32.dll", "msvcrt.dll", "libgcc_s_seh-1.dll", "libstdc++-6.dll"}, {},
+           Case{"hello-cpp-windows-amd64.exe",
+                Machine::X86_64,
+                64,
+                {"KERNEL32.dll", "msvcrt.dll", "libgcc_s_seh-1.dll", "libstdc++-6.dll"},
+                {},
                 {"libgcc_s_seh-1.dll", "libstdc++-6.dll"}},
            Case{"hello-c-static-windows-amd64.exe", Machine::X86_64, 64, base, {}, {}},
-           Case{"hello-cpp-windows-386.exe", Machine::I386, 32,
-                {"KERNEL32.dll", "msvcrt.dll", "libgcc_s_dw2-1.dll", "libstdc++-6.dll"}, {},
+           Case{"hello-cpp-windows-386.exe",
+                Machine::I386,
+                32,
+                {"KERNEL32.dll", "msvcrt.dll", "libgcc_s_dw2-1.dll", "libstdc++-6.dll"},
+                {},
                 {"libgcc_s_dw2-1.dll", "libstdc++-6.dll"}},
            Case{"hello-c-delayload-windows-386.exe", Machine::I386, 32, base, {"USER32.dll"}, {}},
        }) {
@@ -252,10 +303,10 @@ TEST(BinaryDeps, WindowsProgramsMatchObjdump) {
 }
 
 TEST(BinaryDeps, WindowsSystemDlls) {
-  for (const char* dll : {"KERNEL32.dll", "kernel32.DLL", "kernel32", "msvcrt.dll", "ucrtbase.dll", "USER32.dll",
-                          "GDI32.dll", "ADVAPI32.dll", "SHELL32.dll", "WS2_32.dll", "ole32.dll", "bcrypt.dll",
-                          "api-ms-win-crt-runtime-l1-1-0.dll", "API-MS-WIN-CORE-SYNCH-L1-2-0.DLL",
-                          "ext-ms-win-ntuser-window-l1-1-0.dll", "WINSPOOL.DRV"})
+  for (const char* dll :
+       {"KERNEL32.dll", "kernel32.DLL", "kernel32", "msvcrt.dll", "ucrtbase.dll", "USER32.dll", "GDI32.dll",
+        "ADVAPI32.dll", "SHELL32.dll", "WS2_32.dll", "ole32.dll", "bcrypt.dll", "api-ms-win-crt-runtime-l1-1-0.dll",
+        "API-MS-WIN-CORE-SYNCH-L1-2-0.DLL", "ext-ms-win-ntuser-window-l1-1-0.dll", "WINSPOOL.DRV"})
     EXPECT_TRUE(is_windows_system_dll(dll)) << dll;
   for (const char* dll : {"libstdc++-6.dll", "libgcc_s_seh-1.dll", "libgcc_s_dw2-1.dll", "libwinpthread-1.dll",
                           "vcruntime140.dll", "msvcp140.dll", "ucrtbased.dll", "zlib1.dll", "kernel32.dll.dll",

@@ -120,7 +120,8 @@ TEST(Binfmt, SaysWhyWhenItMayNot) {
 TEST(Binfmt, ADisabledHandlerIsEnabledNotRegisteredAgain) {
   ProcFs m;
   m.files[std::string(kBinfmtDir) + "/status"] = "enabled\n";
-  m.files[std::string(kBinfmtDir) + "/qemu-aarch64"] = "disabled\ninterpreter /usr/libexec/qemu-binfmt/aarch64-binfmt-P\n";
+  m.files[std::string(kBinfmtDir) + "/qemu-aarch64"] =
+      "disabled\ninterpreter /usr/libexec/qemu-binfmt/aarch64-binfmt-P\n";
   m.files["/usr/lib/binfmt.d/qemu-aarch64.conf"] = kAarch64Conf;
   auto io = m.io();
   ensure_binfmt(arm64(), io);

@@ -21,16 +21,13 @@ TEST(SourceDateEpoch, Rejected) {
   struct Case {
     std::string text, says;
   };
-  for (const Case& c : {Case{"", "SOURCE_DATE_EPOCH is empty"},
-                        Case{"soon", "SOURCE_DATE_EPOCH='soon' is not a number of seconds"},
-                        Case{"12abc", "SOURCE_DATE_EPOCH='12abc' is not a number of seconds"},
-                        Case{"1.5", "'1.5' is not a number"},
-                        Case{" 1", "' 1' is not a number"},
-                        Case{"1\n", "'1?' is not a number"},  // one line, whatever the value holds
-                        Case{"-1", "'-1' is not a number"},
-                        Case{"+5", "'+5' is not a number"},
-                        Case{"9223372036854775808", "'9223372036854775808' is too large for a time"},
-                        Case{"99999999999999999999999", "is too large"}}) {
+  for (const Case& c :
+       {Case{"", "SOURCE_DATE_EPOCH is empty"}, Case{"soon", "SOURCE_DATE_EPOCH='soon' is not a number of seconds"},
+        Case{"12abc", "SOURCE_DATE_EPOCH='12abc' is not a number of seconds"}, Case{"1.5", "'1.5' is not a number"},
+        Case{" 1", "' 1' is not a number"}, Case{"1\n", "'1?' is not a number"},  // one line, whatever the value holds
+        Case{"-1", "'-1' is not a number"}, Case{"+5", "'+5' is not a number"},
+        Case{"9223372036854775808", "'9223372036854775808' is too large for a time"},
+        Case{"99999999999999999999999", "is too large"}}) {
     auto r = parse_source_date_epoch(c.text);
     ASSERT_FALSE(r) << c.text;
     EXPECT_EQ(r.error().category, ErrorCategory::Usage) << c.text;
@@ -71,7 +68,8 @@ TEST(BuildStamp, OutsideGitNothingIsKnown) {
 
 TEST(BuildStamp, CommitTimeAndHashFromGit) {
   ScratchDir dir("stamp");
-  std::string cmd = "cd '" + dir.str() + "' && git init -q && GIT_COMMITTER_DATE=@1234567890 git -c user.name=t "
+  std::string cmd = "cd '" + dir.str() +
+                    "' && git init -q && GIT_COMMITTER_DATE=@1234567890 git -c user.name=t "
                     "-c user.email=t@t -c commit.gpgsign=false commit -q --allow-empty -m x && git tag v9";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   process::StampRequest req;

@@ -74,8 +74,7 @@ std::uint32_t le32(const std::string& s, std::size_t at) {
 std::string mixed_bytes(std::size_t n) {
   // Alternating random and compressible stretches, like a program's code and tables.
   std::string s;
-  for (std::uint64_t i = 0; s.size() < n; ++i)
-    s += i % 2 ? random_bytes(300'000, i) : compressible_bytes(700'000);
+  for (std::uint64_t i = 0; s.size() < n; ++i) s += i % 2 ? random_bytes(300'000, i) : compressible_bytes(700'000);
   return s.substr(0, n);
 }
 
@@ -338,9 +337,11 @@ constexpr std::int64_t kEpoch = 1700000000;
 // bits beyond "executable or not".
 void make_tree(const Scratch& s, bool variant) {
   fs::create_directories(s.path("pkg/sub"));
-  std::vector<std::pair<std::string, std::string>> files = {
-      {"pkg/b.txt", "bee\n"}, {"pkg/a.txt", "ay\n"}, {"pkg/sub/z.bin", random_bytes(70'000, 7)}, {"prog", mixed_bytes(300'000)},
-      {"README.md", "# readme\n"}};
+  std::vector<std::pair<std::string, std::string>> files = {{"pkg/b.txt", "bee\n"},
+                                                            {"pkg/a.txt", "ay\n"},
+                                                            {"pkg/sub/z.bin", random_bytes(70'000, 7)},
+                                                            {"prog", mixed_bytes(300'000)},
+                                                            {"README.md", "# readme\n"}};
   if (variant) std::reverse(files.begin(), files.end());
   for (const auto& [name, bytes] : files) put(s.path(name), bytes);
   chmod(s.path("prog").c_str(), variant ? 0700 : 0755);
@@ -391,7 +392,8 @@ TEST_P(Archive, EntriesAreSortedOwnedByRootAndStampedWithTheCommitTime) {
     EXPECT_EQ(e.uname, "") << e.name;
     EXPECT_EQ(e.gname, "") << e.name;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"README.md", "pkg", "pkg/a.txt", "pkg/b.txt", "pkg/sub", "pkg/sub/z.bin", "prog"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"README.md", "pkg", "pkg/a.txt", "pkg/b.txt", "pkg/sub", "pkg/sub/z.bin",
+                                             "prog"}));
   for (const auto& e : *list) {
     if (e.name == "prog") {
       EXPECT_EQ(e.mode, 0755u);
@@ -401,7 +403,8 @@ TEST_P(Archive, EntriesAreSortedOwnedByRootAndStampedWithTheCommitTime) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, Archive, ::testing::Values(ArchiveFormat::TarGz, ArchiveFormat::TarZst, ArchiveFormat::Zip),
+INSTANTIATE_TEST_SUITE_P(Formats, Archive,
+                         ::testing::Values(ArchiveFormat::TarGz, ArchiveFormat::TarZst, ArchiveFormat::Zip),
                          [](const auto& info) {
                            std::string n = archive_extension(info.param) + 1;
                            std::replace(n.begin(), n.end(), '.', '_');

@@ -44,8 +44,8 @@ std::string json_reply(const std::string& key, const std::string& token_field, T
 std::string sts_reply(const std::string& action, const std::string& key) {
   return "<" + action + "Response><" + action + "Result><Credentials><AccessKeyId>" + key +
          "</AccessKeyId><SecretAccessKey>" + kSecret + "</SecretAccessKey><SessionToken>" + kToken +
-         "</SessionToken><Expiration>2024-05-01T13:00:00Z</Expiration></Credentials></" + action + "Result></" + action +
-         "Response>";
+         "</SessionToken><Expiration>2024-05-01T13:00:00Z</Expiration></Credentials></" + action + "Result></" +
+         action + "Response>";
 }
 
 // A stand-in for the network: answers by "METHOD URL", records every request.
@@ -68,7 +68,8 @@ struct FakeNet {
   CredentialIo io() {
     CredentialIo io;
     io.http = [this](const net::HttpRequest& r, const net::Timeouts& t) {
-      seen.push_back({std::string(net::method_name(r.method)), r.url, std::string(r.body), r.headers, t.deadline_seconds});
+      seen.push_back(
+          {std::string(net::method_name(r.method)), r.url, std::string(r.body), r.headers, t.deadline_seconds});
       net::HttpClient::Outcome out;
       std::string key = std::string(net::method_name(r.method)) + " " + r.url;
       if (r.body.rfind("Action=", 0) == 0) key += " " + std::string(r.body.substr(7, r.body.find('&') - 7));
@@ -136,12 +137,14 @@ TEST_F(ChainTest, EachSourceBeatsTheNext) {
     std::string kind, detail;
   };
   const std::vector<Case> cases = {
-      {"AWS variables beat a role profile", with({{"AWS_PROFILE", "role"}, {"AWS_ACCESS_KEY_ID", "AKENV"},
-                                                  {"AWS_SECRET_ACCESS_KEY", "s"}}, web), "keys", "AKENV"},
+      {"AWS variables beat a role profile",
+       with({{"AWS_PROFILE", "role"}, {"AWS_ACCESS_KEY_ID", "AKENV"}, {"AWS_SECRET_ACCESS_KEY", "s"}}, web), "keys",
+       "AKENV"},
       {"a role profile beats web identity", with({{"AWS_PROFILE", "role"}}, web), "keys", "role"},
       {"profile keys beat its credential_process", with({{"AWS_PROFILE", "keys"}}, web), "keys", "AKKEYS"},
       {"credential_process beats web identity", with({{"AWS_PROFILE", "proc"}}, web), "process", "proc"},
-      {"a token file beats GitHub OIDC", with(with({{"AWS_PROFILE", "webp"}}, gh), web), "web", "AWS_WEB_IDENTITY_TOKEN_FILE"},
+      {"a token file beats GitHub OIDC", with(with({{"AWS_PROFILE", "webp"}}, gh), web), "web",
+       "AWS_WEB_IDENTITY_TOKEN_FILE"},
       {"GitHub OIDC beats the profile's token file", with({{"AWS_PROFILE", "webp"}}, gh), "web", "GitHub Actions OIDC"},
       {"the profile's token file beats containers", with({{"AWS_PROFILE", "webp"}}, rel), "web", "profile 'webp'"},
       {"the relative URI beats the full one", with(rel, full), "container", "http://169.254.170.2/v2/credentials/abc"},
@@ -173,15 +176,16 @@ TEST_F(ChainTest, EachSourceBeatsTheNext) {
 }
 
 TEST_F(ChainTest, BadSettingsAreOneLineErrorsNamingTheSetting) {
-  scratch_.write(".aws/config",
-                 "[profile loop1]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = loop2\n"
-                 "[profile loop2]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = loop1\n"
-                 "[profile nosrc]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = ghost\n"
-                 "[profile badcs]\nrole_arn = arn:aws:iam::1:role/a\ncredential_source = Magic\n"
-                 "[profile dur]\nrole_arn = arn:aws:iam::1:role/a\ncredential_source = Environment\nduration_seconds = 1h\n"
-                 "[profile arn]\nrole_arn = not-an-arn\ncredential_source = Environment\n"
-                 "[profile bare]\nrole_arn = arn:aws:iam::1:role/a\n"
-                 "[profile sso]\nsso_start_url = https://x.awsapps.com/start\n");
+  scratch_.write(
+      ".aws/config",
+      "[profile loop1]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = loop2\n"
+      "[profile loop2]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = loop1\n"
+      "[profile nosrc]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = ghost\n"
+      "[profile badcs]\nrole_arn = arn:aws:iam::1:role/a\ncredential_source = Magic\n"
+      "[profile dur]\nrole_arn = arn:aws:iam::1:role/a\ncredential_source = Environment\nduration_seconds = 1h\n"
+      "[profile arn]\nrole_arn = not-an-arn\ncredential_source = Environment\n"
+      "[profile bare]\nrole_arn = arn:aws:iam::1:role/a\n"
+      "[profile sso]\nsso_start_url = https://x.awsapps.com/start\n");
   struct Case {
     Env env;
     std::string must_name;
@@ -197,8 +201,10 @@ TEST_F(ChainTest, BadSettingsAreOneLineErrorsNamingTheSetting) {
       {{{"AWS_WEB_IDENTITY_TOKEN_FILE", "/t"}}, "AWS_ROLE_ARN"},
       {{{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds"}}, "use https"},
       {{{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "v2/x"}}, "starting with '/'"},
-      {{{"AWS_ROLE_ARN", "arn:aws:iam::1:role/e"}, {"ACTIONS_ID_TOKEN_REQUEST_URL", "http://github.example/t"},
-        {"ACTIONS_ID_TOKEN_REQUEST_TOKEN", "gh-request-token"}}, "use https"},
+      {{{"AWS_ROLE_ARN", "arn:aws:iam::1:role/e"},
+        {"ACTIONS_ID_TOKEN_REQUEST_URL", "http://github.example/t"},
+        {"ACTIONS_ID_TOKEN_REQUEST_TOKEN", "gh-request-token"}},
+       "use https"},
       {{{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "ftp://x"}}, "AWS_EC2_METADATA_SERVICE_ENDPOINT"},
       {{{"AWS_METADATA_SERVICE_TIMEOUT", "0"}}, "AWS_METADATA_SERVICE_TIMEOUT"},
   };
@@ -247,7 +253,9 @@ TEST(ChainFetch, NoInstanceMetadataListsEverySourceAndNeverFallsBackToV1) {
   EXPECT_EQ(c.error().category, ErrorCategory::Credentials);
   const std::string& m = c.error().message;
   EXPECT_NE(m.find("tried AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, container credentials, EC2 instance metadata at "
-                   "http://127.0.0.1:1 (not reachable"), std::string::npos) << m;
+                   "http://127.0.0.1:1 (not reachable"),
+            std::string::npos)
+      << m;
   EXPECT_NE(m.find(": set the keys"), std::string::npos) << m;
   EXPECT_EQ(net.seen.size(), 2u);  // the token request and one retry, nothing more
 
@@ -255,7 +263,8 @@ TEST(ChainFetch, NoInstanceMetadataListsEverySourceAndNeverFallsBackToV1) {
   net.seen.clear();
   net.replies["PUT http://127.0.0.1:1/latest/api/token"] = {405, ""};
   net.replies["GET http://127.0.0.1:1/latest/meta-data/iam/security-credentials/"] = {200, "r"};
-  net.replies["GET http://127.0.0.1:1/latest/meta-data/iam/security-credentials/r"] = {200, json_reply("ASIAV1", "Token", kNow + 1h)};
+  net.replies["GET http://127.0.0.1:1/latest/meta-data/iam/security-credentials/r"] = {
+      200, json_reply("ASIAV1", "Token", kNow + 1h)};
   c = fetch_credentials(plan, net.io());
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.error().message.find("answered HTTP 405"), std::string::npos) << c.error().message;
@@ -291,8 +300,10 @@ TEST(ChainFetch, ContainerEndpointWithTokenFromFileReadAtEachFetch) {
 
 TEST(ChainFetch, GithubOidcTokenThenWebIdentityThenAssumeRole) {
   FakeNet net;
-  net.replies["GET http://127.0.0.1:3/token?api-version=2.0&audience=sts.amazonaws.com"] = {200, "{\"value\": \"" + kJwt + "\"}"};
-  net.replies["POST http://127.0.0.1:4/ AssumeRoleWithWebIdentity"] = {200, sts_reply("AssumeRoleWithWebIdentity", "ASIAWEB")};
+  net.replies["GET http://127.0.0.1:3/token?api-version=2.0&audience=sts.amazonaws.com"] = {
+      200, "{\"value\": \"" + kJwt + "\"}"};
+  net.replies["POST http://127.0.0.1:4/ AssumeRoleWithWebIdentity"] = {
+      200, sts_reply("AssumeRoleWithWebIdentity", "ASIAWEB")};
   CredentialPlan plan;
   WebIdentitySpec w;
   w.role_arn = "arn:aws:iam::123456789012:role/gh";
@@ -328,13 +339,16 @@ TEST(ChainFetch, GithubOidcTokenThenWebIdentityThenAssumeRole) {
   EXPECT_NE(ar.body.find("DurationSeconds=900"), std::string::npos) << ar.body;
   EXPECT_NE(ar.body.find("ExternalId=ext-1"), std::string::npos) << ar.body;
   EXPECT_NE(ar.body.find("RoleSessionName=ci"), std::string::npos) << ar.body;
-  EXPECT_EQ(ar.header("Authorization").rfind("AWS4-HMAC-SHA256 Credential=ASIAWEB/20240501/us-east-1/sts/aws4_request", 0), 0u)
+  EXPECT_EQ(
+      ar.header("Authorization").rfind("AWS4-HMAC-SHA256 Credential=ASIAWEB/20240501/us-east-1/sts/aws4_request", 0),
+      0u)
       << ar.header("Authorization");
   EXPECT_EQ(ar.header("x-amz-security-token"), kToken);
 
   // STS refusing names the role and the fix, never the token.
   net.replies["POST http://127.0.0.1:4/ AssumeRoleWithWebIdentity"] = {
-      400, "<ErrorResponse><Error><Code>InvalidIdentityToken</Code><Message>bad " + kJwt + "</Message></Error></ErrorResponse>"};
+      400, "<ErrorResponse><Error><Code>InvalidIdentityToken</Code><Message>bad " + kJwt +
+               "</Message></Error></ErrorResponse>"};
   c = fetch_credentials(plan, net.io());
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.error().message.find("AssumeRoleWithWebIdentity arn:aws:iam::123456789012:role/gh"), std::string::npos)
@@ -345,11 +359,12 @@ TEST(ChainFetch, GithubOidcTokenThenWebIdentityThenAssumeRole) {
 
 TEST(ChainFetch, CredentialProcessRunForRealWithoutAShell) {
   ScratchDir dir("proc");
-  const std::string script = dir.write("my creds.sh",
-                                       "#!/bin/sh\n"
-                                       "[ \"$1\" = 'two words' ] || { echo \"bad args: $1\" >&2; exit 3; }\n"
-                                       "printf '{\"Version\": 1, \"AccessKeyId\": \"ASIAPROC\", \"SecretAccessKey\": \"%s\", "
-                                       "\"SessionToken\": \"tok\", \"Expiration\": \"2024-05-01T12:15:00Z\"}' \"$2\"\n");
+  const std::string script =
+      dir.write("my creds.sh",
+                "#!/bin/sh\n"
+                "[ \"$1\" = 'two words' ] || { echo \"bad args: $1\" >&2; exit 3; }\n"
+                "printf '{\"Version\": 1, \"AccessKeyId\": \"ASIAPROC\", \"SecretAccessKey\": \"%s\", "
+                "\"SessionToken\": \"tok\", \"Expiration\": \"2024-05-01T12:15:00Z\"}' \"$2\"\n");
   fs::permissions(script, fs::perms::owner_all);
   FakeNet net;
   CredentialPlan plan;
@@ -397,7 +412,7 @@ TEST(Renewal, AFifteenMinuteSessionOutlastedByAnUploadIsRenewedFiveMinutesEarly)
   ASSERT_EQ(fetched, 5);
   for (std::size_t i = 1; i < fetch_times.size(); ++i)
     EXPECT_EQ(fetch_times[i] - fetch_times[i - 1], 10min);  // 15 minutes less the 5 early
-  EXPECT_EQ(renewal_time(kNow, kNow + 4min), kNow + 2min);   // short sessions: half-way
+  EXPECT_EQ(renewal_time(kNow, kNow + 4min), kNow + 2min);  // short sessions: half-way
 }
 
 TEST(Renewal, AFailedEarlyRenewalKeepsTheOldOnesUntilTheyExpire) {

@@ -42,12 +42,12 @@ TEST(CredentialTime, Iso8601Table) {
   };
   const Case cases[] = {
       {"2024-05-01T12:00:00Z", 1714564800},
-      {"2024-05-01T12:00:00.123Z", 1714564800},       // fractions dropped
+      {"2024-05-01T12:00:00.123Z", 1714564800},  // fractions dropped
       {"2024-05-01T12:00:00.123456789Z", 1714564800},
-      {"2024-05-01T14:00:00+02:00", 1714564800},      // an offset
+      {"2024-05-01T14:00:00+02:00", 1714564800},  // an offset
       {"2024-05-01T07:30:00-04:30", 1714564800},
-      {"2024-05-01t12:00:00z", 1714564800},           // lower case is ISO too
-      {"2024-05-01T12:00:00", -1},                    // no zone: which time is that?
+      {"2024-05-01t12:00:00z", 1714564800},  // lower case is ISO too
+      {"2024-05-01T12:00:00", -1},  // no zone: which time is that?
       {"2024-05-01 12:00:00Z", -1},
       {"2024-13-01T12:00:00Z", -1},
       {"2024-05-01T24:00:00Z", -1},
@@ -92,8 +92,9 @@ TEST(CredentialJsonShapes, GoodRepliesOfEachShape) {
   ASSERT_TRUE(c->expiration.has_value());
   EXPECT_EQ(*c->expiration, kNow + 1h);
 
-  c = parse_credentials_json(json_creds(R"(, "Code": "Success", "Type": "AWS-HMAC", "Expiration": "2024-05-01T18:00:00Z")"),
-                             CredentialJson::Imds, "imds", kNow);
+  c = parse_credentials_json(
+      json_creds(R"(, "Code": "Success", "Type": "AWS-HMAC", "Expiration": "2024-05-01T18:00:00Z")"),
+      CredentialJson::Imds, "imds", kNow);
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(*c->expiration, kNow + 6h);
 
@@ -122,8 +123,8 @@ TEST(CredentialJsonShapes, BrokenRepliesAreOneLineErrors) {
       {"not json", "AccessKeyId=x", CredentialJson::Container, "not a JSON object"},
       {"a list", "[1,2]", CredentialJson::Container, "not a JSON object"},
       {"truncated", json_creds(exp).substr(0, 40), CredentialJson::Container, "not a JSON object"},
-      {"no secret", R"({"AccessKeyId": "A", "Token": "t", "Expiration": "2024-05-01T13:00:00Z"})", CredentialJson::Container,
-       "SecretAccessKey"},
+      {"no secret", R"({"AccessKeyId": "A", "Token": "t", "Expiration": "2024-05-01T13:00:00Z"})",
+       CredentialJson::Container, "SecretAccessKey"},
       {"no token", R"({"AccessKeyId": "A", "SecretAccessKey": "s", "Expiration": "2024-05-01T13:00:00Z"})",
        CredentialJson::Container, "Token"},
       {"no expiration", json_creds(R"(, "Code": "Success")"), CredentialJson::Imds, "Expiration"},
@@ -136,13 +137,19 @@ TEST(CredentialJsonShapes, BrokenRepliesAreOneLineErrors) {
        "AssumeRoleUnauthorizedAccess"},
       {"process without version", json_creds(exp, "SessionToken"), CredentialJson::Process, "Version"},
       {"process version 2", json_creds(R"(, "Version": 2)", "SessionToken"), CredentialJson::Process, "Version"},
-      {"process version as text", json_creds(R"(, "Version": "1")", "SessionToken"), CredentialJson::Process, "Version"},
+      {"process version as text", json_creds(R"(, "Version": "1")", "SessionToken"), CredentialJson::Process,
+       "Version"},
       // A token with a line break would inject a header into every request.
-      {"header injection", R"({"AccessKeyId": "ASIA", "SecretAccessKey": "s", "Token": "abc\r\nX-Evil: 1", )"
-                           R"("Expiration": "2024-05-01T13:00:00Z"})", CredentialJson::Container, "session token"},
-      {"key with a space", R"({"AccessKeyId": "AS IA", "SecretAccessKey": "s", "Token": "t", )"
-                           R"("Expiration": "2024-05-01T13:00:00Z"})", CredentialJson::Container, "access key id"},
-      {"too large", json_creds(exp + R"(, "Pad": ")" + std::string(70000, 'x') + "\""), CredentialJson::Container, "64 KiB"},
+      {"header injection",
+       R"({"AccessKeyId": "ASIA", "SecretAccessKey": "s", "Token": "abc\r\nX-Evil: 1", )"
+       R"("Expiration": "2024-05-01T13:00:00Z"})",
+       CredentialJson::Container, "session token"},
+      {"key with a space",
+       R"({"AccessKeyId": "AS IA", "SecretAccessKey": "s", "Token": "t", )"
+       R"("Expiration": "2024-05-01T13:00:00Z"})",
+       CredentialJson::Container, "access key id"},
+      {"too large", json_creds(exp + R"(, "Pad": ")" + std::string(70000, 'x') + "\""), CredentialJson::Container,
+       "64 KiB"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -159,8 +166,9 @@ TEST(StsReply, AssumeRoleAndWebIdentityRepliesAsAwsAndRgwSendThem) {
       R"(<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>)"
       R"(<SourceIdentity>Alice</SourceIdentity><AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/demo/TestAR</Arn>)"
       R"(<AssumedRoleId>ARO123EXAMPLE123:TestAR</AssumedRoleId></AssumedRoleUser><Credentials>)"
-      R"(<AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId><SecretAccessKey>)" + kSecret +
-      R"(</SecretAccessKey><SessionToken>)" + kToken + R"(</SessionToken><Expiration>2024-05-01T13:00:00.000Z</Expiration>)"
+      R"(<AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId><SecretAccessKey>)" +
+      kSecret + R"(</SecretAccessKey><SessionToken>)" + kToken +
+      R"(</SessionToken><Expiration>2024-05-01T13:00:00.000Z</Expiration>)"
       R"(</Credentials><PackedPolicySize>6</PackedPolicySize></AssumeRoleResult><ResponseMetadata><RequestId>c6104cbe</RequestId>)"
       R"(</ResponseMetadata></AssumeRoleResponse>)";
   auto c = sts::parse_reply(200, aws, "AssumeRole r", kNow, {});
@@ -172,8 +180,9 @@ TEST(StsReply, AssumeRoleAndWebIdentityRepliesAsAwsAndRgwSendThem) {
 
   const std::string rgw =
       R"(<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIARGW)"
-      R"(</AccessKeyId><Expiration>2024-05-01T12:15:00Z</Expiration><SecretAccessKey>)" + kSecret +
-      R"(</SecretAccessKey><SessionToken>)" + kToken + R"(</SessionToken></Credentials></AssumeRoleWithWebIdentityResult>)"
+      R"(</AccessKeyId><Expiration>2024-05-01T12:15:00Z</Expiration><SecretAccessKey>)" +
+      kSecret + R"(</SecretAccessKey><SessionToken>)" + kToken +
+      R"(</SessionToken></Credentials></AssumeRoleWithWebIdentityResult>)"
       R"(</AssumeRoleWithWebIdentityResponse>)";
   c = sts::parse_reply(200, rgw, "web", kNow, {});
   ASSERT_TRUE(c.ok()) << c.error().message;
@@ -184,8 +193,9 @@ TEST(StsReply, AssumeRoleAndWebIdentityRepliesAsAwsAndRgwSendThem) {
 TEST(StsReply, ErrorsNameCodeAndMessageButNeverTheTokenSent) {
   const std::string jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOngifQ.c2lnbmF0dXJl";
   // A hostile or careless STS echoing the web identity token back.
-  const std::string body = R"(<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>token )" +
-                           jwt + R"( has no kid</Message></Error><RequestId>1</RequestId></ErrorResponse>)";
+  const std::string body =
+      R"(<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>token )" + jwt +
+      R"( has no kid</Message></Error><RequestId>1</RequestId></ErrorResponse>)";
   auto c = sts::parse_reply(400, body, "AssumeRoleWithWebIdentity r", kNow, {jwt});
   ASSERT_FALSE(c.ok());
   expect_clean_error(c.error(), "InvalidIdentityToken");
@@ -193,7 +203,8 @@ TEST(StsReply, ErrorsNameCodeAndMessageButNeverTheTokenSent) {
   EXPECT_NE(c.error().message.find("[REDACTED]"), std::string::npos) << c.error().message;
   EXPECT_NE(c.error().message.find("HTTP 400"), std::string::npos) << c.error().message;
 
-  c = sts::parse_reply(403, "<Error><Code>AccessDenied</Code><Message>\x1b]0;pwned\x07</Message></Error>", "r", kNow, {});
+  c = sts::parse_reply(403, "<Error><Code>AccessDenied</Code><Message>\x1b]0;pwned\x07</Message></Error>", "r", kNow,
+                       {});
   ASSERT_FALSE(c.ok());
   expect_clean_error(c.error(), "AccessDenied");
   EXPECT_EQ(c.error().message.find('\x1b'), std::string::npos) << c.error().message;
@@ -221,7 +232,8 @@ TEST(StsReply, BrokenSuccessRepliesAreRefused) {
       {"html", "<html><body>login</body></html>", "<Credentials>"},
       {"no token", creds(key + "<Expiration>2024-05-01T13:00:00Z</Expiration>"), "SessionToken"},
       {"no expiration", creds(key + "<SessionToken>t</SessionToken>"), "Expiration"},
-      {"expired", creds(key + "<SessionToken>t</SessionToken><Expiration>2024-05-01T11:00:00Z</Expiration>"), "expired"},
+      {"expired", creds(key + "<SessionToken>t</SessionToken><Expiration>2024-05-01T11:00:00Z</Expiration>"),
+       "expired"},
       {"no key", creds("<SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken>"), "access key id"},
       {"too large", creds(key + std::string(70000, ' ')), "64 KiB"},
   };
@@ -260,12 +272,9 @@ TEST(TokenFile, TrimmedBoundedAndPrintable) {
     std::string must_name;
   };
   const std::vector<Case> cases = {
-      {dir.str() + "/missing", "No such file"},
-      {dir.str(), "not a regular file"},
-      {path("empty", "\n"), "one token"},
-      {path("two", "abc def"), "one token"},
-      {path("ctl", "abc\x01"), "one token"},
-      {path("big", std::string(20000, 'a')), "16 KiB"},
+      {dir.str() + "/missing", "No such file"}, {dir.str(), "not a regular file"},
+      {path("empty", "\n"), "one token"},       {path("two", "abc def"), "one token"},
+      {path("ctl", "abc\x01"), "one token"},    {path("big", std::string(20000, 'a')), "16 KiB"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.must_name);

@@ -33,9 +33,7 @@ class CredentialsTest : public ::testing::Test {
     fs::create_directories(fs::path(home_) / ".aws");
   }
 
-  void write(const std::string& rel, const std::string& text) {
-    std::ofstream(fs::path(home_) / rel) << text;
-  }
+  void write(const std::string& rel, const std::string& text) { std::ofstream(fs::path(home_) / rel) << text; }
   Env env(Env extra = {}) {
     extra.emplace("HOME", home_);
     return extra;
@@ -80,7 +78,12 @@ TEST_F(CredentialsTest, PrecedenceTable) {
   const std::vector<Case> cases = {
       {"flags beat everything", with_keys, merge({kArtifacts, kAws}), "AKFLAG", "sekrit-flag", "tok-flag",
        "--access-key/--secret-key"},
-      {"ARTIFACTS beat AWS", {}, merge({kArtifacts, kAws}), "AKART", "sekrit-art", "",
+      {"ARTIFACTS beat AWS",
+       {},
+       merge({kArtifacts, kAws}),
+       "AKART",
+       "sekrit-art",
+       "",
        "ARTIFACTS_KEY/ARTIFACTS_SECRET"},
       {"travis long aliases",
        {},
@@ -89,14 +92,29 @@ TEST_F(CredentialsTest, PrecedenceTable) {
        "sekrit-alias",
        "",
        "ARTIFACTS_AWS_ACCESS_KEY/ARTIFACTS_AWS_SECRET_KEY"},
-      {"AWS env beats files", {}, merge({kAws, {{"AWS_SESSION_TOKEN", "tok-aws"}}}), "AKAWS", "sekrit-aws",
-       "tok-aws", "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"},
-      {"empty variables count as unset", {}, {{"ARTIFACTS_KEY", ""}, {"ARTIFACTS_SECRET", ""}}, "AKFILE",
-       "sekrit-file", "", ""},
+      {"AWS env beats files",
+       {},
+       merge({kAws, {{"AWS_SESSION_TOKEN", "tok-aws"}}}),
+       "AKAWS",
+       "sekrit-aws",
+       "tok-aws",
+       "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"},
+      {"empty variables count as unset",
+       {},
+       {{"ARTIFACTS_KEY", ""}, {"ARTIFACTS_SECRET", ""}},
+       "AKFILE",
+       "sekrit-file",
+       "",
+       ""},
       {"default profile from file", {}, {}, "AKFILE", "sekrit-file", "", ""},
       {"AWS_PROFILE picks a section", {}, {{"AWS_PROFILE", "other"}}, "AKOTHER", "sekrit-other", "tok-other", ""},
-      {"--profile beats AWS_PROFILE", {"", "", "", "", "other", ""}, {{"AWS_PROFILE", "nope"}}, "AKOTHER",
-       "sekrit-other", "tok-other", ""},
+      {"--profile beats AWS_PROFILE",
+       {"", "", "", "", "other", ""},
+       {{"AWS_PROFILE", "nope"}},
+       "AKOTHER",
+       "sekrit-other",
+       "tok-other",
+       ""},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -105,16 +123,19 @@ TEST_F(CredentialsTest, PrecedenceTable) {
     EXPECT_EQ(keys(*r).access_key, c.key);
     EXPECT_EQ(keys(*r).secret_key, c.secret);
     EXPECT_EQ(keys(*r).session_token, c.token);
-    if (!c.source.empty()) EXPECT_EQ(keys(*r).source, c.source);
-    else EXPECT_NE(keys(*r).source.find(home_ + "/.aws/credentials"), std::string::npos);
+    if (!c.source.empty())
+      EXPECT_EQ(keys(*r).source, c.source);
+    else
+      EXPECT_NE(keys(*r).source.find(home_ + "/.aws/credentials"), std::string::npos);
   }
 }
 
 TEST_F(CredentialsTest, SharedCredentialsFileVariableAndConfigFileDialect) {
   // The credentials file named by the variable wins over ~/.aws/credentials.
   write(".aws/credentials", kCredsFile);
-  write("elsewhere", "# comment\n; another\n  [ default ]  \n aws_access_key_id = AKELSE  ; trailing\n"
-                     "AWS_SECRET_ACCESS_KEY=sekrit-else\r\n");
+  write("elsewhere",
+        "# comment\n; another\n  [ default ]  \n aws_access_key_id = AKELSE  ; trailing\n"
+        "AWS_SECRET_ACCESS_KEY=sekrit-else\r\n");
   auto r = resolve_config({}, lookup(env({{"AWS_SHARED_CREDENTIALS_FILE", home_ + "/elsewhere"}})));
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(keys(*r).access_key, "AKELSE");
@@ -159,19 +180,19 @@ TEST_F(CredentialsTest, KeyWithoutSecretNamesTheSourceNotTheValue) {
 }
 
 TEST_F(CredentialsTest, NoneAtAllListsEverySourceInOrder) {
-  auto r = resolve_config({}, lookup(env({{"AWS_CONFIG_FILE", home_ + "/cfg"}, {"AWS_EC2_METADATA_DISABLED", "true"}})));
+  auto r =
+      resolve_config({}, lookup(env({{"AWS_CONFIG_FILE", home_ + "/cfg"}, {"AWS_EC2_METADATA_DISABLED", "true"}})));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().category, ErrorCategory::Credentials);
   const std::string& m = r.error().message;
   std::size_t last = 0;
-  for (const std::string& s : {std::string("--access-key"), std::string("ARTIFACTS_KEY"),
-                               std::string("ARTIFACTS_SECRET"), std::string("ARTIFACTS_AWS_ACCESS_KEY"),
-                               std::string("AWS_ACCESS_KEY_ID"), std::string("AWS_SECRET_ACCESS_KEY"),
-                               std::string("'default'"), home_ + "/.aws/credentials", home_ + "/cfg",
-                               std::string("credential_process"), std::string("AWS_WEB_IDENTITY_TOKEN_FILE"),
-                               std::string("GitHub Actions OIDC"), std::string("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
-                               std::string("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
-                               std::string("EC2 instance metadata (disabled by AWS_EC2_METADATA_DISABLED)")}) {
+  for (const std::string& s :
+       {std::string("--access-key"), std::string("ARTIFACTS_KEY"), std::string("ARTIFACTS_SECRET"),
+        std::string("ARTIFACTS_AWS_ACCESS_KEY"), std::string("AWS_ACCESS_KEY_ID"), std::string("AWS_SECRET_ACCESS_KEY"),
+        std::string("'default'"), home_ + "/.aws/credentials", home_ + "/cfg", std::string("credential_process"),
+        std::string("AWS_WEB_IDENTITY_TOKEN_FILE"), std::string("GitHub Actions OIDC"),
+        std::string("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"), std::string("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
+        std::string("EC2 instance metadata (disabled by AWS_EC2_METADATA_DISABLED)")}) {
     std::size_t at = m.find(s, last);
     EXPECT_NE(at, std::string::npos) << "missing (or out of order) " << s << " in: " << m;
     if (at != std::string::npos) last = at;
@@ -229,8 +250,9 @@ TEST_F(CredentialsTest, RegionPrecedence) {
 }
 
 TEST_F(CredentialsTest, EndpointPrecedence) {
-  write(".aws/config", "[default]\nendpoint_url = http://from-config:9000\n"
-                       "[profile rig]\nendpoint_url = http://rig:8000  # the rig\n");
+  write(".aws/config",
+        "[default]\nendpoint_url = http://from-config:9000\n"
+        "[profile rig]\nendpoint_url = http://rig:8000  # the rig\n");
   struct Case {
     std::string flag;
     Env env;

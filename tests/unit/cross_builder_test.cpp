@@ -109,7 +109,8 @@ TEST(CrossBuilder, SeveralProgramsAndFilesAreStaged) {
   std::ofstream(f.dir + "/src/docs/a.txt") << "a";
   f.req.programs = {"prog", "tools/other"};
   f.req.files = {"README", "docs"};
-  f.req.make_command = "cp /bin/true prog && mkdir -p tools && cp /bin/false tools/other";  // in the tree, as in-tree Makefiles do
+  f.req.make_command =
+      "cp /bin/true prog && mkdir -p tools && cp /bin/false tools/other";  // in the tree, as in-tree Makefiles do
   auto r = f.run();
   ASSERT_EQ(r["linux/amd64"].status, TargetStatus::Built) << r["linux/amd64"].message;
   std::string stage = r["linux/amd64"].stage;
@@ -131,7 +132,8 @@ TEST(CrossBuilder, MissingOutputNamesTheExpectedPath) {
   f.req.make_command = "true";
   auto r = f.run();
   EXPECT_EQ(r["windows/amd64"].status, TargetStatus::NoOutput);
-  EXPECT_NE(r["windows/amd64"].message.find("no program 'prog.exe' in '" + f.dir + "/build/windows_amd64'"), std::string::npos)
+  EXPECT_NE(r["windows/amd64"].message.find("no program 'prog.exe' in '" + f.dir + "/build/windows_amd64'"),
+            std::string::npos)
       << r["windows/amd64"].message;
   EXPECT_NE(r["windows/amd64"].message.find("$XSHIP_OUT"), std::string::npos);
 }
@@ -159,9 +161,12 @@ TEST(CrossBuilder, TestsRunWhereAnEmulatorIsAndAreNotRunElsewhere) {
   f.req.keep_going = true;
   std::string pe32 = std::string(XSHIP_TEST_DATA_DIR) + "/binaries/hello-c-delayload-windows-386.exe";
   // `test` is appended for the test run, as for `make test`.
-  f.req.make_command = "step() { if [ \"$1\" = test ]; then echo \"tested, can run: $XSHIP_CAN_RUN\"; "
-                       "elif [ \"$XSHIP_OS\" = windows ]; then cp " + pe32 + " \"$XSHIP_OUT/prog.exe\"; "
-                       "else cp /bin/true \"$XSHIP_OUT/prog\"; fi; }; step";
+  f.req.make_command =
+      "step() { if [ \"$1\" = test ]; then echo \"tested, can run: $XSHIP_CAN_RUN\"; "
+      "elif [ \"$XSHIP_OS\" = windows ]; then cp " +
+      pe32 +
+      " \"$XSHIP_OUT/prog.exe\"; "
+      "else cp /bin/true \"$XSHIP_OUT/prog\"; fi; }; step";
   auto r = f.run();
   EXPECT_EQ(r["linux/amd64"].status, TargetStatus::Passed);
   EXPECT_NE(process::tail_lines(r["linux/amd64"].log, 5).find("tested, can run: yes"), std::string::npos);
@@ -178,7 +183,8 @@ TEST(CrossBuilder, MissingToolchainFailsFirstOrIsReportedWithKeepGoing) {
   Host host = pretend_host({"s390x-linux-gnu-gcc"});
   auto first = run_builds(f.req, host, [](const TargetResult&) {});
   ASSERT_FALSE(first.ok());
-  EXPECT_NE(first.error().message.find("apt-get install -y --no-install-recommends g++-s390x-linux-gnu"), std::string::npos);
+  EXPECT_NE(first.error().message.find("apt-get install -y --no-install-recommends g++-s390x-linux-gnu"),
+            std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(f.dir + "/build/linux_amd64")) << "nothing built before the check";
 
   f.req.keep_going = true;
@@ -190,7 +196,8 @@ TEST(CrossBuilder, MissingToolchainFailsFirstOrIsReportedWithKeepGoing) {
 TEST(CrossBuilder, NamesAndStampOverrides) {
   EXPECT_EQ(dist_name("hello", target_info({Os::Windows, Arch::I386})), "hello.windows.386.exe");
   EXPECT_EQ(dist_name("hello", target_info({Os::Linux, Arch::Ppc64le})), "hello.linux.ppc64le");
-  std::map<std::string, std::string> vars = {{"XSHIP_VERSION", "v9"}, {"XSHIP_COMMIT", "c0ffee"}, {"SOURCE_DATE_EPOCH", "42"}};
+  std::map<std::string, std::string> vars = {
+      {"XSHIP_VERSION", "v9"}, {"XSHIP_COMMIT", "c0ffee"}, {"SOURCE_DATE_EPOCH", "42"}};
   auto lookup = [&](const std::string& k) -> std::optional<std::string> {
     auto it = vars.find(k);
     if (it == vars.end()) return std::nullopt;
@@ -256,12 +263,15 @@ TEST(CrossBuilder, WindowsImportsAreShippedOrRefused) {
   f.req.make_command = "cp " + cpp + " \"$XSHIP_OUT/prog.exe\"";
   auto r = f.run();
   EXPECT_EQ(r["windows/amd64"].status, TargetStatus::NotPortable);
-  EXPECT_NE(r["windows/amd64"].message.find("'prog.exe' imports libgcc_s_seh-1.dll and libstdc++-6.dll, which are not part of "
-                                            "Windows and not in the release"), std::string::npos)
+  EXPECT_NE(r["windows/amd64"].message.find(
+                "'prog.exe' imports libgcc_s_seh-1.dll and libstdc++-6.dll, which are not part of "
+                "Windows and not in the release"),
+            std::string::npos)
       << r["windows/amd64"].message;
 
   // The same DLLs built by the project (stand-ins: files of those names) travel with it.
-  f.req.make_command = "cp " + cpp + " \"$XSHIP_OUT/prog.exe\" && mkdir -p lib && echo dll > lib/libstdc++-6.dll && "
+  f.req.make_command = "cp " + cpp +
+                       " \"$XSHIP_OUT/prog.exe\" && mkdir -p lib && echo dll > lib/libstdc++-6.dll && "
                        "echo dll > lib/libgcc_s_seh-1.dll";
   auto shipped = f.run();
   ASSERT_EQ(shipped["windows/amd64"].status, TargetStatus::Built) << shipped["windows/amd64"].message;

@@ -30,7 +30,8 @@ TEST(MissingDeps, CountAndCommand) {
   m.apt = {"g++-aarch64-linux-gnu", "zlib1g-dev:arm64"};
   m.new_arches = {"arm64"};
   EXPECT_EQ(m.count(), 4u);
-  EXPECT_EQ(m.command(false), "sudo dpkg --add-architecture arm64 && sudo apt-get update && "
-                              "sudo apt-get install -y --no-install-recommends g++-aarch64-linux-gnu zlib1g-dev:arm64");
+  EXPECT_EQ(m.command(false),
+            "sudo dpkg --add-architecture arm64 && sudo apt-get update && "
+            "sudo apt-get install -y --no-install-recommends g++-aarch64-linux-gnu zlib1g-dev:arm64");
   EXPECT_EQ(m.command(true).find("sudo"), std::string::npos);
 }

@@ -44,7 +44,8 @@ TEST(CrossDeps, LibrariesTakeTheRouteThatWorksForEachArchitecture) {
   EXPECT_EQ(zlib(3)->package, "zlib1g-dev");
   EXPECT_EQ(zlib(3)->arch, "i386");
   EXPECT_EQ(find(d[4], "library zlib"), nullptr);
-  EXPECT_NE(d[4].problem.find("Debian 12 has no linux/riscv64 package of zlib1g-dev"), std::string::npos) << d[4].problem;
+  EXPECT_NE(d[4].problem.find("Debian 12 has no linux/riscv64 package of zlib1g-dev"), std::string::npos)
+      << d[4].problem;
   EXPECT_EQ(zlib(5)->package, "libz-mingw-w64-dev");
   EXPECT_EQ(find(d[0], "compiler")->package, "g++");
   EXPECT_EQ(find(d[1], "emulator")->package, "qemu-user");
@@ -94,7 +95,8 @@ TEST(CrossDeps, AbsoluteSymlinksResolveInsideTheSysroot) {
   EXPECT_EQ(fs::read_symlink(root / "usr/lib/arm-linux-gnueabihf/libz.so"),
             fs::path("../../../lib/arm-linux-gnueabihf/libz.so.1.2.13"));
   EXPECT_TRUE(fs::exists(root / "usr/lib/arm-linux-gnueabihf/libz.so")) << "it resolves now";
-  EXPECT_EQ(fs::read_symlink(root / "lib/arm-linux-gnueabihf/libz.so.1"), fs::path("libz.so.1.2.13")) << "relative ones stay";
+  EXPECT_EQ(fs::read_symlink(root / "lib/arm-linux-gnueabihf/libz.so.1"), fs::path("libz.so.1.2.13"))
+      << "relative ones stay";
 
   std::ofstream(root / ".xship-packages") << "zlib1g-dev\nzlib1g\n";
   EXPECT_TRUE(private_sysroot_has(root.string(), "zlib1g"));
@@ -123,14 +125,17 @@ TEST(CrossDeps, ToolchainUsesAnExistingPrivateSysroot) {
   const std::string root = "/home/me/.cache/xship/sysroot/linux_arm";
   EXPECT_EQ(tc->lib_sysroot, root);
   EXPECT_EQ(tc->find_root, (std::vector<std::string>{"/usr/arm-linux-gnueabihf", root}));
-  EXPECT_EQ(tc->emulator.back(),
-            "LD_LIBRARY_PATH=/usr/arm-linux-gnueabihf/lib:" + root + "/lib/arm-linux-gnueabihf:" + root + "/usr/lib/arm-linux-gnueabihf");
+  EXPECT_EQ(tc->emulator.back(), "LD_LIBRARY_PATH=/usr/arm-linux-gnueabihf/lib:" + root +
+                                     "/lib/arm-linux-gnueabihf:" + root + "/usr/lib/arm-linux-gnueabihf");
   std::string text = cmake_toolchain(*tc, {});
   EXPECT_NE(text.find("set(ENV{PKG_CONFIG_SYSROOT_DIR} \"" + root + "\")"), std::string::npos) << text;
   std::map<std::string, std::string> make;
-  for (auto& [k, v] : make_environment(*tc, {}, [](const std::string&) { return std::optional<std::string>{}; })) make[k] = v;
-  EXPECT_EQ(make["PKG_CONFIG_LIBDIR"], root + "/usr/lib/arm-linux-gnueabihf/pkgconfig:" + root + "/usr/share/pkgconfig");
-  EXPECT_TRUE(make["CPPFLAGS"].starts_with("-isystem " + root + "/usr/include/arm-linux-gnueabihf")) << make["CPPFLAGS"];
+  for (auto& [k, v] : make_environment(*tc, {}, [](const std::string&) { return std::optional<std::string>{}; }))
+    make[k] = v;
+  EXPECT_EQ(make["PKG_CONFIG_LIBDIR"],
+            root + "/usr/lib/arm-linux-gnueabihf/pkgconfig:" + root + "/usr/share/pkgconfig");
+  EXPECT_TRUE(make["CPPFLAGS"].starts_with("-isystem " + root + "/usr/include/arm-linux-gnueabihf"))
+      << make["CPPFLAGS"];
   EXPECT_NE(make["LDFLAGS"].find("-L" + root + "/usr/lib/arm-linux-gnueabihf"), std::string::npos);
 
   Target arm64{Os::Linux, Arch::Arm64};  // no private sysroot: multiarch

@@ -32,11 +32,11 @@ TEST(CrossTargets, UnknownNameSuggestsTheClosestAndListsTheValid) {
     const char* typed;
     const char* suggestion;
   };
-  for (const Case& c : {Case{"linux/aarch64", "linux/arm64"}, Case{"linux/x86_64", "linux/amd64"},
-                        Case{"macos/arm64", "darwin/arm64"}, Case{"linx/arm64", "linux/arm64"},
-                        Case{"linux-arm64", "linux/arm64"}, Case{"windows/x64", "windows/amd64"},
-                        Case{"linux/i686", "linux/386"}, Case{"linux/armhf", "linux/arm"},
-                        Case{"linux/ppc64el", "linux/ppc64le"}, Case{"Linux/ARM64", "linux/arm64"}}) {
+  for (const Case& c :
+       {Case{"linux/aarch64", "linux/arm64"}, Case{"linux/x86_64", "linux/amd64"}, Case{"macos/arm64", "darwin/arm64"},
+        Case{"linx/arm64", "linux/arm64"}, Case{"linux-arm64", "linux/arm64"}, Case{"windows/x64", "windows/amd64"},
+        Case{"linux/i686", "linux/386"}, Case{"linux/armhf", "linux/arm"}, Case{"linux/ppc64el", "linux/ppc64le"},
+        Case{"Linux/ARM64", "linux/arm64"}}) {
     SCOPED_TRACE(c.typed);
     auto t = parse_target(c.typed);
     ASSERT_FALSE(t.ok());

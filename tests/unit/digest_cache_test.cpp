@@ -144,7 +144,8 @@ TEST_F(DigestCacheTest, EntriesOfChangedOrDeletedFilesAreDroppedAtTheNextRecord)
 TEST_F(DigestCacheTest, ConcurrentProcessesLoseNoEntry) {
   constexpr int kProcs = 6, kEach = 15;
   for (int p = 0; p < kProcs; ++p)
-    for (int i = 0; i < kEach; ++i) put(s.path("f" + std::to_string(p) + "_" + std::to_string(i)), std::to_string(p * 100 + i));
+    for (int i = 0; i < kEach; ++i)
+      put(s.path("f" + std::to_string(p) + "_" + std::to_string(i)), std::to_string(p * 100 + i));
   std::vector<pid_t> kids;
   for (int p = 0; p < kProcs; ++p) {
     pid_t pid = fork();

@@ -24,7 +24,7 @@ namespace {
 struct Hostile {
   const char* what;
   std::function<std::string()> archive;  // the bytes, made when the test runs
-  std::string entry;    // as the message shows it, quotes included
+  std::string entry;  // as the message shows it, quotes included
   std::string says;
   ExtractOptions opts = {};
 };
@@ -48,44 +48,125 @@ std::vector<Hostile> hostile_archives() {
   std::string deep;
   for (int i = 0; i < 130; ++i) deep += "d/";
   return {
-      {"absolute name", [=] { return tar_bytes({file("/tmp/xship-pwned")}); }, "'/tmp/xship-pwned'", "has an absolute name"},
-      {"dot-dot", [=] { return tar_bytes({file("../outside/pwned")}); }, "'../outside/pwned'", "has a '..' path segment"},
-      {"dot-dot inside", [=] { return gzip_bytes(tar_bytes({file("a/../../pwned")})); }, "'a/../../pwned'", "'..' path segment"},
+      {"absolute name", [=] { return tar_bytes({file("/tmp/xship-pwned")}); }, "'/tmp/xship-pwned'",
+       "has an absolute name"},
+      {"dot-dot", [=] { return tar_bytes({file("../outside/pwned")}); }, "'../outside/pwned'",
+       "has a '..' path segment"},
+      {"dot-dot inside", [=] { return gzip_bytes(tar_bytes({file("a/../../pwned")})); }, "'a/../../pwned'",
+       "'..' path segment"},
       {"dot segment", [=] { return tar_bytes({file("./a")}); }, "'./a'", "has a '.' path segment"},
       {"empty segment", [=] { return tar_bytes({file("a//b")}); }, "'a//b'", "empty path segment"},
       {"control character", [=] { return tar_bytes({file("a\x1b[2Jb")}); }, "'a\\x1b[2Jb'", "control character"},
       {"backslash", [=] { return tar_bytes({file("..\\..\\pwned")}); }, "'..\\x5c..\\x5cpwned'", "backslash"},
-      {"name over 4096 bytes", [=] { return tar_bytes({file(std::string(4097, 'n'))}); }, "'nnnn", "longer than 4096 bytes"},
+      {"name over 4096 bytes", [=] { return tar_bytes({file(std::string(4097, 'n'))}); }, "'nnnn",
+       "longer than 4096 bytes"},
       {"too deep", [=] { return tar_bytes({file(deep + "f")}); }, "'d/d/d/", "nested deeper than 128"},
-      {"reserved temporary name", [=] { return tar_bytes({file(".xship-extract-abc/x")}); }, "'.xship-extract-abc/x'", "temporary directory"},
-      {"hard link", [=] { return tar_bytes({file("a"), {"b", '1', "", "a"}}); }, "'b'", "is a hard link"},
-      {"character device", [=] { return tar_bytes({{"tty", '3'}}); }, "'tty'", "device, FIFO or socket"},
-      {"FIFO", [=] { return tar_bytes({{"fifo", '6'}}); }, "'fifo'", "device, FIFO or socket"},
-      {"absolute symlink", [=] { return tar_bytes({link("passwd", "/etc/passwd")}); }, "'passwd'", "absolute symlink target"},
-      {"symlink out", [=] { return tar_bytes({link("sub/up", "../../outside")}); }, "'sub/up'", "points outside the destination"},
-      {"symlink out through a name", [=] { return tar_bytes({link("l", "sub/../..")}); }, "'l'", "'..' after a directory name"},
-      {"symlink up a planted link", [=] { return tar_bytes({link("l", "evil/../..")}); }, "'l'", "'..' after a directory name"},
-      {"entry through a symlink", [=] { return tar_bytes({link("a", "sub"), dir("sub"), file("a/x")}); }, "'a/x'", "lies below a symlink ('a')"},
-      {"entry below a file", [=] { return tar_bytes({file("a"), file("a/x")}); }, "'a/x'", "lies below a file ('a')"},
-      {"file where a directory was", [=] { return tar_bytes({file("a/x"), file("a")}); }, "'a'", "earlier entries lie below it"},
-      {"duplicate", [=] { return tar_bytes({file("a", "1"), file("a", "2")}); }, "'a'", "in the archive twice"},
-      {"duplicate directory", [=] { return tar_bytes({dir("d/"), dir("d")}); }, "'d'", "in the archive twice"},
-      {"directory with data", [=] { return tar_bytes({{"d/", '5', "data"}}); }, "'d'", "is damaged"},
-      {"too many entries", [=] { return tar_bytes({file("a"), file("b"), file("c")}); }, "'c'", "more than 2 entries", limits(1000, 2)},
-      {"implied directories count", [=] { return tar_bytes({file("a/b/c")}); }, "'a/b/c'", "more than 2 entries", limits(1000, 2)},
-      {"too many bytes", [=] { return tar_bytes({file("a", std::string(600, 'a')), file("b", std::string(600, 'b'))}); }, "'b'",
-       "declares 600 bytes, more than the 400 left of the 1000-byte limit", limits(1000, 10)},
-      {"zip read as a stream, lying size", [=] { return local_only(zip_bytes({{"bomb", std::string(8 << 20, '\0'), 0100644, 100}})); },
+      {"reserved temporary name", [=] { return tar_bytes({file(".xship-extract-abc/x")}); }, "'.xship-extract-abc/x'",
+       "temporary directory"},
+      {"hard link",
+       [=] {
+         return tar_bytes({file("a"), {"b", '1', "", "a"}});
+       },
+       "'b'", "is a hard link"},
+      {"character device",
+       [=] {
+         return tar_bytes({{"tty", '3'}});
+       },
+       "'tty'", "device, FIFO or socket"},
+      {"FIFO",
+       [=] {
+         return tar_bytes({{"fifo", '6'}});
+       },
+       "'fifo'", "device, FIFO or socket"},
+      {"absolute symlink", [=] { return tar_bytes({link("passwd", "/etc/passwd")}); }, "'passwd'",
+       "absolute symlink target"},
+      {"symlink out", [=] { return tar_bytes({link("sub/up", "../../outside")}); }, "'sub/up'",
+       "points outside the destination"},
+      {"symlink out through a name", [=] { return tar_bytes({link("l", "sub/../..")}); }, "'l'",
+       "'..' after a directory name"},
+      {"symlink up a planted link", [=] { return tar_bytes({link("l", "evil/../..")}); }, "'l'",
+       "'..' after a directory name"},
+      {"entry through a symlink",
+       [=] {
+         return tar_bytes({link("a", "sub"), dir("sub"), file("a/x")});
+       },
+       "'a/x'", "lies below a symlink ('a')"},
+      {"entry below a file",
+       [=] {
+         return tar_bytes({file("a"), file("a/x")});
+       },
+       "'a/x'", "lies below a file ('a')"},
+      {"file where a directory was",
+       [=] {
+         return tar_bytes({file("a/x"), file("a")});
+       },
+       "'a'", "earlier entries lie below it"},
+      {"duplicate",
+       [=] {
+         return tar_bytes({file("a", "1"), file("a", "2")});
+       },
+       "'a'", "in the archive twice"},
+      {"duplicate directory",
+       [=] {
+         return tar_bytes({dir("d/"), dir("d")});
+       },
+       "'d'", "in the archive twice"},
+      {"directory with data",
+       [=] {
+         return tar_bytes({{"d/", '5', "data"}});
+       },
+       "'d'", "is damaged"},
+      {"too many entries",
+       [=] {
+         return tar_bytes({file("a"), file("b"), file("c")});
+       },
+       "'c'", "more than 2 entries", limits(1000, 2)},
+      {"implied directories count", [=] { return tar_bytes({file("a/b/c")}); }, "'a/b/c'", "more than 2 entries",
+       limits(1000, 2)},
+      {"too many bytes",
+       [=] {
+         return tar_bytes({file("a", std::string(600, 'a')), file("b", std::string(600, 'b'))});
+       },
+       "'b'", "declares 600 bytes, more than the 400 left of the 1000-byte limit", limits(1000, 10)},
+      {"zip read as a stream, lying size",
+       [=] {
+         return local_only(zip_bytes({{"bomb", std::string(8 << 20, '\0'), 0100644, 100}}));
+       },
        "'bomb'", "holds more than the 100 bytes its header declares", limits(1 << 20, 10)},
-      {"zip read as a stream, dot-dot", [=] { return local_only(zip_bytes({{"a/../../pwned", "x"}})); }, "'a/../../pwned'", "'..'"},
-      {"zip dot-dot", [=] { return zip_bytes({{"../pwned", "x"}}); }, "'../pwned'", "'..' path segment"},
-      {"zip absolute symlink", [=] { return zip_bytes({{"l", "/etc/passwd", 0120777}}); }, "'l'", "absolute symlink target"},
-      {"zip symlink then through it", [=] { return zip_bytes({{"l", "sub", 0120777}, {"l/x", "x"}}); }, "'l/x'", "lies below a symlink"},
-      {"zip bomb, honest", [=] { return zip_bytes({{"bomb", std::string(64 << 20, '\0')}}); }, "'bomb'",
-       "declares 67108864 bytes, more than the 1048576 left", limits(1 << 20, 10)},
-      {"zip bomb, lying size", [=] { return zip_bytes({{"bomb", std::string(64 << 20, '\0'), 0100644, 100}}); }, "'bomb'",
-       "holds more than the 100 bytes its header declares", limits(1 << 20, 10)},
-      {"zip bomb after honest entries", [=] { return zip_bytes({{"a", std::string(600'000, 'a')}, {"b", std::string(64 << 20, '\0'), 0100644, 400'000}}); },
+      {"zip read as a stream, dot-dot",
+       [=] {
+         return local_only(zip_bytes({{"a/../../pwned", "x"}}));
+       },
+       "'a/../../pwned'", "'..'"},
+      {"zip dot-dot",
+       [=] {
+         return zip_bytes({{"../pwned", "x"}});
+       },
+       "'../pwned'", "'..' path segment"},
+      {"zip absolute symlink",
+       [=] {
+         return zip_bytes({{"l", "/etc/passwd", 0120777}});
+       },
+       "'l'", "absolute symlink target"},
+      {"zip symlink then through it",
+       [=] {
+         return zip_bytes({{"l", "sub", 0120777}, {"l/x", "x"}});
+       },
+       "'l/x'", "lies below a symlink"},
+      {"zip bomb, honest",
+       [=] {
+         return zip_bytes({{"bomb", std::string(64 << 20, '\0')}});
+       },
+       "'bomb'", "declares 67108864 bytes, more than the 1048576 left", limits(1 << 20, 10)},
+      {"zip bomb, lying size",
+       [=] {
+         return zip_bytes({{"bomb", std::string(64 << 20, '\0'), 0100644, 100}});
+       },
+       "'bomb'", "holds more than the 100 bytes its header declares", limits(1 << 20, 10)},
+      {"zip bomb after honest entries",
+       [=] {
+         return zip_bytes({{"a", std::string(600'000, 'a')}, {"b", std::string(64 << 20, '\0'), 0100644, 400'000}});
+       },
        "'b'", "holds more than the 400000 bytes its header declares", limits(1 << 20, 10)},
   };
 }
@@ -232,7 +313,8 @@ TEST(ExtractHostileFile, ANulEndsAZipNameWhereLibarchiveReadsIt) {
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(got->files, std::vector<std::string>{"ok"});
   std::vector<std::string> paths;
-  for (const auto& e : fs::recursive_directory_iterator(s.path())) paths.push_back(e.path().lexically_relative(s.path()).string());
+  for (const auto& e : fs::recursive_directory_iterator(s.path()))
+    paths.push_back(e.path().lexically_relative(s.path()).string());
   std::sort(paths.begin(), paths.end());
   EXPECT_EQ(paths, (std::vector<std::string>{"archive", "dest", "dest/ok"}));
 }
@@ -242,9 +324,15 @@ TEST(ExtractChecks, SymlinkTargetsStayBelowTheLinksDirectory) {
     const char *link, *target;
     bool ok;
   };
-  for (const auto& c : std::vector<Case>{{"a", ".", true}, {"a", "b/c", true}, {"x/a", "..", true}, {"x/y/a", "../../b", true},
-                                         {"a", "..", false}, {"x/a", "../../b", false}, {"x/a", "b/./c", false},
-                                         {"x/a", "b/", false}, {"x/a", "", false}})
+  for (const auto& c : std::vector<Case>{{"a", ".", true},
+                                         {"a", "b/c", true},
+                                         {"x/a", "..", true},
+                                         {"x/y/a", "../../b", true},
+                                         {"a", "..", false},
+                                         {"x/a", "../../b", false},
+                                         {"x/a", "b/./c", false},
+                                         {"x/a", "b/", false},
+                                         {"x/a", "", false}})
     EXPECT_EQ(link_problem(c.link, c.target).empty(), c.ok) << c.link << " -> " << c.target;
   EXPECT_EQ(shown_name("a\x01\\b\xff"), "'a\\x01\\x5cb\\xff'");
 }

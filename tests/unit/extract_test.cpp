@@ -38,18 +38,23 @@ void make_install_tree(const fs::path& dir, bool reverse) {
   std::vector<std::string> dirs = {"pkg/bin", "pkg/lib/cmake/foo", "pkg/include/foo", "pkg/share/doc/foo"};
   for (const auto& d : dirs) fs::create_directories(dir / d);
   std::vector<std::pair<std::string, std::string>> files = {
-      {"pkg/bin/foo", big(200'000, 'a')},          {"pkg/bin/foo-config", "#!/bin/sh\necho foo\n"},
-      {"pkg/lib/libfoo.so.1.2.3", big(90'000, 'b')}, {"pkg/lib/cmake/foo/fooConfig.cmake", "set(FOO 1)\n"},
-      {"pkg/include/foo/foo.h", "int foo(void);\n"}, {"pkg/share/doc/foo/NOTES", "notes\n"}, {"pkg/share/doc/foo/caf\xc3\xa9 na\xc3\xafve.txt", "utf-8\n"},
-      {"README.md", "# foo\n"},                       {"LICENSE", "MIT\n"}};
+      {"pkg/bin/foo", big(200'000, 'a')},
+      {"pkg/bin/foo-config", "#!/bin/sh\necho foo\n"},
+      {"pkg/lib/libfoo.so.1.2.3", big(90'000, 'b')},
+      {"pkg/lib/cmake/foo/fooConfig.cmake", "set(FOO 1)\n"},
+      {"pkg/include/foo/foo.h", "int foo(void);\n"},
+      {"pkg/share/doc/foo/NOTES", "notes\n"},
+      {"pkg/share/doc/foo/caf\xc3\xa9 na\xc3\xafve.txt", "utf-8\n"},
+      {"README.md", "# foo\n"},
+      {"LICENSE", "MIT\n"}};
   if (reverse) std::reverse(files.begin(), files.end());
   for (const auto& [name, bytes] : files) put((dir / name).string(), bytes);
   for (const auto& p : {"pkg/bin/foo", "pkg/bin/foo-config"}) chmod((dir / p).c_str(), reverse ? 0700 : 0755);
   chmod((dir / "README.md").c_str(), reverse ? 0600 : 0644);
   fs::create_symlink("libfoo.so.1.2.3", dir / "pkg/lib/libfoo.so.1");
-  fs::create_symlink("./libfoo.so.1", dir / "pkg/lib/libfoo.so");               // normalised to libfoo.so.1
-  fs::create_symlink("../lib/libfoo.so.1.2.3", dir / "pkg/bin/libfoo-link");     // up and down again
-  fs::create_symlink("doc/foo", dir / "pkg/share/foo");                         // a directory inside
+  fs::create_symlink("./libfoo.so.1", dir / "pkg/lib/libfoo.so");  // normalised to libfoo.so.1
+  fs::create_symlink("../lib/libfoo.so.1.2.3", dir / "pkg/bin/libfoo-link");  // up and down again
+  fs::create_symlink("doc/foo", dir / "pkg/share/foo");  // a directory inside
 }
 
 std::string write_to(const std::vector<ArchiveMember>& members, ArchiveFormat f, const std::string& path) {
@@ -214,8 +219,8 @@ TEST_P(Extract, ReplacesEntriesKeepsOthersAndReplacesAPlantedSymlink) {
 
 TEST_P(Extract, AFileWhereTheDestinationHasADirectoryChangesNothing) {
   ScratchDir s("file-over-dir");
-  archive_files(s.path(), {{"src/LICENSE", "x"}, {"src/README", "y"}}, {s / "src/LICENSE", s / "src/README"}, GetParam(),
-                s / "a");
+  archive_files(s.path(), {{"src/LICENSE", "x"}, {"src/README", "y"}}, {s / "src/LICENSE", s / "src/README"},
+                GetParam(), s / "a");
   fs::create_directories(s.path() / "dest/README/inner");
   std::string before = snapshot(s.path());
   auto got = extract_archive(s / "a", s / "dest", {});
@@ -255,7 +260,10 @@ TEST_P(Extract, TheManifestsEntryListIsEnforced) {
       {[](auto& l) { l[4].executable = false; }, "pkg/tool", "is executable, but the manifest says not executable"},
       {[](auto& l) { l[2].symlink = "libx.so.2"; }, "pkg/lib/libx.so", "points at 'libx.so.1'"},
       {[](auto& l) { l[1].directory = false; }, "pkg/lib", "is a directory, but the manifest lists a file"},
-      {[](auto& l) { l.push_back({"pkg/missing", false, "", 1, false}); }, "pkg/missing", "in the manifest but not in the archive"},
+      {[](auto& l) {
+         l.push_back({"pkg/missing", false, "", 1, false});
+       },
+       "pkg/missing", "in the manifest but not in the archive"},
   };
   for (const auto& c : cases) {
     auto list = good;
@@ -264,7 +272,7 @@ TEST_P(Extract, TheManifestsEntryListIsEnforced) {
     auto bad = extract_archive(s / "a", s / "bad", o);
     ASSERT_FALSE(bad) << c.says;
     EXPECT_EQ(bad.error().category, ErrorCategory::Integrity);
-    EXPECT_NE(bad.error().message.find("entry '" + c.entry + "' " ), std::string::npos) << bad.error().message;
+    EXPECT_NE(bad.error().message.find("entry '" + c.entry + "' "), std::string::npos) << bad.error().message;
     EXPECT_NE(bad.error().message.find(c.says), std::string::npos) << bad.error().message;
     EXPECT_FALSE(fs::exists(s.path() / "bad")) << "a destination this run made is removed again: " << c.says;
   }
@@ -294,7 +302,8 @@ TEST(ExtractNames, TheTemporaryPrefixIsReservedOnlyAtTheTop) {
   EXPECT_EQ(get(s / "dest/pkg/.xship-extract-x/f"), "ok");
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, Extract, ::testing::Values(ArchiveFormat::TarGz, ArchiveFormat::TarZst, ArchiveFormat::Zip),
+INSTANTIATE_TEST_SUITE_P(Formats, Extract,
+                         ::testing::Values(ArchiveFormat::TarGz, ArchiveFormat::TarZst, ArchiveFormat::Zip),
                          [](const auto& info) {
                            std::string n = archive_extension(info.param) + 1;
                            std::replace(n.begin(), n.end(), '.', '_');

@@ -92,7 +92,7 @@ class FakeTransport final : public s3::Transport {
       switch (net::keep_body(o.response, body.data() + at, n)) {
         case net::BodyKeep::More: break;
         case net::BodyKeep::Enough: return;  // an error reply's first KiB are enough
-        case net::BodyKeep::TooLarge:        // as net/http.cpp reports it
+        case net::BodyKeep::TooLarge:  // as net/http.cpp reports it
           o.transport_ok = false;
           o.failure.permanent = true;
           o.failure.message = "the reply body is over 32 MiB: the store is misbehaving";

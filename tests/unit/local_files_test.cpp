@@ -27,13 +27,18 @@ std::string slurp(const std::string& path) {
 }  // namespace
 
 TEST(FetchNames, PlainRelativeNamesPass) {
-  for (const char* name : {"hello.linux.arm64", "pkg/hello-1.0.tar.gz", "caf\xc3\xa9.txt", "SHA256SUMS.sig", "a/SHA256SUMS"})
+  for (const char* name :
+       {"hello.linux.arm64", "pkg/hello-1.0.tar.gz", "caf\xc3\xa9.txt", "SHA256SUMS.sig", "a/SHA256SUMS"})
     EXPECT_TRUE(fetch::check_entry_name(name, "rel").ok()) << name;
 }
 
 TEST(FetchNames, NamesThatLeaveDirOrHideAreIntegrityErrors) {
-  const std::string bad[] = {"SHA256SUMS", "../etc/passwd", "/etc/passwd", "a/../../b", "./a", "a//b", "a/", "",
-                             "two\nlines", std::string("a.txt\0.evil", 11), "esc\x1b[2J"};
+  const std::string bad[] = {"SHA256SUMS",  "../etc/passwd",
+                             "/etc/passwd", "a/../../b",
+                             "./a",         "a//b",
+                             "a/",          "",
+                             "two\nlines",  std::string("a.txt\0.evil", 11),
+                             "esc\x1b[2J"};
   for (const auto& name : bad) {
     auto r = fetch::check_entry_name(name, "rel");
     ASSERT_FALSE(r.ok()) << name;

@@ -102,9 +102,8 @@ TEST(LocationEndpoint, ParsesHttpAndHttpsWithPorts) {
 }
 
 TEST(LocationEndpoint, RejectsOtherFormsShowingTheExpectedOne) {
-  for (const char* bad : {"127.0.0.1:8000", "ftp://host", "s3://bucket", "http://", "http://host:",
-                          "http://host:99999", "http://host:12ab", "http://host/path", "http://user@host",
-                          "http://[::1"}) {
+  for (const char* bad : {"127.0.0.1:8000", "ftp://host", "s3://bucket", "http://", "http://host:", "http://host:99999",
+                          "http://host:12ab", "http://host/path", "http://user@host", "http://[::1"}) {
     SCOPED_TRACE(bad);
     auto r = parse_endpoint(bad, "us-east-1");
     ASSERT_FALSE(r.ok());
@@ -189,9 +188,9 @@ TEST(LocationKey, LengthAndUtf8) {
   EXPECT_TRUE(validate_key(euros + "x").ok());
   EXPECT_FALSE(validate_key(euros + "xy").ok());
 
-  for (const std::string& bad : {std::string("bad\xFF"), std::string("\xC3"), std::string("\xC0\xAF"),
-                                std::string("\xED\xA0\x80"), std::string("\xF4\x90\x80\x80"),
-                                std::string("a\x80z"), std::string("\xE2\x82")}) {
+  for (const std::string& bad :
+       {std::string("bad\xFF"), std::string("\xC3"), std::string("\xC0\xAF"), std::string("\xED\xA0\x80"),
+        std::string("\xF4\x90\x80\x80"), std::string("a\x80z"), std::string("\xE2\x82")}) {
     SCOPED_TRACE(bad.size());
     auto r = validate_key(bad);
     ASSERT_FALSE(r.ok());
@@ -219,7 +218,8 @@ TEST(DownloadUrl, TableOfStoresStylesAndKeys) {
   };
   const std::vector<Case> cases = {
       {&*aws_eu, "rel", "v1/app.tar.gz", Addressing::Auto, "", "https://rel.s3.eu-west-1.amazonaws.com/v1/app.tar.gz"},
-      {&*aws_us, "rel", "a b/c+d=e&f", Addressing::Auto, "", "https://rel.s3.us-east-1.amazonaws.com/a%20b/c%2Bd%3De%26f"},
+      {&*aws_us, "rel", "a b/c+d=e&f", Addressing::Auto, "",
+       "https://rel.s3.us-east-1.amazonaws.com/a%20b/c%2Bd%3De%26f"},
       {&*aws_eu, "my.rel", "k", Addressing::Auto, "", "https://s3.eu-west-1.amazonaws.com/my.rel/k"},
       {&*aws_eu, "rel", "k", Addressing::Path, "", "https://s3.eu-west-1.amazonaws.com/rel/k"},
       {&*rig, "b", "dir/ü?#.bin", Addressing::Auto, "", "http://127.0.0.1:7480/b/dir/%C3%BC%3F%23.bin"},
@@ -228,14 +228,16 @@ TEST(DownloadUrl, TableOfStoresStylesAndKeys) {
       {&*minio, "b", "x/y", Addressing::VirtualHost, "", "https://b.minio.example.com:9000/x/y"},
       {&*r2, "b", "~tilde_ok-.", Addressing::Auto, "", "https://acct.r2.cloudflarestorage.com/b/~tilde_ok-."},
       // With a base the bucket and the store leave the URL; the key's segments stay encoded.
-      {&*aws_eu, "rel", "v1/a b.zip", Addressing::Auto, "https://cdn.example.com", "https://cdn.example.com/v1/a%20b.zip"},
+      {&*aws_eu, "rel", "v1/a b.zip", Addressing::Auto, "https://cdn.example.com",
+       "https://cdn.example.com/v1/a%20b.zip"},
       {&*rig, "b", "v1/x", Addressing::Auto, "https://cdn.example.com/dl", "https://cdn.example.com/dl/v1/x"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.key + " " + c.base);
     EXPECT_EQ(download_url(*c.ep, c.bucket, c.key, c.style, c.base), c.want);
     // The same builder the signer uses: without a base, the URL is object_url's.
-    if (c.base.empty()) EXPECT_EQ(download_url(*c.ep, c.bucket, c.key, c.style, ""), object_url(*c.ep, c.bucket, c.key, c.style).url());
+    if (c.base.empty())
+      EXPECT_EQ(download_url(*c.ep, c.bucket, c.key, c.style, ""), object_url(*c.ep, c.bucket, c.key, c.style).url());
   }
 }
 

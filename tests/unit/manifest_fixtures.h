@@ -20,7 +20,7 @@ inline BuildInfo info() {
 }
 
 inline release::ManifestEntry entry(const std::string& name, const std::string& content, const std::string& os = "",
-                    const std::string& arch = "") {
+                                    const std::string& arch = "") {
   release::ManifestEntry e;
   e.name = name;
   e.key = "artifacts/acme/widget/main/" + name;

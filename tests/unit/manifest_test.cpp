@@ -59,7 +59,6 @@ std::vector<std::string> names_sorted(std::vector<ManifestEntry> e) {
   return n;
 }
 
-
 }  // namespace
 
 TEST(Manifest, SameBytesForTheSameEntriesInAnyOrder) {
@@ -96,7 +95,8 @@ TEST(Manifest, LayoutIsSortedAndComplete) {
   auto j = nlohmann::ordered_json::parse(text);
   std::vector<std::string> top;
   for (auto& [k, _] : j.items()) top.push_back(k);
-  EXPECT_EQ(top, (std::vector<std::string>{"format", "repo", "branch", "commit", "tag", "version", "sha256sums", "files"}));
+  EXPECT_EQ(top,
+            (std::vector<std::string>{"format", "repo", "branch", "commit", "tag", "version", "sha256sums", "files"}));
   EXPECT_EQ(j["format"], "xship-manifest-1");
   EXPECT_EQ(j["sha256sums"], digest::sha256_hex(sha256sums(sample())));
   EXPECT_EQ(parse_manifest_doc(text)->sha256sums, j["sha256sums"]);
@@ -200,7 +200,8 @@ TEST(Manifest, ParseRejectsDamagedManifests) {
       {"files null", "{\"files\": null}"},
       {"entry without sha256", damaged_entry([](auto& f) { f.erase("sha256"); })},
       {"entry with empty sha256", damaged_entry([](auto& f) { f["sha256"] = ""; })},
-      {"entry with short sha256", damaged_entry([](auto& f) { f["sha256"] = f["sha256"].template get<std::string>().substr(1); })},
+      {"entry with short sha256",
+       damaged_entry([](auto& f) { f["sha256"] = f["sha256"].template get<std::string>().substr(1); })},
       {"entry without name", damaged_entry([](auto& f) { f.erase("name"); })},
       {"entry without key", damaged_entry([](auto& f) { f.erase("key"); })},
       // Wrong types: refused as damaged, not thrown at the caller.

@@ -128,7 +128,7 @@ TEST(Md5Multi, EqualAndOverlappingInputs) {
   std::string text(1000, 'x');
   for (std::size_t i = 0; i < text.size(); ++i) text[i] = static_cast<char>('a' + i % 26);
   std::vector<std::span<const std::byte>> inputs;
-  for (int i = 0; i < 20; ++i) inputs.push_back(bytes(text));                             // the same bytes 20 times
+  for (int i = 0; i < 20; ++i) inputs.push_back(bytes(text));  // the same bytes 20 times
   for (std::size_t i = 0; i < 20; ++i) inputs.push_back(bytes(text).subspan(i, 64 + i));  // overlapping slices
   for (Md5Path path : md5_paths()) expect_same_as_openssl(inputs, path);
 }

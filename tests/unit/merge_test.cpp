@@ -105,7 +105,8 @@ TEST(JobManifest, KeysLiveUnderManifestsOfThePrefix) {
 }
 
 TEST(JobManifest, NameFromTheFilesTarget) {
-  std::vector<PlannedFile> files = {planned("hello.linux.arm64.gz"), planned("hello.linux.arm64.sig"), planned("README.txt")};
+  std::vector<PlannedFile> files = {planned("hello.linux.arm64.gz"), planned("hello.linux.arm64.sig"),
+                                    planned("README.txt")};
   auto name = job_manifest_name("{os}-{arch}", files, build());
   ASSERT_TRUE(name.ok()) << name.error().message;
   EXPECT_EQ(*name, "linux-arm64");
@@ -126,7 +127,10 @@ TEST(JobManifest, NamesThatCannotIdentifyOneJobAreRefused) {
   };
   const std::vector<Case> cases = {
       {"no target known", "{os}-{arch}", {planned("README.txt")}, "none has one"},
-      {"two targets", "{os}-{arch}", {planned("a.linux.amd64"), planned("a.linux.arm64")}, "linux/amd64 and linux/arm64"},
+      {"two targets",
+       "{os}-{arch}",
+       {planned("a.linux.amd64"), planned("a.linux.arm64")},
+       "linux/amd64 and linux/arm64"},
       {"a slash", "linux/arm64", {}, "not a plain file name"},
       {"empty", "", {}, "not a plain file name"},
       {"a dot file", ".hidden", {}, "not a plain file name"},
@@ -140,7 +144,8 @@ TEST(JobManifest, NamesThatCannotIdentifyOneJobAreRefused) {
     ASSERT_FALSE(r.ok()) << *r;
     EXPECT_EQ(r.error().category, ErrorCategory::Usage);
     EXPECT_NE(r.error().message.find(c.says), std::string::npos) << r.error().message;
-    EXPECT_EQ(r.error().message.find("--to"), std::string::npos) << "names the flag that was given: " << r.error().message;
+    EXPECT_EQ(r.error().message.find("--to"), std::string::npos)
+        << "names the flag that was given: " << r.error().message;
     EXPECT_EQ(r.error().message.find('\n'), std::string::npos);
   }
 }
@@ -226,7 +231,8 @@ TEST(Merge, OneNameWithTwoContentsIsAnIntegrityErrorNamingBoth) {
 
 TEST(Merge, JobsOfAnotherCommitAreSkippedAsStale) {
   auto jobs = three_jobs();
-  jobs.push_back(job("linux-386", {entry("hello.linux.386.gz", "old")}, build("feedfacefeedfacefeedfacefeedfacefeedface")));
+  jobs.push_back(
+      job("linux-386", {entry("hello.linux.386.gz", "old")}, build("feedfacefeedfacefeedfacefeedfacefeedface")));
   auto m = merge_job_manifests(jobs, kCommit);
   ASSERT_TRUE(m.ok()) << m.error().message;
   EXPECT_EQ(m->jobs.size(), 3u);

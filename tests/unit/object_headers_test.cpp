@@ -57,8 +57,8 @@ TEST(ContentType, TableByExtension) {
 
 TEST(ContentType, OverridesMatchTheFileNameFirstMatchWins) {
   HeaderRules rules;
-  rules.content_types = {{"*.deb", "application/vnd.debian.binary-package"}, {"*.d*", "text/x-first"},
-                         {"*.deb", "never/used"}};
+  rules.content_types = {
+      {"*.deb", "application/vnd.debian.binary-package"}, {"*.d*", "text/x-first"}, {"*.deb", "never/used"}};
   EXPECT_EQ(content_type_for(rules, "linux/amd64/x.deb"), "application/vnd.debian.binary-package");
   EXPECT_EQ(content_type_for(rules, "a/x.dll"), "text/x-first");
   EXPECT_EQ(content_type_for(rules, "x.zip"), "application/zip");
@@ -67,14 +67,16 @@ TEST(ContentType, OverridesMatchTheFileNameFirstMatchWins) {
 }
 
 TEST(ContentDisposition, AsciiNamesAreQuotedWithQuotesEscaped) {
-  EXPECT_EQ(*attachment_disposition("dir/hello.linux.amd64.tar.gz"), "attachment; filename=\"hello.linux.amd64.tar.gz\"");
+  EXPECT_EQ(*attachment_disposition("dir/hello.linux.amd64.tar.gz"),
+            "attachment; filename=\"hello.linux.amd64.tar.gz\"");
   EXPECT_EQ(*attachment_disposition("a \"b\" \\c.zip"), "attachment; filename=\"a \\\"b\\\" \\\\c.zip\"");
 }
 
 TEST(ContentDisposition, NonAsciiNamesGetAnAsciiFallbackAndFilenameStar) {
   EXPECT_EQ(*attachment_disposition("ünï cödé ☃.zip"),
             "attachment; filename=\"_n_ c_d_ _.zip\"; filename*=UTF-8''%C3%BCn%C3%AF%20c%C3%B6d%C3%A9%20%E2%98%83.zip");
-  EXPECT_EQ(*attachment_disposition("a\"é.bin"), "attachment; filename=\"a\\\"_.bin\"; filename*=UTF-8''a%22%C3%A9.bin");
+  EXPECT_EQ(*attachment_disposition("a\"é.bin"),
+            "attachment; filename=\"a\\\"_.bin\"; filename*=UTF-8''a%22%C3%A9.bin");
 }
 
 TEST(ContentDisposition, ControlCharactersAreRefused) {
@@ -157,9 +159,14 @@ TEST(HeaderFlags, BadValuesNameTheFix) {
 TEST(StoredHeaders, HeadRepliesAreRead) {
   net::HttpResponse resp;
   resp.status = 200;
-  resp.headers = {{"content-length", "6"}, {"etag", "\"e\""}, {"content-type", "text/plain"},
-                  {"cache-control", "max-age=5"}, {"content-disposition", "attachment; filename=\"a\""},
-                  {"x-amz-storage-class", "STANDARD_IA"}, {"x-amz-tagging-count", "2"}, {"x-amz-meta-md5", "m"}};
+  resp.headers = {{"content-length", "6"},
+                  {"etag", "\"e\""},
+                  {"content-type", "text/plain"},
+                  {"cache-control", "max-age=5"},
+                  {"content-disposition", "attachment; filename=\"a\""},
+                  {"x-amz-storage-class", "STANDARD_IA"},
+                  {"x-amz-tagging-count", "2"},
+                  {"x-amz-meta-md5", "m"}};
   auto info = s3::object_info(resp, "HEAD s3://b/k");
   ASSERT_TRUE(info);
   EXPECT_EQ(info->headers.content_type, "text/plain");
@@ -187,7 +194,9 @@ struct Stored {
     head.metadata = {{"md5", "0123"}, {"sha256", "ab"}};
     head.headers = {"application/gzip", "", "attachment; filename=\"x.tar.gz\"", "STANDARD", 0};
   }
-  Existing decide(bool etag_check = true) const { return compare_existing(&listed, &head, 6, "0123", etag_check, want); }
+  Existing decide(bool etag_check = true) const {
+    return compare_existing(&listed, &head, 6, "0123", etag_check, want);
+  }
 };
 }  // namespace
 
@@ -217,9 +226,13 @@ TEST(SkipDecision, EachHeaderDifferenceRewritesTheHeaders) {
       [](Stored& s) { s.head.headers.content_type = "application/octet-stream"; },
       [](Stored& s) { s.head.headers.content_disposition = ""; },
       [](Stored& s) { s.want.storage_class = "STANDARD_IA"; },
-      [](Stored& s) { s.want.metadata.push_back({"build", "7"}); },
+      [](Stored& s) {
+        s.want.metadata.push_back({"build", "7"});
+      },
       [](Stored& s) { s.head.metadata["old"] = "x"; },
-      [](Stored& s) { s.want.tags = {{"a", "1"}}; },
+      [](Stored& s) {
+        s.want.tags = {{"a", "1"}};
+      },
       [](Stored& s) { s.head.headers.tag_count = 3; },
   };
   for (std::size_t i = 0; i < std::size(changes); ++i) {

@@ -46,9 +46,12 @@ std::size_t count(const std::string& s, const std::string& what) {
 TEST(PageEscape, HostileTextBecomesText) {
   EXPECT_EQ(html_escape("<script>alert('x')</script>"), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
   EXPECT_EQ(html_escape("a\"b&c"), "a&quot;b&amp;c");
-  EXPECT_EQ(html_escape("bell\x07" "esc\x1b[2J\n"), "bell\\x07esc\\x1b[2J\\n");
+  EXPECT_EQ(html_escape("bell\x07"
+                        "esc\x1b[2J\n"),
+            "bell\\x07esc\\x1b[2J\\n");
   EXPECT_EQ(html_escape("ünïcödé"), "ünïcödé");
-  EXPECT_EQ(markdown_escape("[x](javascript:1) *b* <img>|`c`"), "\\[x\\]\\(javascript:1\\) \\*b\\* &lt;img&gt;\\|\\`c\\`");
+  EXPECT_EQ(markdown_escape("[x](javascript:1) *b* <img>|`c`"),
+            "\\[x\\]\\(javascript:1\\) \\*b\\* &lt;img&gt;\\|\\`c\\`");
   EXPECT_EQ(markdown_escape("line\nbreak"), "line\\\\nbreak");
 }
 
@@ -74,7 +77,8 @@ TEST(PageHtml, HostileNamesAndBuildInfoAreEscapedEverywhere) {
   EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
   EXPECT_NE(html.find("href=\"%3Cscript%3Ealert%282%29%3C/script%3E%27%22.exe\""), std::string::npos);
   // A URL's '&' is a character reference inside the attribute, and a quote cannot end it.
-  EXPECT_NE(html.find("href=\"https://s3.example.com/b/p.bin?X-Amz-A=1&amp;X-Amz-Signature=ab&quot;&lt;\""), std::string::npos);
+  EXPECT_NE(html.find("href=\"https://s3.example.com/b/p.bin?X-Amz-A=1&amp;X-Amz-Signature=ab&quot;&lt;\""),
+            std::string::npos);
   // Every attribute value is quoted and every quote inside is a reference: the number of
   // '"' is even and each href's value holds no raw '<', '>' or whitespace.
   EXPECT_EQ(count(html, "\"") % 2, 0u);
@@ -86,7 +90,8 @@ TEST(PageHtml, HostileNamesAndBuildInfoAreEscapedEverywhere) {
 TEST(PageHtml, StructureTablesPerTargetAndTheVerifySteps) {
   const std::string html = page_html(sample());
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
-  EXPECT_NE(html.find("Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\""), std::string::npos);
+  EXPECT_NE(html.find("Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\""),
+            std::string::npos);
   EXPECT_NE(html.find("<meta name=\"referrer\" content=\"no-referrer\">"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("src="), std::string::npos) << "nothing loaded";
@@ -104,7 +109,8 @@ TEST(PageHtml, StructureTablesPerTargetAndTheVerifySteps) {
   EXPECT_EQ(count(html, "<tr><td>"), 3u);
   EXPECT_NE(html.find("<td>glibc 2.34</td>"), std::string::npos);
   EXPECT_NE(html.find("<td>KERNEL32.dll, msvcrt.dll</td>"), std::string::npos);
-  EXPECT_NE(html.find("<a href=\"widget_1.2.3_linux_amd64.tar.gz\">widget_1.2.3_linux_amd64.tar.gz</a>"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"widget_1.2.3_linux_amd64.tar.gz\">widget_1.2.3_linux_amd64.tar.gz</a>"),
+            std::string::npos);
   EXPECT_NE(html.find("<code>" + test::entry("NOTES.txt", "n").sha256 + "</code>"), std::string::npos);
   EXPECT_NE(html.find("3 B <span class=\"bytes\">(3 bytes)</span>"), std::string::npos);
   EXPECT_NE(html.find("sha256sum -c --ignore-missing SHA256SUMS"), std::string::npos);
@@ -129,9 +135,10 @@ TEST(PageMarkdown, StructureAndEscaping) {
   in.files.push_back({evil, relative_href(evil.name)});
   const std::string md = page_markdown(in);
   EXPECT_EQ(md.rfind("# acme/widget 1.2.3\n", 0), 0u);
-  EXPECT_NE(md.find("\n## linux/amd64\n\n| File | Size | Requires | SHA-256 |\n|---|---|---|---|\n"
-                    "| [widget\\_1.2.3\\_linux\\_amd64.tar.gz](<widget_1.2.3_linux_amd64.tar.gz>) | 3 B | glibc 2.34 |"),
-            std::string::npos)
+  EXPECT_NE(
+      md.find("\n## linux/amd64\n\n| File | Size | Requires | SHA-256 |\n|---|---|---|---|\n"
+              "| [widget\\_1.2.3\\_linux\\_amd64.tar.gz](<widget_1.2.3_linux_amd64.tar.gz>) | 3 B | glibc 2.34 |"),
+      std::string::npos)
       << md;
   EXPECT_NE(md.find("[a\\]\\(javascript:x\\)\\|b.txt](<a%5D%28javascript%3Ax%29%7Cb.txt>)"), std::string::npos) << md;
   EXPECT_NE(md.find("    sha256sum -c --ignore-missing SHA256SUMS\n"), std::string::npos);

@@ -80,7 +80,7 @@ TEST(PlanLinks, LoopsAndDanglingLinksAreUsageErrorsNamingTheLink) {
   const Case cases[] = {
       {"dist/loop", ".", "is a symlink loop: it leads back to"},
       {"dist/sub/up", "../..", "is a symlink loop: it leads back to"},  // above the root: dist/sub/up/dist loops
-      {"dist/a", "a", "is a symlink loop (to 'a'"},                      // ELOOP
+      {"dist/a", "a", "is a symlink loop (to 'a'"},  // ELOOP
       {"dist/dangling", "gone.txt", "is a dangling symlink (to 'gone.txt'"},
   };
   for (const auto& c : cases) {
@@ -150,5 +150,6 @@ TEST(S3Url, DotSegmentsInPrefixesAreRefused) {
     EXPECT_EQ(r.error().category, ErrorCategory::Usage);
     EXPECT_NE(r.error().message.find("segment"), std::string::npos) << r.error().message;
   }
-  for (const char* url : {"s3://bkt/a..b/c", "s3://bkt/...", "s3://bkt/a/.b/", "s3://bkt/a//b"}) EXPECT_TRUE(parse_s3_url(url).ok()) << url;
+  for (const char* url : {"s3://bkt/a..b/c", "s3://bkt/...", "s3://bkt/a/.b/", "s3://bkt/a//b"})
+    EXPECT_TRUE(parse_s3_url(url).ok()) << url;
 }

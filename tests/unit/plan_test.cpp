@@ -21,7 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
 void write(const std::string& path, const std::string& content) {
   fs::create_directories(fs::path(path).parent_path());
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -74,8 +74,8 @@ TEST_P(PresignBotocore, SameUrlByteForByte) {
   SCOPED_TRACE(c["name"].get<std::string>());
   auto ep = parse_endpoint(c["endpoint"].get<std::string>(), c["region"].get<std::string>());
   ASSERT_TRUE(ep.ok()) << ep.error().message;
-  const auto where = object_url(*ep, c["bucket"].get<std::string>(), c["key"].get<std::string>(),
-                                addressing_of(c["addressing"]));
+  const auto where =
+      object_url(*ep, c["bucket"].get<std::string>(), c["key"].get<std::string>(), addressing_of(c["addressing"]));
   auto r = presign_get(where, keys(all["credentials"], c["session_token"]), utc(c["time"]), {c["region"], "s3"},
                        seconds(c["expires"]));
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -111,11 +111,13 @@ TEST(PresignClock, DateAndScopeFollowTheTimeGivenAndTheSignatureChanges) {
   const auto before = presign_get(kRig, k, utc("20261203T235959Z"), {"us-east-1", "s3"}, seconds(60));
   const auto after = presign_get(kRig, k, utc("20261204T000000Z"), {"us-east-1", "s3"}, seconds(60));
   ASSERT_TRUE(before.ok() && after.ok());
-  EXPECT_NE(before->url.find("X-Amz-Credential=AK%2F20261203%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261203T235959Z"),
-            std::string::npos)
+  EXPECT_NE(
+      before->url.find("X-Amz-Credential=AK%2F20261203%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261203T235959Z"),
+      std::string::npos)
       << before->url;
   EXPECT_NE(after->url.find("%2F20261204%2F"), std::string::npos) << after->url;
-  EXPECT_NE(before->url.substr(before->url.find("X-Amz-Signature=")), after->url.substr(after->url.find("X-Amz-Signature=")));
+  EXPECT_NE(before->url.substr(before->url.find("X-Amz-Signature=")),
+            after->url.substr(after->url.find("X-Amz-Signature=")));
 }
 
 TEST(PresignToken, SignedAndInTheUrlOnlyWhenThereIsOne) {

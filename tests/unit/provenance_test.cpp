@@ -80,14 +80,19 @@ TEST(Provenance, StatementRecordsFilesBuildAndRun) {
 }
 
 TEST(Provenance, RunDetailsFromEachCi) {
-  auto gh = run_details(env_of({{"GITHUB_ACTIONS", "true"}, {"GITHUB_SERVER_URL", "https://github.com"},
-                                {"GITHUB_REPOSITORY", "acme/widget"}, {"GITHUB_RUN_ID", "42"}, {"GITHUB_RUN_ATTEMPT", "2"}}));
+  auto gh = run_details(env_of({{"GITHUB_ACTIONS", "true"},
+                                {"GITHUB_SERVER_URL", "https://github.com"},
+                                {"GITHUB_REPOSITORY", "acme/widget"},
+                                {"GITHUB_RUN_ID", "42"},
+                                {"GITHUB_RUN_ATTEMPT", "2"}}));
   EXPECT_EQ(gh.builder_id, "https://github.com/actions/runner");
   EXPECT_EQ(gh.invocation_id, "https://github.com/acme/widget/actions/runs/42/attempts/2");
-  auto travis = run_details(env_of({{"TRAVIS", "true"}, {"TRAVIS_JOB_WEB_URL", "https://app.travis-ci.com/acme/widget/jobs/7"}}));
+  auto travis =
+      run_details(env_of({{"TRAVIS", "true"}, {"TRAVIS_JOB_WEB_URL", "https://app.travis-ci.com/acme/widget/jobs/7"}}));
   EXPECT_EQ(travis.builder_id, "https://travis-ci.com");
   EXPECT_EQ(travis.invocation_id, "https://app.travis-ci.com/acme/widget/jobs/7");
-  auto gitlab = run_details(env_of({{"GITLAB_CI", "true"}, {"CI_SERVER_URL", "https://gitlab.example.org"},
+  auto gitlab = run_details(env_of({{"GITLAB_CI", "true"},
+                                    {"CI_SERVER_URL", "https://gitlab.example.org"},
                                     {"CI_JOB_URL", "https://gitlab.example.org/acme/widget/-/jobs/9"}}));
   EXPECT_EQ(gitlab.builder_id, "https://gitlab.example.org/gitlab-runner");
   EXPECT_EQ(gitlab.invocation_id, "https://gitlab.example.org/acme/widget/-/jobs/9");
@@ -117,10 +122,12 @@ TEST(Provenance, DsseEnvelopeSignedAndChecked) {
   // The payload swapped for another statement, the signature kept.
   auto forged = j;
   std::string other_statement = provenance_statement(release_files(), BuildInfo{}, facts());
-  forged["payload"] = digest::base64(reinterpret_cast<const std::uint8_t*>(other_statement.data()), other_statement.size());
+  forged["payload"] =
+      digest::base64(reinterpret_cast<const std::uint8_t*>(other_statement.data()), other_statement.size());
   EXPECT_FALSE(dsse_open(forged.dump(), key.public_key()));
-  for (const char* junk : {"", "{}", "[1]", "{\"payloadType\": \"application/vnd.in-toto+json\", \"payload\": \"!!\", "
-                                            "\"signatures\": []}"})
+  for (const char* junk : {"", "{}", "[1]",
+                           "{\"payloadType\": \"application/vnd.in-toto+json\", \"payload\": \"!!\", "
+                           "\"signatures\": []}"})
     EXPECT_FALSE(dsse_open(junk, key.public_key())) << junk;
 }
 
@@ -152,7 +159,8 @@ TEST(Provenance, RecordedBuildForARebuild) {
     return recorded_build(j.dump());
   };
   const nlohmann::ordered_json::json_pointer def("/predicate/buildDefinition");
-  for (auto bad : {std::string("abc"), std::string("--upload-pack=x"), test::info().commit.substr(1) + "g", std::string()}) {
+  for (auto bad :
+       {std::string("abc"), std::string("--upload-pack=x"), test::info().commit.substr(1) + "g", std::string()}) {
     auto r = edit([&](auto& j) { j[def]["externalParameters"]["commit"] = bad; });
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().category, ErrorCategory::Integrity);

@@ -44,7 +44,7 @@ TEST(PrunePlan, GroupsTheListingByTheFolderUnderThePrefix) {
       {"rel/v1/a", 1, "e", ""},
       {"rel/v1/manifest.json", 1, "e", "2026-01-01T00:00:00.000Z"},
       {"rel/v1/sub/manifest.json", 1, "e", "2026-01-02T00:00:00.000Z"},  // deeper: not v1's manifest
-      {"rel/notes.txt", 1, "e", ""},                                     // directly under the prefix
+      {"rel/notes.txt", 1, "e", ""},  // directly under the prefix
       {"rel/v2/b", 1, "e", ""},
       {"other/x", 1, "e", ""},
   };
@@ -109,8 +109,8 @@ TEST(PrunePlan, FoldersWithoutAReadableManifestAreNeverTouched) {
 TEST(PrunePlan, AnAliasAndItsTargetAreKeptAndCountOnce) {
   // stable/ is a copy of v1 (the oldest); latest/ a copy of v4, made later.
   std::vector<ReleaseFolder> folders = {
-      release("r/v1/", "2026-01-01T00:00:00Z", "M1"), release("r/v2/", "2026-01-02T00:00:00Z", "M2"),
-      release("r/v3/", "2026-01-03T00:00:00Z", "M3"), release("r/v4/", "2026-01-04T00:00:00Z", "M4"),
+      release("r/v1/", "2026-01-01T00:00:00Z", "M1"),     release("r/v2/", "2026-01-02T00:00:00Z", "M2"),
+      release("r/v3/", "2026-01-03T00:00:00Z", "M3"),     release("r/v4/", "2026-01-04T00:00:00Z", "M4"),
       release("r/stable/", "2026-01-05T00:00:00Z", "M1"), release("r/latest/", "2026-01-05T00:00:01Z", "M4")};
   auto p = plan_prune(folders, 2);
   EXPECT_EQ(verdict_of(p, "r/v4/"), Verdict::Aliased);

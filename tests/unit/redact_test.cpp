@@ -15,9 +15,9 @@ namespace {
 const std::string kSig = "fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024";
 const std::string kAuth =
     "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240229/us-east-1/s3/aws4_request, "
-    "SignedHeaders=content-md5;host;x-amz-content-sha256;x-amz-date, Signature=" + kSig;
-const std::string kToken =
-    "FQoGZXIvYXdzEJr//////////wEaDEXAMPLETOKENwGkz8K5uwm4mAfZ9rdHHG1Vq7aeZ5aYyE0Cz5Y2w1ZbjA6Q==";
+    "SignedHeaders=content-md5;host;x-amz-content-sha256;x-amz-date, Signature=" +
+    kSig;
+const std::string kToken = "FQoGZXIvYXdzEJr//////////wEaDEXAMPLETOKENwGkz8K5uwm4mAfZ9rdHHG1Vq7aeZ5aYyE0Cz5Y2w1ZbjA6Q==";
 }  // namespace
 
 TEST(RedactHeader, AuthorizationKeepsCredentialAndSignedHeadersHidesSignature) {
@@ -118,10 +118,10 @@ TEST(RedactUnquoteEtag, Table) {
       {"5eb63bbbe01eeed093cb22bb8f5acdc3", "5eb63bbbe01eeed093cb22bb8f5acdc3"},  // RGW may send it bare
       {"\"\"", ""},
       {"", ""},
-      {"\"", "\""},                  // a lone quote is not a quoted value
-      {"\"abc", "\"abc"},            // unbalanced: left alone
+      {"\"", "\""},  // a lone quote is not a quoted value
+      {"\"abc", "\"abc"},  // unbalanced: left alone
       {"abc\"", "abc\""},
-      {"\"\"abc\"\"", "\"abc\""},    // one layer only
+      {"\"\"abc\"\"", "\"abc\""},  // one layer only
       {"&quot;abc&quot;", "&quot;abc&quot;"},  // XML entities are the XML parser's job
   };
   for (const auto& c : cases) {

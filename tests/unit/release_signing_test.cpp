@@ -52,7 +52,8 @@ TEST(ReleaseSigning, DocumentsInUploadOrderAndDeterministic) {
   ASSERT_TRUE(docs);
   std::vector<std::string> names;
   for (const auto& d : *docs) names.push_back(d.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"SHA256SUMS", "SHA256SUMS.minisig", "manifest.json.minisig", "manifest.json"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"SHA256SUMS", "SHA256SUMS.minisig", "manifest.json.minisig", "manifest.json"}));
   EXPECT_EQ((*docs)[0].bytes, (*unsigned_docs)[0].bytes);
   EXPECT_EQ((*docs)[3].bytes, (*unsigned_docs)[1].bytes) << "signing does not change the manifest";
   // A second publish of the same release signs to the same bytes (and so skips them).
@@ -60,7 +61,8 @@ TEST(ReleaseSigning, DocumentsInUploadOrderAndDeterministic) {
   for (std::size_t i = 0; i < docs->size(); ++i) EXPECT_EQ((*again)[i].bytes, (*docs)[i].bytes) << names[i];
   auto trusted = minisign::verify(k.public_key(), (*docs)[0].bytes, (*docs)[1].bytes);
   ASSERT_TRUE(trusted);
-  EXPECT_EQ(*trusted, "file:SHA256SUMS\trepo:acme/widget\tcommit:0123456789abcdef0123456789abcdef01234567\tversion:1.2.3");
+  EXPECT_EQ(*trusted,
+            "file:SHA256SUMS\trepo:acme/widget\tcommit:0123456789abcdef0123456789abcdef01234567\tversion:1.2.3");
   auto doc = verify_release(k.public_key(), fetched(*docs));
   ASSERT_TRUE(doc) << doc.error().message;
   EXPECT_EQ(doc->files.size(), 2u);
@@ -77,9 +79,11 @@ TEST(ReleaseSigning, TrustedCommentStaysOnePrintableLine) {
 }
 
 TEST(ReleaseSigning, ReservedNames) {
-  for (const char* n : {"SHA256SUMS", "manifest.json", "SHA256SUMS.minisig", "manifest.json.minisig", "provenance.intoto.json"})
+  for (const char* n :
+       {"SHA256SUMS", "manifest.json", "SHA256SUMS.minisig", "manifest.json.minisig", "provenance.intoto.json"})
     EXPECT_TRUE(is_release_document_name(n)) << n;
-  for (const char* n : {"SHA256SUMS.txt", "x/manifest.json", "manifest.json.sig", ".minisig", "a.minisig", "x/provenance.intoto.json"})
+  for (const char* n :
+       {"SHA256SUMS.txt", "x/manifest.json", "manifest.json.sig", ".minisig", "a.minisig", "x/provenance.intoto.json"})
     EXPECT_FALSE(is_release_document_name(n)) << n;
 }
 
@@ -93,7 +97,8 @@ TEST(ReleaseSigning, EveryTamperingIsAnIntegrityError) {
   };
   FetchedRelease r = good;
   r.sums = flip(r.sums, 3);
-  EXPECT_NE(fails(pub, r, "SHA256SUMS byte").find("SHA256SUMS.minisig: the signature does not match"), std::string::npos);
+  EXPECT_NE(fails(pub, r, "SHA256SUMS byte").find("SHA256SUMS.minisig: the signature does not match"),
+            std::string::npos);
   r = good;
   r.manifest = flip(r.manifest, r.manifest.find("main/a.txt"));
   EXPECT_NE(fails(pub, r, "manifest byte").find("manifest.json.minisig"), std::string::npos);
@@ -179,7 +184,8 @@ TEST(SigningKeys, FromFileOrCiVariableWithoutLeaking) {
   auto from_file = cli::load_signing_key(path, env);
   ASSERT_TRUE(from_file) << from_file.error().message;
   EXPECT_EQ((*from_file)->id, k.id);
-  auto damaged = cli::load_signing_key(dir.write("bad.key", "untrusted comment: x\nAAAA" + plain.substr(plain.find('\n') + 5)), env);
+  auto damaged = cli::load_signing_key(
+      dir.write("bad.key", "untrusted comment: x\nAAAA" + plain.substr(plain.find('\n') + 5)), env);
   ASSERT_FALSE(damaged);
   EXPECT_EQ(damaged.error().category, ErrorCategory::Usage);
   EXPECT_NE(damaged.error().message.find("--sign-key"), std::string::npos);

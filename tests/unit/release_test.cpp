@@ -79,7 +79,10 @@ struct Stage {
     options.name = "prog";
     options.stamp = std::move(stamp);
     fs::create_directories(stage + "/doc");
-    write(stage + "/prog", "\x7f" "ELF program bytes", 0755);
+    write(stage + "/prog",
+          "\x7f"
+          "ELF program bytes",
+          0755);
     write(stage + "/README", "read me\n", 0644);
     write(stage + "/doc/guide.txt", "guide\n", 0600);
     result.target = t;
@@ -178,5 +181,6 @@ TEST(Release, FailedTargetsAreLeftAlone) {
   std::vector<cross::TargetResult> results = {s.result};
   ASSERT_TRUE(package(results, s.options, ArchiveChoice::TarGz, s.cache).ok());
   EXPECT_TRUE(results[0].output.empty());
-  EXPECT_TRUE(!fs::exists(s.options.out_dir) || fs::is_empty(s.options.out_dir)) << "nothing of a failed target reaches dist";
+  EXPECT_TRUE(!fs::exists(s.options.out_dir) || fs::is_empty(s.options.out_dir))
+      << "nothing of a failed target reaches dist";
 }

@@ -117,7 +117,8 @@ TEST(PageGuard, RepeatedTokenIsAnError) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().category, ErrorCategory::Runtime);
   EXPECT_NE(r.error().message.find("ListObjectsV2 s3://b/p/: the store repeated continuation-token 't1' on page 3"),
-            std::string::npos) << r.error().message;
+            std::string::npos)
+      << r.error().message;
 }
 
 TEST(PageGuard, MarkersCountAsAPair) {

@@ -31,8 +31,9 @@ TEST(S3ClientDelete, SendsTheKeysWithContentMd5AndReadsEachAnswer) {
   const auto& sent = h.store->sent.at(0);
   EXPECT_EQ(sent.method, net::HttpMethod::Post);
   EXPECT_EQ(sent.url, "http://127.0.0.1:9000/bkt/?delete=");
-  EXPECT_EQ(sent.body, "<Delete><Quiet>false</Quiet><Object><Key>r/v1/a &amp; b</Key></Object><Object><Key>"
-                       "r/v1/manifest.json</Key></Object><Object><Key>r/v1/locked</Key></Object></Delete>");
+  EXPECT_EQ(sent.body,
+            "<Delete><Quiet>false</Quiet><Object><Key>r/v1/a &amp; b</Key></Object><Object><Key>"
+            "r/v1/manifest.json</Key></Object><Object><Key>r/v1/locked</Key></Object></Delete>");
   ASSERT_NE(sent.header("content-md5"), nullptr);
   EXPECT_EQ(*sent.header("content-md5"), digest::content_md5(digest::md5(sent.body)));
 }
@@ -94,8 +95,11 @@ TEST(S3ClientDelete, ACopyThatReplacesHeadersSendsThem) {
 
 TEST(S3ClientDelete, HeadKeepsTheHeadersACopyResends) {
   Harness h;
-  h.store->reply(200, "", {{"content-length", "3"}, {"content-type", "text/plain"},
-                           {"content-disposition", "attachment; filename=a"}, {"cache-control", "no-cache"}});
+  h.store->reply(200, "",
+                 {{"content-length", "3"},
+                  {"content-type", "text/plain"},
+                  {"content-disposition", "attachment; filename=a"},
+                  {"cache-control", "no-cache"}});
   Client c(h.config());
   auto info = c.head({"bkt", "a"});
   ASSERT_TRUE(info);

@@ -26,9 +26,9 @@ Result<std::string> complete(Harness& h, int retries, bool if_none_match = false
 std::string objects_page(const std::vector<std::string>& keys, const std::string& next_token) {
   std::string xml = "<ListBucketResult>";
   for (const auto& k : keys) xml += "<Contents><Key>" + k + "</Key><Size>3</Size><ETag>\"e\"</ETag></Contents>";
-  xml += next_token.empty() ? "<IsTruncated>false</IsTruncated>"
-                            : "<IsTruncated>true</IsTruncated><NextContinuationToken>" + next_token +
-                                  "</NextContinuationToken>";
+  xml += next_token.empty()
+             ? "<IsTruncated>false</IsTruncated>"
+             : "<IsTruncated>true</IsTruncated><NextContinuationToken>" + next_token + "</NextContinuationToken>";
   return xml + "</ListBucketResult>";
 }
 
@@ -44,8 +44,9 @@ TEST(S3ClientReplies, CompleteSendsThePartsAndReadsTheETag) {
   const auto& sent = h.store->sent.at(0);
   EXPECT_EQ(sent.method, net::HttpMethod::Post);
   EXPECT_EQ(sent.url, "http://127.0.0.1:9000/bkt/dir/a.bin?uploadId=up1");
-  EXPECT_EQ(sent.body, "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"aa\"</ETag></Part>"
-                       "<Part><PartNumber>2</PartNumber><ETag>\"bb\"</ETag></Part></CompleteMultipartUpload>");
+  EXPECT_EQ(sent.body,
+            "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"aa\"</ETag></Part>"
+            "<Part><PartNumber>2</PartNumber><ETag>\"bb\"</ETag></Part></CompleteMultipartUpload>");
   EXPECT_NE(sent.header("content-md5"), nullptr);
 }
 
@@ -169,8 +170,9 @@ TEST(S3ClientReplies, ListObjectsFollowsContinuationTokens) {
 
 TEST(S3ClientReplies, ATruncatedPageWithoutATokenEndsTheListing) {
   Harness h;
-  h.store->reply(200, "<ListBucketResult><IsTruncated>true</IsTruncated><Contents><Key>k</Key></Contents>"
-                      "</ListBucketResult>");
+  h.store->reply(200,
+                 "<ListBucketResult><IsTruncated>true</IsTruncated><Contents><Key>k</Key></Contents>"
+                 "</ListBucketResult>");
   Client c(h.config());
   auto listed = c.list_objects({"bkt", ""});
   ASSERT_TRUE(listed);
@@ -204,16 +206,21 @@ TEST(S3ClientReplies, AnEmptyTruncatedPageStopsTheListing) {
 
 TEST(S3ClientReplies, ListPartsAndUploadsPageByMarkers) {
   Harness h;
-  h.store->reply(200, "<ListPartsResult><IsTruncated>true</IsTruncated><NextPartNumberMarker>1</NextPartNumberMarker>"
-                      "<Part><PartNumber>1</PartNumber><ETag>\"a\"</ETag><Size>5</Size></Part></ListPartsResult>")
-      .reply(200, "<ListPartsResult><IsTruncated>false</IsTruncated>"
-                  "<Part><PartNumber>2</PartNumber><ETag>\"b\"</ETag><Size>1</Size></Part></ListPartsResult>")
-      .reply(200, "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><NextKeyMarker>k</NextKeyMarker>"
-                  "<NextUploadIdMarker>u1</NextUploadIdMarker><Upload><Key>k</Key><UploadId>u1</UploadId></Upload>"
-                  "</ListMultipartUploadsResult>")
-      .reply(200, "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><NextKeyMarker>k</NextKeyMarker>"
-                  "<NextUploadIdMarker>u1</NextUploadIdMarker><Upload><Key>k</Key><UploadId>u1</UploadId></Upload>"
-                  "</ListMultipartUploadsResult>");
+  h.store
+      ->reply(200,
+              "<ListPartsResult><IsTruncated>true</IsTruncated><NextPartNumberMarker>1</NextPartNumberMarker>"
+              "<Part><PartNumber>1</PartNumber><ETag>\"a\"</ETag><Size>5</Size></Part></ListPartsResult>")
+      .reply(200,
+             "<ListPartsResult><IsTruncated>false</IsTruncated>"
+             "<Part><PartNumber>2</PartNumber><ETag>\"b\"</ETag><Size>1</Size></Part></ListPartsResult>")
+      .reply(200,
+             "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><NextKeyMarker>k</NextKeyMarker>"
+             "<NextUploadIdMarker>u1</NextUploadIdMarker><Upload><Key>k</Key><UploadId>u1</UploadId></Upload>"
+             "</ListMultipartUploadsResult>")
+      .reply(200,
+             "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><NextKeyMarker>k</NextKeyMarker>"
+             "<NextUploadIdMarker>u1</NextUploadIdMarker><Upload><Key>k</Key><UploadId>u1</UploadId></Upload>"
+             "</ListMultipartUploadsResult>");
   Client c(h.config());
   auto parts = c.list_parts(kObj, "up1");
   ASSERT_TRUE(parts) << parts.error().message;
@@ -223,8 +230,9 @@ TEST(S3ClientReplies, ListPartsAndUploadsPageByMarkers) {
   EXPECT_EQ(h.store->sent[1].url, "http://127.0.0.1:9000/bkt/dir/a.bin?part-number-marker=1&uploadId=up1");
   auto uploads = c.list_multipart_uploads({"bkt", "p/"});
   ASSERT_FALSE(uploads);
-  EXPECT_TRUE(has(uploads.error().message, "ListMultipartUploads s3://bkt/p/: the store repeated key-marker 'k', "
-                                           "upload-id-marker 'u1' on page 2"))
+  EXPECT_TRUE(has(uploads.error().message,
+                  "ListMultipartUploads s3://bkt/p/: the store repeated key-marker 'k', "
+                  "upload-id-marker 'u1' on page 2"))
       << uploads.error().message;
   EXPECT_EQ(h.store->sent[3].url, "http://127.0.0.1:9000/bkt/?key-marker=k&prefix=p%2F&upload-id-marker=u1&uploads=");
 }
@@ -233,8 +241,7 @@ TEST(S3ClientReplies, ListPartsAndUploadsPageByMarkers) {
 // UploadId) reads as absent.
 TEST(S3ClientReplies, BadXmlReadsAsAbsent) {
   Harness h;
-  h.store->reply(200, "<ListBucketResult><IsTruncated>true</IsTruncated><Contents><Key>k")
-      .reply(200, "not xml at all");
+  h.store->reply(200, "<ListBucketResult><IsTruncated>true</IsTruncated><Contents><Key>k").reply(200, "not xml at all");
   Client c(h.config());
   auto listed = c.list_objects({"bkt", ""});
   ASSERT_TRUE(listed);
@@ -253,8 +260,9 @@ TEST(S3ClientReplies, ContentLengthIsCheckedBeforeUse) {
   auto absurd = c.head(kObj);
   ASSERT_FALSE(absurd);
   EXPECT_EQ(absurd.error().category, ErrorCategory::Runtime);
-  EXPECT_TRUE(has(absurd.error().message, "HEAD s3://bkt/dir/a.bin: the store says the object is "
-                                          "18446744073709551615 bytes, more than S3's 5 TiB maximum"));
+  EXPECT_TRUE(has(absurd.error().message,
+                  "HEAD s3://bkt/dir/a.bin: the store says the object is "
+                  "18446744073709551615 bytes, more than S3's 5 TiB maximum"));
   auto junk = c.head(kObj);
   ASSERT_FALSE(junk);
   EXPECT_TRUE(has(junk.error().message, "Content-Length '12abc', which is not a number of bytes"));
@@ -270,8 +278,9 @@ TEST(S3ClientReplies, AGetLongerThanAnnouncedIsStoppedAtOnce) {
   auto got = c.get(kObj, std::nullopt, 6, [&](const char* d, std::size_t n) { return kept.append(d, n), true; }, {});
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().category, ErrorCategory::Integrity);
-  EXPECT_EQ(got.error().message, "GET s3://bkt/dir/a.bin: the store sent more than the 6 bytes it announced: the "
-                                 "download was stopped and nothing was kept");
+  EXPECT_EQ(got.error().message,
+            "GET s3://bkt/dir/a.bin: the store sent more than the 6 bytes it announced: the "
+            "download was stopped and nothing was kept");
   EXPECT_EQ(kept, "AAAA");  // never a byte past the 6 announced
   EXPECT_EQ(h.store->sent.size(), 1u);
 }
@@ -282,8 +291,9 @@ TEST(S3ClientReplies, ARetriedGetRestartsItsSink) {
   Client c(h.config());
   std::string kept;
   int restarts = 0;
-  auto got = c.get(kObj, std::make_pair(std::uint64_t{10}, std::uint64_t{15}), 6,
-                   [&](const char* d, std::size_t n) { return kept.append(d, n), true; }, [&] { ++restarts; });
+  auto got = c.get(
+      kObj, std::make_pair(std::uint64_t{10}, std::uint64_t{15}), 6,
+      [&](const char* d, std::size_t n) { return kept.append(d, n), true; }, [&] { ++restarts; });
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(kept, "hello\n");
   EXPECT_EQ(restarts, 1);
@@ -305,8 +315,9 @@ TEST(S3ClientReplies, OversizedBodiesAreBounded) {
   Client c2(big.config());
   auto listed = c2.list_objects({"bkt", ""});
   ASSERT_FALSE(listed);
-  EXPECT_EQ(listed.error().message, "ListObjectsV2 s3://bkt: the reply body is over 32 MiB: the store is "
-                                    "misbehaving; report it to its operator");
+  EXPECT_EQ(listed.error().message,
+            "ListObjectsV2 s3://bkt: the reply body is over 32 MiB: the store is "
+            "misbehaving; report it to its operator");
   EXPECT_EQ(big.store->sent.size(), 1u);
 }
 

@@ -21,7 +21,11 @@ Result<ObjectInfo> head(Harness& h, int retries = 5, CallStats* st = nullptr) {
 
 TEST(S3ClientRetry, TransientStatusesAreRetriedUntilSuccess) {
   Harness h;
-  h.store->error(503, "SlowDown").error(500, "InternalError").reply(502).reply(429).reply(504)
+  h.store->error(503, "SlowDown")
+      .error(500, "InternalError")
+      .reply(502)
+      .reply(429)
+      .reply(504)
       .reply(200, "", {{"content-length", "6"}, {"etag", "\"abc\""}});
   CallStats st;
   auto info = head(h, 5, &st);
@@ -34,8 +38,8 @@ TEST(S3ClientRetry, TransientStatusesAreRetriedUntilSuccess) {
 }
 
 TEST(S3ClientRetry, RetriableCodesWhateverTheStatus) {
-  for (const char* code : {"RequestTimeout", "BadDigest", "XAmzContentSHA256Mismatch", "OperationAborted",
-                           "ServiceUnavailable"}) {
+  for (const char* code :
+       {"RequestTimeout", "BadDigest", "XAmzContentSHA256Mismatch", "OperationAborted", "ServiceUnavailable"}) {
     Harness h;
     h.store->error(400, code).reply(200, "", {{"etag", "\"e\""}});
     Client c(h.config());
@@ -63,8 +67,10 @@ TEST(S3ClientRetry, PermanentErrorsAreNotRetried) {
                         Case{400, "EntityTooLarge", ErrorCategory::Runtime, "--multipart-threshold"},
                         Case{400, "", ErrorCategory::Runtime, "HTTP 400"}}) {
     Harness h;
-    if (*c.code) h.store->error(c.status, c.code);
-    else h.store->reply(c.status);
+    if (*c.code)
+      h.store->error(c.status, c.code);
+    else
+      h.store->reply(c.status);
     Client client(h.config());
     PutOptions o;
     o.content_md5 = "md5";

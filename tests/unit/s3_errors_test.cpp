@@ -56,7 +56,8 @@ const std::string kRgwNoSuchBucket =
 const std::string kAwsSlowDown =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     "<Error>\n  <Code>SlowDown</Code>\n  <Message>Please reduce your request rate.</Message>\n"
-    "  <RequestId>K2H6N7ZGQT6WHCEG</RequestId>\n  <HostId>WWoZlnK4pTjKCYn6eNV7GgOurabfqLkjbSyqTvDMGBaI9uwzyNhSaDhOCPs8paFGye7S6b/AB3A=</HostId>\n"
+    "  <RequestId>K2H6N7ZGQT6WHCEG</RequestId>\n  "
+    "<HostId>WWoZlnK4pTjKCYn6eNV7GgOurabfqLkjbSyqTvDMGBaI9uwzyNhSaDhOCPs8paFGye7S6b/AB3A=</HostId>\n"
     "</Error>\n";
 
 const std::string kAwsBadDigest =
@@ -256,8 +257,11 @@ TEST(S3ErrorsClassify, EveryJsonCodeWithItsStatus) {
       expected = it->second.expected;
       // An override must really differ from botocore in some mode, or be for an unprobed code.
       if (!legacy.is_null() && !standard.is_null()) {
-        auto boto = [](const nlohmann::json& retried) { return retried.get<bool>() ? Disposition::Retry : Disposition::Fail; };
-        EXPECT_FALSE(expected == boto(legacy) && expected == boto(standard)) << "override agrees with botocore: drop it";
+        auto boto = [](const nlohmann::json& retried) {
+          return retried.get<bool>() ? Disposition::Retry : Disposition::Fail;
+        };
+        EXPECT_FALSE(expected == boto(legacy) && expected == boto(standard))
+            << "override agrees with botocore: drop it";
       }
     } else {
       ASSERT_FALSE(legacy.is_null()) << "botocore behaviour unknown: add this code to kOurPolicy";

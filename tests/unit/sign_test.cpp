@@ -52,13 +52,16 @@ TEST(Ed25519, Rfc8032Vectors) {
   } vectors[] = {
       {"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
-       "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"},
+       "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe2"
+       "4655141438e7a100b"},
       {"4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
        "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
-       "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"},
+       "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302ae"
+       "eb00d291612bb0c00"},
       {"c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
        "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "af82",
-       "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"},
+       "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28"
+       "dc027beceea1ec40a"},
   };
   for (const auto& v : vectors) {
     auto seed = arr<32>(v.seed);
@@ -73,7 +76,9 @@ TEST(Ed25519, Rfc8032Vectors) {
 }
 
 TEST(Blake2b, Rfc7693AndShortOutputs) {
-  const char* abc512 = "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923";
+  const char* abc512 =
+      "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925a"
+      "b92386edd4009923";
   EXPECT_EQ(hex(blake2b512("abc")), abc512);  // OpenSSL
   EXPECT_EQ(hex_of(blake2b("abc", 64)), abc512);  // the hand-written one
   // 32-byte outputs from Python's hashlib.blake2b(data, digest_size=32): empty, one block,
@@ -83,8 +88,10 @@ TEST(Blake2b, Rfc7693AndShortOutputs) {
   std::string block(128, '\0');
   for (int i = 0; i < 128; ++i) block[i] = static_cast<char>(i);
   EXPECT_EQ(hex_of(blake2b(block, 32)), "c3582f71ebb2be66fa5dd750f80baae97554f3b015663c8be377cfcb2488c1d1");
-  EXPECT_EQ(hex_of(blake2b(bytes_pattern(129), 32)), "f7f3c46ba2564ff4c4c162da1f5b605f9f1c4aa6a20652a9f9a337c1a2f5b9c9");
-  EXPECT_EQ(hex_of(blake2b(bytes_pattern(1000), 32)), "b372d0608f720c8c3dd41e9c8eecb10143b41abe520b616607e754bf79c08331");
+  EXPECT_EQ(hex_of(blake2b(bytes_pattern(129), 32)),
+            "f7f3c46ba2564ff4c4c162da1f5b605f9f1c4aa6a20652a9f9a337c1a2f5b9c9");
+  EXPECT_EQ(hex_of(blake2b(bytes_pattern(1000), 32)),
+            "b372d0608f720c8c3dd41e9c8eecb10143b41abe520b616607e754bf79c08331");
   EXPECT_EQ(hex_of(blake2b("abc", 1)), "6b");
   for (std::size_t n : {0, 1, 127, 128, 129, 256, 257, 5000}) {
     std::string data = bytes_pattern(n);
@@ -95,9 +102,13 @@ TEST(Blake2b, Rfc7693AndShortOutputs) {
 TEST(Scrypt, Rfc7914Vectors) {
   std::uint8_t out[64];
   ASSERT_TRUE(scrypt("", "", 16, 1, 1, 1 << 20, out, 64));
-  EXPECT_EQ(hex(out, 64), "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906");
+  EXPECT_EQ(hex(out, 64),
+            "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e"
+            "0d3628cf35e20c38d18906");
   ASSERT_TRUE(scrypt("password", "NaCl", 1024, 8, 16, 32 << 20, out, 64));
-  EXPECT_EQ(hex(out, 64), "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640");
+  EXPECT_EQ(hex(out, 64),
+            "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a"
+            "83ee6d8360cbdfa2cc0640");
   EXPECT_FALSE(scrypt("password", "NaCl", 1024, 8, 16, 1 << 20, out, 64)) << "more memory than allowed";
 }
 
@@ -190,7 +201,8 @@ TEST(Minisign, RefusesDamagedKeysWithoutEchoingThem) {
   auto raw = *base64_decode(line.substr(0, line.find('\n')));
   raw[70] ^= 1;
   auto flipped = minisign::parse_secret_key(
-      "untrusted comment: x\n" + base64(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size()) + "\n", std::nullopt);
+      "untrusted comment: x\n" + base64(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size()) + "\n",
+      std::nullopt);
   ASSERT_FALSE(flipped);
   EXPECT_NE(flipped.error().message.find("damaged"), std::string::npos);
   // scrypt limits beyond what minisign ever writes are refused before any work.

@@ -53,19 +53,16 @@ const std::map<std::string, std::string> kNewSuiteExcluded = {
 // Legacy suite: "<suite>/<case path>" -> why it is not run.
 const std::map<std::string, std::string> kLegacyExcluded = {
     {"aws-sig-v4-test-suite/normalize-path/get-relative", "path normalisation; S3 doesn't"},
-    {"aws-sig-v4-test-suite/normalize-path/get-relative-relative",
-     "path normalisation; S3 doesn't"},
+    {"aws-sig-v4-test-suite/normalize-path/get-relative-relative", "path normalisation; S3 doesn't"},
     {"aws-sig-v4-test-suite/normalize-path/get-slash", "path normalisation; S3 doesn't"},
     {"aws-sig-v4-test-suite/normalize-path/get-slash-dot-slash", "path normalisation; S3 doesn't"},
-    {"aws-sig-v4-test-suite/normalize-path/get-slash-pointless-dot",
-     "path normalisation; S3 doesn't"},
+    {"aws-sig-v4-test-suite/normalize-path/get-slash-pointless-dot", "path normalisation; S3 doesn't"},
     {"aws-sig-v4-test-suite/normalize-path/get-slashes", "path normalisation; S3 doesn't"},
     {"aws-sig-v4-test-suite/post-sts-token/post-sts-header-after",
      "token appended unsigned after signing; xship always signs it"},
     // Internally inconsistent: .sts hashes a canonical request other than the .creq.
     {"aws-sig-v4-test-suite/post-x-www-form-urlencoded", "inconsistent; botocore's copy is run"},
-    {"aws-sig-v4-test-suite/post-x-www-form-urlencoded-parameters",
-     "inconsistent; botocore's copy is run"},
+    {"aws-sig-v4-test-suite/post-x-www-form-urlencoded-parameters", "inconsistent; botocore's copy is run"},
     // Folds a multi-line value with ','; aws-c-auth and botocore fold with ' ' (botocore's copy
     // is run), and the two cannot both hold.
     {"aws-sig-v4-test-suite/get-header-value-multiline", "superseded; botocore's copy is run"},
@@ -108,8 +105,7 @@ std::string percent_decode(const std::string& s) {
 Clock::time_point parse_time(std::string s) {
   std::erase_if(s, [](char c) { return c == '-' || c == ':'; });
   using namespace std::chrono;
-  const year_month_day ymd{year{std::stoi(s.substr(0, 4))},
-                           month{unsigned(std::stoi(s.substr(4, 2)))},
+  const year_month_day ymd{year{std::stoi(s.substr(0, 4))}, month{unsigned(std::stoi(s.substr(4, 2)))},
                            day{unsigned(std::stoi(s.substr(6, 2)))}};
   return sys_days{ymd} + hours{std::stoi(s.substr(9, 2))} + minutes{std::stoi(s.substr(11, 2))} +
          seconds{std::stoi(s.substr(13, 2))};
@@ -117,7 +113,7 @@ Clock::time_point parse_time(std::string s) {
 
 struct HttpRequest {
   std::string method, path, query;  // path and query as written in the file (raw)
-  std::vector<Header> headers;      // values raw; continuation lines kept with their '\n'
+  std::vector<Header> headers;  // values raw; continuation lines kept with their '\n'
   std::string body;
 };
 
@@ -196,8 +192,8 @@ struct Expected {
 };
 
 // Signs and checks every stage; `req` excludes the headers sign() adds.
-void check_stages(const SignableRequest& req, const xship::Credentials& creds, Clock::time_point t,
-                  const Scope& scope, const Expected& want) {
+void check_stages(const SignableRequest& req, const xship::Credentials& creds, Clock::time_point t, const Scope& scope,
+                  const Expected& want) {
   const std::vector<Header> added = sign(req, creds, t, scope);
   ASSERT_FALSE(added.empty());
   ASSERT_EQ(added.back().name, "Authorization");
@@ -223,8 +219,7 @@ std::string test_name(const std::string& s) {
 }
 
 // Folders holding a request file `marker` (file name or extension), relative to root.
-std::vector<std::string> scan_cases(const fs::path& root, bool by_extension,
-                                    const std::string& marker) {
+std::vector<std::string> scan_cases(const fs::path& root, bool by_extension, const std::string& marker) {
   std::vector<std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
     if (!e.is_regular_file()) continue;
@@ -256,22 +251,19 @@ TEST_P(SigV4AwsCAuth, EveryStageMatches) {
   if (ctx.value("normalize", false)) ASSERT_TRUE(normalisation_invariant(http.path));
   ASSERT_FALSE(ctx.value("omit_session_token", false)) << "should be in kNewSuiteExcluded";
 
-  SignableRequest req{http.method, uri_encode(http.path, true), parse_query(http.query),
-                      http.headers, xship::digest::sha256_hex(http.body)};
+  SignableRequest req{http.method, uri_encode(http.path, true), parse_query(http.query), http.headers,
+                      xship::digest::sha256_hex(http.body)};
   // sign_body: the suite's signer adds x-amz-content-sha256 for any service; ours only for
   // "s3", so add it to the request here (its value is still checked in the canonical request).
-  if (ctx.value("sign_body", false))
-    req.headers.push_back({"x-amz-content-sha256", req.payload_hash});
+  if (ctx.value("sign_body", false)) req.headers.push_back({"x-amz-content-sha256", req.payload_hash});
 
   const auto& c = ctx["credentials"];
-  const xship::Credentials creds{c["access_key_id"], c["secret_access_key"], c.value("token", ""),
-                                 "test"};
+  const xship::Credentials creds{c["access_key_id"], c["secret_access_key"], c.value("token", ""), "test"};
   const Scope scope{ctx["region"], ctx["service"]};
   const HttpRequest signed_req = parse_http(read_text(dir / "header-signed-request.txt"));
-  const Expected want{read_text(dir / "header-canonical-request.txt"),
-                      read_text(dir / "header-string-to-sign.txt"),
-                      trim(read_text(dir / "header-signature.txt")),
-                      find_header(signed_req.headers, "authorization"), signed_req.headers};
+  const Expected want{read_text(dir / "header-canonical-request.txt"), read_text(dir / "header-string-to-sign.txt"),
+                      trim(read_text(dir / "header-signature.txt")), find_header(signed_req.headers, "authorization"),
+                      signed_req.headers};
   check_stages(req, creds, parse_time(ctx["timestamp"]), scope, want);
 }
 
@@ -304,11 +296,9 @@ class SigV4Legacy : public ::testing::TestWithParam<std::string> {};
 TEST_P(SigV4Legacy, EveryStageMatches) {
   const std::string& id = GetParam();
   const auto slash = id.find('/');
-  const fs::path dir =
-      (id.substr(0, slash) == "botocore" ? kBotocore : kLegacySuite) / id.substr(slash + 1);
+  const fs::path dir = (id.substr(0, slash) == "botocore" ? kBotocore : kLegacySuite) / id.substr(slash + 1);
   const fs::path base = dir / dir.filename();
-  const auto creds_json =
-      nlohmann::json::parse(read_text(kData / "sigv4-suite" / "credentials.json"));
+  const auto creds_json = nlohmann::json::parse(read_text(kData / "sigv4-suite" / "credentials.json"));
 
   HttpRequest http = parse_http(read_text(base.string() + ".req"));
   // This suite was generated with normalisation on; run only cases where it changes nothing
@@ -320,8 +310,8 @@ TEST_P(SigV4Legacy, EveryStageMatches) {
   const HttpRequest sreq = parse_http(read_text(base.string() + ".sreq"));
   EXPECT_EQ(date, find_header(sreq.headers, "x-amz-date"));
 
-  const SignableRequest req{http.method, uri_encode(http.path, true), parse_query(http.query),
-                            http.headers, xship::digest::sha256_hex(http.body)};
+  const SignableRequest req{http.method, uri_encode(http.path, true), parse_query(http.query), http.headers,
+                            xship::digest::sha256_hex(http.body)};
   const xship::Credentials creds{creds_json["access_key_id"], creds_json["secret_access_key"],
                                  find_header(sreq.headers, "x-amz-security-token"), "test"};
   const Scope scope{creds_json["region"], creds_json["service"]};
@@ -329,8 +319,8 @@ TEST_P(SigV4Legacy, EveryStageMatches) {
   // stale signature (get-vanilla's), while its .authz agrees with its .creq and .sts.
   const std::string authz = trim(read_text(base.string() + ".authz"));
   const std::string sts = read_text(base.string() + ".sts");
-  const Expected want{read_text(base.string() + ".creq"), sts,
-                      authz.substr(authz.rfind("Signature=") + 10), authz, sreq.headers};
+  const Expected want{read_text(base.string() + ".creq"), sts, authz.substr(authz.rfind("Signature=") + 10), authz,
+                      sreq.headers};
   check_stages(req, creds, parse_time(date), scope, want);
 }
 
@@ -339,12 +329,10 @@ INSTANTIATE_TEST_SUITE_P(SigV4LegacySuite, SigV4Legacy, ::testing::ValuesIn(lega
 
 TEST(SigV4LegacySuiteData, ExclusionsNameRealCases) {
   std::set<std::string> all;
-  for (const auto& c : scan_cases(kLegacySuite, true, ".req"))
-    all.insert("aws-sig-v4-test-suite/" + c);
+  for (const auto& c : scan_cases(kLegacySuite, true, ".req")) all.insert("aws-sig-v4-test-suite/" + c);
   for (const auto& c : scan_cases(kBotocore, true, ".req")) all.insert("botocore/" + c);
   EXPECT_EQ(all.size(), 31u + 6u);
-  for (const auto& [name, why] : kLegacyExcluded)
-    EXPECT_TRUE(all.count(name)) << name << " (" << why << ")";
+  for (const auto& [name, why] : kLegacyExcluded) EXPECT_TRUE(all.count(name)) << name << " (" << why << ")";
   EXPECT_EQ(legacy_cases().size(), all.size() - kLegacyExcluded.size());
 }
 
@@ -371,8 +359,7 @@ TEST_P(SigV4S3Doc, EveryStageMatches) {
 
   const std::string url = r["url"];
   const std::string path = url.substr(url.find('/', url.find("://") + 3));  // already encoded
-  SignableRequest req{
-      r["method"], path, {}, headers, xship::digest::sha256_hex(r["payload"].get<std::string>())};
+  SignableRequest req{r["method"], path, {}, headers, xship::digest::sha256_hex(r["payload"].get<std::string>())};
   EXPECT_EQ(req.payload_hash, r["payload_sha256"]);
 
   const auto& e = j["expected"];
@@ -382,8 +369,7 @@ TEST_P(SigV4S3Doc, EveryStageMatches) {
     authz.push_back(ch);
     if (ch == ',') authz.push_back(' ');
   }
-  const xship::Credentials creds{j["credentials"]["access_key_id"],
-                                 j["credentials"]["secret_access_key"], "", "doc"};
+  const xship::Credentials creds{j["credentials"]["access_key_id"], j["credentials"]["secret_access_key"], "", "doc"};
   check_stages(req, creds, parse_time(j["timestamp"]), Scope{j["region"], j["service"]},
                Expected{e["canonical_request"], e["string_to_sign"], e["signature"], authz, given});
 }
@@ -415,17 +401,13 @@ TEST(SigV4Canonical, PathSignedVerbatimAndQuerySortedAfterEncoding) {
                       {{"b", "2"}, {"a b", "x"}, {"a", "2"}, {"a", "1"}, {"c", ""}},
                       {{"Host", "h"}},
                       "UNSIGNED-PAYLOAD"};
-  EXPECT_EQ(
-      canonical_request(req),
-      "GET\n/bucket//a/./b/../key%20x\na=1&a=2&a%20b=x&b=2&c=\nhost:h\n\nhost\nUNSIGNED-PAYLOAD");
+  EXPECT_EQ(canonical_request(req),
+            "GET\n/bucket//a/./b/../key%20x\na=1&a=2&a%20b=x&b=2&c=\nhost:h\n\nhost\nUNSIGNED-PAYLOAD");
 }
 
 TEST(SigV4Canonical, HeadersLowerTrimFoldJoin) {
-  const auto [block, names] = canonical_headers({{"X-B", "  two   words \t"},
-                                                 {"x-a", "1"},
-                                                 {"X-A", " 2"},
-                                                 {"Host", "h"},
-                                                 {"X-M", "v1\n  v2\r\n\tv3"}});
+  const auto [block, names] = canonical_headers(
+      {{"X-B", "  two   words \t"}, {"x-a", "1"}, {"X-A", " 2"}, {"Host", "h"}, {"X-M", "v1\n  v2\r\n\tv3"}});
   EXPECT_EQ(block, "host:h\nx-a:1,2\nx-b:two words\nx-m:v1 v2 v3\n");
   EXPECT_EQ(names, "host;x-a;x-b;x-m");
 }
@@ -447,14 +429,13 @@ TEST(SigV4Sign, AddsS3AndTokenHeadersOnlyWhenDue) {
     return out;
   };
   const auto s3 = sign(req, {"AK", "SK", "TOKEN", ""}, t, {"eu-west-1", "s3"});
-  ASSERT_EQ(names(s3), (std::vector<std::string>{"x-amz-date", "x-amz-content-sha256",
-                                                 "x-amz-security-token", "Authorization"}));
+  ASSERT_EQ(names(s3),
+            (std::vector<std::string>{"x-amz-date", "x-amz-content-sha256", "x-amz-security-token", "Authorization"}));
   EXPECT_EQ(s3[1].value, req.payload_hash);
-  EXPECT_NE(
-      s3[3].value.find("Credential=AK/20240102/eu-west-1/s3/aws4_request, "
-                       "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token, "
-                       "Signature="),
-      std::string::npos);
+  EXPECT_NE(s3[3].value.find("Credential=AK/20240102/eu-west-1/s3/aws4_request, "
+                             "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token, "
+                             "Signature="),
+            std::string::npos);
   const auto other = sign(req, {"AK", "SK", "", ""}, t, {"eu-west-1", "service"});
   EXPECT_EQ(names(other), (std::vector<std::string>{"x-amz-date", "Authorization"}));
 }

@@ -84,15 +84,20 @@ void expect_mirrored(const Project& p, std::size_t expected_count) {
   std::size_t n = 0;
   for (auto it = fs::recursive_directory_iterator(p.src); it != fs::recursive_directory_iterator(); ++it) {
     std::string rel = it->path().lexically_relative(p.src).string();
-    if (rel == "build") { it.disable_recursion_pending(); continue; }
+    if (rel == "build") {
+      it.disable_recursion_pending();
+      continue;
+    }
     if (it->is_directory() && !it->is_symlink()) continue;
     SCOPED_TRACE(rel);
     struct stat a = lstat_of(p.s(rel)), b = lstat_of(p.d(rel));
     EXPECT_EQ(a.st_mode, b.st_mode);
     EXPECT_EQ(mtime_ns(a), mtime_ns(b));
     EXPECT_NE(a.st_ino, b.st_ino);
-    if (S_ISLNK(a.st_mode)) EXPECT_EQ(fs::read_symlink(p.s(rel)), fs::read_symlink(p.d(rel)));
-    else EXPECT_EQ(read_file(p.s(rel)), read_file(p.d(rel)));
+    if (S_ISLNK(a.st_mode))
+      EXPECT_EQ(fs::read_symlink(p.s(rel)), fs::read_symlink(p.d(rel)));
+    else
+      EXPECT_EQ(read_file(p.s(rel)), read_file(p.d(rel)));
     ++n;
   }
   EXPECT_EQ(n, expected_count);
@@ -106,8 +111,9 @@ TEST(SourceMirror, FirstRefreshCopiesEverythingThenNothing) {
   Project p;
   MirrorReport first = p.refresh();
   EXPECT_EQ(first.copied, kFiles);
-  EXPECT_EQ(first.bytes, fs::file_size(p.s("main.c")) + fs::file_size(p.s("Makefile")) + fs::file_size(p.s("configure")) +
-                             fs::file_size(p.s("lib/lz4.c")) + fs::file_size(p.s("lib/deep/er/x.h")) + 9);
+  EXPECT_EQ(first.bytes, fs::file_size(p.s("main.c")) + fs::file_size(p.s("Makefile")) +
+                             fs::file_size(p.s("configure")) + fs::file_size(p.s("lib/lz4.c")) +
+                             fs::file_size(p.s("lib/deep/er/x.h")) + 9);
   EXPECT_FALSE(first.from_git);
   expect_mirrored(p, kFiles);
   EXPECT_FALSE(fs::exists(p.d("build")));  // the build root holding the mirror is not copied into it
@@ -138,7 +144,7 @@ TEST(SourceMirror, ChangedSourcesAreCopiedAgainWithTheirNewMtimeAndMode) {
 TEST(SourceMirror, RemovedSourcesLoseTheirCopiesButNotTheBuildsFiles) {
   Project p;
   p.refresh();
-  write_file(p.d("main.o"), "object");               // a build output
+  write_file(p.d("main.o"), "object");  // a build output
   write_file(p.d("lib/deep/er/gen.h"), "generated");  // one in a mirrored directory
   write_file(p.d("Makefile"), "patched by configure");  // a mirrored file the build changed
   fs::remove(p.s("lib/lz4.c"));
@@ -153,7 +159,7 @@ TEST(SourceMirror, RemovedSourcesLoseTheirCopiesButNotTheBuildsFiles) {
   EXPECT_EQ(read_file(p.d("main.o")), "object");
   EXPECT_EQ(read_file(p.d("lib/deep/er/gen.h")), "generated");
   EXPECT_EQ(read_file(p.d("Makefile")), "patched by configure");  // not what we wrote: not ours to remove
-  EXPECT_TRUE(fs::is_symlink(p.d("lib/link.c")));                  // dangling now, as in the source
+  EXPECT_TRUE(fs::is_symlink(p.d("lib/link.c")));  // dangling now, as in the source
 }
 
 TEST(SourceMirror, EmptiedDirectoriesGoUnlessTheBuildPutFilesThere) {
@@ -224,7 +230,7 @@ TEST(SourceMirror, GitListsWhatIsCopied) {
   };
   git({"init", "-q"});
   git({"add", "Makefile", "main.c", "lib", ".gitignore"});  // the rest untracked
-  fs::remove(p.s("configure"));                            // tracked nowhere now
+  fs::remove(p.s("configure"));  // tracked nowhere now
   MirrorReport r = p.refresh();
   EXPECT_TRUE(r.from_git);
   EXPECT_FALSE(fs::exists(p.d("lib/lz4.o")));  // ignored: a host build's, never linked into a target
@@ -302,7 +308,7 @@ TEST(SourceMirror, TheTargetsOfABuildShareOneListing) {
   auto r = refresh_mirror(other);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->removed, 3u);  // lib/: two files and a symlink
-  EXPECT_EQ(r->copied, 1u);   // after-listing.c
+  EXPECT_EQ(r->copied, 1u);  // after-listing.c
 }
 
 TEST(SourceMirror, SpecialFilesAreSkipped) {
@@ -322,7 +328,8 @@ TEST(SourceMirror, RefusesRequestsThatWouldCopyIntoTheSources) {
     EXPECT_EQ(r.error().message.find('\n'), std::string::npos);
   };
   usage({p.src, p.dest, {}, {}, {}}, "not under an excluded directory");
-  usage({p.src, p.src + "/mirror", {p.src + "/mirror"}, {}, {}}, "not under an excluded directory");  // its state would be in src
+  usage({p.src, p.src + "/mirror", {p.src + "/mirror"}, {}, {}},
+        "not under an excluded directory");  // its state would be in src
   usage({p.src, p.src, {}, {}, {}}, "would hold its own source");
   usage({p.src, p.scratch.str(), {}, {}, {}}, "would hold its own source");
   usage({"src", p.dest, {}, {}, {}}, "not an absolute path");
@@ -374,9 +381,9 @@ TEST(SourceMirror, AKilledRefreshIsFinishedByTheNext) {
   write_file(p.s("Makefile"), "changed after the kill", 0644, 1'700'000'000);
   write_file(p.d("empty.txt"), "the build wrote this");
   MirrorReport r = p.refresh();
-  EXPECT_EQ(r.removed, 1u);                // configure: the journal knew it was ours
-  EXPECT_EQ(r.copied, kFiles - 4 + 1);     // the rest, and Makefile again
-  EXPECT_EQ(r.unchanged, 2u);              // lib/deep/er/x.h, and empty.txt as the build left it
+  EXPECT_EQ(r.removed, 1u);  // configure: the journal knew it was ours
+  EXPECT_EQ(r.copied, kFiles - 4 + 1);  // the rest, and Makefile again
+  EXPECT_EQ(r.unchanged, 2u);  // lib/deep/er/x.h, and empty.txt as the build left it
   EXPECT_FALSE(fs::exists(p.d("configure")));
   EXPECT_EQ(read_file(p.d("empty.txt")), "the build wrote this");
   write_file(p.d("empty.txt"), "");

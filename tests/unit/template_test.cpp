@@ -54,8 +54,10 @@ class TemplateGit : public ::testing::Test {
   }
   // Identity and signing set per call so the user's global git config does not matter.
   std::string git(const std::string& args) {
-    return sh("git -C '" + repo_ + "' -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false "
-              "-c tag.gpgsign=false " + args + " 2>/dev/null");
+    return sh("git -C '" + repo_ +
+              "' -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false "
+              "-c tag.gpgsign=false " +
+              args + " 2>/dev/null");
   }
 
   ScratchDir scratch_{"tmpl"};
@@ -75,34 +77,49 @@ TEST(TemplateCi, DetectsEachCiFromItsVariables) {
   const std::string sha = "0123456789abcdef0123456789abcdef01234567";
   const std::vector<Case> cases = {
       {"travis branch",
-       {{"TRAVIS", "true"}, {"TRAVIS_REPO_SLUG", "o/r"}, {"TRAVIS_BRANCH", "main"}, {"TRAVIS_COMMIT", sha},
+       {{"TRAVIS", "true"},
+        {"TRAVIS_REPO_SLUG", "o/r"},
+        {"TRAVIS_BRANCH", "main"},
+        {"TRAVIS_COMMIT", sha},
         {"TRAVIS_TAG", ""}},
        {"o/r", "main", sha, "", "0123456", "", "travis"}},
       {"travis tag",
        {{"TRAVIS_REPO_SLUG", "o/r"}, {"TRAVIS_BRANCH", "v2.0.1"}, {"TRAVIS_COMMIT", sha}, {"TRAVIS_TAG", "v2.0.1"}},
        {"o/r", "v2.0.1", sha, "v2.0.1", "2.0.1", "", "travis"}},
       {"travis pull request",
-       {{"TRAVIS_REPO_SLUG", "o/r"}, {"TRAVIS_BRANCH", "main"}, {"TRAVIS_PULL_REQUEST_BRANCH", "feature/x"},
+       {{"TRAVIS_REPO_SLUG", "o/r"},
+        {"TRAVIS_BRANCH", "main"},
+        {"TRAVIS_PULL_REQUEST_BRANCH", "feature/x"},
         {"TRAVIS_COMMIT", sha}},
        {"o/r", "feature/x", sha, "", "0123456", "", "travis"}},
       {"github branch",
-       {{"GITHUB_ACTIONS", "true"}, {"GITHUB_REPOSITORY", "gh/proj"}, {"GITHUB_REF_NAME", "dev"},
-        {"GITHUB_REF_TYPE", "branch"}, {"GITHUB_SHA", sha}, {"GITHUB_HEAD_REF", ""}},
+       {{"GITHUB_ACTIONS", "true"},
+        {"GITHUB_REPOSITORY", "gh/proj"},
+        {"GITHUB_REF_NAME", "dev"},
+        {"GITHUB_REF_TYPE", "branch"},
+        {"GITHUB_SHA", sha},
+        {"GITHUB_HEAD_REF", ""}},
        {"gh/proj", "dev", sha, "", "0123456", "", "github"}},
       {"github tag",
-       {{"GITHUB_REPOSITORY", "gh/proj"}, {"GITHUB_REF_NAME", "v3.1"}, {"GITHUB_REF_TYPE", "tag"},
-        {"GITHUB_SHA", sha}},
+       {{"GITHUB_REPOSITORY", "gh/proj"}, {"GITHUB_REF_NAME", "v3.1"}, {"GITHUB_REF_TYPE", "tag"}, {"GITHUB_SHA", sha}},
        {"gh/proj", "v3.1", sha, "v3.1", "3.1", "", "github"}},
       {"github pull request",
-       {{"GITHUB_REPOSITORY", "gh/proj"}, {"GITHUB_REF_NAME", "12/merge"}, {"GITHUB_REF_TYPE", "branch"},
-        {"GITHUB_HEAD_REF", "fix-bug"}, {"GITHUB_SHA", sha}},
+       {{"GITHUB_REPOSITORY", "gh/proj"},
+        {"GITHUB_REF_NAME", "12/merge"},
+        {"GITHUB_REF_TYPE", "branch"},
+        {"GITHUB_HEAD_REF", "fix-bug"},
+        {"GITHUB_SHA", sha}},
        {"gh/proj", "fix-bug", sha, "", "0123456", "", "github"}},
       {"gitlab branch",
-       {{"GITLAB_CI", "true"}, {"CI_PROJECT_PATH", "grp/sub/proj"}, {"CI_COMMIT_REF_NAME", "main"},
+       {{"GITLAB_CI", "true"},
+        {"CI_PROJECT_PATH", "grp/sub/proj"},
+        {"CI_COMMIT_REF_NAME", "main"},
         {"CI_COMMIT_SHA", sha}},
        {"grp/sub/proj", "main", sha, "", "0123456", "", "gitlab"}},
       {"gitlab tag",
-       {{"CI_PROJECT_PATH", "grp/proj"}, {"CI_COMMIT_REF_NAME", "release-1"}, {"CI_COMMIT_TAG", "release-1"},
+       {{"CI_PROJECT_PATH", "grp/proj"},
+        {"CI_COMMIT_REF_NAME", "release-1"},
+        {"CI_COMMIT_TAG", "release-1"},
         {"CI_COMMIT_SHA", sha}},
        {"grp/proj", "release-1", sha, "release-1", "release-1", "", "gitlab"}},
       {"no CI, no repo", {{"CI", "true"}}, {"", "", "", "", "", "", ""}},
@@ -194,12 +211,11 @@ TEST_F(TemplateGit, CiVariablesWinAndGitFillsTheRest) {
 
 TEST(TemplateExpand, FillsEveryPlaceholder) {
   BuildInfo b{"acme/widget", "feature/x", "0123456789abcdef", "v1.0.0", "1.0.0", "2024-02-29", "github"};
-  auto r = expand_template(
-      "s3://bkt/{repo}/{branch}/{commit}/{short_commit}/{tag}/{version}/{os}_{arch}/{date}/$KEEP/}", b,
-      {{"os", "linux"}, {"arch", "arm64"}});
+  auto r =
+      expand_template("s3://bkt/{repo}/{branch}/{commit}/{short_commit}/{tag}/{version}/{os}_{arch}/{date}/$KEEP/}", b,
+                      {{"os", "linux"}, {"arch", "arm64"}});
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(*r,
-            "s3://bkt/acme/widget/feature/x/0123456789abcdef/0123456/v1.0.0/1.0.0/linux_arm64/2024-02-29/$KEEP/}");
+  EXPECT_EQ(*r, "s3://bkt/acme/widget/feature/x/0123456789abcdef/0123456/v1.0.0/1.0.0/linux_arm64/2024-02-29/$KEEP/}");
   auto plain = expand_template("s3://bkt/no/placeholders", BuildInfo{});
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ(*plain, "s3://bkt/no/placeholders");
@@ -217,8 +233,8 @@ TEST(TemplateExpand, UnknownAndUnclosedPlaceholders) {
   const std::string& m = unknown.error().message;
   EXPECT_NE(m.find("unknown placeholder {foo}"), std::string::npos) << m;
   EXPECT_NE(m.find("'s3://bkt/{foo}/x'"), std::string::npos) << m;
-  for (const char* p : {"{repo}", "{branch}", "{commit}", "{short_commit}", "{tag}", "{version}", "{os}", "{arch}",
-                        "{date}"})
+  for (const char* p :
+       {"{repo}", "{branch}", "{commit}", "{short_commit}", "{tag}", "{version}", "{os}", "{arch}", "{date}"})
     EXPECT_NE(m.find(p), std::string::npos) << p << " not listed in: " << m;
 
   auto unclosed = expand_template("s3://bkt/{branch", b);

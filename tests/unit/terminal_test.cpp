@@ -27,14 +27,20 @@ TEST(Printable, ControlCharactersAreEscaped) {
 }
 
 TEST(Printable, C1BidiAndInvalidBytesAreEscaped) {
-  EXPECT_EQ(printable("\xc2\x9b" "31m"), "\\u009b31m");            // CSI as a UTF-8 C1 control
-  EXPECT_EQ(printable("\x9b" "31m"), "\\x9b31m");                  // ... and as a raw byte
-  EXPECT_EQ(printable("abc\xe2\x80\xae" "fdp.exe"), "abc\\u202efdp.exe");  // right-to-left override
-  EXPECT_EQ(printable("\xe2\x81\xa6x"), "\\u2066x");               // left-to-right isolate
+  EXPECT_EQ(printable("\xc2\x9b"
+                      "31m"),
+            "\\u009b31m");  // CSI as a UTF-8 C1 control
+  EXPECT_EQ(printable("\x9b"
+                      "31m"),
+            "\\x9b31m");  // ... and as a raw byte
+  EXPECT_EQ(printable("abc\xe2\x80\xae"
+                      "fdp.exe"),
+            "abc\\u202efdp.exe");  // right-to-left override
+  EXPECT_EQ(printable("\xe2\x81\xa6x"), "\\u2066x");  // left-to-right isolate
   EXPECT_EQ(printable("bad\xff\xfe"), "bad\\xff\\xfe");
-  EXPECT_EQ(printable("\xc0\xaf"), "\\xc0\\xaf");                  // overlong '/'
-  EXPECT_EQ(printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");         // a surrogate
-  EXPECT_EQ(printable("cut\xe2\x82"), "cut\\xe2\\x82");            // truncated sequence
+  EXPECT_EQ(printable("\xc0\xaf"), "\\xc0\\xaf");  // overlong '/'
+  EXPECT_EQ(printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // a surrogate
+  EXPECT_EQ(printable("cut\xe2\x82"), "cut\\xe2\\x82");  // truncated sequence
 }
 
 TEST(Printable, CutAfterMaxBytes) {
@@ -54,9 +60,9 @@ TEST(Printable, OutputNeverHoldsAControlByte) {
 TEST(ValidUtf8, StrictRfc3629) {
   EXPECT_TRUE(valid_utf8("plain"));
   EXPECT_TRUE(valid_utf8("caf\xc3\xa9"));
-  EXPECT_TRUE(valid_utf8("\xf4\x8f\xbf\xbf"));   // U+10FFFF
+  EXPECT_TRUE(valid_utf8("\xf4\x8f\xbf\xbf"));  // U+10FFFF
   EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
-  EXPECT_FALSE(valid_utf8("\xc0\x80"));          // overlong NUL
-  EXPECT_FALSE(valid_utf8("\xed\xbf\xbf"));      // surrogate
-  EXPECT_FALSE(valid_utf8("\xe2\x82"));          // truncated
+  EXPECT_FALSE(valid_utf8("\xc0\x80"));  // overlong NUL
+  EXPECT_FALSE(valid_utf8("\xed\xbf\xbf"));  // surrogate
+  EXPECT_FALSE(valid_utf8("\xe2\x82"));  // truncated
 }

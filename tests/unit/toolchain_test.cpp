@@ -48,7 +48,8 @@ FakeMachine debian_with_everything() {
   for (const auto& info : all_targets()) {
     if (info.cc) m.programs.insert({info.cc, info.cxx});
     if (info.emulator && *info.emulator) m.programs.insert(info.emulator);
-    for (const char* tool : {"ar", "ranlib", "strip", "windres"}) m.programs.insert(std::string(info.tool_prefix) + tool);
+    for (const char* tool : {"ar", "ranlib", "strip", "windres"})
+      m.programs.insert(std::string(info.tool_prefix) + tool);
   }
   m.files = {"/usr/lib/wine", "/usr/lib/wine/wine64"};
   m.dirs["/usr/lib/gcc/x86_64-w64-mingw32"] = {"12-win32", "12-posix"};
@@ -75,8 +76,9 @@ TEST(Toolchain, DebianCrossCompilerAndQemu) {
   EXPECT_EQ(tc->cc, "/usr/bin/aarch64-linux-gnu-gcc");
   EXPECT_EQ(tc->ar, "/usr/bin/aarch64-linux-gnu-ar");
   EXPECT_TRUE(tc->runnable);
-  std::vector<std::string> emu = {"/usr/bin/qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", "-E",
-                                   "LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib:/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu"};
+  std::vector<std::string> emu = {
+      "/usr/bin/qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", "-E",
+      "LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib:/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu"};
   EXPECT_EQ(tc->emulator, emu);
   EXPECT_EQ(tc->find_root, (std::vector<std::string>{"/usr/aarch64-linux-gnu", "/"}));
   EXPECT_EQ(tc->library_architecture, "aarch64-linux-gnu");
@@ -139,7 +141,8 @@ TEST(Toolchain, WineRunsPe32OnlyWithWine32) {
   EXPECT_EQ(win64->emulator_env.at("WINEDEBUG"), "-all,err+module");
   // WINEPATH's ';' is CMake's list separator: escaped, it stays one argument.
   std::string text = cmake_toolchain(*win64, stamped());
-  EXPECT_TRUE(contains(text, R"("WINEPATH=/usr/lib/gcc/x86_64-w64-mingw32/12-posix\\;/usr/x86_64-w64-mingw32/lib")")) << text;
+  EXPECT_TRUE(contains(text, R"("WINEPATH=/usr/lib/gcc/x86_64-w64-mingw32/12-posix\\;/usr/x86_64-w64-mingw32/lib")"))
+      << text;
   EXPECT_TRUE(contains(text, "set(CMAKE_SYSTEM_NAME \"Windows\")"));
   EXPECT_TRUE(contains(text, "set(CMAKE_RC_COMPILER \"/usr/bin/x86_64-w64-mingw32-windres\")"));
 }
@@ -149,8 +152,8 @@ TEST(Toolchain, TargetsWithoutDebianToolchainSaySoPrecisely) {
   auto none = resolve_toolchain(info_of("darwin/arm64"), m.host());
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.error().category, ErrorCategory::Usage);
-  for (const char* part : {"darwin/arm64 has no Debian toolchain", "--sysroot darwin/arm64=DIR", "XSHIP_SYSROOT_DARWIN_ARM64",
-                           "macOS SDK", "zig"})
+  for (const char* part : {"darwin/arm64 has no Debian toolchain", "--sysroot darwin/arm64=DIR",
+                           "XSHIP_SYSROOT_DARWIN_ARM64", "macOS SDK", "zig"})
     EXPECT_TRUE(contains(none.error().message, part)) << part << " in: " << none.error().message;
   auto bsd = resolve_toolchain(info_of("freebsd/amd64"), m.host());
   ASSERT_FALSE(bsd.ok());
@@ -205,27 +208,27 @@ TEST(Toolchain, CMakeFileCarriesStampFlagsAndFindModes) {
   f.cflags = "-O3 -DFOO=\"a b\"";
   f.ldflags = "-Wl,--as-needed";
   std::string text = cmake_toolchain(*tc, f);
-  for (const char* line : {
-           "set(CMAKE_SYSTEM_NAME \"Linux\")\n",
-           "set(CMAKE_SYSTEM_PROCESSOR \"aarch64\")\n",
-           "set(CMAKE_C_COMPILER \"/usr/bin/aarch64-linux-gnu-gcc\")\n",
-           "set(CMAKE_LIBRARY_ARCHITECTURE \"aarch64-linux-gnu\")\n",
-           "set(CMAKE_FIND_ROOT_PATH \"/usr/aarch64-linux-gnu\" \"/\")\n",
-           "set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)\n",
-           "set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)\n",
-           "set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)\n",
-           "set(ENV{PKG_CONFIG_LIBDIR} \"/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig\")\n",
-           "set(CMAKE_CROSSCOMPILING_EMULATOR \"/usr/bin/qemu-aarch64\" \"-L\" \"/usr/aarch64-linux-gnu\" \"-E\" ",
-           "  set(XSHIP_VERSION \"v1.2.0-3-gabcdef0-dirty\")\n",
-           "  set(XSHIP_COMMIT \"abcdef0123456789abcdef0123456789abcdef01\")\n",
-           "set(XSHIP_ARCH \"arm64\")\n",
-           R"(add_compile_definitions("XSHIP_VERSION=\"${XSHIP_VERSION}\"" "XSHIP_COMMIT=\"${XSHIP_COMMIT}\"" )",
-           R"(add_compile_options("$<$<COMPILE_LANGUAGE:C,CXX,ASM>:-ffile-prefix-map=${CMAKE_SOURCE_DIR}=.>")",
-           R"("$<$<COMPILE_LANGUAGE:C,CXX,ASM>:-ffile-prefix-map=${CMAKE_BINARY_DIR}=build>"))",
-           "set(ENV{SOURCE_DATE_EPOCH} 1700000000)\n",
-           "add_link_options(\"$<$<STREQUAL:$<TARGET_PROPERTY:TYPE>,EXECUTABLE>:-static>\")\n",
-           R"(separate_arguments(_xship_Cflags UNIX_COMMAND "-O3 -DFOO=\"a b\""))",
-           "separate_arguments(_xship_ldflags UNIX_COMMAND \"-Wl,--as-needed\")\n"})
+  for (const char* line :
+       {"set(CMAKE_SYSTEM_NAME \"Linux\")\n",
+        "set(CMAKE_SYSTEM_PROCESSOR \"aarch64\")\n",
+        "set(CMAKE_C_COMPILER \"/usr/bin/aarch64-linux-gnu-gcc\")\n",
+        "set(CMAKE_LIBRARY_ARCHITECTURE \"aarch64-linux-gnu\")\n",
+        "set(CMAKE_FIND_ROOT_PATH \"/usr/aarch64-linux-gnu\" \"/\")\n",
+        "set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)\n",
+        "set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)\n",
+        "set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)\n",
+        "set(ENV{PKG_CONFIG_LIBDIR} \"/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig\")\n",
+        "set(CMAKE_CROSSCOMPILING_EMULATOR \"/usr/bin/qemu-aarch64\" \"-L\" \"/usr/aarch64-linux-gnu\" \"-E\" ",
+        "  set(XSHIP_VERSION \"v1.2.0-3-gabcdef0-dirty\")\n",
+        "  set(XSHIP_COMMIT \"abcdef0123456789abcdef0123456789abcdef01\")\n",
+        "set(XSHIP_ARCH \"arm64\")\n",
+        R"(add_compile_definitions("XSHIP_VERSION=\"${XSHIP_VERSION}\"" "XSHIP_COMMIT=\"${XSHIP_COMMIT}\"" )",
+        R"(add_compile_options("$<$<COMPILE_LANGUAGE:C,CXX,ASM>:-ffile-prefix-map=${CMAKE_SOURCE_DIR}=.>")",
+        R"("$<$<COMPILE_LANGUAGE:C,CXX,ASM>:-ffile-prefix-map=${CMAKE_BINARY_DIR}=build>"))",
+        "set(ENV{SOURCE_DATE_EPOCH} 1700000000)\n",
+        "add_link_options(\"$<$<STREQUAL:$<TARGET_PROPERTY:TYPE>,EXECUTABLE>:-static>\")\n",
+        R"(separate_arguments(_xship_Cflags UNIX_COMMAND "-O3 -DFOO=\"a b\""))",
+        "separate_arguments(_xship_ldflags UNIX_COMMAND \"-Wl,--as-needed\")\n"})
     EXPECT_TRUE(contains(text, line)) << "missing: " << line << "\nin:\n" << text;
   EXPECT_FALSE(contains(text, "_xship_CXXflags")) << "no C++ flags were given";
 
@@ -247,7 +250,8 @@ TEST(Toolchain, VersionStringsAreShellAndCMakeSafe) {
 
 TEST(Toolchain, PerTargetFlagsComeFromTheEnvironment) {
   FakeMachine m;
-  m.env = {{"XSHIP_CFLAGS_linux_arm64", "-march=armv8.2-a"}, {"XSHIP_LDFLAGS_linux_arm64", "-s"},
+  m.env = {{"XSHIP_CFLAGS_linux_arm64", "-march=armv8.2-a"},
+           {"XSHIP_LDFLAGS_linux_arm64", "-s"},
            {"XSHIP_CFLAGS_linux_arm", "-mthumb"}};
   BuildFlags f;
   f.cflags = "-O2";
@@ -276,12 +280,14 @@ TEST(Toolchain, EnvironmentForMakeKeepsUserFlagsAndQuotesForTheShell) {
   EXPECT_TRUE(by_name["CPPFLAGS"].ends_with("'-ffile-prefix-map=/src dir=.'")) << by_name["CPPFLAGS"];
   EXPECT_TRUE(by_name["CPPFLAGS"].starts_with("-I/opt/include -DXSHIP_VERSION=\\\"v1.2.0")) << by_name["CPPFLAGS"];
   EXPECT_EQ(by_name["XSHIP_EMULATOR"],
-            "env WINEDEBUG=-all,err+module 'WINEPATH=/usr/lib/gcc/x86_64-w64-mingw32/12-posix;/usr/x86_64-w64-mingw32/lib' /usr/bin/wine");
+            "env WINEDEBUG=-all,err+module "
+            "'WINEPATH=/usr/lib/gcc/x86_64-w64-mingw32/12-posix;/usr/x86_64-w64-mingw32/lib' /usr/bin/wine");
 
   // What a shell gets back from `eval` is exactly what was meant; CPPFLAGS expanded once
   // more (as make's recipe shell does) gives the compiler string literals.
-  std::string script = render_exports(env) +
-                       "printf '%s\\n' \"$XSHIP_EMULATOR\" \"$EXE_SUFFIX\"; eval \"set -- $CPPFLAGS\"; printf '%s\\n' \"$2\"";
+  std::string script =
+      render_exports(env) +
+      "printf '%s\\n' \"$XSHIP_EMULATOR\" \"$EXE_SUFFIX\"; eval \"set -- $CPPFLAGS\"; printf '%s\\n' \"$2\"";
   auto out = process::capture({"sh", "-c", script});
   ASSERT_TRUE(out.ok()) << out.error().message;
   EXPECT_EQ(out->output, by_name["XSHIP_EMULATOR"] + "\n.exe\n-DXSHIP_VERSION=\"v1.2.0-3-gabcdef0-dirty\"\n");

@@ -37,13 +37,28 @@ TEST(UnitsParseSize, BinaryAndDecimalSuffixesAnyCase) {
   };
   const Case cases[] = {
       // K/M/G and KiB/MiB/GiB: powers of 1024.
-      {"1K", KiB}, {"1k", KiB}, {"1KiB", KiB}, {"1kib", KiB}, {"1KIB", KiB},
-      {"8M", 8 * MiB}, {"8m", 8 * MiB}, {"8MiB", 8 * MiB}, {"8mib", 8 * MiB}, {"8mIb", 8 * MiB},
-      {"2G", 2 * GiB}, {"2g", 2 * GiB}, {"2GiB", 2 * GiB}, {"2gib", 2 * GiB},
+      {"1K", KiB},
+      {"1k", KiB},
+      {"1KiB", KiB},
+      {"1kib", KiB},
+      {"1KIB", KiB},
+      {"8M", 8 * MiB},
+      {"8m", 8 * MiB},
+      {"8MiB", 8 * MiB},
+      {"8mib", 8 * MiB},
+      {"8mIb", 8 * MiB},
+      {"2G", 2 * GiB},
+      {"2g", 2 * GiB},
+      {"2GiB", 2 * GiB},
+      {"2gib", 2 * GiB},
       // KB/MB/GB: powers of 1000.
-      {"1KB", 1000}, {"1kb", 1000}, {"1Kb", 1000},
-      {"16MB", 16'000'000}, {"16mb", 16'000'000},
-      {"5GB", 5'000'000'000}, {"5gb", 5'000'000'000},
+      {"1KB", 1000},
+      {"1kb", 1000},
+      {"1Kb", 1000},
+      {"16MB", 16'000'000},
+      {"16mb", 16'000'000},
+      {"5GB", 5'000'000'000},
+      {"5gb", 5'000'000'000},
       {"0MiB", 0},
   };
   for (const auto& c : cases) {
@@ -128,8 +143,8 @@ TEST(UnitsHumanSize, NeverShowsAFourDigitFractionBelowTheTopUnit) {
 }
 
 TEST(UnitsParseDuration, SecondsAndSuffixesAnyCase) {
-  const std::vector<std::pair<std::string, long>> good = {
-      {"3600", 3600}, {"0", 0}, {"30s", 30}, {"90m", 5400}, {"12h", 43200}, {"7d", 604800}, {"7D", 604800}, {"1H", 3600}};
+  const std::vector<std::pair<std::string, long>> good = {{"3600", 3600}, {"0", 0},       {"30s", 30},    {"90m", 5400},
+                                                          {"12h", 43200}, {"7d", 604800}, {"7D", 604800}, {"1H", 3600}};
   for (const auto& [text, secs] : good) {
     auto r = parse_duration(text, "--expires");
     ASSERT_TRUE(r.ok()) << text << ": " << r.error().message;
@@ -142,6 +157,8 @@ TEST(UnitsParseDuration, GarbageRejectedNamingTheFlagAndTheForms) {
     auto r = parse_duration(text, "--expires");
     ASSERT_FALSE(r.ok()) << text;
     EXPECT_EQ(r.error().category, ErrorCategory::Usage);
-    EXPECT_EQ(r.error().message, "--expires '" + text + "' is not a duration: write seconds or a number with s, m, h or d, e.g. 3600, 90m, 12h, 7d");
+    EXPECT_EQ(r.error().message,
+              "--expires '" + text +
+                  "' is not a duration: write seconds or a number with s, m, h or d, e.g. 3600, 90m, 12h, 7d");
   }
 }

@@ -51,7 +51,8 @@ TEST(ZipTime, FieldsAreRewrittenAcrossChunkBoundaries) {
   fix.central_directory_at(cd_at);
   std::string out;
   for (std::size_t i = 0; i < stream.size(); i += 3)  // 3-byte chunks: every field straddles one
-    out += fix.pass(reinterpret_cast<const std::uint8_t*>(stream.data() + i), std::min<std::size_t>(3, stream.size() - i));
+    out +=
+        fix.pass(reinterpret_cast<const std::uint8_t*>(stream.data() + i), std::min<std::size_t>(3, stream.size() - i));
   EXPECT_EQ(out.size(), cd_at) << "the central directory is held back";
   out += fix.finish();
 

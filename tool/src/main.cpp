@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
     std::vector<std::string> names;
     for (const auto& c : cli::commands()) names.emplace_back(c.name);
     if (auto best = closest_match(name, names, 3))
-      fmt::print(stderr, "xship: error: unknown command '{}', did you mean '{}'? (see 'xship help')\n", printable(name), *best);
+      fmt::print(stderr, "xship: error: unknown command '{}', did you mean '{}'? (see 'xship help')\n", printable(name),
+                 *best);
     else
       fmt::print(stderr, "xship: error: unknown command '{}': see 'xship help'\n", printable(name));
     return exit_code(ErrorCategory::Usage);

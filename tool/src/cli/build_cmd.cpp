@@ -26,7 +26,8 @@ namespace {
 using namespace xship::cross;
 
 // "OS/ARCH=VALUE" flags (--toolchain, --sysroot) -> map keyed by the canonical name.
-Result<std::map<std::string, std::string>> parse_target_values(const std::vector<std::string>& items, const char* flag) {
+Result<std::map<std::string, std::string>> parse_target_values(const std::vector<std::string>& items,
+                                                               const char* flag) {
   std::map<std::string, std::string> out;
   for (const auto& item : items) {
     auto eq = item.find('=');
@@ -40,8 +41,8 @@ Result<std::map<std::string, std::string>> parse_target_values(const std::vector
 }
 
 void print_table(const std::vector<TargetResult>& results) {
-  fmt::print("\n{:<15} {:<14} {:>8} {:>10}  {:<6}  {:<24}  {}\n", "TARGET", "STATUS", "SECONDS", "SIZE", "TESTS", "REQUIRES",
-             "OUTPUT");
+  fmt::print("\n{:<15} {:<14} {:>8} {:>10}  {:<6}  {:<24}  {}\n", "TARGET", "STATUS", "SECONDS", "SIZE", "TESTS",
+             "REQUIRES", "OUTPUT");
   for (const auto& r : results) {
     std::string tests = r.tests_total >= 0 ? fmt::format("{}/{}", r.tests_passed, r.tests_total) : "-";
     std::string needs = r.stage.empty() ? "-" : describe(r.needs);
@@ -60,11 +61,20 @@ void print_table(const std::vector<TargetResult>& results) {
 nlohmann::json results_json(const std::vector<TargetResult>& results) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& r : results) {
-    nlohmann::json needs = artifact_json(ArtifactInfo{r.target, ArtifactKind::Program, "", {}, {}, r.needs})["requires"];
-    out.push_back({{"target", r.target.name()}, {"status", status_name(r.status)}, {"seconds", r.seconds},
-                   {"command_seconds", r.command_seconds}, {"size", r.size}, {"output", r.output},
-                   {"outputs", r.outputs}, {"programs", r.programs}, {"requires", r.stage.empty() ? nlohmann::json() : needs},
-                   {"tests_passed", r.tests_passed}, {"tests_total", r.tests_total}, {"message", r.message},
+    nlohmann::json needs =
+        artifact_json(ArtifactInfo{r.target, ArtifactKind::Program, "", {}, {}, r.needs})["requires"];
+    out.push_back({{"target", r.target.name()},
+                   {"status", status_name(r.status)},
+                   {"seconds", r.seconds},
+                   {"command_seconds", r.command_seconds},
+                   {"size", r.size},
+                   {"output", r.output},
+                   {"outputs", r.outputs},
+                   {"programs", r.programs},
+                   {"requires", r.stage.empty() ? nlohmann::json() : needs},
+                   {"tests_passed", r.tests_passed},
+                   {"tests_total", r.tests_total},
+                   {"message", r.message},
                    {"log", r.log}});
   }
   return out;
@@ -78,8 +88,8 @@ Status outcome(const std::vector<TargetResult>& results) {
     if (is_failure(r.status)) failed.push_back(&r);
   if (failed.empty()) return ok_status();
   for (const auto* r : failed) {
-    if (r->status == TargetStatus::Cancelled || r->status == TargetStatus::NoToolchain || is_integrity_failure(r->status) ||
-        !fs::exists(r->log))
+    if (r->status == TargetStatus::Cancelled || r->status == TargetStatus::NoToolchain ||
+        is_integrity_failure(r->status) || !fs::exists(r->log))
       continue;
     fmt::print(stderr, "\n---- {} ({}), last lines of {} ----\n{}", r->target.name(), status_name(r->status),
                relative_to_cwd(r->log), process::tail_lines(r->log, 25));
@@ -105,48 +115,70 @@ struct BuildFlagsText {
 // What to build and how: the targets, the project and its build command.
 void add_project_flags(CLI::App& app, BuildRequest& req, BuildFlagsText& f, bool test) {
   app.add_option("--targets", f.targets, "Comma-separated OS/ARCH list, 'all' or 'linux/*'")->required();
-  app.add_option("--name", req.name, "The release's name (archives are NAME_VERSION_OS_ARCH); the program, unless "
-                                     "--programs says otherwise")->required();
-  app.add_option("--programs", req.programs, "The programs to ship: names found in the build tree, or paths in it "
-                                             "(src/lua); default: NAME")->delimiter(',');
+  app.add_option("--name", req.name,
+                 "The release's name (archives are NAME_VERSION_OS_ARCH); the program, unless "
+                 "--programs says otherwise")
+      ->required();
+  app.add_option("--programs", req.programs,
+                 "The programs to ship: names found in the build tree, or paths in it "
+                 "(src/lua); default: NAME")
+      ->delimiter(',');
   app.add_option("--files", req.files, "Files or directories shipped beside the programs (README, LICENSE, docs/)")
       ->delimiter(',');
   auto* cmake_opt = app.add_option("--cmake", f.cmake_dir, "Build the CMake project in this directory");
-  app.add_flag("--install", req.install, "CMake: ship what the project's install rules install (bin/, lib/, include/, "
-                                         "share/)")->needs(cmake_opt);
-  auto* make_opt = app.add_option("--make", f.make_cmd, "Build with this command (CC, CPPFLAGS, XSHIP_OUT... set; through "
-                                                        "sh only when it needs a shell, as make does); tests run it with "
-                                                        "'test' appended")->excludes(cmake_opt);
-  app.add_flag("--out-of-tree", f.out_of_tree, "Make: the command writes only below $XSHIP_OUT, so it runs in the source "
-                                               "tree itself instead of a copy per target")->needs(make_opt);
+  app.add_flag("--install", req.install,
+               "CMake: ship what the project's install rules install (bin/, lib/, include/, "
+               "share/)")
+      ->needs(cmake_opt);
+  auto* make_opt = app.add_option("--make", f.make_cmd,
+                                  "Build with this command (CC, CPPFLAGS, XSHIP_OUT... set; through "
+                                  "sh only when it needs a shell, as make does); tests run it with "
+                                  "'test' appended")
+                       ->excludes(cmake_opt);
+  app.add_flag("--out-of-tree", f.out_of_tree,
+               "Make: the command writes only below $XSHIP_OUT, so it runs in the source "
+               "tree itself instead of a copy per target")
+      ->needs(make_opt);
   if (test)
-    app.add_option("--make-test", req.make_test_command, "Run the tests with this command instead (same environment, "
-                                                         "plus XSHIP_EMULATOR)")->excludes(cmake_opt);
+    app.add_option("--make-test", req.make_test_command,
+                   "Run the tests with this command instead (same environment, "
+                   "plus XSHIP_EMULATOR)")
+        ->excludes(cmake_opt);
   else
-    app.add_option("--format", f.format, "Compress programs shipped alone: gz, zst or none (NAME.OS.ARCH.gz, hashed for "
-                                         "publish)")->capture_default_str();
+    app.add_option("--format", f.format,
+                   "Compress programs shipped alone: gz, zst or none (NAME.OS.ARCH.gz, hashed for "
+                   "publish)")
+        ->capture_default_str();
 }
 
 // What comes out (archives, compression, where), linking, and how the targets run.
 void add_output_flags(CLI::App& app, BuildRequest& req, release::PackageOptions& pkg, BuildFlagsText& f, bool test) {
-  app.add_option("--archive", f.archive, "Per-target archive: tar.gz, tar.zst, zip (windows always gets zip), none, or "
-                                         "auto (an archive when there is more than one program)")->capture_default_str();
-  app.add_option("--archive-name", pkg.name_template, "Archive name template: {name} {version} {os} {arch} {commit} "
-                                                      "{short_commit}")->capture_default_str();
+  app.add_option("--archive", f.archive,
+                 "Per-target archive: tar.gz, tar.zst, zip (windows always gets zip), none, or "
+                 "auto (an archive when there is more than one program)")
+      ->capture_default_str();
+  app.add_option("--archive-name", pkg.name_template,
+                 "Archive name template: {name} {version} {os} {arch} {commit} "
+                 "{short_commit}")
+      ->capture_default_str();
   app.add_option("--out", req.out_dir, "Where the releases are written")->capture_default_str();
   app.add_option("--build-dir", req.build_root, "Per-target build directories go below this")->capture_default_str();
   app.add_option("-j,--jobs", req.jobs, "Targets built at once (default: one per CPU)")->check(CLI::Range(1, 256));
   app.add_flag("-k,--keep-going", req.keep_going, "Finish the other targets when one fails");
   auto* st = app.add_flag("--static", f.static_link, "Link fully statically (Linux and Windows)");
-  app.add_flag("--shared-runtime", f.shared_runtime, "Link the C++ runtime the toolchain's way (by default "
-                                                     "libstdc++ is linked in on Linux, everything on Windows)")->excludes(st);
+  app.add_flag("--shared-runtime", f.shared_runtime,
+               "Link the C++ runtime the toolchain's way (by default "
+               "libstdc++ is linked in on Linux, everything on Windows)")
+      ->excludes(st);
   app.add_option("--max-glibc", req.max_glibc, "Fail a Linux target whose programs need a newer glibc (e.g. 2.31)");
   app.add_option("--exclude", f.exclude, "Leave a target out (repeatable)");
   app.add_option("--toolchain", f.toolchains, "OS/ARCH=FILE: your own CMake toolchain file for a target (repeatable)");
-  app.add_option("--sysroot", f.sysroots, "OS/ARCH=DIR: SDK or sysroot for darwin, windows/arm64, freebsd (repeatable)");
+  app.add_option("--sysroot", f.sysroots,
+                 "OS/ARCH=DIR: SDK or sysroot for darwin, windows/arm64, freebsd (repeatable)");
   app.add_option("--build-type", req.build_type, "CMAKE_BUILD_TYPE")->capture_default_str();
   app.add_option("--cmake-arg", req.cmake_args, "Extra argument for the CMake configure step (repeatable)");
-  if (test) app.add_option("--test-timeout", f.timeout, "Seconds each test may run under the emulator")->capture_default_str();
+  if (test)
+    app.add_option("--test-timeout", f.timeout, "Seconds each test may run under the emulator")->capture_default_str();
   app.add_flag("--json", f.json, "Print the results as JSON on stdout instead of the table");
 }
 
@@ -227,14 +259,18 @@ Status run_build_or_test(int argc, char** argv, bool test) {
   // Said once: tests that start a foreign program by path or from a script cannot work.
   for (const auto& r : *results)
     if (!r.direct_off.empty()) {
-      fmt::print(stderr, "xship: note: {} programs cannot be started directly ({}): tests that run them by path or from "
-                         "scripts fail; CMake tests of targets and $XSHIP_EMULATOR still work\n", r.target.name(), r.direct_off);
+      fmt::print(stderr,
+                 "xship: note: {} programs cannot be started directly ({}): tests that run them by path or from "
+                 "scripts fail; CMake tests of targets and $XSHIP_EMULATOR still work\n",
+                 r.target.name(), r.direct_off);
       break;
     }
   compress::DigestCache cache(compress::default_digest_cache_path(process_env()));
   XSHIP_TRY(release::package(*results, pkg, *choice, cache));
-  if (f.json) fmt::print("{}\n", results_json(*results).dump(2));
-  else print_table(*results);
+  if (f.json)
+    fmt::print("{}\n", results_json(*results).dump(2));
+  else
+    print_table(*results);
   return outcome(*results);
 }
 

@@ -25,7 +25,8 @@ void report(const compress::Written& w) {
     fmt::print("compressed {}  {} -> {} ({:.1f}%)  sha256 {}\n", printable(w.output), human_size(w.input_size),
                human_size(w.digests.bytes), pct, digest::hex(w.digests.sha256));
   } else {
-    fmt::print("archived {}  {}  sha256 {}\n", printable(w.output), human_size(w.digests.bytes), digest::hex(w.digests.sha256));
+    fmt::print("archived {}  {}  sha256 {}\n", printable(w.output), human_size(w.digests.bytes),
+               digest::hex(w.digests.sha256));
   }
   if (!w.cache_warning.empty()) fmt::print(stderr, "xship: warning: {}\n", printable(w.cache_warning));
 }
@@ -36,9 +37,12 @@ Status run_archive(const std::vector<std::string>& files, const std::string& arc
   if (!af) return usage_error(fmt::format("unknown archive format '{}': use tar.gz, tar.zst or zip", archive_format));
   if (format_given)
     return usage_error("--format does not apply to --archive: the archive format says it (tar.gz, tar.zst, zip)");
-  if (o.verify) return usage_error("--verify checks FILE.gz/FILE.zst outputs, not archives: drop it, or list the archive with tar/unzip");
+  if (o.verify)
+    return usage_error(
+        "--verify checks FILE.gz/FILE.zst outputs, not archives: drop it, or list the archive with tar/unzip");
   XSHIP_TRY(compress::check_archive_level(*af, o.level));
-  if (files.size() < 2) return usage_error("--archive needs a name and files: xship compress --archive FORMAT NAME FILE...");
+  if (files.size() < 2)
+    return usage_error("--archive needs a name and files: xship compress --archive FORMAT NAME FILE...");
   auto mtime = compress::reproducible_mtime(process_env());
   if (!mtime) return mtime.error();
   compress::ArchiveOptions ao{*af, o.level, o.threads, *mtime};
@@ -74,7 +78,10 @@ Status run_files(const std::vector<std::string>& files, const std::string& forma
 }  // namespace
 
 Status run_compress(int argc, char** argv) {
-  CLI::App app{"Compress files to FILE.gz / FILE.zst (reproducible, multi-threaded, hashed for publish), or bundle them into an archive.", "compress"};
+  CLI::App app{
+      "Compress files to FILE.gz / FILE.zst (reproducible, multi-threaded, hashed for publish), or bundle them into an "
+      "archive.",
+      "compress"};
   std::vector<std::string> files;
   std::string format = "gz", archive_format;
   compress::CompressOptions o;
@@ -83,7 +90,8 @@ Status run_compress(int argc, char** argv) {
   app.add_option("--format", format, "gz or zst")->capture_default_str();
   app.add_option("--level", o.level, "Compression level (gz 1-12, default 6; zst 1-22, default 3)");
   app.add_option("--threads", o.threads, "Compression threads (the output is the same for any value)")
-      ->check(CLI::Range(1, 256))->capture_default_str();
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
   app.add_flag("-k,--keep", o.keep, "Keep the input file (it is removed otherwise, as gzip does)");
   app.add_flag("-f,--force", o.force, "Replace an existing output file");
   app.add_flag("--verify", o.verify, "Decompress the result and check it against the input before keeping it");

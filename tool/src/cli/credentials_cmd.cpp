@@ -40,7 +40,8 @@ nlohmann::json credentials_json(const Credentials& c, const s3::ClientConfig& cf
 
 void print_credentials(const Credentials& c, const s3::ClientConfig& cfg) {
   fmt::print("source      {}\n", printable(c.source));
-  fmt::print("access key  {}{}\n", printable(key_hint(c.access_key)), c.session_token.empty() ? "" : " (with a session token)");
+  fmt::print("access key  {}{}\n", printable(key_hint(c.access_key)),
+             c.session_token.empty() ? "" : " (with a session token)");
   fmt::print("expires     {}\n", expiry_text(c));
   fmt::print("region      {}\n", printable(cfg.region));
   fmt::print("endpoint    {}\n", printable(endpoint_text(cfg.endpoint)));
@@ -49,8 +50,10 @@ void print_credentials(const Credentials& c, const s3::ClientConfig& cfg) {
 }  // namespace
 
 Status run_credentials(int argc, char** argv) {
-  CLI::App app{"Show which credential source answers and what it gives: never a secret, only the access key id's last "
-               "four characters, the expiry and the region", "credentials"};
+  CLI::App app{
+      "Show which credential source answers and what it gives: never a secret, only the access key id's last "
+      "four characters, the expiry and the region",
+      "credentials"};
   ConnectionFlags conn;
   bool json = false;
   app.add_flag("--json", json, "Print a machine-readable result on stdout");
@@ -62,8 +65,10 @@ Status run_credentials(int argc, char** argv) {
   if (!cfg) return cfg.error();
   auto creds = cfg->credentials->get();
   if (!creds) return creds.error();
-  if (json) fmt::print("{}\n", json_text(credentials_json(*creds, *cfg)));
-  else print_credentials(*creds, *cfg);
+  if (json)
+    fmt::print("{}\n", json_text(credentials_json(*creds, *cfg)));
+  else
+    print_credentials(*creds, *cfg);
   return ok_status();
 }
 

@@ -39,28 +39,39 @@ Status run_targets(int argc, char** argv) {
   Host host = real_host(process_env());
   nlohmann::json out = nlohmann::json::array();
   BinfmtIo binfmt = real_binfmt_io(host.env);
-  if (!json) fmt::print("{:<15} {:<26} {:<30} {:<13} {:<7} {}\n", "TARGET", "TRIPLE", "COMPILER", "EMULATOR", "DIRECT", "HERE");
+  if (!json)
+    fmt::print("{:<15} {:<26} {:<30} {:<13} {:<7} {}\n", "TARGET", "TRIPLE", "COMPILER", "EMULATOR", "DIRECT", "HERE");
   for (const auto& info : all_targets()) {
     auto tc = resolve_toolchain(info, host);
     std::string state = !tc ? "missing" : tc->runnable ? "ready" : "build only";
     std::string note = !tc ? tc.error().message : tc->runnable ? "" : tc->not_runnable;
-    std::string compiler = info.cc ? info.cxx : tc ? fmt::format("{} (user SDK/zig)", fs::path(tc->cxx).filename().string())
-                                                     : "SDK/sysroot or zig";
+    std::string compiler = info.cc ? info.cxx
+                           : tc    ? fmt::format("{} (user SDK/zig)", fs::path(tc->cxx).filename().string())
+                                   : "SDK/sysroot or zig";
     std::string emulator = !info.emulator ? "-" : *info.emulator ? info.emulator : "native";
     // Whether the kernel starts its programs directly (tests by path, scripts, ./prog).
     bool foreign = !binfmt_handler(info).empty();
     BinfmtState direct = foreign ? binfmt_state(info, binfmt) : BinfmtState{};
     std::string direct_text = !info.emulator ? "-" : !foreign ? "native" : direct.on ? "yes" : "no";
     if (json) {
-      out.push_back({{"target", info.target.name()}, {"os", os_name(info.target.os)}, {"arch", arch_name(info.target.arch)},
-                     {"triple", info.triple}, {"cc", info.cc ? info.cc : ""}, {"cxx", info.cxx ? info.cxx : ""},
-                     {"emulator", info.emulator ? info.emulator : ""}, {"packages", info.packages},
-                     {"emulator_packages", info.emulator_packages}, {"state", state}, {"buildable", tc.ok()},
-                     {"runnable", tc.ok() && tc->runnable}, {"direct", direct_text},
-                     {"direct_note", foreign && !direct.on ? direct.why : ""}, {"note", note}});
+      out.push_back({{"target", info.target.name()},
+                     {"os", os_name(info.target.os)},
+                     {"arch", arch_name(info.target.arch)},
+                     {"triple", info.triple},
+                     {"cc", info.cc ? info.cc : ""},
+                     {"cxx", info.cxx ? info.cxx : ""},
+                     {"emulator", info.emulator ? info.emulator : ""},
+                     {"packages", info.packages},
+                     {"emulator_packages", info.emulator_packages},
+                     {"state", state},
+                     {"buildable", tc.ok()},
+                     {"runnable", tc.ok() && tc->runnable},
+                     {"direct", direct_text},
+                     {"direct_note", foreign && !direct.on ? direct.why : ""},
+                     {"note", note}});
     } else {
-      fmt::print("{:<15} {:<26} {:<30} {:<13} {:<7} {}{}\n", info.target.name(), info.triple, compiler, emulator, direct_text,
-                 state, note.empty() ? "" : ": " + note);
+      fmt::print("{:<15} {:<26} {:<30} {:<13} {:<7} {}{}\n", info.target.name(), info.triple, compiler, emulator,
+                 direct_text, state, note.empty() ? "" : ": " + note);
     }
   }
   if (json) fmt::print("{}\n", out.dump(2));
@@ -76,10 +87,13 @@ struct SingleTarget {
 
 void add_single_target_flags(CLI::App& app, SingleTarget& s) {
   app.add_option("target", s.target, "OS/ARCH, e.g. linux/arm64 (see 'xship targets')")->required();
-  app.add_option("--sysroot", s.sysroot, "SDK or sysroot for targets Debian has no toolchain for (darwin, windows/arm64, freebsd)");
+  app.add_option("--sysroot", s.sysroot,
+                 "SDK or sysroot for targets Debian has no toolchain for (darwin, windows/arm64, freebsd)");
   auto* st = app.add_flag("--static", s.static_link, "Link programs fully statically");
-  app.add_flag("--shared-runtime", s.shared_runtime, "Link the C++ runtime the toolchain's way (by default "
-                                                     "libstdc++ is linked in on Linux, everything on Windows)")->excludes(st);
+  app.add_flag("--shared-runtime", s.shared_runtime,
+               "Link the C++ runtime the toolchain's way (by default "
+               "libstdc++ is linked in on Linux, everything on Windows)")
+      ->excludes(st);
 }
 
 Result<std::pair<Toolchain, BuildFlags>> single_target(const SingleTarget& s, const Host& host) {
@@ -131,8 +145,10 @@ std::vector<std::string> print_survey(const DepsSurvey& survey) {
     for (const auto& [p, have] : d.needs) {
       bool own = p.route == Route::PrivateSysroot;
       std::string state = have         ? "installed"
-                          : p.optional ? fmt::format("missing (optional: needs dpkg architecture {}; without it {} is "
-                                                     "built, not run)", p.arch, d.target.name())
+                          : p.optional ? fmt::format(
+                                             "missing (optional: needs dpkg architecture {}; without it {} is "
+                                             "built, not run)",
+                                             p.arch, d.target.name())
                                        : "missing";
       fmt::print("{:<15} {:<34} {:<16} {}{}\n", d.target.name(), p.package, p.why, state,
                  own ? fmt::format(" (private sysroot {})", d.sysroot) : "");
@@ -152,7 +168,8 @@ void print_direct_runs(const std::vector<Target>& targets, const Host& host, boo
     const TargetInfo& info = target_info(t);
     if (binfmt_handler(info).empty() || info.machine == Machine::I386) continue;
     BinfmtState s = install ? ensure_binfmt(info, binfmt) : binfmt_state(info, binfmt);
-    fmt::print("{:<15} {:<34} {:<16} {}\n", t.name(), binfmt_handler(info), "direct runs", s.on ? "on" : "off: " + s.why);
+    fmt::print("{:<15} {:<34} {:<16} {}\n", t.name(), binfmt_handler(info), "direct runs",
+               s.on ? "on" : "off: " + s.why);
   }
 }
 
@@ -163,7 +180,8 @@ Status run_deps(int argc, char** argv) {
   bool install = false;
   app.add_option("--targets", targets_text, "Comma-separated OS/ARCH list, 'all' or 'linux/*'")->required();
   app.add_option("--exclude", exclude, "Leave a target out (repeatable)");
-  app.add_option("--libs", libs, "Target libraries: zlib,zstd,openssl,curl,png,sqlite3,bz2,lzma or Debian -dev packages")
+  app.add_option("--libs", libs,
+                 "Target libraries: zlib,zstd,openssl,curl,png,sqlite3,bz2,lzma or Debian -dev packages")
       ->delimiter(',');
   app.add_flag("--install", install, "Install what is missing with apt-get (non-interactive)");
   auto parsed = parse_args(app, argc, argv);
@@ -187,8 +205,8 @@ Status run_deps(int argc, char** argv) {
                                       : fmt::format("run '{}' or pass --install", command);
     return runtime_error(fmt::format("{} package(s) missing: {}", count, fix));
   }
-  XSHIP_TRY(install_deps(survey.missing, host, [](const std::string& line) { fmt::print(stderr, "xship: {}\n", line); },
-                         &cancel_flag()));
+  XSHIP_TRY(install_deps(
+      survey.missing, host, [](const std::string& line) { fmt::print(stderr, "xship: {}\n", line); }, &cancel_flag()));
   if (count) fmt::print("installed: {} package(s)\n", count);
   // With the handlers installed, the kernel is told about them (root only, --install only:
   // a check changes nothing).
@@ -203,7 +221,8 @@ Status run_deps(int argc, char** argv) {
 // What `build` made, and nothing else: the build root, and in --out only NAME's programs
 // (raw or compressed) for known targets; --out itself goes only when that leaves it empty.
 Status run_clean(int argc, char** argv) {
-  CLI::App app{"Remove the per-target build directories and the releases build wrote (archives, NAME's programs).", "clean"};
+  CLI::App app{"Remove the per-target build directories and the releases build wrote (archives, NAME's programs).",
+               "clean"};
   std::string name, out = "dist", build_root = "build/xship";
   app.add_option("--name", name, "The program's name: removes NAME.OS.ARCH[.exe][.gz|.zst] from --out");
   app.add_option("--out", out, "Where the programs were collected")->capture_default_str();
@@ -211,7 +230,8 @@ Status run_clean(int argc, char** argv) {
   auto parsed = parse_args(app, argc, argv);
   if (!parsed) return parsed.error();
   if (!*parsed) return ok_status();
-  if (name.find('/') != std::string::npos) return usage_error(fmt::format("--name '{}' is a path: give the program's name", name));
+  if (name.find('/') != std::string::npos)
+    return usage_error(fmt::format("--name '{}' is a path: give the program's name", name));
 
   std::error_code ec;
   auto cwd = fs::current_path(ec);
@@ -219,8 +239,10 @@ Status run_clean(int argc, char** argv) {
   // Removing the working directory or one above it would take the project with it.
   auto [mismatch, _] = std::mismatch(root.begin(), root.end(), cwd.begin(), cwd.end());
   if (root.empty() || mismatch == root.end())
-    return usage_error(fmt::format("--build-dir '{}' is the working directory or above it: name the build directory, "
-                                   "e.g. build/xship", build_root));
+    return usage_error(
+        fmt::format("--build-dir '{}' is the working directory or above it: name the build directory, "
+                    "e.g. build/xship",
+                    build_root));
   std::uintmax_t removed = 0;
   if (fs::exists(root, ec)) {
     removed = fs::remove_all(root, ec);

@@ -55,7 +55,9 @@ Result<std::vector<fetch::Fetched>> fetch_entries(s3::Client& client, const std:
           if (!first_error) first_error = r.error();
           return;
         }
-        if (!json) fmt::print("fetched {:>10}  {}  {}  (verified by {})\n", human_size(r->size), r->sha256, printable(r->path), r->verified_by);
+        if (!json)
+          fmt::print("fetched {:>10}  {}  {}  (verified by {})\n", human_size(r->size), r->sha256, printable(r->path),
+                     r->verified_by);
         done.push_back(*r);
       });
     }
@@ -85,18 +87,22 @@ Status fetch_manifest(s3::Client& client, const ReleaseRequest& req, std::option
 
   // SHA256SUMS sits beside the manifest; it must say exactly what the manifest says.
   std::string sums_key = fetch::sibling_key(manifest.key, "SHA256SUMS");
-  auto sums = top->sums ? Result<std::string>(*top->sums) : s3::get_small_object(client, manifest.bucket, sums_key, opts.etag_check);
+  auto sums = top->sums ? Result<std::string>(*top->sums)
+                        : s3::get_small_object(client, manifest.bucket, sums_key, opts.etag_check);
   if (!sums) return sums.error();
   if (*sums != release::sha256sums(*all))
-    return integrity_error(fmt::format("s3://{}/{} disagrees with the manifest: the release is inconsistent", manifest.bucket, sums_key));
+    return integrity_error(
+        fmt::format("s3://{}/{} disagrees with the manifest: the release is inconsistent", manifest.bucket, sums_key));
   XSHIP_TRY(fetch::write_file((fs::path(dir) / "SHA256SUMS").string(), *sums));
   if (json) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& d : done) out.push_back({{"path", d.path}, {"size", d.size}, {"md5", d.md5}, {"sha256", d.sha256}, {"verified_by", d.verified_by}});
+    for (const auto& d : done)
+      out.push_back(
+          {{"path", d.path}, {"size", d.size}, {"md5", d.md5}, {"sha256", d.sha256}, {"verified_by", d.verified_by}});
     fmt::print("{}\n", json_text(out));
   } else {
-    fmt::print("fetched {} files into {}; SHA256SUMS written (check with: cd {} && sha256sum -c {}SHA256SUMS)\n", done.size(),
-               printable(dir), printable(dir), target ? "--ignore-missing " : "");
+    fmt::print("fetched {} files into {}; SHA256SUMS written (check with: cd {} && sha256sum -c {}SHA256SUMS)\n",
+               done.size(), printable(dir), printable(dir), target ? "--ignore-missing " : "");
   }
   return ok_status();
 }
@@ -110,12 +116,15 @@ Status extract_release(s3::Client& client, const ReleaseRequest& req, cross::Tar
   auto r = fetch::fetch_and_extract(client, req.manifest.bucket, *entries, dir, opts);
   if (!r) return r.error();
   if (json) {
-    fmt::print("{}\n", json_text(nlohmann::json{{"target", target.name()}, {"dir", dir}, {"files", r->files}, {"bytes", r->bytes}}));
+    fmt::print("{}\n", json_text(nlohmann::json{
+                           {"target", target.name()}, {"dir", dir}, {"files", r->files}, {"bytes", r->bytes}}));
     return ok_status();
   }
-  for (const auto& e : *entries) fmt::print("fetched {:>10}  {}  {}\n", human_size(e.size), e.sha256, printable(e.name));
-  fmt::print("unpacked {} for {} into {}: {} files, {}\n", entries->size() == 1 ? printable((*entries)[0].name) : "the release",
-             target.name(), printable(dir), r->files.size(), human_size(r->bytes));
+  for (const auto& e : *entries)
+    fmt::print("fetched {:>10}  {}  {}\n", human_size(e.size), e.sha256, printable(e.name));
+  fmt::print("unpacked {} for {} into {}: {} files, {}\n",
+             entries->size() == 1 ? printable((*entries)[0].name) : "the release", target.name(), printable(dir),
+             r->files.size(), human_size(r->bytes));
   return ok_status();
 }
 
@@ -129,18 +138,24 @@ struct FetchFlags {
 
   void add_to(CLI::App& app) {
     app.add_option("source", source, "s3://BUCKET/KEY to download");
-    app.add_option("dest", dest, "File or directory to write (default: the key's base name here); with --manifest, the directory");
-    app.add_option("--manifest", manifest_url, "s3://.../manifest.json: download every file it lists into DEST and verify each by SHA-256");
+    app.add_option("dest", dest,
+                   "File or directory to write (default: the key's base name here); with --manifest, the directory");
+    app.add_option("--manifest", manifest_url,
+                   "s3://.../manifest.json: download every file it lists into DEST and verify each by SHA-256");
     app.add_option("--target", target_text, "With --manifest: only this target's files (OS/ARCH, e.g. linux/arm64)");
-    app.add_option("--extract", extract_dir, "With --manifest --target: unpack that target's release into this directory "
-                                             "(archives unpacked, programs decompressed)");
+    app.add_option("--extract", extract_dir,
+                   "With --manifest --target: unpack that target's release into this directory "
+                   "(archives unpacked, programs decompressed)");
     app.add_option("--verify-key", verify_key_text,
                    "With --manifest: the release must be signed by this minisign public key (a .pub file or its "
                    "base64 line); SHA256SUMS, manifest.json and their signatures are checked before anything is "
                    "written. A bad, missing or other key's signature: exit 3")
         ->option_text("KEY");
-    app.add_option("--concurrency", opts.concurrency, "Parallel requests")->check(CLI::Range(1, 256))->capture_default_str();
-    app.add_option("--etag-check", etag_check, "off accepts objects with nothing to verify against")->check(CLI::IsMember({"on", "off"}));
+    app.add_option("--concurrency", opts.concurrency, "Parallel requests")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    app.add_option("--etag-check", etag_check, "off accepts objects with nothing to verify against")
+        ->check(CLI::IsMember({"on", "off"}));
     app.add_flag("--json", json, "Print a machine-readable result");
     add_connection_flags(app, conn);
   }
@@ -151,8 +166,9 @@ struct FetchFlags {
     if (!extract_dir.empty() && target_text.empty())
       return usage_error("--extract unpacks one target's release: add --target OS/ARCH (e.g. --target linux/arm64)");
     if (!verify_key_text.empty() && manifest_url.empty())
-      return usage_error("--verify-key checks a signed release: add --manifest s3://BUCKET/PREFIX/manifest.json "
-                         "(or check one file with minisign -Vm FILE -p KEY.pub)");
+      return usage_error(
+          "--verify-key checks a signed release: add --manifest s3://BUCKET/PREFIX/manifest.json "
+          "(or check one file with minisign -Vm FILE -p KEY.pub)");
     return ok_status();
   }
 };
@@ -163,7 +179,9 @@ Status release_command(const FetchFlags& f, ReleaseRequest& req, std::optional<c
   std::string dir = !f.extract_dir.empty() ? f.extract_dir : !f.source.empty() && f.dest.empty() ? f.source : f.dest;
   if (!f.extract_dir.empty() && (!f.source.empty() || !f.dest.empty()))
     return usage_error("--extract DIR is where the release goes: drop the other directory argument");
-  if (dir.empty()) return usage_error("fetch --manifest needs a directory: xship fetch --manifest s3://BUCKET/PREFIX/manifest.json DIR");
+  if (dir.empty())
+    return usage_error(
+        "fetch --manifest needs a directory: xship fetch --manifest s3://BUCKET/PREFIX/manifest.json DIR");
   auto loc = parse_s3_url(f.manifest_url);
   if (!loc) return loc.error();
   req.manifest = *loc;
@@ -180,20 +198,29 @@ Status object_command(const FetchFlags& f) {
   auto loc = parse_s3_url(f.source);
   if (!loc) return loc.error();
   if (loc->key.empty() || loc->key.ends_with('/'))
-    return usage_error(fmt::format("'{}' names no object: give the full key, or use --manifest for a release", f.source));
+    return usage_error(
+        fmt::format("'{}' names no object: give the full key, or use --manifest for a release", f.source));
   std::string base = fs::path(loc->key).filename().string();
   std::string dest = f.dest;
-  if (dest.empty()) dest = base;
-  else if (fs::is_directory(dest)) dest = (fs::path(dest) / base).string();
+  if (dest.empty())
+    dest = base;
+  else if (fs::is_directory(dest))
+    dest = (fs::path(dest) / base).string();
   auto cfg = make_client_config(f.conn);
   if (!cfg) return cfg.error();
   s3::Client client(*cfg);
   auto r = fetch::fetch_object(client, loc->bucket, loc->key, dest, {}, f.opts);
   if (!r) return r.error();
   if (f.json)
-    fmt::print("{}\n", json_text(nlohmann::json{{"path", r->path}, {"size", r->size}, {"md5", r->md5}, {"sha256", r->sha256}, {"verified_by", r->verified_by}, {"retries", r->retries}}));
+    fmt::print("{}\n", json_text(nlohmann::json{{"path", r->path},
+                                                {"size", r->size},
+                                                {"md5", r->md5},
+                                                {"sha256", r->sha256},
+                                                {"verified_by", r->verified_by},
+                                                {"retries", r->retries}}));
   else
-    fmt::print("fetched {:>10}  {}  {}  (verified by {})\n", human_size(r->size), r->md5, printable(r->path), r->verified_by);
+    fmt::print("fetched {:>10}  {}  {}  (verified by {})\n", human_size(r->size), r->md5, printable(r->path),
+               r->verified_by);
   return ok_status();
 }
 

@@ -28,11 +28,12 @@ Status write_key(const std::string& path, const std::string& text, bool replace,
 
 Status run_keygen(int argc, char** argv) {
   CLI::App app{"Make a release signing key pair in minisign's formats (minisign -G makes the same files).", "keygen"};
-  app.footer("The secret key is encrypted with the password in XSHIP_SIGNING_PASSWORD (minisign's scrypt), or\n"
-             "stored unencrypted with --unencrypted (minisign -W). Publish with:\n"
-             "  XSHIP_SIGNING_PASSWORD=... xship publish --sign-key minisign.key dist/\n"
-             "or, in CI, put the secret key file's text in XSHIP_SIGNING_KEY. Downloaders check with\n"
-             "  minisign -Vm SHA256SUMS -p minisign.pub   or   xship fetch --manifest URL DIR --verify-key minisign.pub");
+  app.footer(
+      "The secret key is encrypted with the password in XSHIP_SIGNING_PASSWORD (minisign's scrypt), or\n"
+      "stored unencrypted with --unencrypted (minisign -W). Publish with:\n"
+      "  XSHIP_SIGNING_PASSWORD=... xship publish --sign-key minisign.key dist/\n"
+      "or, in CI, put the secret key file's text in XSHIP_SIGNING_KEY. Downloaders check with\n"
+      "  minisign -Vm SHA256SUMS -p minisign.pub   or   xship fetch --manifest URL DIR --verify-key minisign.pub");
   std::string secret_path = "minisign.key", public_path = "minisign.pub";
   bool unencrypted = false, force = false;
   app.add_option("-s,--secret-key", secret_path, "Where the secret key goes (mode 0600)")->capture_default_str();
@@ -47,9 +48,11 @@ Status run_keygen(int argc, char** argv) {
   auto pw = process_env()("XSHIP_SIGNING_PASSWORD");
   if (pw && !pw->empty() && !unencrypted) password = std::move(pw);
   if (!password && !unencrypted)
-    return usage_error("no password for the new secret key: set XSHIP_SIGNING_PASSWORD, or pass --unencrypted to store "
-                       "it without one");
-  if (secret_path == public_path) return usage_error("--secret-key and --public-key name the same file: give two paths");
+    return usage_error(
+        "no password for the new secret key: set XSHIP_SIGNING_PASSWORD, or pass --unencrypted to store "
+        "it without one");
+  if (secret_path == public_path)
+    return usage_error("--secret-key and --public-key name the same file: give two paths");
   auto key = minisign::generate_key();
   if (!key) return key.error();
   auto secret_text = minisign::secret_key_file(*key, password);

@@ -26,13 +26,16 @@ void warn_if_outlived(const Credentials& creds, std::chrono::system_clock::time_
 }  // namespace
 
 Status run_presign(int argc, char** argv) {
-  CLI::App app{"Print a URL that downloads one object with no credentials until it expires (SigV4 query signing, "
-               "as aws s3 presign). Nothing is sent to the store", "presign"};
+  CLI::App app{
+      "Print a URL that downloads one object with no credentials until it expires (SigV4 query signing, "
+      "as aws s3 presign). Nothing is sent to the store",
+      "presign"};
   ConnectionFlags conn;
   std::string source;
   std::string expires_text = "3600";
   app.add_option("object", source, "s3://BUCKET/KEY of the object to share");
-  app.add_option("--expires", expires_text, "How long the URL works: seconds, or a number with s, m, h or d (at most 7d)")
+  app.add_option("--expires", expires_text,
+                 "How long the URL works: seconds, or a number with s, m, h or d (at most 7d)")
       ->capture_default_str();
   add_connection_flags(app, conn);
   auto parsed = parse_args(app, argc, argv);

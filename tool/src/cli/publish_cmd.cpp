@@ -62,10 +62,11 @@ class ProgressBar {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::uint64_t done = p_.bytes_done, total = std::max<std::uint64_t>(1, p_.bytes_total);
-      std::size_t width = 30, filled = static_cast<std::size_t>(double(width) * std::min(1.0, double(done) / double(total)));
-      fmt::print(stderr, "\r[{}{}] {:3.0f}% {} / {}  {}/s\033[K", std::string(filled, '='), std::string(width - filled, ' '),
-                 100.0 * double(done) / double(total), human_size(done), human_size(total),
-                 human_size(static_cast<std::uint64_t>(double(done) / std::max(secs, 0.001))));
+      std::size_t width = 30,
+                  filled = static_cast<std::size_t>(double(width) * std::min(1.0, double(done) / double(total)));
+      fmt::print(stderr, "\r[{}{}] {:3.0f}% {} / {}  {}/s\033[K", std::string(filled, '='),
+                 std::string(width - filled, ' '), 100.0 * double(done) / double(total), human_size(done),
+                 human_size(total), human_size(static_cast<std::uint64_t>(double(done) / std::max(secs, 0.001))));
     }
   }
   publish::Progress& p_;
@@ -131,7 +132,8 @@ Status move_aliases(s3::Client& client, const PublishFlags& f, const std::vector
     auto moved = publish::move_alias(client, m.release, m.alias, aopts, &cancel_flag());
     if (!moved) return moved.error();
     fmt::print(f.json ? stderr : stdout, "alias  s3://{}/{} -> s3://{}/{} ({} copied, {} unchanged, {} removed)\n",
-               m.alias.bucket, printable(m.alias.key), m.release.bucket, printable(m.release.key.ends_with('/') ? m.release.key : m.release.key + '/'), moved->copied,
+               m.alias.bucket, printable(m.alias.key), m.release.bucket,
+               printable(m.release.key.ends_with('/') ? m.release.key : m.release.key + '/'), moved->copied,
                moved->unchanged, moved->removed);
   }
   return ok_status();
@@ -183,19 +185,23 @@ Status publish_command(PublishFlags& f, const BuildInfo& info, const std::vector
   auto report = publish::run_publish(client, files, f.opts, info, file_printer(f.json, tty), &progress, &cancel_flag());
   bar.stop();
   if (!report) return report.error();
-  print_publish_summary(*report, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), f.json);
+  print_publish_summary(*report, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                        f.json);
   return move_aliases(client, f, aliases);
 }
 
 }  // namespace
 
 Status run_publish(int argc, char** argv) {
-  CLI::App app{"Publish files to S3 with MD5-verified PUTs; SHA256SUMS (signed with --sign-key) and manifest.json go "
-               "last.", "publish"};
-  app.footer("Matrix CI (one target per job, any number of machines):\n"
-             "  each job:   xship publish --job-manifest {os}-{arch} dist/   (writes PREFIX/manifests/linux-arm64.json)\n"
-             "  then once:  xship publish --merge-manifests                  (writes PREFIX/SHA256SUMS, manifest.json)\n"
-             "The merge gives the same bytes whatever order the jobs finished in, and is safe to run again.");
+  CLI::App app{
+      "Publish files to S3 with MD5-verified PUTs; SHA256SUMS (signed with --sign-key) and manifest.json go "
+      "last.",
+      "publish"};
+  app.footer(
+      "Matrix CI (one target per job, any number of machines):\n"
+      "  each job:   xship publish --job-manifest {os}-{arch} dist/   (writes PREFIX/manifests/linux-arm64.json)\n"
+      "  then once:  xship publish --merge-manifests                  (writes PREFIX/SHA256SUMS, manifest.json)\n"
+      "The merge gives the same bytes whatever order the jobs finished in, and is safe to run again.");
   PublishFlags f;
   f.add_to(app);
   auto parsed = parse_args(app, argc, argv);

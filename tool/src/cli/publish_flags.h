@@ -22,8 +22,8 @@ struct PublishFlags {
   std::vector<std::string> aliases;  // --alias: mirrored after the release is complete (publish/alias.h)
   publish::HeaderFlags headers;  // parsed into opts.headers by validate()
   std::string url_base_text;  // --url-base
-  std::string presign_text;   // --presign
-  bool no_page = false;       // --no-page
+  std::string presign_text;  // --presign
+  bool no_page = false;  // --no-page
   publish::PublishOptions opts;  // --concurrency, --force, --no-overwrite, --state-dir land here directly
   ConnectionFlags conn;
 

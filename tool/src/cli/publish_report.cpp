@@ -81,13 +81,15 @@ publish::FileCallback file_printer(bool json, bool tty) {
 
 void print_publish_summary(const publish::PublishReport& report, double secs, bool json) {
   if (report.stale_uploads_aborted && !json)
-    fmt::print(stderr, "xship: aborted {} multipart upload(s) left behind by an interrupted run\n", report.stale_uploads_aborted);
+    fmt::print(stderr, "xship: aborted {} multipart upload(s) left behind by an interrupted run\n",
+               report.stale_uploads_aborted);
   Counts c = count(report);
   if (!json) {
-    fmt::print("published {} objects: {} uploaded, {} skipped (already there), {} copied, {} with only their headers "
-               "updated; {} sent in {:.2f} s ({}/s); {} retries\n",
-               report.files.size(), c.uploaded, c.skipped, c.copied, c.metadata_updated, human_size(report.bytes_sent), secs,
-               human_size(static_cast<std::uint64_t>(double(report.bytes_sent) / std::max(secs, 0.001))), c.retries);
+    fmt::print(
+        "published {} objects: {} uploaded, {} skipped (already there), {} copied, {} with only their headers "
+        "updated; {} sent in {:.2f} s ({}/s); {} retries\n",
+        report.files.size(), c.uploaded, c.skipped, c.copied, c.metadata_updated, human_size(report.bytes_sent), secs,
+        human_size(static_cast<std::uint64_t>(double(report.bytes_sent) / std::max(secs, 0.001))), c.retries);
     for (const auto& m : report.manifest_urls) fmt::print("manifest {}\n", m);
     for (const auto& p : report.page_urls) fmt::print("page {}\n", p);
     return;
@@ -114,12 +116,15 @@ Status print_dry_run(const publish::PublishOptions& opts, const std::vector<publ
     for (const auto& f : files) {
       std::string key = join_key(d.key, f.relative);
       XSHIP_TRY(validate_key(key));
-      if (json) out.push_back({{"bucket", d.bucket}, {"key", key}, {"size", f.stamp.size}});
-      else fmt::print("would publish {:>10}  s3://{}/{}\n", human_size(f.stamp.size), d.bucket, printable(key));
+      if (json)
+        out.push_back({{"bucket", d.bucket}, {"key", key}, {"size", f.stamp.size}});
+      else
+        fmt::print("would publish {:>10}  s3://{}/{}\n", human_size(f.stamp.size), d.bucket, printable(key));
     }
   if (!opts.job_manifest.empty() && !json)
     for (const auto& d : opts.destinations)
-      fmt::print("would write job manifest s3://{}/{}\n", d.bucket, release::job_manifest_key(d.key, opts.job_manifest));
+      fmt::print("would write job manifest s3://{}/{}\n", d.bucket,
+                 release::job_manifest_key(d.key, opts.job_manifest));
   if (opts.sign_key && !json)
     fmt::print("would sign SHA256SUMS and manifest.json with key {}\n", minisign::key_id_text(opts.sign_key->id));
   if (json) fmt::print("{}\n", json_text(out));
@@ -146,8 +151,8 @@ void print_merge_report(const publish::MergeReport& report, bool json) {
   for (const auto& e : m.files)
     fmt::print("{:<14} {:>10}  {}  {}\n", m.job_of.at(e.name), human_size(e.size), printable(e.md5), printable(e.url));
   if (!m.skipped.empty())
-    fmt::print(stderr, "xship: skipped {} job manifest(s) of another commit (left by an earlier push): {}\n", m.skipped.size(),
-               fmt::join(m.skipped, ", "));
+    fmt::print(stderr, "xship: skipped {} job manifest(s) of another commit (left by an earlier push): {}\n",
+               m.skipped.size(), fmt::join(m.skipped, ", "));
   fmt::print("merged {} job manifests ({}) into {} files; SHA256SUMS and manifest.json {}\n", m.jobs.size(),
              fmt::join(m.jobs, ", "), m.files.size(), report.written ? "written" : "unchanged (already merged)");
   fmt::print("manifest {}\n", report.manifest_url);

@@ -29,13 +29,13 @@ struct WipedString {
 Result<std::string> read_key_file(const std::string& path, const char* flag) {
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd)
-    return usage_error(fmt::format("{} '{}': {}: give the path of a minisign key file", flag, printable(path),
-                                   std::strerror(errno)));
+    return usage_error(
+        fmt::format("{} '{}': {}: give the path of a minisign key file", flag, printable(path), std::strerror(errno)));
   struct stat st {};
   std::string text;
   if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > static_cast<off_t>(kMaxKeyFile))
-    return usage_error(fmt::format("{} '{}' is not a key file (not a regular file of at most 64 KiB)", flag,
-                                   printable(path)));
+    return usage_error(
+        fmt::format("{} '{}' is not a key file (not a regular file of at most 64 KiB)", flag, printable(path)));
   text.resize(static_cast<std::size_t>(st.st_size));
   std::size_t got = 0;
   while (got < text.size()) {
@@ -83,8 +83,9 @@ Result<minisign::PublicKey> load_verify_key(const std::string& value) {
   }
   auto key = minisign::parse_public_key(value);
   if (!key)
-    return usage_error("--verify-key is neither a public key file nor a minisign public key (the base64 line of "
-                       "minisign.pub): check the path or the key");
+    return usage_error(
+        "--verify-key is neither a public key file nor a minisign public key (the base64 line of "
+        "minisign.pub): check the path or the key");
   return key;
 }
 

@@ -15,22 +15,30 @@
 namespace xship::cli {
 
 Status run_verify(int argc, char** argv) {
-  CLI::App app{"Check a signed release: its signatures, manifest and provenance; with --rebuild, rebuild it from "
-               "the recorded commit and compare bytes.", "verify"};
+  CLI::App app{
+      "Check a signed release: its signatures, manifest and provenance; with --rebuild, rebuild it from "
+      "the recorded commit and compare bytes.",
+      "verify"};
   std::string manifest_url, key_text;
   fetch::RebuildRequest rebuild;
   std::string etag_check = "on";
   ConnectionFlags conn;
   app.add_option("--manifest", manifest_url, "s3://.../manifest.json of the release")->required();
-  app.add_option("--verify-key", key_text, "The minisign public key the release must be signed by (file or base64 line)")
-      ->required()->option_text("KEY");
+  app.add_option("--verify-key", key_text,
+                 "The minisign public key the release must be signed by (file or base64 line)")
+      ->required()
+      ->option_text("KEY");
   app.add_option("--rebuild", rebuild.command,
                  "Rebuild in a git worktree of the commit the provenance records, with its SOURCE_DATE_EPOCH, by "
                  "this command (e.g. 'make -f ci.mk build'), then compare each published file it makes: one that "
-                 "differs is exit 3")->option_text("COMMAND");
-  app.add_option("--dist", rebuild.dist, "With --rebuild: where the build writes the release, in the checkout")->capture_default_str();
-  app.add_option("--repo-dir", rebuild.repo_dir, "With --rebuild: a clone that has the recorded commit")->capture_default_str();
-  app.add_option("--etag-check", etag_check, "off accepts objects with nothing to verify against")->check(CLI::IsMember({"on", "off"}));
+                 "differs is exit 3")
+      ->option_text("COMMAND");
+  app.add_option("--dist", rebuild.dist, "With --rebuild: where the build writes the release, in the checkout")
+      ->capture_default_str();
+  app.add_option("--repo-dir", rebuild.repo_dir, "With --rebuild: a clone that has the recorded commit")
+      ->capture_default_str();
+  app.add_option("--etag-check", etag_check, "off accepts objects with nothing to verify against")
+      ->check(CLI::IsMember({"on", "off"}));
   add_connection_flags(app, conn);
   auto parsed = parse_args(app, argc, argv);
   if (!parsed) return parsed.error();

@@ -63,7 +63,7 @@ std::optional<LinkInside> link_inside(const fs::path& root, const std::string& b
   fs::path text = fs::read_symlink(link, ec);
   if (ec || text.empty() || text.is_absolute()) return std::nullopt;
   fs::path dir = link.parent_path().lexically_relative(root);  // "." at the top
-  fs::path target = (dir / text).lexically_normal();         // relative to root
+  fs::path target = (dir / text).lexically_normal();  // relative to root
   if (!target.has_filename() && target.has_parent_path()) target = target.parent_path();  // "x/" -> "x"
   if (target.empty() || *target.begin() == "..") return std::nullopt;
   if (fs::canonical(link, ec) != fs::canonical(root / target, ec2) || ec || ec2) return std::nullopt;
@@ -99,9 +99,11 @@ Status plan_directory(const std::string& in, const std::string& base, const fs::
     }
     struct stat st {};
     if (stat(f.path.c_str(), &st) != 0)
-      return usage_error(fmt::format("'{}' cannot be read (a dangling symlink?): remove it or leave it out", f.path.string()));
+      return usage_error(
+          fmt::format("'{}' cannot be read (a dangling symlink?): remove it or leave it out", f.path.string()));
     if (S_ISDIR(st.st_mode) && f.link)
-      return usage_error(fmt::format("'{}' is a symlink to a directory outside it: copy the directory in or leave the link out", f.path.string()));
+      return usage_error(fmt::format(
+          "'{}' is a symlink to a directory outside it: copy the directory in or leave the link out", f.path.string()));
     if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
       return usage_error(fmt::format("'{}' is not a regular file or directory: leave it out", f.path.string()));
     XSHIP_TRY(add({f.name, f.path.string(), S_ISDIR(st.st_mode) != 0, {}}));
@@ -119,22 +121,24 @@ Result<std::vector<ArchiveMember>> plan_archive(const std::vector<std::string>& 
     if (!excluded.empty() && !m.directory && fs::weakly_canonical(m.source, ec) == excluded) return ok_status();
     auto [it, fresh] = by_name.emplace(m.name, m);
     if (!fresh)
-      return usage_error(fmt::format("'{}' and '{}' would both be stored as '{}': rename one", it->second.source, m.source, m.name));
+      return usage_error(
+          fmt::format("'{}' and '{}' would both be stored as '{}': rename one", it->second.source, m.source, m.name));
     return ok_status();
   };
   for (const auto& in : inputs) {
     struct stat st {};
-    if (stat(in.c_str(), &st) != 0)
-      return usage_error(fmt::format("'{}' does not exist: check the path", in));
+    if (stat(in.c_str(), &st) != 0) return usage_error(fmt::format("'{}' does not exist: check the path", in));
     fs::path abs = fs::absolute(in).lexically_normal();
     std::string base = abs.filename().string();
     if (base.empty()) base = abs.parent_path().filename().string();  // "dir/" -> "dir"
-    if (base.empty() || base == "..") return usage_error(fmt::format("'{}' has no name to store it under: name the files instead", in));
+    if (base.empty() || base == "..")
+      return usage_error(fmt::format("'{}' has no name to store it under: name the files instead", in));
     if (S_ISREG(st.st_mode)) {
       XSHIP_TRY(add({base, in, false, {}}));
       continue;
     }
-    if (!S_ISDIR(st.st_mode)) return usage_error(fmt::format("'{}' is not a regular file or directory: leave it out", in));
+    if (!S_ISDIR(st.st_mode))
+      return usage_error(fmt::format("'{}' is not a regular file or directory: leave it out", in));
     XSHIP_TRY(add({base, in, true, {}}));
     XSHIP_TRY(plan_directory(in, base, excluded, add));
   }
@@ -186,11 +190,13 @@ la_ssize_t on_write(archive*, void* ctx, const void* buf, size_t n) {
   auto* p = static_cast<Plumbing*>(ctx);
   auto* bytes = static_cast<const std::uint8_t*>(buf);
   Status st = ok_status();
-  if (p->compressor) st = p->compressor->write(bytes, n);
+  if (p->compressor)
+    st = p->compressor->write(bytes, n);
   else if (p->zip_time) {
     std::string patched = p->zip_time->pass(bytes, n);
     st = (*p->out)(reinterpret_cast<const std::uint8_t*>(patched.data()), patched.size());
-  } else st = (*p->out)(bytes, n);
+  } else
+    st = (*p->out)(bytes, n);
   if (!st) {
     if (!p->error) p->error = st.error();
     return -1;
@@ -345,10 +351,12 @@ Result<std::vector<ArchiveListing>> list_archive(const std::string& path) {
     char buf[65536];
     la_ssize_t n;
     while ((n = A.archive_read_data(a.get(), buf, sizeof buf)) > 0) l.content.append(buf, static_cast<size_t>(n));
-    if (n < 0) return integrity_error(fmt::format("archive '{}' is corrupt: {}", path, A.archive_error_string(a.get())));
+    if (n < 0)
+      return integrity_error(fmt::format("archive '{}' is corrupt: {}", path, A.archive_error_string(a.get())));
     out.push_back(std::move(l));
   }
-  if (r != ARCHIVE_EOF) return integrity_error(fmt::format("archive '{}' is corrupt: {}", path, A.archive_error_string(a.get())));
+  if (r != ARCHIVE_EOF)
+    return integrity_error(fmt::format("archive '{}' is corrupt: {}", path, A.archive_error_string(a.get())));
   return out;
 }
 

@@ -29,7 +29,7 @@ Status check_archive_level(ArchiveFormat f, int level);
 Status load_libarchive();
 
 struct ArchiveMember {
-  std::string name;    // inside the archive, '/'-separated, no trailing slash
+  std::string name;  // inside the archive, '/'-separated, no trailing slash
   std::string source;  // on disk
   bool directory = false;
   std::string symlink;  // not empty: a symlink entry with this target, relative to its directory
@@ -44,12 +44,13 @@ struct ArchiveMember {
 // libfoo.so.1) is stored as a symlink, its text normalised ("./x" -> "x"). Any other
 // symlink to a file is stored as the file's bytes; to a directory, or dangling, it is a
 // Usage error.
-Result<std::vector<ArchiveMember>> plan_archive(const std::vector<std::string>& inputs, const std::string& exclude = "");
+Result<std::vector<ArchiveMember>> plan_archive(const std::vector<std::string>& inputs,
+                                                const std::string& exclude = "");
 
 struct ArchiveOptions {
   ArchiveFormat format = ArchiveFormat::TarGz;
-  int level = 0;        // of the gzip/zstd stream, or of zip's deflate; 0 = default
-  int threads = 1;      // of the tar's outer compressor
+  int level = 0;  // of the gzip/zstd stream, or of zip's deflate; 0 = default
+  int threads = 1;  // of the tar's outer compressor
   std::int64_t mtime = 0;  // seconds since the epoch, given to every entry
 };
 

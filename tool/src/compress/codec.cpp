@@ -33,7 +33,8 @@ int min_level(Format) { return 1; }
 int max_level(Format f) { return f == Format::Gzip ? 12 : ZSTD_maxCLevel(); }
 Status check_level(Format f, int level) {
   if (level == 0 || (level >= min_level(f) && level <= max_level(f))) return ok_status();
-  return usage_error(fmt::format("level {} is out of range for {}: use {} to {}", level, format_name(f), min_level(f), max_level(f)));
+  return usage_error(
+      fmt::format("level {} is out of range for {}: use {} to {}", level, format_name(f), min_level(f), max_level(f)));
 }
 
 namespace {
@@ -68,8 +69,10 @@ bool make_continuable(std::vector<std::uint8_t>& buf, std::size_t& len, std::siz
     if (ret != Z_OK) break;
     if (s.data_type & 128) {  // at a block boundary
       std::uint64_t pos = std::uint64_t{s.total_in} * 8 - static_cast<unsigned>(s.data_type & 7);
-      if (s.data_type & 64) end = pos;  // just after the final block's end-of-block code
-      else header = pos;                // the next block's header starts here
+      if (s.data_type & 64)
+        end = pos;  // just after the final block's end-of-block code
+      else
+        header = pos;  // the next block's header starts here
     }
   }
   bool good = ret == Z_STREAM_END && s.total_out == expect && end != UINT64_MAX && (end + 7) / 8 == len;
@@ -97,7 +100,9 @@ struct GzChunk {
 class GzipCompressor final : public Compressor {
  public:
   GzipCompressor(int level, int threads, ByteSink sink)
-      : level_(level), max_inflight_(static_cast<std::size_t>(2 * threads + 1)), sink_(std::move(sink)),
+      : level_(level),
+        max_inflight_(static_cast<std::size_t>(2 * threads + 1)),
+        sink_(std::move(sink)),
         pool_(threads) {
     cur_ = new_chunk();
   }
@@ -171,7 +176,8 @@ class GzipCompressor final : public Compressor {
     } else {
       c.crc = libdeflate_crc32(0, c.in.data(), c.in_len);
       c.out_len = libdeflate_deflate_compress(comp, c.in.data(), c.in_len, c.out.data(), c.out.size() - 8);
-      if (c.out_len == 0) err = "deflate output did not fit its buffer";
+      if (c.out_len == 0)
+        err = "deflate output did not fit its buffer";
       else if (!c.final && !make_continuable(c.out, c.out_len, c.in_len))
         err = "internal error: could not join deflate blocks (please report it)";
     }
@@ -238,8 +244,10 @@ class ZstdCompressor final : public Compressor {
     cctx_ = ZSTD_createCCtx();
     if (!cctx_) return runtime_error("out of memory creating a zstd context");
     auto set = [&](ZSTD_cParameter p, int v) { return ZSTD_CCtx_setParameter(cctx_, p, v); };
-    for (auto [p, v] : {std::pair{ZSTD_c_compressionLevel, level}, {ZSTD_c_checksumFlag, 1},
-                        {ZSTD_c_contentSizeFlag, 1}, {ZSTD_c_nbWorkers, std::max(1, o.threads)}}) {
+    for (auto [p, v] : {std::pair{ZSTD_c_compressionLevel, level},
+                        {ZSTD_c_checksumFlag, 1},
+                        {ZSTD_c_contentSizeFlag, 1},
+                        {ZSTD_c_nbWorkers, std::max(1, o.threads)}}) {
       std::size_t r = set(p, v);
       if (ZSTD_isError(r))
         return p == ZSTD_c_nbWorkers
@@ -359,7 +367,8 @@ Result<std::unique_ptr<Compressor>> make_compressor(const CodecOptions& opts, By
   XSHIP_TRY(check_level(opts.format, opts.level));
   int level = opts.level == 0 ? default_level(opts.format) : opts.level;
   int threads = std::max(1, opts.threads);
-  if (opts.format == Format::Gzip) return std::unique_ptr<Compressor>(new GzipCompressor(level, threads, std::move(sink)));
+  if (opts.format == Format::Gzip)
+    return std::unique_ptr<Compressor>(new GzipCompressor(level, threads, std::move(sink)));
   auto z = std::make_unique<ZstdCompressor>(std::move(sink));
   XSHIP_TRY(z->init(opts, level));
   return std::unique_ptr<Compressor>(std::move(z));

@@ -20,8 +20,8 @@ enum class Format { Gzip, Zstd };
 // "gz"/"gzip" and "zst"/"zstd"; nullopt for anything else.
 std::optional<Format> parse_format(std::string_view name);
 const char* format_name(Format f);  // "gz", "zst"
-const char* extension(Format f);    // ".gz", ".zst"
-int default_level(Format f);        // 6, 3
+const char* extension(Format f);  // ".gz", ".zst"
+int default_level(Format f);  // 6, 3
 int min_level(Format f);
 int max_level(Format f);
 // A Usage error naming the valid range when `level` (0 = default) is outside it.
@@ -32,7 +32,7 @@ using ByteSink = std::function<Status(const std::uint8_t* data, std::size_t n)>;
 
 struct CodecOptions {
   Format format = Format::Gzip;
-  int level = 0;    // 0: the format's default
+  int level = 0;  // 0: the format's default
   int threads = 1;  // compression workers; never changes the bytes
   // zstd stores it in the frame header; a different byte count is then an error.
   std::optional<std::uint64_t> content_size;

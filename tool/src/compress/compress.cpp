@@ -35,7 +35,8 @@ void remember(DigestCache* cache, const AtomicOutput& out, Written& w) {
 // Decompresses the temporary output and checks it is the input, byte count and SHA-256.
 Status verify_output(const AtomicOutput& out, Format f, std::uint64_t size, const digest::Sha256& want) {
   UniqueFd fd(open(out.temp_path().c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return runtime_error(fmt::format("cannot reopen '{}' to verify it: {}", out.temp_path(), std::strerror(errno)));
+  if (!fd)
+    return runtime_error(fmt::format("cannot reopen '{}' to verify it: {}", out.temp_path(), std::strerror(errno)));
   digest::Sha256Stream sha;
   std::uint64_t got = 0;
   Status st = decompress_fd(f, fd.get(), [&](const std::uint8_t* d, std::size_t n) {
@@ -43,9 +44,12 @@ Status verify_output(const AtomicOutput& out, Format f, std::uint64_t size, cons
     got += n;
     return ok_status();
   });
-  if (!st) return integrity_error(fmt::format("--verify: '{}' does not decompress: {}", out.path(), st.error().message));
+  if (!st)
+    return integrity_error(fmt::format("--verify: '{}' does not decompress: {}", out.path(), st.error().message));
   if (got != size || sha.finish() != want)
-    return integrity_error(fmt::format("--verify: '{}' decompresses to different bytes than its input: it was not kept (please report this)", out.path()));
+    return integrity_error(fmt::format(
+        "--verify: '{}' decompresses to different bytes than its input: it was not kept (please report this)",
+        out.path()));
   return ok_status();
 }
 
@@ -147,7 +151,9 @@ Result<std::int64_t> reproducible_mtime(const EnvLookup& env) {
   auto stamp = process::read_build_stamp(req);
   if (!stamp) return stamp.error();
   if (!stamp->epoch)
-    return usage_error("archives need a fixed time for their entries: run inside a git checkout with a commit, or set SOURCE_DATE_EPOCH");
+    return usage_error(
+        "archives need a fixed time for their entries: run inside a git checkout with a commit, or set "
+        "SOURCE_DATE_EPOCH");
   return *stamp->epoch;
 }
 

@@ -22,8 +22,8 @@ struct CompressOptions {
   Format format = Format::Gzip;
   int level = 0;  // 0: the format's default
   int threads = 1;
-  bool keep = false;    // keep the input (gzip -k)
-  bool force = false;   // replace an existing output
+  bool keep = false;  // keep the input (gzip -k)
+  bool force = false;  // replace an existing output
   bool verify = false;  // decompress the result and compare with the input before keeping it
 };
 
@@ -32,7 +32,7 @@ struct Written {
   std::string output;
   std::uint64_t input_size = 0;
   digest::FileDigests digests;  // of the output
-  std::string cache_warning;    // set when the digest cache could not be updated
+  std::string cache_warning;  // set when the digest cache could not be updated
 };
 
 // Checks, before anything is written, what would make compress_file() fail as a usage

@@ -61,9 +61,9 @@ bool parse_hex(const json& v, std::array<std::uint8_t, N>& out) {
 }
 
 bool stamp_matches(const json& e, const FileStamp& s) {
-  return e.is_object() && e.value("size", std::uint64_t{0}) == s.size && e.value("mtime_ns", std::int64_t{0}) == s.mtime_ns &&
-         e.value("inode", std::uint64_t{0}) == s.inode && e.contains("size") && e.contains("mtime_ns") &&
-         e.contains("inode");
+  return e.is_object() && e.value("size", std::uint64_t{0}) == s.size &&
+         e.value("mtime_ns", std::int64_t{0}) == s.mtime_ns && e.value("inode", std::uint64_t{0}) == s.inode &&
+         e.contains("size") && e.contains("mtime_ns") && e.contains("inode");
 }
 
 // Holds an exclusive flock on "<cache>.lock" for its lifetime.
@@ -99,7 +99,8 @@ std::optional<digest::FileDigests> DigestCache::lookup(const std::string& path, 
   auto it = files_->find(cache_key(path));
   if (it == files_->end() || !stamp_matches(*it, stamp)) return std::nullopt;
   digest::FileDigests d;
-  if (!parse_hex(it->value("md5", json()), d.md5) || !parse_hex(it->value("sha256", json()), d.sha256)) return std::nullopt;
+  if (!parse_hex(it->value("md5", json()), d.md5) || !parse_hex(it->value("sha256", json()), d.sha256))
+    return std::nullopt;
   d.bytes = stamp.size;
   return d;
 }
@@ -119,8 +120,10 @@ Status DigestCache::update(const std::string& path,
   // Drop entries whose file is gone or changed, so the cache does not grow without bound.
   for (auto it = files.begin(); it != files.end();) {
     struct stat st {};
-    if (stat(it.key().c_str(), &st) != 0 || !stamp_matches(it.value(), stamp_of(st))) it = files.erase(it);
-    else ++it;
+    if (stat(it.key().c_str(), &st) != 0 || !stamp_matches(it.value(), stamp_of(st)))
+      it = files.erase(it);
+    else
+      ++it;
   }
   XSHIP_TRY(change(files, cache_key(path)));
   std::string text = json{{"version", kVersion}, {"files", files}}.dump(1) + "\n";
@@ -136,8 +139,11 @@ Status DigestCache::update(const std::string& path,
 Status DigestCache::record(const std::string& path, const FileStamp& stamp, const digest::Md5& md5,
                            const digest::Sha256& sha256) {
   return update(path, [&](json& files, const std::string& key) {
-    json entry = {{"size", stamp.size}, {"mtime_ns", stamp.mtime_ns}, {"inode", stamp.inode},
-                  {"md5", digest::hex(md5)}, {"sha256", digest::hex(sha256)}};
+    json entry = {{"size", stamp.size},
+                  {"mtime_ns", stamp.mtime_ns},
+                  {"inode", stamp.inode},
+                  {"md5", digest::hex(md5)},
+                  {"sha256", digest::hex(sha256)}};
     if (auto it = files.find(key); it != files.end() && stamp_matches(*it, stamp) && it->contains("artifact"))
       entry["artifact"] = (*it)["artifact"];
     files[key] = std::move(entry);

@@ -38,8 +38,7 @@ class DigestCache {
 
   // Records `path`'s digests for `stamp`, replacing any earlier entry for it (a description
   // annotate() added for the same stamp is kept).
-  Status record(const std::string& path, const FileStamp& stamp, const digest::Md5& md5,
-                const digest::Sha256& sha256);
+  Status record(const std::string& path, const FileStamp& stamp, const digest::Md5& md5, const digest::Sha256& sha256);
 
   // What `xship build` recorded the file to be (cross/artifact.h's JSON: target, contents,
   // requirements), under the same rule as its digests: only while `stamp` is the one seen.
@@ -53,7 +52,8 @@ class DigestCache {
  private:
   // Under the lock: re-reads the file, drops stale entries, applies `change` to the entry of
   // `path`, writes the file back.
-  Status update(const std::string& path, const std::function<Status(nlohmann::json& files, const std::string& key)>& change);
+  Status update(const std::string& path,
+                const std::function<Status(nlohmann::json& files, const std::string& key)>& change);
 
   std::string file_;
   mutable std::mutex mu_;

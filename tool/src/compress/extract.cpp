@@ -62,13 +62,16 @@ using Reader = std::unique_ptr<archive, ReaderFree>;
 Result<Reader> open_reader(const ArchiveApi& A, int fd, const std::string& shown) {
   Reader a(A.archive_read_new(), ReaderFree{&A});
   if (!a) return runtime_error("out of memory opening an archive");
-  if (A.archive_read_support_filter_gzip(a.get()) != ARCHIVE_OK || A.archive_read_support_filter_zstd(a.get()) != ARCHIVE_OK)
-    return runtime_error("this libarchive reads gzip or zstd only through an external program: install Debian's libarchive13");
+  if (A.archive_read_support_filter_gzip(a.get()) != ARCHIVE_OK ||
+      A.archive_read_support_filter_zstd(a.get()) != ARCHIVE_OK)
+    return runtime_error(
+        "this libarchive reads gzip or zstd only through an external program: install Debian's libarchive13");
   A.archive_read_support_format_tar(a.get());
   A.archive_read_support_format_zip(a.get());
   if (A.archive_read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK)
-    return integrity_error(fmt::format("{} is not a tar.gz, tar.zst or zip archive ({}): download it again",
-                                       shown, shown_name(A.archive_error_string(a.get()) ? A.archive_error_string(a.get()) : "")));
+    return integrity_error(
+        fmt::format("{} is not a tar.gz, tar.zst or zip archive ({}): download it again", shown,
+                    shown_name(A.archive_error_string(a.get()) ? A.archive_error_string(a.get()) : "")));
   return a;
 }
 
@@ -84,9 +87,12 @@ class Staging {
     where_ = dest_dir;
     created_ = mkdir(dest_dir.c_str(), 0755) == 0;
     if (!created_ && errno != EEXIST)
-      return usage_error(fmt::format("cannot create '{}': {}: create its parent first", dest_dir, std::strerror(errno)));
+      return usage_error(
+          fmt::format("cannot create '{}': {}: create its parent first", dest_dir, std::strerror(errno)));
     dest_ = UniqueFd(::open(dest_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dest_.get() < 0) return usage_error(fmt::format("cannot open '{}' as a directory: {}: extract into a directory", dest_dir, std::strerror(errno)));
+    if (dest_.get() < 0)
+      return usage_error(
+          fmt::format("cannot open '{}' as a directory: {}: extract into a directory", dest_dir, std::strerror(errno)));
     auto name = make_temp_dir(dest_.get(), where_);
     if (!name) return name.error();
     temp_ = *name;
@@ -99,7 +105,8 @@ class Staging {
   Status commit(const EntryTree& tree) {
     XSHIP_TRY(move_into_place(stage_.get(), dest_.get(), tree, true, where_));
     if (Status st = move_into_place(stage_.get(), dest_.get(), tree, false, where_); !st)
-      return Error{st.error().category, st.error().message + " (entries before it are already in place: extract again)"};
+      return Error{st.error().category,
+                   st.error().message + " (entries before it are already in place: extract again)"};
     committed_ = true;
     XSHIP_TRY(set_directory_times(dest_.get(), tree, where_));
     XSHIP_TRY(remove_below(dest_.get(), temp_, where_));
@@ -131,7 +138,8 @@ class Extraction {
     // ARCHIVE_WARN: the header was read but something in it was odd (a name in a charset
     // libarchive cannot convert); the name it gives then gets the same checks.
     while ((r = A_.archive_read_next_header(a_, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-      if (cancel_flag().load()) return Error{ErrorCategory::Interrupted, "extraction interrupted: nothing was extracted"};
+      if (cancel_flag().load())
+        return Error{ErrorCategory::Interrupted, "extraction interrupted: nothing was extracted"};
       XSHIP_TRY(check_stream());
       auto seen = check(e);
       if (!seen) return seen.error();
@@ -142,7 +150,8 @@ class Extraction {
       return damaged(out_.files.empty() ? "at its start" : "after entry " + shown_name(out_.files.back()));
     for (const auto& [name, want] : expected_) {
       auto it = tree_.nodes().find(name);
-      if (it == tree_.nodes().end() || !it->second.listed) return refuse(name, "is in the manifest but not in the archive");
+      if (it == tree_.nodes().end() || !it->second.listed)
+        return refuse(name, "is in the manifest but not in the archive");
     }
     XSHIP_TRY(st_.commit(tree_));
     return std::move(out_);
@@ -159,12 +168,13 @@ class Extraction {
   };
 
   Error refuse(std::string_view name, std::string_view problem) const {
-    return integrity_error(fmt::format("{}: entry {} {}: nothing was extracted (the archive is damaged or unsafe)", shown_,
-                                       shown_name(name), problem));
+    return integrity_error(fmt::format("{}: entry {} {}: nothing was extracted (the archive is damaged or unsafe)",
+                                       shown_, shown_name(name), problem));
   }
   Error over_limit(std::string_view name, std::string_view problem) const {
-    return integrity_error(fmt::format("{}: entry {} {}: nothing was extracted (raise the limit only for an archive you trust)",
-                                       shown_, shown_name(name), problem));
+    return integrity_error(
+        fmt::format("{}: entry {} {}: nothing was extracted (raise the limit only for an archive you trust)", shown_,
+                    shown_name(name), problem));
   }
   Error damaged(const std::string& where) const {
     const char* why = A_.archive_error_string(a_);
@@ -189,9 +199,10 @@ class Extraction {
     std::uint64_t entries = tree_.nodes().size() + 1;
     auto read = static_cast<std::uint64_t>(A_.archive_filter_bytes(a_, 0));
     if (read > o_.max_total_bytes + entries * kHeaderAllowance + kStreamSlack)
-      return integrity_error(fmt::format("{} inflates to {} bytes of headers and data after {} entries, more than the limit "
-                                         "allows: nothing was extracted (raise the limit only for an archive you trust)",
-                                         shown_, read, entries - 1));
+      return integrity_error(
+          fmt::format("{} inflates to {} bytes of headers and data after {} entries, more than the limit "
+                      "allows: nothing was extracted (raise the limit only for an archive you trust)",
+                      shown_, read, entries - 1));
     return ok_status();
   }
 
@@ -214,7 +225,8 @@ class Extraction {
     x.node = {*kind, true, A_.archive_entry_mtime(e), A_.archive_entry_mtime_nsec(e)};
     if (x.node.mtime < kMinMtime || x.node.mtime > kMaxMtime || x.node.mtime_nsec < 0 || x.node.mtime_nsec > 999999999)
       return refuse(x.name, "has a modification time out of range");
-    if (auto r = tree_.add(x.name, x.node); !r.problem.empty()) return r.limit ? over_limit(x.name, r.problem) : refuse(x.name, r.problem);
+    if (auto r = tree_.add(x.name, x.node); !r.problem.empty())
+      return r.limit ? over_limit(x.name, r.problem) : refuse(x.name, r.problem);
     std::int64_t size = A_.archive_entry_size_is_set(e) ? A_.archive_entry_size(e) : -1;
     if (size < 0) return refuse(x.name, "does not declare its size");
     x.size = *kind == EntryType::File ? static_cast<std::uint64_t>(size) : 0;
@@ -225,7 +237,8 @@ class Extraction {
     if (o_.expected) {
       auto it = expected_.find(x.name);
       SeenEntry seen{*kind, x.size, x.link, x.executable};
-      if (auto p = expected_problem(it == expected_.end() ? nullptr : it->second, seen); !p.empty()) return refuse(x.name, p);
+      if (auto p = expected_problem(it == expected_.end() ? nullptr : it->second, seen); !p.empty())
+        return refuse(x.name, p);
     }
     return x;
   }
@@ -246,7 +259,8 @@ class Extraction {
     struct timespec ts[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(x.node.mtime), x.node.mtime_nsec}};
     if (x.node.kind == EntryType::Symlink) {
       XSHIP_TRY(copy_data(x.name, 0, -1));
-      if (symlinkat(x.link.c_str(), dir->get(), leaf.c_str()) != 0 || utimensat(dir->get(), leaf.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0)
+      if (symlinkat(x.link.c_str(), dir->get(), leaf.c_str()) != 0 ||
+          utimensat(dir->get(), leaf.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0)
         return write_error(x.name);
       return ok_status();
     }
@@ -259,8 +273,8 @@ class Extraction {
   }
 
   Error write_error(const std::string& name) const {
-    return runtime_error(fmt::format("cannot write '{}' in '{}': {}: free some space or extract elsewhere", name, st_.where(),
-                                     std::strerror(errno)));
+    return runtime_error(fmt::format("cannot write '{}' in '{}': {}: free some space or extract elsewhere", name,
+                                     st_.where(), std::strerror(errno)));
   }
 
   // The entry's bytes into `fd` (-1: it must have none), each counted against the limit as
@@ -273,10 +287,12 @@ class Extraction {
       if (n == 0) break;
       got += static_cast<std::uint64_t>(n);
       out_.bytes += static_cast<std::uint64_t>(n);
-      if (got > declared) return refuse(name, fmt::format("holds more than the {} bytes its header declares", declared));
+      if (got > declared)
+        return refuse(name, fmt::format("holds more than the {} bytes its header declares", declared));
       if (out_.bytes > o_.max_total_bytes)  // declared sizes are checked against the limit: belt and braces
         return over_limit(name, fmt::format("takes the archive past the limit of {} bytes", o_.max_total_bytes));
-      if (cancel_flag().load()) return Error{ErrorCategory::Interrupted, "extraction interrupted: nothing was extracted"};
+      if (cancel_flag().load())
+        return Error{ErrorCategory::Interrupted, "extraction interrupted: nothing was extracted"};
       for (std::size_t done = 0; done < static_cast<std::size_t>(n);) {
         ssize_t w = ::write(fd, buf_.data() + done, static_cast<std::size_t>(n) - done);
         if (w < 0 && errno == EINTR) continue;
@@ -284,7 +300,8 @@ class Extraction {
         done += static_cast<std::size_t>(w);
       }
     }
-    if (got != declared) return refuse(name, fmt::format("holds {} bytes, not the {} its header declares", got, declared));
+    if (got != declared)
+      return refuse(name, fmt::format("holds {} bytes, not the {} its header declares", got, declared));
     return ok_status();
   }
 
@@ -301,7 +318,8 @@ class Extraction {
 
 }  // namespace
 
-Result<Extracted> extract_archive(const std::string& archive_path, const std::string& dest_dir, const ExtractOptions& opts) {
+Result<Extracted> extract_archive(const std::string& archive_path, const std::string& dest_dir,
+                                  const ExtractOptions& opts) {
   auto api = libarchive();
   if (!api) return api.error();
   std::string shown = shown_name(archive_path, 1000);
@@ -309,7 +327,8 @@ Result<Extracted> extract_archive(const std::string& archive_path, const std::st
   struct stat st {};
   if (fd.get() < 0 || fstat(fd.get(), &st) != 0)
     return usage_error(fmt::format("cannot open archive {}: {}: check the path", shown, std::strerror(errno)));
-  if (!S_ISREG(st.st_mode)) return usage_error(fmt::format("archive {} is not a regular file: download it to a file first", shown));
+  if (!S_ISREG(st.st_mode))
+    return usage_error(fmt::format("archive {} is not a regular file: download it to a file first", shown));
   Utf8Names utf8;  // before the reader: libarchive notes the charset when it is made
   auto reader = open_reader(**api, fd.get(), shown);
   if (!reader) return reader.error();

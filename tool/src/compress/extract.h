@@ -33,7 +33,7 @@ struct ExtractOptions {
 
 struct Extracted {
   std::vector<std::string> files;  // every entry's name (directories too), in archive order
-  std::uint64_t bytes = 0;         // of all files together
+  std::uint64_t bytes = 0;  // of all files together
 };
 
 // Unpacks `archive_path` into `dest_dir` (created if missing; its parent must exist).
@@ -45,6 +45,7 @@ struct Extracted {
 // limit or not what `expected` says; Usage for an unreadable archive or a directory in
 // dest_dir where the archive has a file; Runtime for the filesystem. On any error
 // dest_dir is left as it was.
-Result<Extracted> extract_archive(const std::string& archive_path, const std::string& dest_dir, const ExtractOptions& opts);
+Result<Extracted> extract_archive(const std::string& archive_path, const std::string& dest_dir,
+                                  const ExtractOptions& opts);
 
 }  // namespace xship::compress

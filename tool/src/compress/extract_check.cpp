@@ -92,8 +92,10 @@ std::string link_problem(std::string_view name, std::string_view target) {
     if (s.empty()) return "has an empty segment in its symlink target ('//' or a trailing '/')";
     if (s == ".") return "has a '.' segment in its symlink target";
     if (s == ".." && down) return "has a '..' after a directory name in its symlink target";
-    if (s == "..") ++ups;
-    else down = true;
+    if (s == "..")
+      ++ups;
+    else
+      down = true;
   }
   // The link's directory is name's parent: as deep as name has '/'s. Going up is exact:
   // entries never pass through symlinks, so every directory above the link is real.
@@ -109,7 +111,9 @@ bool PathLess::operator()(const std::string& a, const std::string& b) const {
 }
 
 EntryTree::Refusal EntryTree::add(const std::string& name, const Node& node) {
-  auto over = [&] { return Refusal{fmt::format("makes more than {} entries (counting the directories names imply)", max_nodes_), true}; };
+  auto over = [&] {
+    return Refusal{fmt::format("makes more than {} entries (counting the directories names imply)", max_nodes_), true};
+  };
   for (std::size_t slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1)) {
     std::string up = name.substr(0, slash);
     auto it = nodes_.find(up);
@@ -129,7 +133,8 @@ EntryTree::Refusal EntryTree::add(const std::string& name, const Node& node) {
     return {};
   }
   if (it->second.listed) return {"is in the archive twice"};
-  if (node.kind != EntryType::Directory) return {fmt::format("is {}, but earlier entries lie below it", kind_name(node.kind))};
+  if (node.kind != EntryType::Directory)
+    return {fmt::format("is {}, but earlier entries lie below it", kind_name(node.kind))};
   it->second = node;
   it->second.listed = true;
   return {};
@@ -148,7 +153,9 @@ Result<std::map<std::string, const ExpectedEntry*>> index_expected(const std::ve
 
 std::string expected_problem(const ExpectedEntry* want, const SeenEntry& seen) {
   if (!want) return "is not in the manifest";
-  EntryType kind = want->directory ? EntryType::Directory : want->symlink.empty() ? EntryType::File : EntryType::Symlink;
+  EntryType kind = want->directory         ? EntryType::Directory
+                   : want->symlink.empty() ? EntryType::File
+                                           : EntryType::Symlink;
   if (kind != seen.kind) return fmt::format("is {}, but the manifest lists {}", kind_name(seen.kind), kind_name(kind));
   if (kind == EntryType::Symlink && seen.symlink != want->symlink)
     return fmt::format("points at {}, but the manifest says {}", shown_name(seen.symlink), shown_name(want->symlink));

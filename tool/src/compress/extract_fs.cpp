@@ -36,7 +36,8 @@ Result<UniqueFd> open_below(int at, std::string_view rel, bool create, const std
     if (create && !made && errno != EEXIST) return fs_error("create", where, rel.substr(0, slash), errno);
     UniqueFd next(openat(cur.get(), part.c_str(), kDirFlags));
     if (next.get() < 0) return fs_error("open directory", where, rel.substr(0, slash), errno);
-    if (made && fchmod(next.get(), 0755) != 0) return fs_error("set the mode of", where, rel.substr(0, slash), errno);  // not the umask's
+    if (made && fchmod(next.get(), 0755) != 0)
+      return fs_error("set the mode of", where, rel.substr(0, slash), errno);  // not the umask's
     cur = std::move(next);
     start = slash + 1;
   }
@@ -75,14 +76,16 @@ Result<std::string> make_temp_dir(int at, const std::string& where) {
     if (mkdirat(at, name.c_str(), 0700) == 0) return name;
     if (errno != EEXIST) return fs_error("create", where, name, errno);
   }
-  return runtime_error(fmt::format("cannot find a free temporary name in '{}': remove its {}* directories", where, kExtractTempPrefix));
+  return runtime_error(
+      fmt::format("cannot find a free temporary name in '{}': remove its {}* directories", where, kExtractTempPrefix));
 }
 
 namespace {
 
 // One staged entry moved from directory `from` to `to`. Returns whether it went as a
 // whole (a directory moved, not merged: its descendants went with it).
-Result<bool> move_one(int from, int to, const std::string& path, EntryType kind, bool check_only, const std::string& where) {
+Result<bool> move_one(int from, int to, const std::string& path, EntryType kind, bool check_only,
+                      const std::string& where) {
   auto [parent, base] = split_last(path);
   auto dst = open_below(to, parent, false, where);
   if (!dst) return dst.error();
@@ -93,8 +96,9 @@ Result<bool> move_one(int from, int to, const std::string& path, EntryType kind,
   bool is_dir = exists && S_ISDIR(st.st_mode);
   if (kind == EntryType::Directory && is_dir) return false;  // merge: its entries move one by one
   if (kind != EntryType::Directory && is_dir)
-    return usage_error(fmt::format("'{}/{}' is a directory, but the archive has a {} there: move it away or extract elsewhere",
-                                   where, path, kind == EntryType::File ? "file" : "symlink"));
+    return usage_error(
+        fmt::format("'{}/{}' is a directory, but the archive has a {} there: move it away or extract elsewhere", where,
+                    path, kind == EntryType::File ? "file" : "symlink"));
   if (check_only) return true;
   auto src = open_below(from, parent, false, where);
   if (!src) return src.error();
@@ -102,7 +106,8 @@ Result<bool> move_one(int from, int to, const std::string& path, EntryType kind,
   // goes first (it is being replaced anyway).
   if (exists && kind == EntryType::Directory && unlinkat(dst->get(), name.c_str(), 0) != 0)
     return fs_error("replace", where, path, errno);
-  if (renameat(src->get(), name.c_str(), dst->get(), name.c_str()) != 0) return fs_error("move into", where, path, errno);
+  if (renameat(src->get(), name.c_str(), dst->get(), name.c_str()) != 0)
+    return fs_error("move into", where, path, errno);
   return true;
 }
 

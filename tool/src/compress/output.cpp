@@ -26,8 +26,7 @@ Result<std::unique_ptr<InputFile>> open_input(const std::string& path) {
     return runtime_error(fmt::format("cannot stat '{}': {}", path, std::strerror(errno)));
   if (S_ISDIR(in->st.st_mode))
     return usage_error(fmt::format("'{}' is a directory: compress the files in it, or bundle it with --archive", path));
-  if (!S_ISREG(in->st.st_mode))
-    return usage_error(fmt::format("'{}' is not a regular file: give a file", path));
+  if (!S_ISREG(in->st.st_mode)) return usage_error(fmt::format("'{}' is not a regular file: give a file", path));
   fcntl(in->fd.get(), F_SETFL, fcntl(in->fd.get(), F_GETFL) & ~O_NONBLOCK);
   posix_fadvise(in->fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   return in;
@@ -63,7 +62,8 @@ Error AtomicOutput::write_error(int err) const {
   if (err == ENOSPC || err == EDQUOT)
     return runtime_error(fmt::format("no space left writing '{}': free space on that disk and run again", final_));
   if (err == EFBIG)
-    return runtime_error(fmt::format("'{}' would exceed the file size limit (ulimit -f): raise it and run again", final_));
+    return runtime_error(
+        fmt::format("'{}' would exceed the file size limit (ulimit -f): raise it and run again", final_));
   return runtime_error(fmt::format("cannot write '{}': {}", final_, std::strerror(err)));
 }
 
@@ -82,7 +82,8 @@ Status AtomicOutput::write(const std::uint8_t* data, std::size_t n) {
   // left to write instead of the whole file.
   constexpr std::uint64_t kFlushEvery = 8 << 20;
   if (bytes_ - flushed_ >= kFlushEvery) {
-    sync_file_range(fd_.get(), static_cast<off_t>(flushed_), static_cast<off_t>(bytes_ - flushed_), SYNC_FILE_RANGE_WRITE);
+    sync_file_range(fd_.get(), static_cast<off_t>(flushed_), static_cast<off_t>(bytes_ - flushed_),
+                    SYNC_FILE_RANGE_WRITE);
     flushed_ = bytes_;
   }
   return ok_status();
@@ -106,7 +107,8 @@ Status AtomicOutput::sync() {
 Status AtomicOutput::commit(Durability d) {
   if (d != Durability::None) XSHIP_TRY(sync());
   struct stat st {};
-  if (fstat(fd_.get(), &st) != 0) return runtime_error(fmt::format("cannot stat '{}': {}", temp_, std::strerror(errno)));
+  if (fstat(fd_.get(), &st) != 0)
+    return runtime_error(fmt::format("cannot stat '{}': {}", temp_, std::strerror(errno)));
   if (!replace_) {
     // RENAME_NOREPLACE: a file that appeared since create() is never clobbered.
     if (renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, final_.c_str(), RENAME_NOREPLACE) != 0) {

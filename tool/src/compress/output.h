@@ -38,9 +38,9 @@ class AtomicOutput {
   Status set_times(const struct timespec& atime, const struct timespec& mtime);
 
   enum class Durability {
-    None,       // a cache: losing it in a crash costs a re-hash, never a wrong answer
-    Contents,   // fsync the file before the rename: after a crash, whole or absent
-    Name,       // ... and fsync the directory after it: the new name survives a crash too
+    None,  // a cache: losing it in a crash costs a re-hash, never a wrong answer
+    Contents,  // fsync the file before the rename: after a crash, whole or absent
+    Name,  // ... and fsync the directory after it: the new name survives a crash too
   };
   Status commit(Durability d);
 

@@ -11,9 +11,11 @@ std::uint32_t dos_time_utc(std::int64_t t) {
   if (tm.tm_year < 1980 - 1900) return 0x00210000u;
   if (tm.tm_year > 2107 - 1900) return 0xff9fbf7du;
   std::uint32_t date = (static_cast<std::uint32_t>(tm.tm_year - 80) & 0x7f) << 9 |
-                       (static_cast<std::uint32_t>(tm.tm_mon + 1) & 0x0f) << 5 | (static_cast<std::uint32_t>(tm.tm_mday) & 0x1f);
+                       (static_cast<std::uint32_t>(tm.tm_mon + 1) & 0x0f) << 5 |
+                       (static_cast<std::uint32_t>(tm.tm_mday) & 0x1f);
   std::uint32_t time = (static_cast<std::uint32_t>(tm.tm_hour) & 0x1f) << 11 |
-                       (static_cast<std::uint32_t>(tm.tm_min) & 0x3f) << 5 | (static_cast<std::uint32_t>(tm.tm_sec) & 0x3e) >> 1;
+                       (static_cast<std::uint32_t>(tm.tm_min) & 0x3f) << 5 |
+                       (static_cast<std::uint32_t>(tm.tm_sec) & 0x3e) >> 1;
   return date << 16 | time;
 }
 

@@ -36,10 +36,10 @@ class Library {
 #define XSHIP_DYNLIB_POINTER_(name) decltype(&::name) name = nullptr;
 #define XSHIP_DYNLIB_POINTERS(LIST) LIST(XSHIP_DYNLIB_POINTER_)
 #define XSHIP_DYNLIB_BIND(LIST, lib, api) \
-  do {                                    \
-    auto& xship_bind_lib_ = (lib);        \
-    auto& xship_bind_api_ = (api);        \
-    LIST(XSHIP_DYNLIB_BIND_ONE_)          \
+  do { \
+    auto& xship_bind_lib_ = (lib); \
+    auto& xship_bind_api_ = (api); \
+    LIST(XSHIP_DYNLIB_BIND_ONE_) \
   } while (0)
 #define XSHIP_DYNLIB_BIND_ONE_(name) xship_bind_lib_.bind(xship_bind_api_.name, #name);
 

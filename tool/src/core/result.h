@@ -9,9 +9,9 @@ namespace xship {
 
 // The exit-code contract, documented in the README and `xship help`.
 enum class ErrorCategory {
-  Runtime = 1,      // network, server, filesystem at run time
-  Usage = 2,        // bad flags or input
-  Integrity = 3,    // a checksum or ETag did not match
+  Runtime = 1,  // network, server, filesystem at run time
+  Usage = 2,  // bad flags or input
+  Integrity = 3,  // a checksum or ETag did not match
   Credentials = 4,  // missing credentials, access denied, wrong secret
   Interrupted = 130,
 };
@@ -55,8 +55,8 @@ inline Status ok_status() { return Ok{}; }
 }  // namespace xship
 
 // Propagate an error from an expression returning Result<T>/Status.
-#define XSHIP_TRY(expr)                            \
-  do {                                             \
-    auto&& xship_try_r_ = (expr);                  \
+#define XSHIP_TRY(expr) \
+  do { \
+    auto&& xship_try_r_ = (expr); \
     if (!xship_try_r_) return xship_try_r_.error(); \
   } while (0)

@@ -17,7 +17,8 @@ std::string printable(std::string_view text) {
   return text.size() > 64 ? out + "..." : out;
 }
 
-constexpr const char* kFix = "set it to whole seconds since 1970 in digits only, as `date +%s` prints them, or unset it";
+constexpr const char* kFix =
+    "set it to whole seconds since 1970 in digits only, as `date +%s` prints them, or unset it";
 
 }  // namespace
 

@@ -11,11 +11,21 @@ namespace {
 std::size_t utf8_sequence(std::string_view s, std::size_t i, std::uint32_t& cp) {
   auto c = static_cast<unsigned char>(s[i]);
   std::size_t n;
-  if (c < 0x80) { cp = c; return 1; }
-  if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1F; }
-  else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; }
-  else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; }
-  else return 0;
+  if (c < 0x80) {
+    cp = c;
+    return 1;
+  }
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 1;
+    cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 2;
+    cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 3;
+    cp = c & 0x07;
+  } else
+    return 0;
   if (i + n >= s.size()) return 0;  // truncated sequence
   for (std::size_t k = 1; k <= n; ++k) {
     auto cc = static_cast<unsigned char>(s[i + k]);

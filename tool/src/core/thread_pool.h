@@ -28,8 +28,10 @@ class ThreadPool {
   void post(std::function<void()> task, bool urgent = false) {
     {
       std::lock_guard lock(mu_);
-      if (urgent) queue_.push_front(std::move(task));
-      else queue_.push_back(std::move(task));
+      if (urgent)
+        queue_.push_front(std::move(task));
+      else
+        queue_.push_back(std::move(task));
     }
     cv_.notify_one();
   }

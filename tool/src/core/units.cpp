@@ -11,7 +11,9 @@ namespace xship {
 
 Result<std::uint64_t> parse_size(std::string_view text, std::string_view flag) {
   auto bad = [&] {
-    return usage_error(fmt::format("{} '{}' is not a size: write bytes or a number with K, M, G (KiB, MiB, GiB) or KB, MB, GB, e.g. 8MiB", flag, text));
+    return usage_error(fmt::format(
+        "{} '{}' is not a size: write bytes or a number with K, M, G (KiB, MiB, GiB) or KB, MB, GB, e.g. 8MiB", flag,
+        text));
   };
   std::size_t i = 0;
   std::uint64_t n = 0;
@@ -24,10 +26,20 @@ Result<std::uint64_t> parse_size(std::string_view text, std::string_view flag) {
   if (i == 0) return bad();
   std::string unit;
   for (char c : text.substr(i)) unit += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  static const std::array<std::pair<const char*, std::uint64_t>, 14> kUnits = {{
-      {"", 1}, {"B", 1}, {"K", 1ull << 10}, {"KIB", 1ull << 10}, {"M", 1ull << 20}, {"MIB", 1ull << 20},
-      {"G", 1ull << 30}, {"GIB", 1ull << 30}, {"KB", 1000}, {"MB", 1000000}, {"GB", 1000000000},
-      {"T", 1ull << 40}, {"TIB", 1ull << 40}, {"TB", 1000000000000ull}}};
+  static const std::array<std::pair<const char*, std::uint64_t>, 14> kUnits = {{{"", 1},
+                                                                                {"B", 1},
+                                                                                {"K", 1ull << 10},
+                                                                                {"KIB", 1ull << 10},
+                                                                                {"M", 1ull << 20},
+                                                                                {"MIB", 1ull << 20},
+                                                                                {"G", 1ull << 30},
+                                                                                {"GIB", 1ull << 30},
+                                                                                {"KB", 1000},
+                                                                                {"MB", 1000000},
+                                                                                {"GB", 1000000000},
+                                                                                {"T", 1ull << 40},
+                                                                                {"TIB", 1ull << 40},
+                                                                                {"TB", 1000000000000ull}}};
   for (const auto& [name, mult] : kUnits) {
     if (unit == name) {
       if (n > std::numeric_limits<std::uint64_t>::max() / mult) return bad();
@@ -39,7 +51,8 @@ Result<std::uint64_t> parse_size(std::string_view text, std::string_view flag) {
 
 Result<std::chrono::seconds> parse_duration(std::string_view text, std::string_view flag) {
   auto bad = [&] {
-    return usage_error(fmt::format("{} '{}' is not a duration: write seconds or a number with s, m, h or d, e.g. 3600, 90m, 12h, 7d", flag, text));
+    return usage_error(fmt::format(
+        "{} '{}' is not a duration: write seconds or a number with s, m, h or d, e.g. 3600, 90m, 12h, 7d", flag, text));
   };
   std::size_t i = 0;
   std::int64_t n = 0;

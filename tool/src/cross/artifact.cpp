@@ -19,13 +19,16 @@ const char* type_name(EntryType t) {
 
 const char* kind_name(ArtifactKind k) { return k == ArtifactKind::Archive ? "archive" : "program"; }
 
-Error damaged(const std::string& what) { return integrity_error(fmt::format("the manifest's {}: it is damaged", what)); }
+Error damaged(const std::string& what) {
+  return integrity_error(fmt::format("the manifest's {}: it is damaged", what));
+}
 
 // A string field: absent -> "", present and not a string -> error.
 Result<std::string> text(const nlohmann::json& j, const char* key, std::size_t max = 4096) {
   if (!j.contains(key)) return std::string();
   const auto& v = j[key];
-  if (!v.is_string() || v.get_ref<const std::string&>().size() > max) return damaged(fmt::format("\"{}\" is not a short string", key));
+  if (!v.is_string() || v.get_ref<const std::string&>().size() > max)
+    return damaged(fmt::format("\"{}\" is not a short string", key));
   return v.get<std::string>();
 }
 
@@ -65,7 +68,8 @@ Result<Requirements> parse_requirements(const nlohmann::json& j) {
     for (const auto& name : *list)
       if (name.empty() || !plain_text(name) || name.find('/') != std::string::npos)
         return damaged("\"requires\" names a library that is not a plain file name");
-  if (!plain_text(r.glibc) || !plain_text(r.glibcxx)) return damaged("\"requires\" has a version with control characters");
+  if (!plain_text(r.glibc) || !plain_text(r.glibcxx))
+    return damaged("\"requires\" has a version with control characters");
   return r;
 }
 
@@ -78,13 +82,19 @@ Result<ContentEntry> parse_entry(const nlohmann::json& j) {
   e.name = *name;
   auto type = text(j, "type", 16);
   if (!type) return type.error();
-  if (*type == "file") e.type = EntryType::File;
-  else if (*type == "dir") e.type = EntryType::Directory;
-  else if (*type == "symlink") e.type = EntryType::Symlink;
-  else return damaged("\"contents\" entry has an unknown type");
-  if (j.contains("size") && !j["size"].is_number_unsigned()) return damaged("\"contents\" entry size is not a whole number");
+  if (*type == "file")
+    e.type = EntryType::File;
+  else if (*type == "dir")
+    e.type = EntryType::Directory;
+  else if (*type == "symlink")
+    e.type = EntryType::Symlink;
+  else
+    return damaged("\"contents\" entry has an unknown type");
+  if (j.contains("size") && !j["size"].is_number_unsigned())
+    return damaged("\"contents\" entry size is not a whole number");
   e.size = j.value("size", std::uint64_t{0});
-  if (j.contains("executable") && !j["executable"].is_boolean()) return damaged("\"contents\" entry has a bad executable flag");
+  if (j.contains("executable") && !j["executable"].is_boolean())
+    return damaged("\"contents\" entry has a bad executable flag");
   e.executable = j.value("executable", false);
   auto link = text(j, "link");
   if (!link) return link.error();
@@ -114,7 +124,8 @@ std::string describe(const Requirements& r) {
   if (!r.glibc.empty()) parts.push_back("glibc " + r.glibc);
   if (!r.glibcxx.empty()) parts.push_back("libstdc++ " + r.glibcxx);
   for (const auto& l : r.libraries)
-    if (!l.starts_with("libc.so") && !l.starts_with("ld-linux") && !l.starts_with("ld64.so") && !l.starts_with("libm.so"))
+    if (!l.starts_with("libc.so") && !l.starts_with("ld-linux") && !l.starts_with("ld64.so") &&
+        !l.starts_with("libm.so"))
       parts.push_back(l);
   for (const auto& d : r.dlls) parts.push_back(d);
   if (parts.empty()) return r.dynamic ? "-" : "static";
@@ -160,9 +171,12 @@ Result<ArtifactInfo> parse_artifact_json(const nlohmann::json& j) {
   a.target = *t;
   auto kind = text(j, "kind", 16);
   if (!kind) return kind.error();
-  if (*kind == "archive") a.kind = ArtifactKind::Archive;
-  else if (*kind == "program") a.kind = ArtifactKind::Program;
-  else return damaged("artifact kind is neither archive nor program");
+  if (*kind == "archive")
+    a.kind = ArtifactKind::Archive;
+  else if (*kind == "program")
+    a.kind = ArtifactKind::Program;
+  else
+    return damaged("artifact kind is neither archive nor program");
   auto format = text(j, "format", 16);
   if (!format) return format.error();
   a.format = *format;
@@ -173,7 +187,8 @@ Result<ArtifactInfo> parse_artifact_json(const nlohmann::json& j) {
     if (!is_safe_relative_path(p)) return damaged("artifact program name is not a safe relative path");
   if (j.contains("contents")) {
     const auto& c = j["contents"];
-    if (!c.is_array() || c.size() > kMaxContentEntries) return damaged("\"contents\" is not a list of at most 100000 entries");
+    if (!c.is_array() || c.size() > kMaxContentEntries)
+      return damaged("\"contents\" is not a list of at most 100000 entries");
     for (const auto& item : c) {
       auto e = parse_entry(item);
       if (!e) return e.error();

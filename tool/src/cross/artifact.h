@@ -17,11 +17,11 @@ namespace xship::cross {
 
 // What the programs and libraries of a release need on the machine they run on.
 struct Requirements {
-  bool dynamic = false;                // some ELF program loads shared libraries
-  std::string glibc;                   // highest GLIBC_ symbol version any ELF needs ("2.34"); "" none
-  std::string glibcxx;                 // highest GLIBCXX_ version ("3.4.30"); "" none
+  bool dynamic = false;  // some ELF program loads shared libraries
+  std::string glibc;  // highest GLIBC_ symbol version any ELF needs ("2.34"); "" none
+  std::string glibcxx;  // highest GLIBCXX_ version ("3.4.30"); "" none
   std::vector<std::string> libraries;  // ELF DT_NEEDED not shipped in the release, sorted
-  std::vector<std::string> dlls;       // PE imports not shipped in the release (system DLLs), sorted
+  std::vector<std::string> dlls;  // PE imports not shipped in the release (system DLLs), sorted
   bool operator==(const Requirements&) const = default;
 };
 // "glibc 2.34, libz.so.1" / "static" / "KERNEL32.dll, msvcrt.dll": for the build table.
@@ -42,8 +42,8 @@ enum class ArtifactKind { Archive, Program };
 struct ArtifactInfo {
   Target target;
   ArtifactKind kind = ArtifactKind::Program;
-  std::string format;                  // "tar.gz", "tar.zst", "zip"; a program: "gz", "zst" or ""
-  std::vector<std::string> programs;   // the programs it holds, as named in contents (a program: its name)
+  std::string format;  // "tar.gz", "tar.zst", "zip"; a program: "gz", "zst" or ""
+  std::vector<std::string> programs;  // the programs it holds, as named in contents (a program: its name)
   std::vector<ContentEntry> contents;  // archives: every entry, sorted by name; a program: itself, uncompressed
   Requirements needs;  // "requires" in JSON (a keyword in C++20)
   bool operator==(const ArtifactInfo&) const = default;

@@ -38,8 +38,8 @@ Result<BinaryDeps> read_binary_deps_file(const std::string& path) {
   while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
     data.insert(data.end(), chunk.begin(), chunk.begin() + in.gcount());
     if (data.size() > kMaxBinaryFileBytes)
-      return integrity_error(fmt::format("'{}' is over {} MiB: too large to be read as a program", path,
-                                         kMaxBinaryFileBytes >> 20));
+      return integrity_error(
+          fmt::format("'{}' is over {} MiB: too large to be read as a program", path, kMaxBinaryFileBytes >> 20));
   }
   if (in.bad()) return runtime_error(fmt::format("cannot read '{}': an I/O error", path));
   auto deps = read_binary_deps(data);
@@ -54,7 +54,8 @@ std::optional<std::vector<int>> version_numbers(std::string_view version, std::s
   while (true) {
     std::size_t end = std::min(rest.find('.'), rest.size());
     std::string_view part = rest.substr(0, end);
-    if (part.empty() || part.size() > 9 || !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (part.empty() || part.size() > 9 ||
+        !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }))
       return std::nullopt;
     int n = 0;
     for (char c : part) n = n * 10 + (c - '0');
@@ -92,8 +93,7 @@ std::string highest_version(const ElfDeps& elf, std::string_view prefix) {
   return best ? join(*best) : "";
 }
 
-Result<SymbolsAbove> symbols_above(const ElfDeps& elf, std::string_view prefix, std::string_view max,
-                                   std::size_t cap) {
+Result<SymbolsAbove> symbols_above(const ElfDeps& elf, std::string_view prefix, std::string_view max, std::size_t cap) {
   auto limit = version_numbers(max, "");
   if (!limit) return usage_error(fmt::format("'{}' is not a version such as 2.31", max.substr(0, 64)));
   std::vector<std::string> found;

@@ -18,22 +18,22 @@ namespace xship::cross {
 
 // One (library, version) pair from the ELF version-needs table.
 struct VersionNeed {
-  std::string library;               // "libc.so.6"
-  std::string version;               // "GLIBC_2.34"
+  std::string library;  // "libc.so.6"
+  std::string version;  // "GLIBC_2.34"
   std::vector<std::string> symbols;  // dynamic symbols bound to this version, sorted, unique
 };
 
 struct ElfDeps {
-  bool dynamic = false;               // has PT_DYNAMIC (a static-pie has one, with no DT_NEEDED)
-  std::string interpreter;            // PT_INTERP, "" when none
-  std::string soname;                 // DT_SONAME
-  std::vector<std::string> needed;    // DT_NEEDED, in file order
-  std::vector<std::string> runpath;   // DT_RUNPATH entries split on ':' (DT_RPATH when no RUNPATH)
+  bool dynamic = false;  // has PT_DYNAMIC (a static-pie has one, with no DT_NEEDED)
+  std::string interpreter;  // PT_INTERP, "" when none
+  std::string soname;  // DT_SONAME
+  std::vector<std::string> needed;  // DT_NEEDED, in file order
+  std::vector<std::string> runpath;  // DT_RUNPATH entries split on ':' (DT_RPATH when no RUNPATH)
   std::vector<VersionNeed> versions;  // version-needs table, in file order
 };
 
 struct PeDeps {
-  std::vector<std::string> imports;        // import directory DLL names, in file order
+  std::vector<std::string> imports;  // import directory DLL names, in file order
   std::vector<std::string> delay_imports;  // delay-load directory DLL names, in file order
 };
 
@@ -47,11 +47,11 @@ struct BinaryDeps {
 
 // Hard caps: a file beyond one is reported as damaged rather than read on.
 inline constexpr std::uint64_t kMaxBinaryFileBytes = 1ull << 30;  // read_binary_deps_file
-inline constexpr std::size_t kMaxNameBytes = 4096;                // one library, version or symbol name
-inline constexpr std::size_t kMaxLibraries = 4096;                // DT_NEEDED entries, DLLs per directory
-inline constexpr std::size_t kMaxVersionNeeds = 4096;             // (library, version) pairs
+inline constexpr std::size_t kMaxNameBytes = 4096;  // one library, version or symbol name
+inline constexpr std::size_t kMaxLibraries = 4096;  // DT_NEEDED entries, DLLs per directory
+inline constexpr std::size_t kMaxVersionNeeds = 4096;  // (library, version) pairs
 inline constexpr std::size_t kMaxDynamicSymbols = 1u << 20;
-inline constexpr std::size_t kMaxNameTotalBytes = 16u << 20;      // all names returned, together
+inline constexpr std::size_t kMaxNameTotalBytes = 16u << 20;  // all names returned, together
 
 // `file` is the whole program. Names are printable ASCII (a control or non-ASCII byte in a
 // name is an Integrity error), so callers may print them and store them as JSON as they are.
@@ -74,7 +74,7 @@ std::string highest_version(const ElfDeps& elf, std::string_view prefix);
 
 struct SymbolsAbove {
   std::vector<std::string> shown;  // "memcpy (GLIBC_2.14)", sorted, at most `cap`
-  std::size_t total = 0;           // how many there are in all
+  std::size_t total = 0;  // how many there are in all
 };
 // Symbols whose version with this prefix is above `max` ("2.31", compared number by number,
 // 2.31 == 2.31.0). A Usage error when `max` is not dotted numbers.

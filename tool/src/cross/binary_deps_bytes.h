@@ -34,17 +34,19 @@ class Reader {
   // The range, or an Integrity error naming `what` when it runs past the end of the file.
   Result<Region> region(std::uint64_t offset, std::uint64_t size, const char* what) const {
     if (!fits(offset, size))
-      return integrity_error(fmt::format("{}: the {} (offset {:#x}, {} bytes) runs past the end of the file ({} bytes): "
-                                         "the program is damaged or cut short",
-                                         format_, what, offset, size, file_.size()));
+      return integrity_error(
+          fmt::format("{}: the {} (offset {:#x}, {} bytes) runs past the end of the file ({} bytes): "
+                      "the program is damaged or cut short",
+                      format_, what, offset, size, file_.size()));
     return Region{offset, size};
   }
   // Bytes [at, at + size) of `r`, or an Integrity error naming `what`.
   Result<Region> sub(Region r, std::uint64_t at, std::uint64_t size, const char* what) const {
     if (at > r.size || size > r.size - at)
-      return integrity_error(fmt::format("{}: the {} (at {:#x}, {} bytes) lies outside its table ({} bytes at {:#x}): "
-                                         "the program is damaged",
-                                         format_, what, at, size, r.size, r.offset));
+      return integrity_error(
+          fmt::format("{}: the {} (at {:#x}, {} bytes) lies outside its table ({} bytes at {:#x}): "
+                      "the program is damaged",
+                      format_, what, at, size, r.size, r.offset));
     return Region{r.offset + at, size};
   }
 
@@ -70,25 +72,28 @@ class Reader {
   // be at most kMaxNameBytes and be printable ASCII. Counts against kMaxNameTotalBytes.
   Result<std::string> name(Region table, std::uint64_t at, const char* what) {
     if (at >= table.size)
-      return integrity_error(fmt::format("{}: a {} name at {:#x} lies past the end of its string table ({} bytes): "
-                                         "the program is damaged",
-                                         format_, what, at, table.size));
+      return integrity_error(
+          fmt::format("{}: a {} name at {:#x} lies past the end of its string table ({} bytes): "
+                      "the program is damaged",
+                      format_, what, at, table.size));
     std::uint64_t limit = std::min<std::uint64_t>(table.size - at, kMaxNameBytes + 1);
     const unsigned char* start = file_.data() + table.offset + at;
     std::uint64_t n = 0;
     for (; n < limit && start[n] != 0; ++n)
       if (start[n] < 0x20 || start[n] > 0x7E)
-        return integrity_error(fmt::format("{}: a {} name at {:#x} holds the byte {:#04x} (not printable ASCII): "
-                                           "the program is damaged or not a real program",
-                                           format_, what, at, start[n]));
+        return integrity_error(
+            fmt::format("{}: a {} name at {:#x} holds the byte {:#04x} (not printable ASCII): "
+                        "the program is damaged or not a real program",
+                        format_, what, at, start[n]));
     if (n == limit)
       return integrity_error(fmt::format(
           "{}: a {} name at {:#x} is not NUL-terminated within {} bytes of its table: the program is damaged", format_,
           what, at, limit));
     if (n + kNameOverhead > names_left_)
-      return integrity_error(fmt::format("{}: the names in the file add up to more than {} MiB: the program is "
-                                         "damaged or hostile",
-                                         format_, kMaxNameTotalBytes >> 20));
+      return integrity_error(
+          fmt::format("{}: the names in the file add up to more than {} MiB: the program is "
+                      "damaged or hostile",
+                      format_, kMaxNameTotalBytes >> 20));
     names_left_ -= n + kNameOverhead;
     return std::string(reinterpret_cast<const char*>(start), n);
   }

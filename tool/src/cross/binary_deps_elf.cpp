@@ -35,9 +35,9 @@ constexpr std::uint64_t kPtLoad = 1, kPtDynamic = 2, kPtInterp = 3;
 constexpr std::uint64_t kShtDynamic = 6, kShtNobits = 8, kShtDynsym = 11;
 constexpr std::uint64_t kShtGnuVerneed = 0x6ffffffe, kShtGnuVersym = 0x6fffffff;
 constexpr std::uint64_t kDtNull = 0, kDtNeeded = 1, kDtHash = 4, kDtStrtab = 5, kDtSymtab = 6, kDtStrsz = 10,
-                        kDtSoname = 14, kDtRpath = 15, kDtRunpath = 29, kDtGnuHash = 0x6ffffef5,
-                        kDtVersym = 0x6ffffff0, kDtVerneed = 0x6ffffffe, kDtVerneednum = 0x6fffffff,
-                        kDtRela = 7, kDtRel = 17, kDtJmprel = 23, kDtVerdef = 0x6ffffffc;
+                        kDtSoname = 14, kDtRpath = 15, kDtRunpath = 29, kDtGnuHash = 0x6ffffef5, kDtVersym = 0x6ffffff0,
+                        kDtVerneed = 0x6ffffffe, kDtVerneednum = 0x6fffffff, kDtRela = 7, kDtRel = 17, kDtJmprel = 23,
+                        kDtVerdef = 0x6ffffffc;
 constexpr std::uint64_t kMaxDynamicEntries = 1u << 16;
 
 struct Segment {
@@ -154,8 +154,8 @@ class ElfReader {
     XSHIP_TRY(table);
     for (std::uint64_t i = 0; i < shnum_; ++i) {
       Region s{table->offset + i * shentsize_, shentsize_};
-      sections_.push_back({r_.u32(s, 4), word(s, is64_ ? 24 : 16), word(s, is64_ ? 32 : 20),
-                           r_.u32(s, is64_ ? 40 : 24), r_.u32(s, is64_ ? 44 : 28)});
+      sections_.push_back({r_.u32(s, 4), word(s, is64_ ? 24 : 16), word(s, is64_ ? 32 : 20), r_.u32(s, is64_ ? 40 : 24),
+                           r_.u32(s, is64_ ? 44 : 28)});
     }
     return ok_status();
   }
@@ -180,9 +180,9 @@ class ElfReader {
     const Section* versym = find_section(kShtGnuVersym);
     const Section* verneed = find_section(kShtGnuVerneed);
     if (!dynsym || !versym || !verneed) return t;
-    for (auto [s, region, what] : {std::tuple{dynsym, &t.dynsym, "dynamic symbol table"},
-                                   std::tuple{versym, &t.versym, "symbol version table"},
-                                   std::tuple{verneed, &t.verneed, "version-needs table"}}) {
+    for (auto [s, region, what] :
+         {std::tuple{dynsym, &t.dynsym, "dynamic symbol table"}, std::tuple{versym, &t.versym, "symbol version table"},
+          std::tuple{verneed, &t.verneed, "version-needs table"}}) {
       auto r = section_data(*s, what);
       XSHIP_TRY(r);
       *region = *r;
@@ -287,7 +287,8 @@ class ElfReader {
       std::uint64_t tag = word(e, 0), value = word(e, size / 2);
       if (tag == kDtNull) return tags;
       if (tag == kDtNeeded) {
-        if (tags.needed.size() == kMaxLibraries) return damaged_elf(fmt::format("more than {} DT_NEEDED", kMaxLibraries));
+        if (tags.needed.size() == kMaxLibraries)
+          return damaged_elf(fmt::format("more than {} DT_NEEDED", kMaxLibraries));
         tags.needed.push_back(value);
       }
       std::optional<std::uint64_t>* slot = nullptr;
@@ -306,8 +307,16 @@ class ElfReader {
       }
       if (slot && !*slot) *slot = value;  // the first of a repeated tag, as the loader
       switch (tag) {
-        case kDtStrtab: case kDtSymtab: case kDtHash: case kDtGnuHash: case kDtVersym: case kDtVerneed:
-        case kDtVerdef: case kDtRela: case kDtRel: case kDtJmprel: tags.tables.push_back(value);
+        case kDtStrtab:
+        case kDtSymtab:
+        case kDtHash:
+        case kDtGnuHash:
+        case kDtVersym:
+        case kDtVerneed:
+        case kDtVerdef:
+        case kDtRela:
+        case kDtRel:
+        case kDtJmprel: tags.tables.push_back(value);
       }
     }
   }

@@ -38,21 +38,20 @@ Result<VersionIndex> read_version_needs(Reader& r, const Tables& t, std::vector<
       a += step;
     }
     if (i + 1 < t.verneed_count && next < 16)
-      return damaged_elf(fmt::format("version-needs entry {} of {} loops or overlaps (vn_next {})", i + 1,
-                                 t.verneed_count, next));
+      return damaged_elf(
+          fmt::format("version-needs entry {} of {} loops or overlaps (vn_next {})", i + 1, t.verneed_count, next));
     at += next;
   }
   return index;
 }
 
-Status bind_symbols(Reader& r, bool is64, const Tables& t, const VersionIndex& index,
-                    std::vector<VersionNeed>& needs) {
+Status bind_symbols(Reader& r, bool is64, const Tables& t, const VersionIndex& index, std::vector<VersionNeed>& needs) {
   if (index.empty()) return ok_status();
   if (t.symbol_count > kMaxDynamicSymbols) return damaged_elf(fmt::format("{} dynamic symbols", t.symbol_count));
   std::uint64_t size = is64 ? 24 : 16;
   if (t.versym.size / 2 < t.symbol_count)
     return damaged_elf(fmt::format("the symbol version table has fewer entries ({}) than the dynamic symbol table ({})",
-                               t.versym.size / 2, t.symbol_count));
+                                   t.versym.size / 2, t.symbol_count));
   for (std::uint64_t i = 1; i < t.symbol_count; ++i) {  // entry 0 is the null symbol
     auto it = index.find(r.u16(t.versym, i * 2) & 0x7fff);
     if (it == index.end()) continue;  // local, global, or one of the program's own versions

@@ -22,7 +22,7 @@ Error damaged_pe(std::string what) {
 }
 
 struct Directory {
-  std::uint64_t index;       // in the optional header's data directories
+  std::uint64_t index;  // in the optional header's data directories
   std::uint64_t entry_size;  // of one descriptor
   std::uint64_t name_field;  // offset of the DLL name RVA in a descriptor
   const char* what;
@@ -83,7 +83,8 @@ class PeReader {
       std::uint64_t vsize = r_.u32(s, 8), va = r_.u32(s, 12), raw_size = r_.u32(s, 16), raw_at = r_.u32(s, 20);
       std::uint64_t extent = vsize ? vsize : raw_size;
       if (rva < va || rva - va >= extent) continue;
-      if (rva - va >= raw_size) return damaged_pe(fmt::format("the {} at RVA {:#x} has no bytes in the file", what, rva));
+      if (rva - va >= raw_size)
+        return damaged_pe(fmt::format("the {} at RVA {:#x} has no bytes in the file", what, rva));
       return r_.region(raw_at + (rva - va), raw_size - (rva - va), what);
     }
     if (rva < size_of_headers_) return r_.region(rva, size_of_headers_ - rva, what);
@@ -128,6 +129,7 @@ class PeReader {
 // what an edition may lack (the Media Foundation DLLs of the N editions, DirectX
 // helpers such as d3dx9_43 or xinput1_3, which come with the DirectX redistributable) and
 // every Visual C++ and MinGW runtime DLL.
+// clang-format off
 constexpr std::string_view kSystemDlls[] = {
     "advapi32", "authz", "avrt", "bcrypt", "bcryptprimitives", "cabinet", "cfgmgr32", "combase", "comctl32",
     "comdlg32", "credui", "crypt32", "cryptbase", "cryptnet", "d2d1", "d3d10", "d3d10_1", "d3d11", "d3d12", "d3d9",
@@ -139,6 +141,7 @@ constexpr std::string_view kSystemDlls[] = {
     "shlwapi", "sspicli", "tdh", "ucrtbase", "urlmon", "user32", "userenv", "usp10", "uxtheme", "version",
     "virtdisk", "wevtapi", "windowscodecs", "winhttp", "wininet", "winmm", "winscard", "winspool.drv", "wintrust",
     "winusb", "wldap32", "ws2_32", "wsock32", "wtsapi32", "xinput1_4"};
+// clang-format on
 static_assert(std::is_sorted(std::begin(kSystemDlls), std::end(kSystemDlls)), "kept sorted for binary_search");
 
 }  // namespace

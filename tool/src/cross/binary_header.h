@@ -17,7 +17,7 @@ enum class Machine { X86_64, I386, Aarch64, Arm, Riscv64, Ppc64le, Ppc64, S390x,
 struct BinaryInfo {
   BinaryFormat format = BinaryFormat::Elf;
   std::vector<Machine> machines;  // one, except in a universal (fat) Mach-O
-  int bits = 0;                   // 32 or 64
+  int bits = 0;  // 32 or 64
   std::uint32_t raw_machine = 0;  // e_machine / COFF Machine / cputype, for Unknown
 };
 

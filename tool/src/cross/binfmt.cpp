@@ -36,7 +36,8 @@ std::optional<std::string> register_line(const std::string& handler, const Binfm
       if (line.starts_with("interpreter ")) interpreter = trim(line.substr(12));
       if (line.starts_with("magic ")) magic = trim(line.substr(6));
     }
-    if (interpreter.empty() || magic.empty() || interpreter.find(':') != std::string::npos || magic.find(':') != std::string::npos)
+    if (interpreter.empty() || magic.empty() || interpreter.find(':') != std::string::npos ||
+        magic.find(':') != std::string::npos)
       return std::nullopt;
     return fmt::format(":wine:M::{}::{}:", magic, interpreter);
   }
@@ -66,7 +67,8 @@ BinfmtIo real_binfmt_io(const EnvLookup& env) {
     if (!fd) return runtime_error(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
     ssize_t n = write(fd.get(), text.data(), text.size());
     int err = errno;
-    if (n != static_cast<ssize_t>(text.size())) return runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(err)));
+    if (n != static_cast<ssize_t>(text.size()))
+      return runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(err)));
     return ok_status();
   };
   io.mount = []() -> Status {
@@ -107,8 +109,8 @@ BinfmtState ensure_binfmt(const TargetInfo& info, const BinfmtIo& io) {
   std::string file;
   auto line = register_line(handler, io, file);
   if (!line)
-    return {false, fmt::format("{}: {} is missing (install it with 'apt-get install -y --no-install-recommends {}')", now.why,
-                               file, package_of(handler))};
+    return {false, fmt::format("{}: {} is missing (install it with 'apt-get install -y --no-install-recommends {}')",
+                               now.why, file, package_of(handler))};
   if (!io.read_file(fmt::format("{}/register", kBinfmtDir)).has_value() &&
       !io.read_file(fmt::format("{}/status", kBinfmtDir)).has_value()) {
     if (auto m = io.mount(); !m) return {false, fmt::format("{}: {}", now.why, m.error().message)};

@@ -34,8 +34,8 @@ inline constexpr const char* kBinfmtDir = "/proc/sys/fs/binfmt_misc";
 std::string binfmt_handler(const TargetInfo& info);
 
 struct BinfmtState {
-  bool on = false;     // the kernel starts the target's programs through their emulator
-  std::string why;     // when off: the reason and the fix, one line
+  bool on = false;  // the kernel starts the target's programs through their emulator
+  std::string why;  // when off: the reason and the fix, one line
 };
 
 // Whether the handler is registered and enabled now.

@@ -16,9 +16,7 @@ namespace xship::cross::detail {
 
 namespace {
 
-void log_line(const std::string& log, const std::string& line) {
-  std::ofstream(log, std::ios::app) << line << "\n";
-}
+void log_line(const std::string& log, const std::string& line) { std::ofstream(log, std::ios::app) << line << "\n"; }
 
 // One step of a target's build; false (with the result filled in) when it failed.
 bool step(Job& job, const Context& ctx, const std::string& what, std::vector<std::string> argv, const std::string& cwd,
@@ -43,7 +41,6 @@ bool step(Job& job, const Context& ctx, const std::string& what, std::vector<std
                                : fmt::format("{} failed ({}); log: {}", what, r->describe(), job.res.log);
   return false;
 }
-
 
 BuildFlags flags_for(const Job& job, const Context& ctx) {
   BuildFlags f;
@@ -129,7 +126,6 @@ std::vector<std::string> target_cmake_args(const Job& job, const Context& ctx) {
   return out;
 }
 
-
 // Make projects that build in their source tree get their own copy of it per target, so
 // parallel targets never share an object file and a later target never links an earlier
 // one's (cross/source_mirror.h says why it copies rather than links).
@@ -151,15 +147,15 @@ bool prepare_tree(Job& job, const Context& ctx) {
   return true;
 }
 
-
 std::string stage_dir(const Job& job) { return job.dir + "/xship-stage"; }
 
 // CMake's INSTALL mode: the release is the tree the project's own install rules make.
 bool install_cmake(Job& job, const Context& ctx) {
   std::error_code ec;
   fs::remove_all(stage_dir(job), ec);
-  return step(job, ctx, "install", {"cmake", "--install", job.dir, "--prefix", stage_dir(job), "--config", ctx.req.build_type},
-              job.dir, base_env(ctx), TargetStatus::BuildFailed);
+  return step(job, ctx, "install",
+              {"cmake", "--install", job.dir, "--prefix", stage_dir(job), "--config", ctx.req.build_type}, job.dir,
+              base_env(ctx), TargetStatus::BuildFailed);
 }
 
 TargetStatus status_of(StageProblem p) {
@@ -201,21 +197,27 @@ bool build_cmake(Job& job, const Context& ctx, bool& tests_ran) {
   std::string toolchain = job.dir + "/xship-toolchain.cmake";
   std::ofstream(toolchain) << cmake_toolchain(job.tc, flags_for(job, ctx));
   auto env = base_env(ctx);
-  std::vector<std::string> configure = {"cmake", "-S", ctx.source, "-B", job.dir, "-DCMAKE_TOOLCHAIN_FILE=" + toolchain,
+  std::vector<std::string> configure = {"cmake",
+                                        "-S",
+                                        ctx.source,
+                                        "-B",
+                                        job.dir,
+                                        "-DCMAKE_TOOLCHAIN_FILE=" + toolchain,
                                         "-DCMAKE_BUILD_TYPE=" + ctx.req.build_type};
   if (!fs::exists(job.dir + "/CMakeCache.txt")) configure.insert(configure.begin() + 5, {"-G", ctx.generator});
   configure.insert(configure.end(), ctx.req.cmake_args.begin(), ctx.req.cmake_args.end());
   auto per_target = target_cmake_args(job, ctx);
   configure.insert(configure.end(), per_target.begin(), per_target.end());
   if (!step(job, ctx, "configure", configure, ctx.source, env, TargetStatus::BuildFailed)) return false;
-  if (!step(job, ctx, "build", {"cmake", "--build", job.dir, "--parallel", std::to_string(ctx.build_jobs)}, ctx.source, env,
-            TargetStatus::BuildFailed))
+  if (!step(job, ctx, "build", {"cmake", "--build", job.dir, "--parallel", std::to_string(ctx.build_jobs)}, ctx.source,
+            env, TargetStatus::BuildFailed))
     return false;
   if (!ctx.req.run_tests || !job.tc.runnable) return true;
   tests_ran = true;
   warm_wine(job, ctx, env);
   return step(job, ctx, "tests",
-              {"ctest", "--test-dir", job.dir, "--output-on-failure", "--timeout", std::to_string(ctx.req.test_timeout.count())},
+              {"ctest", "--test-dir", job.dir, "--output-on-failure", "--timeout",
+               std::to_string(ctx.req.test_timeout.count())},
               ctx.source, test_env(job, env), TargetStatus::TestsFailed);
 }
 
@@ -226,12 +228,14 @@ bool build_make(Job& job, const Context& ctx, bool& tests_ran) {
   env["XSHIP_OUT"] = job.dir;
   env["XSHIP_SOURCE_DIR"] = ctx.source;  // the project's own tree, when the build runs in a copy
   // The user's command line is shell syntax by design: the one place xship may use sh -c.
-  if (!step(job, ctx, "build", process::command_line_argv(ctx.req.make_command), job.tree, env, TargetStatus::BuildFailed))
+  if (!step(job, ctx, "build", process::command_line_argv(ctx.req.make_command), job.tree, env,
+            TargetStatus::BuildFailed))
     return false;
   if (!ctx.req.run_tests || !job.tc.runnable) return true;
   tests_ran = true;
   warm_wine(job, ctx, env);
-  std::string test_command = ctx.req.make_test_command.empty() ? ctx.req.make_command + " test" : ctx.req.make_test_command;
+  std::string test_command =
+      ctx.req.make_test_command.empty() ? ctx.req.make_command + " test" : ctx.req.make_test_command;
   return step(job, ctx, "tests", process::command_line_argv(test_command), job.tree, test_env(job, env),
               TargetStatus::TestsFailed);
 }

@@ -16,7 +16,7 @@ struct Job {
   const TargetInfo* info;
   Toolchain tc;
   TargetResult res;
-  std::string dir;   // build/xship/OS_ARCH, absolute
+  std::string dir;  // build/xship/OS_ARCH, absolute
   std::string tree;  // where the build runs: the source dir, its copy (Make) or `dir` (CMake)
 };
 
@@ -24,8 +24,8 @@ struct Context {
   const BuildRequest& req;
   const Host& host;
   std::string source, out, root;  // absolute: the project, the dist and the build directories
-  std::string generator;    // Ninja when there, else Unix Makefiles
-  int build_jobs = 1;       // parallelism inside one target's build
+  std::string generator;  // Ninja when there, else Unix Makefiles
+  int build_jobs = 1;  // parallelism inside one target's build
   std::function<bool()> should_stop;
   std::shared_ptr<const MirrorListing> listing;  // the source files, listed once for every target's copy
 };

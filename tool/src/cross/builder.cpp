@@ -22,7 +22,9 @@ using namespace detail;
 
 void run_job(Job& job, const Context& ctx) {
   auto start = std::chrono::steady_clock::now();
-  auto finish = [&] { job.res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  auto finish = [&] {
+    job.res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   std::error_code ec;
   fs::create_directories(job.dir, ec);
   start_log(job);
@@ -51,26 +53,36 @@ void run_job(Job& job, const Context& ctx) {
 
 Result<Context> make_context(const BuildRequest& req, const Host& host) {
   std::error_code ec;
-  Context ctx{req, host, fs::absolute(req.source_dir, ec).lexically_normal().string(),
+  Context ctx{req,
+              host,
+              fs::absolute(req.source_dir, ec).lexically_normal().string(),
               fs::absolute(req.out_dir, ec).lexically_normal().string(),
-              fs::absolute(req.build_root, ec).lexically_normal().string(), "Ninja", 1, {}, nullptr};
+              fs::absolute(req.build_root, ec).lexically_normal().string(),
+              "Ninja",
+              1,
+              {},
+              nullptr};
   if (!ctx.source.empty() && ctx.source.back() == '/') ctx.source.pop_back();
   if (!fs::is_directory(ctx.source))
-    return usage_error(fmt::format("source directory '{}' does not exist: pass the project's top directory", req.source_dir));
+    return usage_error(
+        fmt::format("source directory '{}' does not exist: pass the project's top directory", req.source_dir));
   if (req.system == BuildSystem::CMake) {
     if (!fs::exists(ctx.source + "/CMakeLists.txt"))
-      return usage_error(fmt::format("'{}' has no CMakeLists.txt: pass --cmake the project's top directory, or use --make",
-                                     req.source_dir));
+      return usage_error(fmt::format(
+          "'{}' has no CMakeLists.txt: pass --cmake the project's top directory, or use --make", req.source_dir));
     if (!host.find_program("cmake") || !host.find_program("ctest"))
-      return usage_error(fmt::format("cmake not found: install it with '{}'", apt_install_line("cmake ninja-build", host.root)));
+      return usage_error(
+          fmt::format("cmake not found: install it with '{}'", apt_install_line("cmake ninja-build", host.root)));
     if (!host.find_program("ninja")) ctx.generator = "Unix Makefiles";
   }
   if (req.name.empty() || req.name.find('/') != std::string::npos)
     return usage_error("--name must be the program's file name (no directories), e.g. --name hello");
   for (const auto& p : req.programs)
     if (p.empty() || p.front() == '/' || p.ends_with('/') || p.find("..") != std::string::npos)
-      return usage_error(fmt::format("--programs entry '{}' is not a program name or a path inside the build tree "
-                                     "(e.g. lua or src/lua)", p));
+      return usage_error(
+          fmt::format("--programs entry '{}' is not a program name or a path inside the build tree "
+                      "(e.g. lua or src/lua)",
+                      p));
   if (req.install && req.system != BuildSystem::CMake)
     return usage_error("--install stages what `cmake --install` installs: it needs --cmake");
   return ctx;
@@ -89,12 +101,14 @@ Result<Job> plan_job(const BuildRequest& req, const Host& host, const Context& c
     auto s = req.sysroots.find(t.name());
     auto tc = resolve_toolchain(*job.info, host, s == req.sysroots.end() ? "" : s->second);
     if (!tc && !req.keep_going) return tc.error();
-    if (tc) job.tc = std::move(*tc);
-    else job.res.status = TargetStatus::NoToolchain, job.res.message = tc.error().message;
+    if (tc)
+      job.tc = std::move(*tc);
+    else
+      job.res.status = TargetStatus::NoToolchain, job.res.message = tc.error().message;
   }
   if (req.runtime == Runtime::Static && t.os == Os::Darwin)
-    return usage_error(fmt::format("{} cannot link statically (macOS has no static libc): drop --static or --exclude {}",
-                                   t.name(), t.name()));
+    return usage_error(fmt::format(
+        "{} cannot link statically (macOS has no static libc): drop --static or --exclude {}", t.name(), t.name()));
   if (req.system == BuildSystem::Make && job.tc.kind == CompilerKind::UserFile)
     return usage_error(fmt::format("--toolchain {}=FILE is a CMake toolchain file: it needs --cmake", t.name()));
   if (req.run_tests && req.binfmt && job.tc.runnable && !binfmt_handler(*job.info).empty()) {
@@ -125,7 +139,8 @@ const char* status_name(TargetStatus s) {
 }
 
 bool is_failure(TargetStatus s) {
-  return s != TargetStatus::Built && s != TargetStatus::Passed && s != TargetStatus::NoTests && s != TargetStatus::NotRun;
+  return s != TargetStatus::Built && s != TargetStatus::Passed && s != TargetStatus::NoTests &&
+         s != TargetStatus::NotRun;
 }
 
 bool is_integrity_failure(TargetStatus s) { return s == TargetStatus::WrongMachine || s == TargetStatus::NotPortable; }
@@ -180,8 +195,10 @@ Result<std::vector<TargetResult>> run_builds(const BuildRequest& req, const Host
     for (auto& job : jobs) {
       pool.post([&] {
         if (job.res.status != TargetStatus::NoToolchain) {
-          if (ctx->should_stop()) job.res.message = "not started: another target failed (use --keep-going to build the rest)";
-          else run_job(job, *ctx);
+          if (ctx->should_stop())
+            job.res.message = "not started: another target failed (use --keep-going to build the rest)";
+          else
+            run_job(job, *ctx);
         }
         std::lock_guard lock(mu);
         if (is_failure(job.res.status) && job.res.status != TargetStatus::Cancelled && !req.keep_going) stop = true;

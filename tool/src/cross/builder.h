@@ -34,17 +34,17 @@ enum class Runtime {
 };
 
 enum class TargetStatus {
-  Built,         // built and checked; no tests asked for
-  Passed,        // tests ran under the emulator and passed
-  NoTests,       // tests asked for, the project has none
-  NotRun,        // built, but nothing here can run it: never counted as passed
+  Built,  // built and checked; no tests asked for
+  Passed,  // tests ran under the emulator and passed
+  NoTests,  // tests asked for, the project has none
+  NotRun,  // built, but nothing here can run it: never counted as passed
   TestsFailed,
   BuildFailed,
-  NoOutput,      // the build succeeded but left no program at the expected path
+  NoOutput,  // the build succeeded but left no program at the expected path
   WrongMachine,  // the program is for another machine than the target
-  NotPortable,   // it needs a DLL it does not ship, or a newer glibc than --max-glibc
+  NotPortable,  // it needs a DLL it does not ship, or a newer glibc than --max-glibc
   NoToolchain,
-  Cancelled,     // not started or stopped because another target failed
+  Cancelled,  // not started or stopped because another target failed
 };
 const char* status_name(TargetStatus s);
 bool is_failure(TargetStatus s);
@@ -53,28 +53,28 @@ bool is_integrity_failure(TargetStatus s);
 
 struct BuildRequest {
   std::vector<Target> targets;
-  std::string name;                    // the release: archives are named after it; the default program
-  std::vector<std::string> programs;   // programs to collect: names (found in the build tree) or paths
-                                       // relative to it ("src/lua"); empty: {name}
-  std::vector<std::string> files;      // README, LICENSE, docs/: copied beside the programs of every target
-  bool install = false;                // CMake: the release is what `cmake --install` puts in a prefix
-  bool copy_tree = true;               // Make: build in a copy of the source tree per target
+  std::string name;  // the release: archives are named after it; the default program
+  std::vector<std::string> programs;  // programs to collect: names (found in the build tree) or paths
+                                      // relative to it ("src/lua"); empty: {name}
+  std::vector<std::string> files;  // README, LICENSE, docs/: copied beside the programs of every target
+  bool install = false;  // CMake: the release is what `cmake --install` puts in a prefix
+  bool copy_tree = true;  // Make: build in a copy of the source tree per target
   BuildSystem system = BuildSystem::CMake;
-  std::string source_dir = ".";        // CMake source, or where the Make command runs
-  std::string make_command;            // run with `sh -c`
-  std::string make_test_command;       // the tests, run with `sh -c`; empty: make_command + " test"
+  std::string source_dir = ".";  // CMake source, or where the Make command runs
+  std::string make_command;  // run with `sh -c`
+  std::string make_test_command;  // the tests, run with `sh -c`; empty: make_command + " test"
   std::string out_dir = "dist";
   std::string build_root = "build/xship";
   std::string build_type = "Release";
   std::vector<std::string> cmake_args;
-  int jobs = 0;                        // targets at once; 0: one per CPU
+  int jobs = 0;  // targets at once; 0: one per CPU
   bool keep_going = false;
   bool run_tests = false;
   Runtime runtime = Runtime::Portable;
-  std::string max_glibc;               // "2.31": a Linux program needing more fails the target
+  std::string max_glibc;  // "2.31": a Linux program needing more fails the target
   std::chrono::seconds test_timeout{60};
   std::map<std::string, std::string> toolchain_files;  // "linux/arm64" -> FILE
-  std::map<std::string, std::string> sysroots;         // "darwin/arm64" -> DIR
+  std::map<std::string, std::string> sysroots;  // "darwin/arm64" -> DIR
   Stamp stamp;
   // Set: before tests run, foreign programs are made to run directly (binfmt.h) where
   // xship may; unset (unit tests): binfmt_misc is left alone.
@@ -85,19 +85,19 @@ struct TargetResult {
   Target target;
   TargetStatus status = TargetStatus::Cancelled;
   double seconds = 0;
-  double command_seconds = 0; // of that, in the build tools xship ran (the rest is xship's own)
-  std::string stage;          // build/xship/OS_ARCH/xship-stage: exactly what the release holds
+  double command_seconds = 0;  // of that, in the build tools xship ran (the rest is xship's own)
+  std::string stage;  // build/xship/OS_ARCH/xship-stage: exactly what the release holds
   std::vector<std::string> programs;  // the programs in it, relative to the stage
-  Requirements needs;         // what the staged programs and libraries need at run time
-  std::uint64_t size = 0;     // of the release artifact (set when it is written)
-  std::string output;         // the artifact: dist/NAME.OS.ARCH or the archive (set when written)
+  Requirements needs;  // what the staged programs and libraries need at run time
+  std::uint64_t size = 0;  // of the release artifact (set when it is written)
+  std::string output;  // the artifact: dist/NAME.OS.ARCH or the archive (set when written)
   std::vector<std::string> outputs;  // every file written for the target (several raw programs)
-  bool direct = false;        // tests could start the target's programs directly (binfmt_misc)
-  std::string direct_off;     // why they could not, when tests ran under an emulator
-  int tests_passed = -1;      // -1: not counted (Make reports only pass or fail)
+  bool direct = false;  // tests could start the target's programs directly (binfmt_misc)
+  std::string direct_off;  // why they could not, when tests ran under an emulator
+  int tests_passed = -1;  // -1: not counted (Make reports only pass or fail)
   int tests_total = -1;
-  std::string message;        // one line: why it failed or was not run
-  std::string log;            // the build log, for the tail of a failure
+  std::string message;  // one line: why it failed or was not run
+  std::string log;  // the build log, for the tail of a failure
 };
 
 // XSHIP_VERSION/XSHIP_COMMIT/SOURCE_DATE_EPOCH from the environment when set, else from

@@ -101,13 +101,15 @@ StageResult copy_programs_and_files(const StageRequest& req, std::vector<std::st
     std::string file = fs::path(entry).filename().string() + req.info->exe_suffix();
     auto found = locate_program(req, entry, file);
     if (!found)
-      return problem(StageProblem::NoOutput,
-                     fmt::format("the build produced no program '{}' in '{}' (nor below it): check the program's name{}",
-                                 file, req.search.empty() ? "" : req.search.front(),
-                                 entry.find('/') == std::string::npos ? " (or give its path, e.g. src/" + entry + ")" : ""));
+      return problem(
+          StageProblem::NoOutput,
+          fmt::format("the build produced no program '{}' in '{}' (nor below it): check the program's name{}", file,
+                      req.search.empty() ? "" : req.search.front(),
+                      entry.find('/') == std::string::npos ? " (or give its path, e.g. src/" + entry + ")" : ""));
     if (!taken.insert(file).second)
       return problem(StageProblem::NoOutput, fmt::format("two programs are both named '{}': list each once", file));
-    if (auto st = copy_in(*found, fs::path(req.stage) / file); !st) return problem(StageProblem::Io, st.error().message);
+    if (auto st = copy_in(*found, fs::path(req.stage) / file); !st)
+      return problem(StageProblem::Io, st.error().message);
     programs.push_back(file);
   }
   for (const auto& entry : req.files) {
@@ -118,8 +120,10 @@ StageResult copy_programs_and_files(const StageRequest& req, std::vector<std::st
     std::string base = fs::path(*found).lexically_normal().filename().string();
     if (base.empty()) base = fs::path(*found).lexically_normal().parent_path().filename().string();
     if (base.empty() || !taken.insert(base).second)
-      return problem(StageProblem::NoOutput, fmt::format("'{}' would be stored as '{}', which is taken: rename one", entry, base));
-    if (auto st = copy_in(*found, fs::path(req.stage) / base); !st) return problem(StageProblem::Io, st.error().message);
+      return problem(StageProblem::NoOutput,
+                     fmt::format("'{}' would be stored as '{}', which is taken: rename one", entry, base));
+    if (auto st = copy_in(*found, fs::path(req.stage) / base); !st)
+      return problem(StageProblem::Io, st.error().message);
   }
   return {};
 }
@@ -132,14 +136,17 @@ StageResult ship_project_dlls(const StageRequest& req) {
   for (int added = 0; added < 256;) {
     std::set<std::string> present;
     std::vector<std::pair<fs::path, std::string>> wanted;  // (directory in the stage, DLL)
-    for (auto it = fs::recursive_directory_iterator(req.stage, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    for (auto it = fs::recursive_directory_iterator(req.stage, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
       if (it->is_regular_file()) present.insert(lower(it->path().filename().string()));
-    for (auto it = fs::recursive_directory_iterator(req.stage, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    for (auto it = fs::recursive_directory_iterator(req.stage, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
       if (!it->is_regular_file() || it->is_symlink() || !has_binary_magic(it->path().string())) continue;
       auto deps = read_binary_deps_file(it->path().string());
       if (!deps) continue;  // the checks after staging report it
       for (const auto& dll : deps->pe.imports)
-        if (!is_windows_system_dll(dll) && !present.count(lower(dll))) wanted.push_back({it->path().parent_path(), dll});
+        if (!is_windows_system_dll(dll) && !present.count(lower(dll)))
+          wanted.push_back({it->path().parent_path(), dll});
     }
     bool found_any = false;
     for (const auto& [dir, dll] : wanted) {
@@ -163,24 +170,27 @@ StageResult ship_project_dlls(const StageRequest& req) {
 StageResult find_installed_programs(const StageRequest& req, std::vector<std::string>& programs) {
   for (const auto& entry : req.programs) {
     std::string file = entry + req.info->exe_suffix();
-    std::string found = entry.find('/') != std::string::npos
-                            ? (fs::is_regular_file(fs::path(req.stage) / file) ? (fs::path(req.stage) / file).string() : "")
-                            : find_program_in(req.stage, file, "");
+    std::string found =
+        entry.find('/') != std::string::npos
+            ? (fs::is_regular_file(fs::path(req.stage) / file) ? (fs::path(req.stage) / file).string() : "")
+            : find_program_in(req.stage, file, "");
     if (found.empty())
-      return problem(StageProblem::NoOutput,
-                     fmt::format("the install tree has no program '{}': check its install() rules or the program's name", file));
+      return problem(
+          StageProblem::NoOutput,
+          fmt::format("the install tree has no program '{}': check its install() rules or the program's name", file));
     programs.push_back(fs::path(found).lexically_relative(req.stage).generic_string());
   }
   if (!req.programs.empty()) return {};
   std::error_code ec;
-  for (auto it = fs::directory_iterator(fs::path(req.stage) / "bin", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+  for (auto it = fs::directory_iterator(fs::path(req.stage) / "bin", ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
     if (!it->is_regular_file() || it->is_symlink()) continue;
     bool exec = (it->status().permissions() & fs::perms::owner_exec) != fs::perms::none;
-    if (exec || lower(it->path().extension().string()) == ".exe") programs.push_back("bin/" + it->path().filename().string());
+    if (exec || lower(it->path().extension().string()) == ".exe")
+      programs.push_back("bin/" + it->path().filename().string());
   }
   return {};
 }
-
 
 struct Checked {
   std::string name;  // relative to the stage
@@ -190,16 +200,19 @@ struct Checked {
 StageResult check_machine(const StageRequest& req, const Checked& c) {
   const auto& h = c.deps.header;
   auto want = expected_format(req.info->target.os);
-  if (h.format == want && std::find(h.machines.begin(), h.machines.end(), req.info->machine) != h.machines.end()) return {};
-  return problem(StageProblem::WrongMachine,
-                 fmt::format("'{}' is {}, not {} {}: the build did not use the {} toolchain (a compiler hard-coded in the "
-                             "project?)", c.name, describe(h), format_name(want), machine_name(req.info->machine),
-                             req.info->target.name()));
+  if (h.format == want && std::find(h.machines.begin(), h.machines.end(), req.info->machine) != h.machines.end())
+    return {};
+  return problem(
+      StageProblem::WrongMachine,
+      fmt::format("'{}' is {}, not {} {}: the build did not use the {} toolchain (a compiler hard-coded in the "
+                  "project?)",
+                  c.name, describe(h), format_name(want), machine_name(req.info->machine), req.info->target.name()));
 }
 
 // What the release needs, with what it ships taken off; a DLL that is neither shipped nor
 // part of Windows, or a glibc newer than allowed, makes it not portable.
-StageResult summarise(const StageRequest& req, const std::vector<Checked>& binaries, const std::set<std::string>& shipped) {
+StageResult summarise(const StageRequest& req, const std::vector<Checked>& binaries,
+                      const std::set<std::string>& shipped) {
   StageResult r;
   std::set<std::string> libs, dlls;
   std::vector<int> best_glibc, best_glibcxx;
@@ -209,24 +222,27 @@ StageResult summarise(const StageRequest& req, const std::vector<Checked>& binar
     std::vector<std::string> foreign;
     for (const auto& dll : imports) {
       if (shipped.count(lower(dll))) continue;
-      if (is_windows_system_dll(dll)) dlls.insert(dll);
-      else if (std::find(foreign.begin(), foreign.end(), dll) == foreign.end()) foreign.push_back(dll);
+      if (is_windows_system_dll(dll))
+        dlls.insert(dll);
+      else if (std::find(foreign.begin(), foreign.end(), dll) == foreign.end())
+        foreign.push_back(dll);
     }
     if (!foreign.empty()) {
       std::string list;
       for (std::size_t i = 0; i < foreign.size(); ++i)
         list += (i == 0 ? "" : i + 1 == foreign.size() ? " and " : ", ") + foreign[i];
-      return problem(StageProblem::NotPortable,
-                     fmt::format("'{}' imports {}, which {} not part of Windows and not in the release: link the runtime "
-                                 "statically (the default; --shared-runtime turns it off) or ship the DLL{} (--files)",
-                                 c.name, list, foreign.size() == 1 ? "is" : "are", foreign.size() == 1 ? "" : "s"));
+      return problem(
+          StageProblem::NotPortable,
+          fmt::format("'{}' imports {}, which {} not part of Windows and not in the release: link the runtime "
+                      "statically (the default; --shared-runtime turns it off) or ship the DLL{} (--files)",
+                      c.name, list, foreign.size() == 1 ? "is" : "are", foreign.size() == 1 ? "" : "s"));
     }
     if (!c.deps.elf.dynamic) continue;
     r.needs.dynamic = true;
     for (const auto& lib : c.deps.elf.needed)
       if (!shipped.count(lower(lib))) libs.insert(lib);
-    for (auto [prefix, best, field] : {std::tuple{"GLIBC_", &best_glibc, &r.needs.glibc},
-                                       std::tuple{"GLIBCXX_", &best_glibcxx, &r.needs.glibcxx}}) {
+    for (auto [prefix, best, field] :
+         {std::tuple{"GLIBC_", &best_glibc, &r.needs.glibc}, std::tuple{"GLIBCXX_", &best_glibcxx, &r.needs.glibcxx}}) {
       std::string v = highest_version(c.deps.elf, prefix);
       auto n = version_numbers(v, "");
       if (n && *n > *best) *best = *n, *field = v;
@@ -243,9 +259,11 @@ StageResult summarise(const StageRequest& req, const std::vector<Checked>& binar
     std::string list;
     for (const auto& s : above->shown) list += (list.empty() ? "" : ", ") + s;
     if (above->total > above->shown.size()) list += fmt::format(" and {} more", above->total - above->shown.size());
-    return problem(StageProblem::NotPortable,
-                   fmt::format("'{}' needs glibc {}, above --max-glibc {}: {}; build against an older glibc (a --sysroot or "
-                               "zig with a glibc version) or raise --max-glibc", c.name, r.needs.glibc, req.max_glibc, list));
+    return problem(
+        StageProblem::NotPortable,
+        fmt::format("'{}' needs glibc {}, above --max-glibc {}: {}; build against an older glibc (a --sysroot or "
+                    "zig with a glibc version) or raise --max-glibc",
+                    c.name, r.needs.glibc, req.max_glibc, list));
   }
   return r;
 }
@@ -264,7 +282,8 @@ StageResult check_stage(const StageRequest& req, std::vector<std::string> progra
       // A file that merely starts with "MZ" (a text file, a data blob) is not a program.
       bool listed = std::find(programs.begin(), programs.end(), name) != programs.end();
       if (!listed) continue;
-      return problem(StageProblem::WrongMachine, fmt::format("'{}' is not a program xship can read: {}", name, deps.error().message));
+      return problem(StageProblem::WrongMachine,
+                     fmt::format("'{}' is not a program xship can read: {}", name, deps.error().message));
     }
     binaries.push_back({name, std::move(*deps)});
   }
@@ -288,7 +307,8 @@ std::string find_program_in(const std::string& tree, const std::string& file, co
   if (fs::is_regular_file(fs::path(tree) / file, ec)) return (fs::path(tree) / file).string();
   std::string best;
   int best_depth = 0;
-  for (auto it = fs::recursive_directory_iterator(tree, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(tree, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
     if (it->is_directory() && !it->is_symlink()) {
       auto name = it->path().filename();
       if (name == "CMakeFiles" || name == ".git" || (!skip.empty() && it->path() == fs::path(skip)))
@@ -308,10 +328,13 @@ StageResult stage_release(const StageRequest& req) {
     if (auto r = find_installed_programs(req, programs); r.problem != StageProblem::None) return r;
     for (const auto& entry : req.files) {  // FILES go beside the install tree's top directories
       auto found = locate_file(req, entry);
-      if (!found) return problem(StageProblem::NoOutput, fmt::format("file '{}' is not in '{}': check the path", entry, req.source));
+      if (!found)
+        return problem(StageProblem::NoOutput,
+                       fmt::format("file '{}' is not in '{}': check the path", entry, req.source));
       fs::path to = fs::path(req.stage) / fs::path(*found).lexically_normal().filename();
       if (fs::exists(fs::symlink_status(to, ec)))
-        return problem(StageProblem::NoOutput, fmt::format("'{}' is already in the install tree as '{}'", entry, to.filename().string()));
+        return problem(StageProblem::NoOutput,
+                       fmt::format("'{}' is already in the install tree as '{}'", entry, to.filename().string()));
       if (auto st = copy_in(*found, to); !st) return problem(StageProblem::Io, st.error().message);
     }
   } else {

@@ -21,14 +21,18 @@ namespace {
 struct Library {
   const char* name;
   const char* debian;  // the -dev package, installable per architecture (Multi-Arch: same)
-  const char* mingw;   // Debian's mingw-w64 build, nullptr when there is none
+  const char* mingw;  // Debian's mingw-w64 build, nullptr when there is none
 };
 
 constexpr Library kLibraries[] = {
-    {"zlib", "zlib1g-dev", "libz-mingw-w64-dev"}, {"zstd", "libzstd-dev", nullptr},
-    {"openssl", "libssl-dev", nullptr},           {"curl", "libcurl4-openssl-dev", nullptr},
-    {"png", "libpng-dev", nullptr},               {"sqlite3", "libsqlite3-dev", nullptr},
-    {"bz2", "libbz2-dev", nullptr},               {"lzma", "liblzma-dev", nullptr},
+    {"zlib", "zlib1g-dev", "libz-mingw-w64-dev"},
+    {"zstd", "libzstd-dev", nullptr},
+    {"openssl", "libssl-dev", nullptr},
+    {"curl", "libcurl4-openssl-dev", nullptr},
+    {"png", "libpng-dev", nullptr},
+    {"sqlite3", "libsqlite3-dev", nullptr},
+    {"bz2", "libbz2-dev", nullptr},
+    {"lzma", "liblzma-dev", nullptr},
 };
 
 // arm64 multiarch was measured to work; adding armhf or i386 broke `apt-get update` on a
@@ -98,13 +102,17 @@ struct WantedLibraries {
 Result<WantedLibraries> resolve_libraries(const std::vector<std::string>& libs) {
   WantedLibraries w;
   for (const auto& l : libs) {
-    auto known = std::find_if(std::begin(kLibraries), std::end(kLibraries), [&](const Library& k) { return l == k.name; });
-    if (known != std::end(kLibraries)) w.known.push_back(known);
-    else if (l.ends_with("-dev")) w.raw.push_back(l);
+    auto known =
+        std::find_if(std::begin(kLibraries), std::end(kLibraries), [&](const Library& k) { return l == k.name; });
+    if (known != std::end(kLibraries))
+      w.known.push_back(known);
+    else if (l.ends_with("-dev"))
+      w.raw.push_back(l);
     else {
       std::string names;
       for (const auto& k : kLibraries) names += (names.empty() ? "" : ", ") + std::string(k.name);
-      return usage_error(fmt::format("unknown library '{}': use one of {} or a Debian package name ending in -dev", l, names));
+      return usage_error(
+          fmt::format("unknown library '{}': use one of {} or a Debian package name ending in -dev", l, names));
     }
   }
   return w;
@@ -114,18 +122,26 @@ Result<WantedLibraries> resolve_libraries(const std::vector<std::string>& libs) 
 void add_libraries(const TargetInfo& info, const WantedLibraries& w, TargetDeps& d, std::vector<std::string>& missing) {
   auto route = library_route(info);
   auto add_lib = [&](const std::string& dev, const std::string& why) {
-    if (!route) missing.push_back(dev);
-    else if (*route == Route::Multiarch) d.packages.push_back({dev + ":" + info.debian_arch, why, *route, info.debian_arch});
-    else d.packages.push_back({dev, why, *route, *route == Route::System ? "" : info.debian_arch});
+    if (!route)
+      missing.push_back(dev);
+    else if (*route == Route::Multiarch)
+      d.packages.push_back({dev + ":" + info.debian_arch, why, *route, info.debian_arch});
+    else
+      d.packages.push_back({dev, why, *route, *route == Route::System ? "" : info.debian_arch});
   };
   for (const Library* lib : w.known) {
-    if (!info.is_windows()) add_lib(lib->debian, fmt::format("library {}", lib->name));
-    else if (lib->mingw) d.packages.push_back({lib->mingw, fmt::format("library {}", lib->name), Route::System, ""});
-    else missing.push_back(lib->name);
+    if (!info.is_windows())
+      add_lib(lib->debian, fmt::format("library {}", lib->name));
+    else if (lib->mingw)
+      d.packages.push_back({lib->mingw, fmt::format("library {}", lib->name), Route::System, ""});
+    else
+      missing.push_back(lib->name);
   }
   for (const auto& r : w.raw) {
-    if (info.is_windows()) missing.push_back(r);
-    else add_lib(r, "library");
+    if (info.is_windows())
+      missing.push_back(r);
+    else
+      add_lib(r, "library");
   }
 }
 
@@ -146,8 +162,10 @@ TargetDeps plan_target(Target t, const WantedLibraries& w) {
   if (!missing.empty()) {
     std::string names;
     for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
-    d.problem = fmt::format("Debian 12 has no {} package of {}: build it with `xship toolchain {}` and install it into a "
-                            "directory on CMAKE_PREFIX_PATH", t.name(), names, t.name());
+    d.problem = fmt::format(
+        "Debian 12 has no {} package of {}: build it with `xship toolchain {}` and install it into a "
+        "directory on CMAKE_PREFIX_PATH",
+        t.name(), names, t.name());
   }
   return d;
 }
@@ -220,11 +238,15 @@ Status install_private_sysroot(const TargetInfo& info, const std::vector<std::st
 
   // apt with its own state: only this architecture's index, nothing of the system's.
   std::vector<std::string> o;
-  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
-           {"Dir::State::Lists", (state / "lists").string()}, {"Dir::Cache", (state / "cache").string()},
-           {"Dir::Etc::SourceList", (state / "sources.list").string()}, {"Dir::Etc::SourceParts", "/nonexistent"},
-           {"Dir::State::Status", (state / "status").string()}, {"APT::Architecture", info.debian_arch},
-           {"APT::Architectures", info.debian_arch}, {"Debug::NoLocking", "1"}})
+  for (const auto& [k, v] :
+       std::vector<std::pair<std::string, std::string>>{{"Dir::State::Lists", (state / "lists").string()},
+                                                        {"Dir::Cache", (state / "cache").string()},
+                                                        {"Dir::Etc::SourceList", (state / "sources.list").string()},
+                                                        {"Dir::Etc::SourceParts", "/nonexistent"},
+                                                        {"Dir::State::Status", (state / "status").string()},
+                                                        {"APT::Architecture", info.debian_arch},
+                                                        {"APT::Architectures", info.debian_arch},
+                                                        {"Debug::NoLocking", "1"}})
     o.insert(o.end(), {"-o", k + "=" + v});
   if (geteuid() == 0) o.insert(o.end(), {"-o", "APT::Sandbox::User=root"});
   auto apt = [&](const char* tool, std::vector<std::string> args) {
@@ -242,8 +264,8 @@ Status install_private_sysroot(const TargetInfo& info, const std::vector<std::st
     queue.pop_front();
     if (std::find(all.begin(), all.end(), p) != all.end()) continue;
     all.push_back(p);
-    auto deps = run_quiet(apt("apt-cache", {"depends", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks",
-                                            "--no-replaces", "--no-enhances", p}));
+    auto deps = run_quiet(apt("apt-cache", {"depends", "--no-recommends", "--no-suggests", "--no-conflicts",
+                                            "--no-breaks", "--no-replaces", "--no-enhances", p}));
     if (!deps) return deps.error();
     for (auto& d : sysroot_dependencies(*deps)) queue.push_back(d);
   }

@@ -13,16 +13,16 @@
 namespace xship::cross {
 
 enum class Route {
-  System,         // apt-get install PKG (compilers, emulators, the host's own libraries)
-  Multiarch,      // apt-get install PKG:ARCH after dpkg --add-architecture ARCH
+  System,  // apt-get install PKG (compilers, emulators, the host's own libraries)
+  Multiarch,  // apt-get install PKG:ARCH after dpkg --add-architecture ARCH
   PrivateSysroot  // apt-get download PKG + its libraries, unpacked into private_sysroot()
 };
 
 struct PackageNeed {
   std::string package;  // "g++-aarch64-linux-gnu", "zlib1g-dev:arm64", "zlib1g-dev" (private)
-  std::string why;      // "compiler", "emulator", "library zlib"
+  std::string why;  // "compiler", "emulator", "library zlib"
   Route route = Route::System;
-  std::string arch;     // the dpkg architecture of Multiarch and PrivateSysroot needs
+  std::string arch;  // the dpkg architecture of Multiarch and PrivateSysroot needs
   bool optional = false;  // an emulator that cannot be installed here (wine32)
 };
 

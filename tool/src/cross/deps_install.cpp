@@ -73,8 +73,10 @@ DepsSurvey survey_deps(const std::vector<TargetDeps>& plan, const Host& host) {
       bool have = own ? private_sysroot_has(state.sysroot, p.package) : package_installed(p.package);
       state.needs.push_back({p, have});
       if (have || p.optional) continue;
-      if (own) missing.unpack[d.target.name()].push_back(p.package);
-      else if (std::find(missing.apt.begin(), missing.apt.end(), p.package) == missing.apt.end()) missing.apt.push_back(p.package);
+      if (own)
+        missing.unpack[d.target.name()].push_back(p.package);
+      else if (std::find(missing.apt.begin(), missing.apt.end(), p.package) == missing.apt.end())
+        missing.apt.push_back(p.package);
       if (p.route == Route::Multiarch) missing.new_arches.insert(p.arch);
     }
     out.targets.push_back(std::move(state));
@@ -90,10 +92,12 @@ DepsSurvey survey_deps(const std::vector<TargetDeps>& plan, const Host& host) {
 Status install_deps(const MissingDeps& missing, const Host& host, const std::function<void(const std::string&)>& say,
                     const std::atomic<bool>* interrupt) {
   if (!missing.apt.empty()) {
-    for (const auto& a : missing.new_arches) XSHIP_TRY(run_apt({"dpkg", "--add-architecture", a}, host.root, say, interrupt));
+    for (const auto& a : missing.new_arches)
+      XSHIP_TRY(run_apt({"dpkg", "--add-architecture", a}, host.root, say, interrupt));
     if (Status updated = run_apt({"apt-get", "update", "-qq"}, host.root, say, interrupt); !updated) {
       // A mirror without the new architecture's indexes would break every later apt-get.
-      for (const auto& a : missing.new_arches) (void)run_apt({"dpkg", "--remove-architecture", a}, host.root, say, interrupt);
+      for (const auto& a : missing.new_arches)
+        (void)run_apt({"dpkg", "--remove-architecture", a}, host.root, say, interrupt);
       return runtime_error(fmt::format("apt-get update failed{}: {}",
                                        missing.new_arches.empty() ? "" : " (added architectures removed again)",
                                        updated.error().message));

@@ -29,8 +29,8 @@ struct TargetDepsState {
 
 // What is missing and not optional, by the way it gets installed.
 struct MissingDeps {
-  std::vector<std::string> apt;                            // system and multiarch packages, once each
-  std::set<std::string> new_arches;                        // dpkg architectures to add first
+  std::vector<std::string> apt;  // system and multiarch packages, once each
+  std::set<std::string> new_arches;  // dpkg architectures to add first
   std::map<std::string, std::vector<std::string>> unpack;  // target name -> packages for its private sysroot
   std::size_t count() const;
   // The shell line that installs the apt ones, "" when there are none.
@@ -48,7 +48,8 @@ DepsSurvey survey_deps(const std::vector<TargetDeps>& plan, const Host& host);
 // Whether dpkg-query's "STATUS ARCH" lines for `package` say it is installed. A multiarch
 // package answers one line per architecture: an unqualified name needs the host's own (or
 // an "all" package), "NAME:ARCH" that one.
-bool dpkg_says_installed(const std::string& dpkg_query_output, const std::string& package, const std::string& host_arch);
+bool dpkg_says_installed(const std::string& dpkg_query_output, const std::string& package,
+                         const std::string& host_arch);
 
 // Adds the architectures, updates apt's index (removing those architectures again when that
 // fails), installs the apt packages, then fills the private sysroots. `say` gets a line

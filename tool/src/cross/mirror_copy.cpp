@@ -106,7 +106,8 @@ Result<Copied> copy_symlink(const std::string& src, const std::string& tmp) {
   if (lstat(src.c_str(), &st) != 0) return io_error("read", src, errno, "fix its permissions or exclude it");
   auto text = S_ISLNK(st.st_mode) ? read_link(src, static_cast<std::uint64_t>(st.st_size)) : std::nullopt;
   if (!text) return runtime_error(fmt::format("'{}' changed while it was copied: build again", src));
-  if (symlink(text->c_str(), tmp.c_str()) != 0) return io_error("create", tmp, errno, "check the build directory's permissions");
+  if (symlink(text->c_str(), tmp.c_str()) != 0)
+    return io_error("create", tmp, errno, "check the build directory's permissions");
   const struct timespec times[2] = {{0, UTIME_OMIT}, st.st_mtim};
   struct stat out_st {};
   if (utimensat(AT_FDCWD, tmp.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0 || lstat(tmp.c_str(), &out_st) != 0)
@@ -137,13 +138,15 @@ Result<bool> RealDirs::parents_ok(const std::string& rel, bool create) {
     if (lstat(p.c_str(), &st) != 0) {
       if (!create) return false;
       if (errno != ENOENT) return io_error("look at", p, errno, "check the build directory's permissions");
-      if (mkdir(p.c_str(), 0755) != 0 && errno != EEXIST) return io_error("create", p, errno, "check the build directory's permissions");
+      if (mkdir(p.c_str(), 0755) != 0 && errno != EEXIST)
+        return io_error("create", p, errno, "check the build directory's permissions");
       if (lstat(p.c_str(), &st) != 0) return io_error("create", p, errno, "check the build directory's permissions");
     }
     if (!S_ISDIR(st.st_mode)) {
       if (!create) return false;
-      return runtime_error(fmt::format("'{}' is a {} where the source has a directory: remove it (or all of '{}') and build again", p,
-                                       S_ISLNK(st.st_mode) ? "symlink" : "file", root_));
+      return runtime_error(
+          fmt::format("'{}' is a {} where the source has a directory: remove it (or all of '{}') and build again", p,
+                      S_ISLNK(st.st_mode) ? "symlink" : "file", root_));
     }
     known_.insert(std::move(dir));
   }

@@ -137,7 +137,9 @@ class Lister {
       std::string dir = std::move(stack.back());
       stack.pop_back();
       std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(path(dir).c_str()), closedir);
-      if (!d) return runtime_error(fmt::format("cannot list '{}': {}: fix its permissions or exclude it", path(dir), std::strerror(errno)));
+      if (!d)
+        return runtime_error(
+            fmt::format("cannot list '{}': {}: fix its permissions or exclude it", path(dir), std::strerror(errno)));
       while (dirent* e = readdir(d.get())) {
         std::string_view name = e->d_name;
         if (name == "." || name == "..") continue;
@@ -146,7 +148,8 @@ class Lister {
         struct stat st {};
         if (lstat(path(rel).c_str(), &st) != 0) {
           if (errno == ENOENT) continue;  // removed while we listed
-          return runtime_error(fmt::format("cannot read '{}': {}: fix its permissions or exclude it", path(rel), std::strerror(errno)));
+          return runtime_error(
+              fmt::format("cannot read '{}': {}: fix its permissions or exclude it", path(rel), std::strerror(errno)));
         }
         if (S_ISDIR(st.st_mode)) {
           tree_.dirs.push_back(rel);

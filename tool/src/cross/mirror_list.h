@@ -22,7 +22,7 @@ namespace xship::cross::mirror {
 
 struct SourceTree {
   std::map<std::string, PathStamp> files;  // files and symlinks, by path relative to the source
-  std::vector<std::string> dirs;           // without git: every directory, empty ones too
+  std::vector<std::string> dirs;  // without git: every directory, empty ones too
   bool from_git = false;
 };
 

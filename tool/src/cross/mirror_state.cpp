@@ -30,8 +30,10 @@ bool printable_ascii(const std::string& s) {
 }
 
 void put_text(json& j, const char* key, const std::string& s) {
-  if (printable_ascii(s)) j[key] = s;
-  else j[std::string(key) + "_hex"] = digest::hex(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+  if (printable_ascii(s))
+    j[key] = s;
+  else
+    j[std::string(key) + "_hex"] = digest::hex(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
 }
 
 std::optional<std::string> from_hex(const std::string& h) {
@@ -94,9 +96,12 @@ std::optional<std::pair<std::string, Entry>> parse_entry(const json& j) {
   auto copy = j.find("copy");
   if (!rel || !valid_relative(*rel) || kind == j.end() || copy == j.end()) return std::nullopt;
   Entry e;
-  if (*kind == "file") e.source.kind = Kind::File;
-  else if (*kind == "symlink") e.source.kind = Kind::Symlink;
-  else return std::nullopt;
+  if (*kind == "file")
+    e.source.kind = Kind::File;
+  else if (*kind == "symlink")
+    e.source.kind = Kind::Symlink;
+  else
+    return std::nullopt;
   if (!get_stamp(j, e.source) || !get_number(j, "ctime_ns", e.source.ctime_ns) || !get_stamp(*copy, e.copy))
     return std::nullopt;
   if (e.source.kind == Kind::Symlink) {
@@ -187,25 +192,30 @@ Entries load_entries(const StateFiles& files, const std::string& source, const s
     // file since, which the refresh then sees). The temporary file still held that inode
     // when the kill came, so no file there before can have it.
     auto now = copy_now(e->first);
-    if (now && now->kind == e->second.copy.kind && now->ino == e->second.copy.ino) entries[e->first] = std::move(e->second);
+    if (now && now->kind == e->second.copy.kind && now->ino == e->second.copy.ino)
+      entries[e->first] = std::move(e->second);
   }
   return entries;
 }
 
 Status Journal::append(const std::string& rel, const Entry& e) {
   if (!fd_) fd_ = UniqueFd(open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-  if (!fd_) return runtime_error(fmt::format("cannot open '{}': {}: check the build directory's permissions", path_, std::strerror(errno)));
+  if (!fd_)
+    return runtime_error(
+        fmt::format("cannot open '{}': {}: check the build directory's permissions", path_, std::strerror(errno)));
   // One write per line: O_APPEND puts it whole at the end, and a kill tears at most this one.
   std::string line = entry_json(rel, e).dump() + "\n";
   ssize_t n;
   do n = write(fd_.get(), line.data(), line.size());
   while (n < 0 && errno == EINTR);
   if (n != static_cast<ssize_t>(line.size()))
-    return runtime_error(fmt::format("cannot write '{}': {}: free some disk space", path_, n < 0 ? std::strerror(errno) : "short write"));
+    return runtime_error(fmt::format("cannot write '{}': {}: free some disk space", path_,
+                                     n < 0 ? std::strerror(errno) : "short write"));
   return ok_status();
 }
 
-Status save_entries(const StateFiles& files, const std::string& source, const std::string& dest, const Entries& entries) {
+Status save_entries(const StateFiles& files, const std::string& source, const std::string& dest,
+                    const Entries& entries) {
   json doc = json::object();
   doc["version"] = kVersion;
   put_text(doc, "source", source);
@@ -217,12 +227,15 @@ Status save_entries(const StateFiles& files, const std::string& source, const st
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << doc.dump(0) << "\n";
-    if (!out.flush()) return runtime_error(fmt::format("cannot write '{}': free some disk space or check permissions", tmp));
+    if (!out.flush())
+      return runtime_error(fmt::format("cannot write '{}': free some disk space or check permissions", tmp));
   }
   if (rename(tmp.c_str(), files.state.c_str()) != 0)
-    return runtime_error(fmt::format("cannot replace '{}': {}: check the build directory's permissions", files.state, std::strerror(errno)));
+    return runtime_error(fmt::format("cannot replace '{}': {}: check the build directory's permissions", files.state,
+                                     std::strerror(errno)));
   if (unlink(files.journal.c_str()) != 0 && errno != ENOENT)
-    return runtime_error(fmt::format("cannot remove '{}': {}: check the build directory's permissions", files.journal, std::strerror(errno)));
+    return runtime_error(fmt::format("cannot remove '{}': {}: check the build directory's permissions", files.journal,
+                                     std::strerror(errno)));
   return ok_status();
 }
 

@@ -35,7 +35,7 @@ struct PathStamp {
   std::uint64_t size = 0, ino = 0;
   std::int64_t mtime_ns = 0, ctime_ns = 0;
   std::uint32_t mode = 0;  // rwx for user, group, other (0777): never setuid, setgid or sticky
-  std::string link;        // a symlink's text
+  std::string link;  // a symlink's text
   bool operator==(const PathStamp&) const = default;
 };
 
@@ -80,6 +80,7 @@ class Journal {
 };
 
 // Replaces the state file atomically (temporary file, rename), then drops the journal.
-Status save_entries(const StateFiles& files, const std::string& source, const std::string& dest, const Entries& entries);
+Status save_entries(const StateFiles& files, const std::string& source, const std::string& dest,
+                    const Entries& entries);
 
 }  // namespace xship::cross::mirror

@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 namespace xship::cross {
 
 struct MirrorListing {
-  std::string source;                 // canonical
+  std::string source;  // canonical
   std::vector<std::string> excluded;  // relative to source
   mirror::SourceTree tree;
   double seconds = 0;
@@ -35,7 +35,7 @@ namespace {
 using namespace mirror;
 
 struct Plan {
-  std::string source, dest;           // canonical
+  std::string source, dest;  // canonical
   std::vector<std::string> excluded;  // relative to source
   StateFiles files;
 };
@@ -45,7 +45,9 @@ bool inside(const std::string& path, const std::string& dir) {
   return path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0;
 }
 
-std::string relative_to(const std::string& path, const std::string& dir) { return path.substr(dir == "/" ? 1 : dir.size() + 1); }
+std::string relative_to(const std::string& path, const std::string& dir) {
+  return path.substr(dir == "/" ? 1 : dir.size() + 1);
+}
 
 Status check_absolute(const std::string& path, const char* what) {
   if (!path.empty() && path.front() == '/') return ok_status();
@@ -71,7 +73,8 @@ Result<Plan> validate_source(const std::string& source, const std::vector<std::s
   for (const auto& ex : exclude) {
     auto c = canonical(ex, "excluded path");
     XSHIP_TRY(c);
-    if (*c == plan.source) return usage_error(fmt::format("the excluded path '{}' is the whole source: exclude a directory inside it", ex));
+    if (*c == plan.source)
+      return usage_error(fmt::format("the excluded path '{}' is the whole source: exclude a directory inside it", ex));
     if (inside(*c, plan.source)) plan.excluded.push_back(relative_to(*c, plan.source));
   }
   return plan;
@@ -91,19 +94,23 @@ Result<Plan> validate(const MirrorRequest& req) {
   plan.dest = (fs::path(*parent) / named.filename()).string();
   struct stat st {};
   if (lstat(plan.dest.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
-    return runtime_error(fmt::format("the mirror '{}' is {}, not a directory: remove it", plan.dest, S_ISLNK(st.st_mode) ? "a symlink" : "a file"));
+    return runtime_error(fmt::format("the mirror '{}' is {}, not a directory: remove it", plan.dest,
+                                     S_ISLNK(st.st_mode) ? "a symlink" : "a file"));
   if (plan.dest == plan.source || inside(plan.source, plan.dest))
-    return usage_error(fmt::format("the mirror '{}' would hold its own source '{}': choose a build directory outside the sources", plan.dest, plan.source));
+    return usage_error(
+        fmt::format("the mirror '{}' would hold its own source '{}': choose a build directory outside the sources",
+                    plan.dest, plan.source));
   // The mirror and its state (in its parent) may sit in the source only under an excluded
   // directory: never copied into themselves, never written among the user's files.
   if (*parent == plan.source || inside(*parent, plan.source)) {
     std::string rel = *parent == plan.source ? "" : relative_to(*parent, plan.source);
     bool excluded = false;
-    for (const auto& ex : plan.excluded)
-      excluded = excluded || (!rel.empty() && (rel == ex || inside(rel, ex)));
+    for (const auto& ex : plan.excluded) excluded = excluded || (!rel.empty() && (rel == ex || inside(rel, ex)));
     if (!excluded)
-      return usage_error(fmt::format("the mirror '{}' is inside the source '{}' but not under an excluded directory: put the build directory outside the sources or exclude it",
-                                     plan.dest, plan.source));
+      return usage_error(
+          fmt::format("the mirror '{}' is inside the source '{}' but not under an excluded directory: put the build "
+                      "directory outside the sources or exclude it",
+                      plan.dest, plan.source));
   }
   plan.files = state_files(plan.dest);
   return plan;
@@ -123,10 +130,13 @@ class MirrorLock {
  public:
   static Result<std::unique_ptr<MirrorLock>> take(const std::string& path, const std::string& dest) {
     UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-    if (!fd) return runtime_error(fmt::format("cannot open '{}': {}: check the build directory's permissions", path, std::strerror(errno)));
+    if (!fd)
+      return runtime_error(
+          fmt::format("cannot open '{}': {}: check the build directory's permissions", path, std::strerror(errno)));
     if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
       int err = errno;
-      if (err == EWOULDBLOCK) return runtime_error(fmt::format("another xship is refreshing '{}' now: wait for it to finish", dest));
+      if (err == EWOULDBLOCK)
+        return runtime_error(fmt::format("another xship is refreshing '{}' now: wait for it to finish", dest));
       return runtime_error(fmt::format("cannot lock '{}': {}: check the build directory", path, std::strerror(err)));
     }
     return std::unique_ptr<MirrorLock>(new MirrorLock(std::move(fd)));
@@ -139,14 +149,16 @@ class MirrorLock {
 
 class Refresh {
  public:
-  Refresh(const MirrorRequest& req, Plan plan) : req_(req), plan_(std::move(plan)), src_(plan_.source), dst_(plan_.dest), journal_(plan_.files.journal) {}
+  Refresh(const MirrorRequest& req, Plan plan)
+      : req_(req), plan_(std::move(plan)), src_(plan_.source), dst_(plan_.dest), journal_(plan_.files.journal) {}
 
   Result<MirrorReport> run() {
     auto tree = listing();
     XSHIP_TRY(tree);
     report_.from_git = (*tree)->tree.from_git;
     report_.list_seconds = req_.listing == *tree ? 0 : (*tree)->seconds;
-    entries_ = load_entries(plan_.files, plan_.source, plan_.dest, [&](const std::string& rel) { return copy_now(rel); });
+    entries_ =
+        load_entries(plan_.files, plan_.source, plan_.dest, [&](const std::string& rel) { return copy_now(rel); });
     XSHIP_TRY(remove_stale((*tree)->tree));
     for (const auto& dir : (*tree)->tree.dirs) XSHIP_TRY(dst_.parents_ok(dir + "/", true));
     for (const auto& [rel, stamp] : (*tree)->tree.files) XSHIP_TRY(refresh(rel, stamp));
@@ -156,7 +168,8 @@ class Refresh {
 
  private:
   Result<std::shared_ptr<const MirrorListing>> listing() const {
-    if (req_.listing && req_.listing->source == plan_.source && req_.listing->excluded == plan_.excluded) return req_.listing;
+    if (req_.listing && req_.listing->source == plan_.source && req_.listing->excluded == plan_.excluded)
+      return req_.listing;
     return list_plan(plan_);
   }
 
@@ -179,7 +192,8 @@ class Refresh {
       }
       if (copy_now(rel) == it->second.copy) {
         if (unlink(dst_.path(rel).c_str()) != 0 && errno != ENOENT)
-          return runtime_error(fmt::format("cannot remove '{}': {}: check the build directory's permissions", dst_.path(rel), std::strerror(errno)));
+          return runtime_error(fmt::format("cannot remove '{}': {}: check the build directory's permissions",
+                                           dst_.path(rel), std::strerror(errno)));
         ++report_.removed;
         dst_.remove_empty_parents(rel);
       }
@@ -207,8 +221,8 @@ class Refresh {
   // A file at rel that is what a copy of source would be: same kind, size, mtime, mode
   // (or symlink text). Never the source itself through a hard link.
   static bool same_content_stamp(const PathStamp& now, const PathStamp& source) {
-    return now.kind == source.kind && now.size == source.size && now.mtime_ns == source.mtime_ns && now.mode == source.mode &&
-           now.link == source.link && now.ino != source.ino;
+    return now.kind == source.kind && now.size == source.size && now.mtime_ns == source.mtime_ns &&
+           now.mode == source.mode && now.link == source.link && now.ino != source.ino;
   }
 
   Status copy(const std::string& rel, const PathStamp& source) {
@@ -223,8 +237,10 @@ class Refresh {
       int err = errno;
       unlink(tmp.c_str());
       if (err == EISDIR || err == ENOTEMPTY || err == EEXIST)
-        return runtime_error(fmt::format("'{}' is a directory where the source has a file: remove it and build again", dst_.path(rel)));
-      return runtime_error(fmt::format("cannot write '{}': {}: keep the build directory on one filesystem, writable", dst_.path(rel), std::strerror(err)));
+        return runtime_error(
+            fmt::format("'{}' is a directory where the source has a file: remove it and build again", dst_.path(rel)));
+      return runtime_error(fmt::format("cannot write '{}': {}: keep the build directory on one filesystem, writable",
+                                       dst_.path(rel), std::strerror(err)));
     }
     ++report_.copied;
     report_.bytes += source.kind == Kind::File ? c->entry.source.size : 0;
@@ -248,10 +264,13 @@ Status prepare(const Plan& plan) {
   std::error_code ec;
   fs::create_directories(plan.dest, ec);
   if (ec || !fs::is_directory(plan.dest))
-    return runtime_error(fmt::format("cannot create the mirror '{}': {}: check the build directory", plan.dest, ec ? ec.message() : "not a directory"));
+    return runtime_error(fmt::format("cannot create the mirror '{}': {}: check the build directory", plan.dest,
+                                     ec ? ec.message() : "not a directory"));
   fs::remove_all(plan.files.tmp, ec);
   if (!ec) fs::create_directory(plan.files.tmp, ec);
-  if (ec) return runtime_error(fmt::format("cannot create '{}': {}: check the build directory's permissions", plan.files.tmp, ec.message()));
+  if (ec)
+    return runtime_error(
+        fmt::format("cannot create '{}': {}: check the build directory's permissions", plan.files.tmp, ec.message()));
   return ok_status();
 }
 
@@ -286,7 +305,8 @@ Error one_line(Error e) {
 
 }  // namespace
 
-Result<std::shared_ptr<const MirrorListing>> list_for_mirrors(const std::string& source, const std::vector<std::string>& exclude) {
+Result<std::shared_ptr<const MirrorListing>> list_for_mirrors(const std::string& source,
+                                                              const std::vector<std::string>& exclude) {
   auto plan = validate_source(source, exclude);
   if (!plan) return one_line(plan.error());
   auto listing = list_plan(*plan);

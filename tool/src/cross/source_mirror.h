@@ -39,11 +39,12 @@ namespace xship::cross {
 // its source itself, unless given one listing made for the mirrors of all targets of a
 // build: then git runs once per build, not once per target.
 struct MirrorListing;
-Result<std::shared_ptr<const MirrorListing>> list_for_mirrors(const std::string& source, const std::vector<std::string>& exclude);
+Result<std::shared_ptr<const MirrorListing>> list_for_mirrors(const std::string& source,
+                                                              const std::vector<std::string>& exclude);
 
 struct MirrorRequest {
-  std::string source;                // the project's tree (absolute)
-  std::string dest;                  // build/xship/OS_ARCH/src (absolute); its state goes beside it
+  std::string source;  // the project's tree (absolute)
+  std::string dest;  // build/xship/OS_ARCH/src (absolute); its state goes beside it
   // Absolute paths inside source never copied (the build root, the dist dir); .git and
   // .xship (at any depth) never are either. dest may be inside source only under one.
   std::vector<std::string> exclude;
@@ -55,14 +56,14 @@ struct MirrorRequest {
 };
 
 struct MirrorReport {
-  std::size_t copied = 0;     // files and symlinks written
+  std::size_t copied = 0;  // files and symlinks written
   std::size_t unchanged = 0;  // already there as copied, or changed by the build and kept
-  std::size_t removed = 0;    // copies of removed (or newly ignored) sources
-  std::uint64_t bytes = 0;    // of the files written
-  bool reflinked = false;     // a copy was a copy-on-write clone
-  bool from_git = false;      // the file list came from git (else: every file under source)
+  std::size_t removed = 0;  // copies of removed (or newly ignored) sources
+  std::uint64_t bytes = 0;  // of the files written
+  bool reflinked = false;  // a copy was a copy-on-write clone
+  bool from_git = false;  // the file list came from git (else: every file under source)
   double seconds = 0;
-  double list_seconds = 0;    // of that, listing the source (0 with a listing given)
+  double list_seconds = 0;  // of that, listing the source (0 with a listing given)
 };
 
 // Brings `dest` up to date with `source`. Usage errors for a bad request (relative paths,

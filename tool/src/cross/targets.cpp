@@ -19,6 +19,7 @@ constexpr const char* kSdkFreeBsd = "a FreeBSD 13 base sysroot (base.txz unpacke
 
 // Measured on Debian 12 (see the cross-toolchain notes): mingw needs its -posix compilers
 // for std::thread; i686's multiarch directory is i386-linux-gnu.
+// clang-format off
 constexpr std::array<TargetInfo, 13> kTargets = {{
     {{Os::Linux, Arch::Amd64}, "x86_64-linux-gnu", "x86_64-linux-gnu", "gcc", "g++", "", "g++", "", "",
      "x86_64-linux-gnu", "amd64", "Linux", "x86_64", Machine::X86_64, "x86_64-linux-gnu", ""},
@@ -55,16 +56,17 @@ constexpr std::array<TargetInfo, 13> kTargets = {{
     {{Os::FreeBsd, Arch::Amd64}, "x86_64-unknown-freebsd13", "x86_64-unknown-freebsd13", nullptr, nullptr, "", "",
      nullptr, "", "", "", "FreeBSD", "amd64", Machine::X86_64, nullptr, kSdkFreeBsd},
 }};
+// clang-format on
 
 std::span<const TargetInfo> table() { return kTargets; }
 
 constexpr std::pair<const char*, const char*> kOsAliases[] = {
-    {"macos", "darwin"}, {"osx", "darwin"}, {"mac", "darwin"}, {"apple", "darwin"}, {"win", "windows"},
+    {"macos", "darwin"},  {"osx", "darwin"},    {"mac", "darwin"},    {"apple", "darwin"},   {"win", "windows"},
     {"win32", "windows"}, {"win64", "windows"}, {"mingw", "windows"}, {"mingw32", "windows"}};
 constexpr std::pair<const char*, const char*> kArchAliases[] = {
-    {"x86_64", "amd64"}, {"x86-64", "amd64"}, {"x64", "amd64"}, {"aarch64", "arm64"}, {"armv8", "arm64"},
-    {"i386", "386"}, {"i686", "386"}, {"x86", "386"}, {"armhf", "arm"}, {"armv7", "arm"}, {"armv7l", "arm"},
-    {"ppc64el", "ppc64le"}, {"riscv", "riscv64"}, {"rv64", "riscv64"}};
+    {"x86_64", "amd64"}, {"x86-64", "amd64"},    {"x64", "amd64"},     {"aarch64", "arm64"}, {"armv8", "arm64"},
+    {"i386", "386"},     {"i686", "386"},        {"x86", "386"},       {"armhf", "arm"},     {"armv7", "arm"},
+    {"armv7l", "arm"},   {"ppc64el", "ppc64le"}, {"riscv", "riscv64"}, {"rv64", "riscv64"}};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -159,7 +161,8 @@ Result<std::vector<Target>> parse_target_list(std::string_view list, const std::
     excluded.push_back(*t);
   }
   auto add = [&](Target t) {
-    if (std::find(out.begin(), out.end(), t) == out.end() && std::find(excluded.begin(), excluded.end(), t) == excluded.end())
+    if (std::find(out.begin(), out.end(), t) == out.end() &&
+        std::find(excluded.begin(), excluded.end(), t) == excluded.end())
       out.push_back(t);
   };
   std::size_t start = 0;

@@ -22,26 +22,26 @@ struct Target {
   std::string slug() const;  // "linux_arm64": directories, variable suffixes
 };
 
-const char* os_name(Os os);        // "linux"
+const char* os_name(Os os);  // "linux"
 const char* arch_name(Arch arch);  // "arm64", "386"
 
 struct TargetInfo {
   Target target;
-  const char* triple;           // GNU triple: compiler prefix, /usr/<triple> sysroot
-  const char* clang_triple;     // clang --target when built from a user SDK/sysroot
-  const char* cc;               // Debian's compilers; nullptr: SDK/sysroot or zig needed
+  const char* triple;  // GNU triple: compiler prefix, /usr/<triple> sysroot
+  const char* clang_triple;  // clang --target when built from a user SDK/sysroot
+  const char* cc;  // Debian's compilers; nullptr: SDK/sysroot or zig needed
   const char* cxx;
-  const char* tool_prefix;      // binutils prefix ("" on the host)
-  const char* packages;         // the Debian packages that provide cc/cxx
-  const char* emulator;         // "" runs natively; nullptr: nothing can run it here
+  const char* tool_prefix;  // binutils prefix ("" on the host)
+  const char* packages;  // the Debian packages that provide cc/cxx
+  const char* emulator;  // "" runs natively; nullptr: nothing can run it here
   const char* emulator_packages;
-  const char* multiarch;        // Debian multiarch directory ("" when none)
-  const char* debian_arch;      // dpkg architecture for target libraries ("" when none)
-  const char* cmake_system;     // CMAKE_SYSTEM_NAME
+  const char* multiarch;  // Debian multiarch directory ("" when none)
+  const char* debian_arch;  // dpkg architecture for target libraries ("" when none)
+  const char* cmake_system;  // CMAKE_SYSTEM_NAME
   const char* cmake_processor;  // CMAKE_SYSTEM_PROCESSOR
-  Machine machine;              // what the output's header must say
-  const char* zig_target;       // `zig cc -target`; nullptr: zig cannot link it alone
-  const char* sdk_hint;         // the SDK or sysroot to supply when Debian has no toolchain
+  Machine machine;  // what the output's header must say
+  const char* zig_target;  // `zig cc -target`; nullptr: zig cannot link it alone
+  const char* sdk_hint;  // the SDK or sysroot to supply when Debian has no toolchain
   bool is_windows() const { return target.os == Os::Windows; }
   const char* exe_suffix() const { return is_windows() ? ".exe" : ""; }
 };

@@ -26,7 +26,9 @@ std::string append_flags(std::string a, const std::string& b) {
   return a.empty() ? b : a + " " + b;
 }
 
-std::string program_or_name(const Host& host, const std::string& name) { return host.find_program(name).value_or(name); }
+std::string program_or_name(const Host& host, const std::string& name) {
+  return host.find_program(name).value_or(name);
+}
 
 // The directory holding the -posix libstdc++/libgcc DLLs a dynamically linked mingw
 // program needs at run time; the newest gcc version when several are installed.
@@ -61,9 +63,10 @@ void resolve_emulator(Toolchain& tc, const TargetInfo& info, const Host& host) {
     bool pe32 = info.machine == Machine::I386;
     const char* loader = pe32 ? "/usr/lib/wine/wine" : "/usr/lib/wine/wine64";
     if (host.exists("/usr/lib/wine") && !host.exists(loader)) {
-      tc.not_runnable = pe32 ? "wine cannot start 32-bit programs here (no wine32): install it with "
-                               "'dpkg --add-architecture i386 && apt-get update && apt-get install wine32:i386'"
-                             : fmt::format("wine64 is missing: install it with '{}'", apt_install_line("wine64", host.root));
+      tc.not_runnable =
+          pe32 ? "wine cannot start 32-bit programs here (no wine32): install it with "
+                 "'dpkg --add-architecture i386 && apt-get update && apt-get install wine32:i386'"
+               : fmt::format("wine64 is missing: install it with '{}'", apt_install_line("wine64", host.root));
       return;
     }
     tc.emulator = {*emu};
@@ -76,8 +79,10 @@ void resolve_emulator(Toolchain& tc, const TargetInfo& info, const Host& host) {
     // -E LD_LIBRARY_PATH keeps the target's ld.so off the host's ld.so.cache (programs
     // hung at 100% CPU without it); the multiarch directory serves libraries like zlib.
     std::string libs = fmt::format("/usr/{}/lib", info.triple);
-    if (!tc.lib_sysroot.empty()) libs += fmt::format(":{0}/lib/{1}:{0}/usr/lib/{1}", tc.lib_sysroot, info.multiarch);
-    else if (*info.multiarch) libs += fmt::format(":/lib/{0}:/usr/lib/{0}", info.multiarch);
+    if (!tc.lib_sysroot.empty())
+      libs += fmt::format(":{0}/lib/{1}:{0}/usr/lib/{1}", tc.lib_sysroot, info.multiarch);
+    else if (*info.multiarch)
+      libs += fmt::format(":/lib/{0}:/usr/lib/{0}", info.multiarch);
     tc.emulator = {*emu, "-L", fmt::format("/usr/{}", info.triple), "-E", "LD_LIBRARY_PATH=" + libs};
   }
   tc.runnable = true;
@@ -88,9 +93,9 @@ Result<Toolchain> resolve_debian(const TargetInfo& info, const Host& host) {
   tc.info = &info;
   auto cc = host.find_program(info.cc), cxx = host.find_program(info.cxx);
   if (!cc || !cxx)
-    return runtime_error(fmt::format("{}: {} not found: install it with '{}' (or run 'xship deps --targets {} --install')",
-                                   info.target.name(), cc ? info.cxx : info.cc, apt_install_line(info.packages, host.root),
-                                   info.target.name()));
+    return runtime_error(fmt::format(
+        "{}: {} not found: install it with '{}' (or run 'xship deps --targets {} --install')", info.target.name(),
+        cc ? info.cxx : info.cc, apt_install_line(info.packages, host.root), info.target.name()));
   tc.cc = *cc;
   tc.cxx = *cxx;
   // The host's too: a Makefile handing $(RANLIB) to its own (lua's) must not get "".
@@ -124,17 +129,18 @@ Result<Toolchain> resolve_sdk(const TargetInfo& info, const Host& host, std::str
   Toolchain tc;
   tc.info = &info;
   std::string name = info.target.name();
-  std::string var = fmt::format("XSHIP_SYSROOT_{}_{}", upper(os_name(info.target.os)), upper(arch_name(info.target.arch)));
+  std::string var =
+      fmt::format("XSHIP_SYSROOT_{}_{}", upper(os_name(info.target.os)), upper(arch_name(info.target.arch)));
   if (sysroot.empty()) sysroot = host.env(var).value_or("");
   if (!sysroot.empty()) {
     if (!host.exists(sysroot))
-      return usage_error(fmt::format("{}: sysroot '{}' does not exist: point --sysroot {}=DIR or {} at {}", name, sysroot,
-                                     name, var, info.sdk_hint));
+      return usage_error(fmt::format("{}: sysroot '{}' does not exist: point --sysroot {}=DIR or {} at {}", name,
+                                     sysroot, name, var, info.sdk_hint));
     auto clang = host.find_program("clang"), clangxx = host.find_program("clang++");
     const char* linker = info.target.os == Os::Darwin ? "ld64.lld" : "ld.lld";
     if (!clang || !clangxx || !host.find_program(linker))
-      return runtime_error(fmt::format("{}: building with a sysroot needs clang and {}: install them with '{}'", name, linker,
-                                     apt_install_line("clang lld", host.root)));
+      return runtime_error(fmt::format("{}: building with a sysroot needs clang and {}: install them with '{}'", name,
+                                       linker, apt_install_line("clang lld", host.root)));
     tc.kind = CompilerKind::Clang;
     tc.cc = *clang;
     tc.cxx = *clangxx;
@@ -144,16 +150,18 @@ Result<Toolchain> resolve_sdk(const TargetInfo& info, const Host& host, std::str
     if (auto ar = host.find_program("llvm-ar")) tc.ar = *ar;
     if (auto ranlib = host.find_program("llvm-ranlib")) tc.ranlib = *ranlib;
     tc.find_root = {sysroot};
-    tc.pkg_config_libdir = fmt::format("{0}/usr/lib/pkgconfig:{0}/usr/share/pkgconfig:{0}/usr/libdata/pkgconfig", sysroot);
+    tc.pkg_config_libdir =
+        fmt::format("{0}/usr/lib/pkgconfig:{0}/usr/share/pkgconfig:{0}/usr/libdata/pkgconfig", sysroot);
   } else if (auto zig = info.zig_target ? host.find_program("zig") : std::nullopt) {
     tc.kind = CompilerKind::Zig;
     tc.cc = tc.cxx = *zig;
     tc.cc_args = {"cc", "-target", info.zig_target};
     tc.cxx_args = {"c++", "-target", info.zig_target};
   } else {
-    return usage_error(fmt::format("{} has no Debian toolchain: pass --sysroot {}=DIR or set {} to {} (built with clang "
-                                   "and lld){}", name, name, var, info.sdk_hint,
-                                   info.zig_target ? ", or put zig on PATH" : ""));
+    return usage_error(
+        fmt::format("{} has no Debian toolchain: pass --sysroot {}=DIR or set {} to {} (built with clang "
+                    "and lld){}",
+                    name, name, var, info.sdk_hint, info.zig_target ? ", or put zig on PATH" : ""));
   }
   return tc;
 }
@@ -208,12 +216,14 @@ std::string clean_stamp_value(const std::string& v) {
   if (v.empty()) return "unknown";
   std::string out = v;
   for (char& c : out)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("._+~/:-").find(c) == std::string_view::npos) c = '_';
+    if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("._+~/:-").find(c) == std::string_view::npos)
+      c = '_';
   return out;
 }
 
 void add_target_env_flags(BuildFlags& flags, const Target& t, const EnvLookup& env) {
-  for (auto [var, field] : {std::pair{"CFLAGS", &flags.cflags}, {"CXXFLAGS", &flags.cxxflags}, {"LDFLAGS", &flags.ldflags}})
+  for (auto [var, field] :
+       {std::pair{"CFLAGS", &flags.cflags}, {"CXXFLAGS", &flags.cxxflags}, {"LDFLAGS", &flags.ldflags}})
     if (auto v = env(fmt::format("XSHIP_{}_{}", var, t.slug()))) *field = append_flags(*field, *v);
 }
 
@@ -248,7 +258,8 @@ Assignments make_environment(const Toolchain& tc, const BuildFlags& flags, const
   };
   a.emplace_back("CC", compiler(tc.cc, tc.cc_args));
   a.emplace_back("CXX", compiler(tc.cxx, tc.cxx_args));
-  for (const auto& [var, value] : {std::pair{"AR", &tc.ar}, {"RANLIB", &tc.ranlib}, {"STRIP", &tc.strip}, {"WINDRES", &tc.rc}})
+  for (const auto& [var, value] :
+       {std::pair{"AR", &tc.ar}, {"RANLIB", &tc.ranlib}, {"STRIP", &tc.strip}, {"WINDRES", &tc.rc}})
     if (!value->empty()) a.emplace_back(var, *value);
   a.emplace_back("EXE_SUFFIX", info.exe_suffix());
   a.emplace_back("XSHIP_OS", os_name(info.target.os));
@@ -267,14 +278,16 @@ Assignments make_environment(const Toolchain& tc, const BuildFlags& flags, const
   a.emplace_back("SOURCE_DATE_EPOCH", std::to_string(flags.stamp.epoch));
 
   std::string maps;
-  for (const auto& [from, to] : flags.prefix_maps) maps = append_flags(maps, shell_quote("-ffile-prefix-map=" + from + "=" + to));
+  for (const auto& [from, to] : flags.prefix_maps)
+    maps = append_flags(maps, shell_quote("-ffile-prefix-map=" + from + "=" + to));
   std::string ld = fmt::format("{}", fmt::join(tc.link_flags, " "));
   ld = append_flags(ld, fmt::format("{}", fmt::join(runtime_link_flags(info.target, flags), " ")));
   auto kept = [&](const char* var) { return env(var).value_or(""); };
   std::string cppflags = definition_flags(info.target, flags.stamp);
   if (!tc.lib_sysroot.empty()) {
     cppflags = append_flags(shell_join({"-isystem", tc.lib_sysroot + "/usr/include/" + info.multiarch, "-isystem",
-                                        tc.lib_sysroot + "/usr/include"}), cppflags);
+                                        tc.lib_sysroot + "/usr/include"}),
+                            cppflags);
     ld = append_flags(ld, shell_join({"-L" + tc.lib_sysroot + "/usr/lib/" + info.multiarch,
                                       "-Wl,-rpath-link," + tc.lib_sysroot + "/lib/" + info.multiarch}));
   }
@@ -295,7 +308,8 @@ std::string render_exports(const Assignments& a) {
 
 std::string shell_quote(const std::string& s) {
   bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("@%+=:,./_-").find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("@%+=:,./_-").find(c) != std::string_view::npos;
   });
   if (plain) return s;
   std::string out = "'";

@@ -29,21 +29,21 @@ enum class CompilerKind { Gcc, Clang, Zig, UserFile };
 struct Toolchain {
   const TargetInfo* info = nullptr;
   CompilerKind kind = CompilerKind::Gcc;
-  std::string cc, cxx;                    // programs
+  std::string cc, cxx;  // programs
   std::vector<std::string> cc_args, cxx_args;  // zig's "cc -target X"
-  std::string compiler_target;            // clang --target
-  std::string sysroot;                    // a user's SDK/sysroot
-  std::string ar, ranlib, strip, rc;      // "" where the build tool's default is right
-  std::vector<std::string> link_flags;    // -fuse-ld=lld
-  std::vector<std::string> find_root;     // CMAKE_FIND_ROOT_PATH
-  std::string library_architecture;       // Debian multiarch directory
-  std::string lib_sysroot;                // xship's private sysroot of target libraries
+  std::string compiler_target;  // clang --target
+  std::string sysroot;  // a user's SDK/sysroot
+  std::string ar, ranlib, strip, rc;  // "" where the build tool's default is right
+  std::vector<std::string> link_flags;  // -fuse-ld=lld
+  std::vector<std::string> find_root;  // CMAKE_FIND_ROOT_PATH
+  std::string library_architecture;  // Debian multiarch directory
+  std::string lib_sysroot;  // xship's private sysroot of target libraries
   std::string pkg_config_libdir;
-  std::string user_file;                  // --toolchain OS/ARCH=FILE
+  std::string user_file;  // --toolchain OS/ARCH=FILE
   // Running what it builds.
   bool runnable = false;
-  std::string not_runnable;               // why not, and the fix
-  std::vector<std::string> emulator;      // argv prefix; empty and runnable: native
+  std::string not_runnable;  // why not, and the fix
+  std::vector<std::string> emulator;  // argv prefix; empty and runnable: native
   std::map<std::string, std::string> emulator_env;
 };
 
@@ -72,8 +72,8 @@ std::string clean_stamp_value(const std::string& v);
 
 struct BuildFlags {
   Stamp stamp;
-  bool static_link = false;        // --static: fully static programs
-  bool portable_runtime = false;   // libstdc++ linked in (Linux), everything static (Windows)
+  bool static_link = false;  // --static: fully static programs
+  bool portable_runtime = false;  // libstdc++ linked in (Linux), everything static (Windows)
   std::string cflags, cxxflags, ldflags;  // XSHIP_CFLAGS_linux_arm64 and the like
   // -ffile-prefix-map pairs for Make; CMake toolchains map their own source and build dirs.
   std::vector<std::pair<std::string, std::string>> prefix_maps;

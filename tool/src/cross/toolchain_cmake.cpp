@@ -55,8 +55,11 @@ void cmake_compilers(std::string& s, const Toolchain& tc) {
     s += cmake_set("CMAKE_C_COMPILER_TARGET", {tc.compiler_target});
     s += cmake_set("CMAKE_CXX_COMPILER_TARGET", {tc.compiler_target});
   }
-  if (!tc.sysroot.empty()) s += cmake_set(info.target.os == Os::Darwin ? "CMAKE_OSX_SYSROOT" : "CMAKE_SYSROOT", {tc.sysroot});
-  for (const auto& [var, value] : {std::pair{"CMAKE_AR", &tc.ar}, {"CMAKE_RANLIB", &tc.ranlib}, {"CMAKE_STRIP", &tc.strip},
+  if (!tc.sysroot.empty())
+    s += cmake_set(info.target.os == Os::Darwin ? "CMAKE_OSX_SYSROOT" : "CMAKE_SYSROOT", {tc.sysroot});
+  for (const auto& [var, value] : {std::pair{"CMAKE_AR", &tc.ar},
+                                   {"CMAKE_RANLIB", &tc.ranlib},
+                                   {"CMAKE_STRIP", &tc.strip},
                                    {"CMAKE_RC_COMPILER", &tc.rc}})
     if (!value->empty()) s += cmake_set(var, {*value});
   if (!tc.library_architecture.empty()) s += cmake_set("CMAKE_LIBRARY_ARCHITECTURE", {tc.library_architecture});
@@ -64,9 +67,11 @@ void cmake_compilers(std::string& s, const Toolchain& tc) {
     // Libraries, headers and packages from the target's roots only; programs from the host.
     s += cmake_set("CMAKE_FIND_ROOT_PATH", tc.find_root);
     s += "set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)\n";
-    for (const char* kind : {"LIBRARY", "INCLUDE", "PACKAGE"}) s += fmt::format("set(CMAKE_FIND_ROOT_PATH_MODE_{} ONLY)\n", kind);
+    for (const char* kind : {"LIBRARY", "INCLUDE", "PACKAGE"})
+      s += fmt::format("set(CMAKE_FIND_ROOT_PATH_MODE_{} ONLY)\n", kind);
   }
-  if (!tc.pkg_config_libdir.empty()) s += fmt::format("set(ENV{{PKG_CONFIG_LIBDIR}} {})\n", cmake_quote(tc.pkg_config_libdir));
+  if (!tc.pkg_config_libdir.empty())
+    s += fmt::format("set(ENV{{PKG_CONFIG_LIBDIR}} {})\n", cmake_quote(tc.pkg_config_libdir));
   if (std::string root = tc.sysroot.empty() ? tc.lib_sysroot : tc.sysroot; !root.empty())
     s += fmt::format("set(ENV{{PKG_CONFIG_SYSROOT_DIR}} {})\n", cmake_quote(root));
   if (tc.runnable && !tc.emulator.empty()) {
@@ -77,8 +82,9 @@ void cmake_compilers(std::string& s, const Toolchain& tc) {
     s += "# ctest and try_run start the target's programs through this.\n";
     s += cmake_set("CMAKE_CROSSCOMPILING_EMULATOR", emu);
   }
-  if (!tc.link_flags.empty()) s += cmake_set("CMAKE_EXE_LINKER_FLAGS_INIT", {fmt::format("{}", fmt::join(tc.link_flags, " "))}) +
-                                   cmake_set("CMAKE_SHARED_LINKER_FLAGS_INIT", {fmt::format("{}", fmt::join(tc.link_flags, " "))});
+  if (!tc.link_flags.empty())
+    s += cmake_set("CMAKE_EXE_LINKER_FLAGS_INIT", {fmt::format("{}", fmt::join(tc.link_flags, " "))}) +
+         cmake_set("CMAKE_SHARED_LINKER_FLAGS_INIT", {fmt::format("{}", fmt::join(tc.link_flags, " "))});
 }
 
 }  // namespace
@@ -87,15 +93,19 @@ std::string cmake_toolchain(const Toolchain& tc, const BuildFlags& flags) {
   const TargetInfo& info = *tc.info;
   Target t = info.target;
   std::string s = fmt::format("# CMake toolchain for {} ({}), written by xship.\n", t.name(), kind_name(tc.kind));
-  if (tc.kind == CompilerKind::UserFile) s += fmt::format("include({})\n", cmake_quote(tc.user_file));
-  else cmake_compilers(s, tc);
+  if (tc.kind == CompilerKind::UserFile)
+    s += fmt::format("include({})\n", cmake_quote(tc.user_file));
+  else
+    cmake_compilers(s, tc);
 
   // Directory properties, not *_FLAGS_INIT: those are cached at the first configure and
   // would keep an old commit's version forever.
   s += "\n# What the program knows about itself, as CMake variables and string-literal definitions\n"
        "# (-DXSHIP_VERSION=... on the cmake command line wins).\n";
-  s += fmt::format("if(NOT DEFINED XSHIP_VERSION)\n  set(XSHIP_VERSION {})\nendif()\n", cmake_quote(clean_stamp_value(flags.stamp.version)));
-  s += fmt::format("if(NOT DEFINED XSHIP_COMMIT)\n  set(XSHIP_COMMIT {})\nendif()\n", cmake_quote(clean_stamp_value(flags.stamp.commit)));
+  s += fmt::format("if(NOT DEFINED XSHIP_VERSION)\n  set(XSHIP_VERSION {})\nendif()\n",
+                   cmake_quote(clean_stamp_value(flags.stamp.version)));
+  s += fmt::format("if(NOT DEFINED XSHIP_COMMIT)\n  set(XSHIP_COMMIT {})\nendif()\n",
+                   cmake_quote(clean_stamp_value(flags.stamp.commit)));
   s += cmake_set("XSHIP_OS", {os_name(t.os)}) + cmake_set("XSHIP_ARCH", {arch_name(t.arch)});
   std::vector<std::string> defs;
   for (const char* var : {"XSHIP_VERSION", "XSHIP_COMMIT", "XSHIP_OS", "XSHIP_ARCH"})
@@ -116,9 +126,10 @@ std::string cmake_toolchain(const Toolchain& tc, const BuildFlags& flags) {
   }
   for (const auto& [lang, value] : {std::pair{"C", &flags.cflags}, {"CXX", &flags.cxxflags}}) {
     if (value->empty()) continue;
-    s += fmt::format("separate_arguments(_xship_{0}flags UNIX_COMMAND {1})\n"
-                     "add_compile_options(\"$<$<COMPILE_LANGUAGE:{0}>:${{_xship_{0}flags}}>\")\n",
-                     lang, cmake_quote(*value));
+    s += fmt::format(
+        "separate_arguments(_xship_{0}flags UNIX_COMMAND {1})\n"
+        "add_compile_options(\"$<$<COMPILE_LANGUAGE:{0}>:${{_xship_{0}flags}}>\")\n",
+        lang, cmake_quote(*value));
   }
   if (!flags.ldflags.empty())
     s += fmt::format("separate_arguments(_xship_ldflags UNIX_COMMAND {})\nadd_link_options(${{_xship_ldflags}})\n",

@@ -47,8 +47,10 @@ bool parse_md5_hex(std::string_view h, Md5& out) {
 void openssl_failed(const char* step) {
   char reason[256] = "no reason given";
   if (unsigned long e = ERR_get_error()) ERR_error_string_n(e, reason, sizeof reason);
-  std::fprintf(stderr, "xship: error: OpenSSL failed %s (%s): out of memory, or an OpenSSL configuration "
-               "(OPENSSL_CONF) without the algorithm; aborting\n", step, reason);
+  std::fprintf(stderr,
+               "xship: error: OpenSSL failed %s (%s): out of memory, or an OpenSSL configuration "
+               "(OPENSSL_CONF) without the algorithm; aborting\n",
+               step, reason);
   std::abort();
 }
 
@@ -98,7 +100,9 @@ Sha256 hmac_sha256(std::string_view key, std::string_view data) {
   return out;
 }
 
-struct Md5Stream::Impl { MdCtx c{EVP_md5(), "computing an MD5"}; };
+struct Md5Stream::Impl {
+  MdCtx c{EVP_md5(), "computing an MD5"};
+};
 Md5Stream::Md5Stream() : impl_(std::make_unique<Impl>()) {}
 Md5Stream::~Md5Stream() = default;
 Md5Stream::Md5Stream(Md5Stream&&) noexcept = default;
@@ -106,7 +110,9 @@ Md5Stream& Md5Stream::operator=(Md5Stream&&) noexcept = default;
 void Md5Stream::update(const void* d, std::size_t n) { impl_->c.update(d, n); }
 Md5 Md5Stream::finish() { return impl_->c.finish<16>(); }
 
-struct Sha256Stream::Impl { MdCtx c{EVP_sha256(), "computing a SHA-256"}; };
+struct Sha256Stream::Impl {
+  MdCtx c{EVP_sha256(), "computing a SHA-256"};
+};
 Sha256Stream::Sha256Stream() : impl_(std::make_unique<Impl>()) {}
 Sha256Stream::~Sha256Stream() = default;
 Sha256Stream::Sha256Stream(Sha256Stream&&) noexcept = default;

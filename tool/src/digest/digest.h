@@ -15,10 +15,14 @@ using Sha256 = std::array<std::uint8_t, 32>;
 
 std::string hex(const std::uint8_t* data, std::size_t n);
 template <std::size_t N>
-std::string hex(const std::array<std::uint8_t, N>& a) { return hex(a.data(), N); }
+std::string hex(const std::array<std::uint8_t, N>& a) {
+  return hex(a.data(), N);
+}
 std::string base64(const std::uint8_t* data, std::size_t n);
 template <std::size_t N>
-std::string base64(const std::array<std::uint8_t, N>& a) { return base64(a.data(), N); }
+std::string base64(const std::array<std::uint8_t, N>& a) {
+  return base64(a.data(), N);
+}
 // Parses 32 hex chars into an MD5; false on anything else.
 bool parse_md5_hex(std::string_view hex, Md5& out);
 
@@ -39,6 +43,7 @@ class Md5Stream {
   Md5Stream& operator=(Md5Stream&&) noexcept;
   void update(const void* data, std::size_t n);
   Md5 finish();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -52,6 +57,7 @@ class Sha256Stream {
   Sha256Stream& operator=(Sha256Stream&&) noexcept;
   void update(const void* data, std::size_t n);
   Sha256 finish();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -88,13 +88,15 @@ ScryptParams scrypt_params(std::uint64_t opslimit, std::uint64_t memlimit) {
 Result<SecretBytes> key_stream(const std::string& password, const std::string& salt, const KdfLimits& limits) {
   ScryptParams s = scrypt_params(limits.opslimit, limits.memlimit);
   if (s.n > (std::uint64_t{1} << 20) || s.p < 1 || s.p > 16)
-    return usage_error("the signing key's scrypt parameters ask for more memory or time than minisign ever uses: "
-                       "the key is damaged; make it again with xship keygen or minisign -G");
+    return usage_error(
+        "the signing key's scrypt parameters ask for more memory or time than minisign ever uses: "
+        "the key is damaged; make it again with xship keygen or minisign -G");
   SecretBytes stream(std::string(kEncryptedBytes, '\0'));
   const std::uint64_t max_memory = 128 * s.r * (s.n + 2) + 128 * s.r * s.p + (1 << 20);
   if (!digest::scrypt(password, salt, s.n, s.r, s.p, max_memory, stream.u8(), stream.b.size()))
-    return runtime_error("scrypt could not derive the key from XSHIP_SIGNING_PASSWORD (out of memory?): free memory "
-                         "and try again");
+    return runtime_error(
+        "scrypt could not derive the key from XSHIP_SIGNING_PASSWORD (out of memory?): free memory "
+        "and try again");
   return stream;
 }
 
@@ -105,9 +107,10 @@ std::string checksum(const std::string& raw) {
 Result<std::string> decode_line(std::string_view line, std::size_t size, const char* what) {
   auto raw = digest::base64_decode(line);
   if (!raw || raw->size() != size)
-    return usage_error(fmt::format("that is not a minisign {}: expected a comment line and a base64 line as "
-                                   "minisign -G writes them",
-                                   what));
+    return usage_error(
+        fmt::format("that is not a minisign {}: expected a comment line and a base64 line as "
+                    "minisign -G writes them",
+                    what));
   return std::move(*raw);
 }
 
@@ -129,9 +132,9 @@ Result<SecretKey> generate_key() {
 }
 
 std::string public_key_base64(const PublicKey& key) {
-  return digest::base64(reinterpret_cast<const std::uint8_t*>(
-                            ("Ed" + bytes_of(key.id.data(), 8) + bytes_of(key.key.data(), 32)).data()),
-                        kPublicKeyBytes);
+  return digest::base64(
+      reinterpret_cast<const std::uint8_t*>(("Ed" + bytes_of(key.id.data(), 8) + bytes_of(key.key.data(), 32)).data()),
+      kPublicKeyBytes);
 }
 
 std::string public_key_file(const PublicKey& key) {
@@ -141,7 +144,8 @@ std::string public_key_file(const PublicKey& key) {
 Result<PublicKey> parse_public_key(std::string_view text) {
   auto lines = lines_of(text.substr(0, 4096), 3);
   std::string_view line = lines.size() >= 2 && lines[0].starts_with(kCommentPrefix) ? lines[1]
-                          : lines.size() == 1 ? lines[0] : std::string_view();
+                          : lines.size() == 1                                       ? lines[0]
+                                                                                    : std::string_view();
   auto raw = decode_line(line, kPublicKeyBytes, "public key");
   if (!raw) return raw.error();
   if (!raw->starts_with("Ed")) return usage_error("that public key is not an Ed25519 minisign key");
@@ -171,8 +175,7 @@ Result<std::string> secret_key_file(const SecretKey& key, const std::optional<st
     if (!stream) return stream.error();
     for (std::size_t i = 0; i < kEncryptedBytes; ++i) raw.b[kKeynumAt + i] ^= stream->b[i];
   }  // minisign -W leaves kdf, salt, limits and checksum zero
-  return fmt::format("{}minisign encrypted secret key\n{}\n", kCommentPrefix,
-                     digest::base64(raw.u8(), raw.b.size()));
+  return fmt::format("{}minisign encrypted secret key\n{}\n", kCommentPrefix, digest::base64(raw.u8(), raw.b.size()));
 }
 
 Result<SecretKey> parse_secret_key(std::string_view text, const std::optional<std::string>& password) {
@@ -188,9 +191,9 @@ Result<SecretKey> parse_secret_key(std::string_view text, const std::optional<st
   if (!encrypted && raw.b.compare(kKdfAt, 2, std::string(2, '\0')) != 0)
     return usage_error("the signing key uses a key derivation minisign does not know: it is damaged");
   if (encrypted) {
-    if (!password)
-      return credentials_error("the signing key is encrypted: set XSHIP_SIGNING_PASSWORD to its password");
-    auto stream = key_stream(*password, raw.b.substr(kSaltAt, 32), {load_le64(raw.b, kOpsAt), load_le64(raw.b, kMemAt)});
+    if (!password) return credentials_error("the signing key is encrypted: set XSHIP_SIGNING_PASSWORD to its password");
+    auto stream =
+        key_stream(*password, raw.b.substr(kSaltAt, 32), {load_le64(raw.b, kOpsAt), load_le64(raw.b, kMemAt)});
     if (!stream) return stream.error();
     for (std::size_t i = 0; i < kEncryptedBytes; ++i) raw.b[kKeynumAt + i] ^= stream->b[i];
     std::string chk = checksum(raw.b);
@@ -225,8 +228,9 @@ Result<std::string> sign(const SecretKey& key, std::string_view message, std::st
 Result<std::string> verify(const PublicKey& key, std::string_view message, std::string_view signature_file) {
   auto lines = lines_of(signature_file.substr(0, 16384), 5);
   if (lines.size() < 4 || !lines[0].starts_with(kCommentPrefix) || !lines[2].starts_with(kTrustedPrefix))
-    return integrity_error("the signature file is not a minisign signature (four lines: comment, signature, trusted "
-                           "comment, its signature)");
+    return integrity_error(
+        "the signature file is not a minisign signature (four lines: comment, signature, trusted "
+        "comment, its signature)");
   std::string_view trusted = lines[2].substr(kTrustedPrefix.size());
   auto sig_struct = digest::base64_decode(lines[1]);
   auto global = digest::base64_decode(lines[3]);
@@ -239,9 +243,10 @@ Result<std::string> verify(const PublicKey& key, std::string_view message, std::
   KeyId id;
   std::memcpy(id.data(), sig_struct->data() + 2, 8);
   if (id != key.id)
-    return integrity_error(fmt::format("the signature was made by key {}, not by the trusted key {}: the release was "
-                                       "signed by someone else, or the wrong public key was given",
-                                       key_id_text(id), key_id_text(key.id)));
+    return integrity_error(
+        fmt::format("the signature was made by key {}, not by the trusted key {}: the release was "
+                    "signed by someone else, or the wrong public key was given",
+                    key_id_text(id), key_id_text(key.id)));
   digest::ed25519::Signature sig, global_sig;
   std::memcpy(sig.data(), sig_struct->data() + 10, 64);
   std::memcpy(global_sig.data(), global->data(), 64);

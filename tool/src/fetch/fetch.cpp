@@ -32,7 +32,9 @@ class TempFile {
     TempFile t;
     t.path_ = fmt::format("{}.xship-tmp-{}-{:08x}", dest, getpid(), rd());
     t.fd_ = UniqueFd(open(t.path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (!t.fd_) return runtime_error(fmt::format("cannot write next to '{}': {}: check the directory", dest, std::strerror(errno)));
+    if (!t.fd_)
+      return runtime_error(
+          fmt::format("cannot write next to '{}': {}: check the directory", dest, std::strerror(errno)));
     return t;
   }
   TempFile() = default;
@@ -46,7 +48,8 @@ class TempFile {
     int err = fsync(fd_.get()) != 0 ? errno : 0;
     if (close(fd_.release()) != 0 && err == 0) err = errno;
     if (err != 0) return runtime_error(fmt::format("cannot flush '{}': {}", path_, std::strerror(err)));
-    if (rename(path_.c_str(), dest.c_str()) != 0) return runtime_error(fmt::format("cannot rename into '{}': {}", dest, std::strerror(errno)));
+    if (rename(path_.c_str(), dest.c_str()) != 0)
+      return runtime_error(fmt::format("cannot rename into '{}': {}", dest, std::strerror(errno)));
     path_.clear();
     return ok_status();
   }
@@ -75,8 +78,8 @@ Status check_room(const std::string& dest, std::uint64_t size) {
   if (statvfs(dir.empty() ? "." : dir.c_str(), &vfs) != 0) return ok_status();  // TempFile::create reports it
   std::uint64_t room = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
   if (size > room)
-    return runtime_error(fmt::format("'{}' would need {} bytes but only {} are free there: free space or fetch elsewhere",
-                                     dest, size, room));
+    return runtime_error(fmt::format(
+        "'{}' would need {} bytes but only {} are free there: free space or fetch elsewhere", dest, size, room));
   return ok_status();
 }
 
@@ -104,9 +107,11 @@ Status ranged_download(s3::Client& client, const std::string& bucket, const std:
         [&] { written = 0; }, &st);
     total_retries += st.retries;
     std::lock_guard lock(mu);
-    if (!got && !first_error) first_error = got.error();
+    if (!got && !first_error)
+      first_error = got.error();
     else if (got && written != last - start + 1 && !first_error)
-      first_error = integrity_error(fmt::format("s3://{}/{}: bytes {}-{} came back short ({} bytes)", bucket, key, start, last, written));
+      first_error = integrity_error(
+          fmt::format("s3://{}/{}: bytes {}-{} came back short ({} bytes)", bucket, key, start, last, written));
   };
   {
     ThreadPool pool(opts.concurrency);
@@ -118,7 +123,8 @@ Status ranged_download(s3::Client& client, const std::string& bucket, const std:
   }
   retries += total_retries;
   if (first_error) return *first_error;
-  if (cancel && cancel->load()) return Error{ErrorCategory::Interrupted, fmt::format("GET s3://{}/{}: interrupted", bucket, key)};
+  if (cancel && cancel->load())
+    return Error{ErrorCategory::Interrupted, fmt::format("GET s3://{}/{}: interrupted", bucket, key)};
   return ok_status();
 }
 
@@ -132,9 +138,12 @@ Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, cons
   auto head = client.head({bucket, key}, &st);
   if (!head) return head.error();
   if (!head->exists)
-    return usage_error(fmt::format("s3://{}/{} does not exist: check the key (xship publish prints the URLs it wrote)", bucket, key));
+    return usage_error(
+        fmt::format("s3://{}/{} does not exist: check the key (xship publish prints the URLs it wrote)", bucket, key));
   if (expected.size_known && head->size != expected.size)
-    return integrity_error(fmt::format("s3://{}/{} is {} bytes but the manifest says {}: the store holds another version", bucket, key, head->size, expected.size));
+    return integrity_error(
+        fmt::format("s3://{}/{} is {} bytes but the manifest says {}: the store holds another version", bucket, key,
+                    head->size, expected.size));
   auto want = s3::wanted_sums(bucket, key, *head, expected, opts.etag_check);
   if (!want) return want.error();
   XSHIP_TRY(check_room(dest_path, head->size));
@@ -158,7 +167,8 @@ Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, cons
         [&](const char* d, std::size_t n) { return write_all(fd, d, n, written) && (written += n, true); },
         [&] {
           written = 0;
-          if (ftruncate(fd, 0) != 0) {}
+          if (ftruncate(fd, 0) != 0) {
+          }
         },
         body);
     out.retries += body.retries;
@@ -175,12 +185,15 @@ Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, cons
 
 Status check_entry_name(const std::string& name, const std::string& dir) {
   if (!is_clean_relative(name))
-    return integrity_error(fmt::format("the manifest names '{}', which is not a plain relative path (a NUL, a control "
-                                       "character, an empty, '.' or '..' segment) and could land outside '{}': refusing it",
-                                       name, dir));
+    return integrity_error(
+        fmt::format("the manifest names '{}', which is not a plain relative path (a NUL, a control "
+                    "character, an empty, '.' or '..' segment) and could land outside '{}': refusing it",
+                    name, dir));
   if (name == "SHA256SUMS")
-    return integrity_error(fmt::format("the manifest names 'SHA256SUMS', which fetch writes itself into '{}': refusing "
-                                       "it (the release is damaged or forged)", dir));
+    return integrity_error(
+        fmt::format("the manifest names 'SHA256SUMS', which fetch writes itself into '{}': refusing "
+                    "it (the release is damaged or forged)",
+                    dir));
   return ok_status();
 }
 

@@ -26,11 +26,13 @@ class Checkout {
  public:
   static Result<Checkout> of(const std::string& repo, const std::string& commit) {
     if (!process::git_output(repo, {"cat-file", "-e", commit + "^{commit}"}))
-      return usage_error(fmt::format("commit {} is not in the repository at '{}': fetch it (git fetch origin {}) or "
-                                     "pass --repo-dir",
-                                     commit, printable(repo), commit));
+      return usage_error(
+          fmt::format("commit {} is not in the repository at '{}': fetch it (git fetch origin {}) or "
+                      "pass --repo-dir",
+                      commit, printable(repo), commit));
     std::string dir = (fs::temp_directory_path() / "xship-rebuild-XXXXXX").string();
-    if (!mkdtemp(dir.data())) return runtime_error(fmt::format("cannot create a temporary directory: {}", std::strerror(errno)));
+    if (!mkdtemp(dir.data()))
+      return runtime_error(fmt::format("cannot create a temporary directory: {}", std::strerror(errno)));
     Checkout c(repo, dir);
     if (!process::git_output(repo, {"worktree", "add", "--detach", "--force", dir, commit}))
       return runtime_error(fmt::format("git could not check out {} into '{}': check the repository", commit, dir));
@@ -56,7 +58,8 @@ std::optional<std::string> sha256_of_file(const std::string& path) {
   if (!fd) return std::nullopt;
   struct stat st {};
   digest::FileDigests d;
-  bool ok = fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && digest::digest_file_range(fd.get(), 0, static_cast<std::uint64_t>(st.st_size), d);
+  bool ok = fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) &&
+            digest::digest_file_range(fd.get(), 0, static_cast<std::uint64_t>(st.st_size), d);
   return ok ? std::optional<std::string>(digest::hex(d.sha256)) : std::nullopt;
 }
 
@@ -74,28 +77,31 @@ Result<RebuildResult> rebuild_and_compare(const release::RecordedBuild& b, const
   auto run = process::run(cmd);
   if (!run) return run.error();
   if (!run->success())
-    return runtime_error(fmt::format("the rebuild of {} failed ({}): see {}", b.commit.substr(0, 12), run->describe(),
-                                     req.log_path));
+    return runtime_error(
+        fmt::format("the rebuild of {} failed ({}): see {}", b.commit.substr(0, 12), run->describe(), req.log_path));
   RebuildResult out;
   const fs::path dist = fs::path(checkout->dir()) / req.dist;
   for (const auto& [name, published] : b.subjects) {
     if (!cross::is_safe_relative_path(name))
-      return integrity_error(fmt::format("the provenance names '{}', not a plain relative path: it is damaged", printable(name)));
+      return integrity_error(
+          fmt::format("the provenance names '{}', not a plain relative path: it is damaged", printable(name)));
     auto rebuilt = sha256_of_file((dist / name).string());
     if (!rebuilt) {
       out.not_rebuilt.push_back(name);
     } else if (*rebuilt != published) {
-      return integrity_error(fmt::format("{} rebuilt from commit {} differs from the published one (SHA-256 {}, "
-                                         "published {}): the release was not built as its provenance says",
-                                         printable(name), b.commit.substr(0, 12), *rebuilt, printable(published)));
+      return integrity_error(
+          fmt::format("{} rebuilt from commit {} differs from the published one (SHA-256 {}, "
+                      "published {}): the release was not built as its provenance says",
+                      printable(name), b.commit.substr(0, 12), *rebuilt, printable(published)));
     } else {
       out.matched.push_back(name);
     }
   }
   if (out.matched.empty())
-    return integrity_error(fmt::format("the rebuild made none of the published files under {}: check --dist and the "
-                                       "build command",
-                                       req.dist));
+    return integrity_error(
+        fmt::format("the rebuild made none of the published files under {}: check --dist and the "
+                    "build command",
+                    req.dist));
   return out;
 }
 

@@ -11,14 +11,14 @@
 namespace xship::fetch {
 
 struct RebuildRequest {
-  std::string repo_dir = ".";    // a clone that has the recorded commit
-  std::string command;           // the build, as typed: `make -f ci.mk build`
-  std::string dist = "dist";     // where the build writes the release, relative to the checkout
-  std::string log_path;          // the build's output
+  std::string repo_dir = ".";  // a clone that has the recorded commit
+  std::string command;  // the build, as typed: `make -f ci.mk build`
+  std::string dist = "dist";  // where the build writes the release, relative to the checkout
+  std::string log_path;  // the build's output
 };
 
 struct RebuildResult {
-  std::vector<std::string> matched;      // rebuilt byte for byte
+  std::vector<std::string> matched;  // rebuilt byte for byte
   std::vector<std::string> not_rebuilt;  // published, but not made by this build (a README, another job's target)
 };
 

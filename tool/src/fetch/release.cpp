@@ -25,7 +25,8 @@ class Scratch {
  public:
   static Result<Scratch> inside(const std::string& dir) {
     std::string tmpl = (fs::path(dir) / ".xship-fetch-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) return runtime_error(fmt::format("cannot create a temporary directory in '{}': {}", dir, std::strerror(errno)));
+    if (!mkdtemp(tmpl.data()))
+      return runtime_error(fmt::format("cannot create a temporary directory in '{}': {}", dir, std::strerror(errno)));
     return Scratch(tmpl);
   }
   Scratch(Scratch&& o) noexcept : path_(std::exchange(o.path_, "")) {}
@@ -47,7 +48,8 @@ std::string target_of(const release::ManifestEntry& e) {
 
 // A program published alone: decompressed (or moved) into dir under its own name, never
 // more bytes than the manifest says it has.
-Status place_program(const std::string& downloaded, const cross::ArtifactInfo& a, const std::string& dir, Unpacked& out) {
+Status place_program(const std::string& downloaded, const cross::ArtifactInfo& a, const std::string& dir,
+                     Unpacked& out) {
   if (a.programs.size() != 1 || a.contents.size() != 1 || a.contents[0].name != a.programs[0])
     return integrity_error("the manifest's program entry does not name exactly one program: it is damaged");
   const auto& program = a.contents[0];
@@ -55,7 +57,8 @@ Status place_program(const std::string& downloaded, const cross::ArtifactInfo& a
   std::optional<compress::Format> format;
   if (!a.format.empty()) {
     format = compress::parse_format(a.format);
-    if (!format) return integrity_error(fmt::format("the manifest names an unknown format '{}' for {}", a.format, program.name));
+    if (!format)
+      return integrity_error(fmt::format("the manifest names an unknown format '{}' for {}", a.format, program.name));
   }
   auto output = compress::AtomicOutput::create(dest.string(), /*replace=*/true, 0755);
   if (!output) return output.error();
@@ -63,7 +66,8 @@ Status place_program(const std::string& downloaded, const cross::ArtifactInfo& a
   auto sink = [&](const std::uint8_t* d, std::size_t n) -> Status {
     written += n;
     if (written > program.size)
-      return integrity_error(fmt::format("{} unpacks to more than the {} bytes the manifest says: refusing it", program.name, program.size));
+      return integrity_error(fmt::format("{} unpacks to more than the {} bytes the manifest says: refusing it",
+                                         program.name, program.size));
     return (*output)->write(d, n);
   };
   UniqueFd fd(open(downloaded.c_str(), O_RDONLY | O_CLOEXEC));
@@ -80,14 +84,16 @@ Status place_program(const std::string& downloaded, const cross::ArtifactInfo& a
   }();
   XSHIP_TRY(st);
   if (written != program.size)
-    return integrity_error(fmt::format("{} unpacks to {} bytes, the manifest says {}: refusing it", program.name, written, program.size));
+    return integrity_error(
+        fmt::format("{} unpacks to {} bytes, the manifest says {}: refusing it", program.name, written, program.size));
   XSHIP_TRY((*output)->commit(compress::AtomicOutput::Durability::Contents));
   out.files.push_back(dest.filename().string());
   out.bytes += written;
   return ok_status();
 }
 
-Status place_archive(const std::string& downloaded, const cross::ArtifactInfo& a, const std::string& dir, Unpacked& out) {
+Status place_archive(const std::string& downloaded, const cross::ArtifactInfo& a, const std::string& dir,
+                     Unpacked& out) {
   std::vector<compress::ExpectedEntry> expected;
   std::uint64_t total = 0;
   for (const auto& c : a.contents) {
@@ -119,14 +125,17 @@ Result<std::vector<release::ManifestEntry>> entries_for_target(const std::vector
   std::set<std::string> others;
   for (const auto& e : all) {
     std::string of = target_of(e);
-    if (of == t.name()) out.push_back(e);
-    else if (!of.empty()) others.insert(of);
+    if (of == t.name())
+      out.push_back(e);
+    else if (!of.empty())
+      others.insert(of);
   }
   if (!out.empty()) return out;
   std::string list;
   for (const auto& o : others) list += (list.empty() ? "" : ", ") + o;
-  return usage_error(fmt::format("the release has nothing for {}: {}", t.name(),
-                                 list.empty() ? "it names no targets (was it built with xship build?)" : "it has " + list));
+  return usage_error(
+      fmt::format("the release has nothing for {}: {}", t.name(),
+                  list.empty() ? "it names no targets (was it built with xship build?)" : "it has " + list));
 }
 
 Result<Unpacked> fetch_and_extract(s3::Client& client, const std::string& bucket,

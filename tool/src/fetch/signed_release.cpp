@@ -14,13 +14,14 @@ namespace {
 // A file a signed release must have: its absence is as bad as a wrong signature (exit 3),
 // since whoever can replace files can also delete one.
 Result<std::string> fetch_required(s3::Client& client, const std::string& bucket, const std::string& key,
-                                    bool etag_check) {
+                                   bool etag_check) {
   auto head = client.head({bucket, key});
   if (!head) return head.error();
   if (!head->exists)
-    return integrity_error(fmt::format("s3://{}/{} is missing: the release is not signed (publish it with --sign-key) "
-                                       "or its signature was removed",
-                                       bucket, key));
+    return integrity_error(
+        fmt::format("s3://{}/{} is missing: the release is not signed (publish it with --sign-key) "
+                    "or its signature was removed",
+                    bucket, key));
   return s3::get_small_object(client, bucket, key, etag_check);
 }
 

@@ -42,15 +42,15 @@ namespace {
 // without libcurl). These ten functions are all xship calls; their types come from
 // curl.h, and the soname is the ABI Debian's libcurl4 keeps.
 #define XSHIP_CURL_FUNCTIONS(X) \
-  X(curl_global_init)           \
-  X(curl_easy_init)             \
-  X(curl_easy_cleanup)          \
-  X(curl_easy_reset)            \
-  X(curl_easy_setopt)           \
-  X(curl_easy_perform)          \
-  X(curl_easy_getinfo)          \
-  X(curl_easy_strerror)         \
-  X(curl_slist_append)          \
+  X(curl_global_init) \
+  X(curl_easy_init) \
+  X(curl_easy_cleanup) \
+  X(curl_easy_reset) \
+  X(curl_easy_setopt) \
+  X(curl_easy_perform) \
+  X(curl_easy_getinfo) \
+  X(curl_easy_strerror) \
+  X(curl_slist_append) \
   X(curl_slist_free_all)
 
 struct CurlApi {
@@ -62,8 +62,10 @@ const dynlib::Loaded<CurlApi>& curl_load() {
     dynlib::Loaded<CurlApi> l;
     dynlib::Library lib("libcurl.so.4", "libcurl4");
     XSHIP_DYNLIB_BIND(XSHIP_CURL_FUNCTIONS, lib, l.api);
-    if (!lib.ok()) l.error = lib.error();
-    else if (l.api.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) l.error = "libcurl failed to initialise (curl_global_init)";
+    if (!lib.ok())
+      l.error = lib.error();
+    else if (l.api.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+      l.error = "libcurl failed to initialise (curl_global_init)";
     return l;
   }();
   return load;
@@ -88,7 +90,7 @@ struct Transfer {
   bool sink_aborted = false;
   int read_errno = 0;
   bool error_body_cut = false;  // an error reply's first KiB kept, the rest left unread
-  std::string bound_broken;     // the reply's head or body broke a bound: what happened
+  std::string bound_broken;  // the reply's head or body broke a bound: what happened
 };
 
 size_t read_body(char* buf, size_t size, size_t nitems, void* userp) {
@@ -185,7 +187,8 @@ struct HttpClient::Impl {
 
 // The request's options on the reset handle. Every option is checked: the first one
 // libcurl refuses fails the request, named, rather than sending one that is not the one meant.
-HttpClient::Impl::Options HttpClient::Impl::configure(const HttpRequest& req, Transfer& t, long deadline_ms, curl_slist* headers) {
+HttpClient::Impl::Options HttpClient::Impl::configure(const HttpRequest& req, Transfer& t, long deadline_ms,
+                                                      curl_slist* headers) {
   error[0] = '\0';
 #define XSHIP_SETOPT(option, value) opts.set(option, value, #option)
   OptionSetter opts{curl};
@@ -278,7 +281,8 @@ HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
   Transfer t{&req, &out.response, 0, false, 0, false, {}};
 
   std::uint64_t carried = (req.file.fd >= 0 ? req.file.length : req.body.size()) + req.expected_response_bytes;
-  const long deadline_ms = impl_->timeouts.deadline_seconds * 1000 + static_cast<long>(carried * 1000 / kDeadlineBytesPerSecond);
+  const long deadline_ms =
+      impl_->timeouts.deadline_seconds * 1000 + static_cast<long>(carried * 1000 / kDeadlineBytesPerSecond);
   curl_slist* list = header_list(req);
   Impl::Options set = impl_->configure(req, t, deadline_ms, list);
   if (set.refused) {  // a libcurl without the option, or out of memory
@@ -313,7 +317,8 @@ HttpClient::Outcome HttpClient::send(const HttpRequest& req) {
   // For TLS the generic text ("SSL peer certificate or SSH remote key was not OK") hides
   // the cause (self-signed, expired, wrong host name): use curl's own detail.
   if (out.failure.tls && impl_->error[0]) out.failure.message = impl_->error;
-  auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  auto elapsed_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   if (out.failure.timeout && elapsed_ms >= deadline_ms)
     out.failure.message = "the request did not finish within " + std::to_string(deadline_ms / 1000) +
                           " s (--deadline, plus 1 s per 32 KiB it carries)";

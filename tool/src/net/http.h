@@ -33,8 +33,8 @@ struct HttpRequest {
   HttpMethod method = HttpMethod::Get;
   std::string url;
   std::vector<HttpHeader> headers;
-  std::string_view body;          // used when file.fd < 0
-  FileRange file;                 // used when fd >= 0
+  std::string_view body;  // used when file.fd < 0
+  FileRange file;  // used when fd >= 0
   // When set, the response body is streamed here instead of kept; returning false aborts.
   std::function<bool(const char* data, std::size_t n)> sink;
   // When set and it becomes true, the transfer stops at once (SIGINT/SIGTERM).
@@ -47,18 +47,18 @@ struct HttpRequest {
 struct HttpResponse {
   long status = 0;
   std::vector<HttpHeader> headers;  // names lower-cased
-  std::string body;                 // empty when a sink consumed it
+  std::string body;  // empty when a sink consumed it
   const std::string* header(std::string_view lower_name) const;
 };
 
 // Connection-level failure (no HTTP status): refused, reset, timeout, TLS.
 struct TransportFailure {
   bool timeout = false;
-  bool tls = false;          // certificate or handshake problem: never retried
+  bool tls = false;  // certificate or handshake problem: never retried
   bool aborted_by_sink = false;
   bool cancelled = false;
-  bool permanent = false;    // a bound broken (head or body too large), an option refused: never retried
-  std::string message;       // curl's text
+  bool permanent = false;  // a bound broken (head or body too large), an option refused: never retried
+  std::string message;  // curl's text
 };
 
 struct TlsOptions {

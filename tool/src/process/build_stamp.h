@@ -16,13 +16,13 @@ struct StampRequest {
   // given is not asked of git. An empty SOURCE_DATE_EPOCH counts as unset.
   std::optional<std::string> version, commit, epoch;
   bool need_version = true;  // false: no `git describe` (an archive needs only the time)
-  bool need_commit = true;   // false: with an epoch given, no git at all
+  bool need_commit = true;  // false: with an epoch given, no git at all
 };
 
 struct BuildStamp {
   std::optional<std::string> version;  // nullopt: neither given nor known to git
   std::optional<std::string> commit;
-  std::optional<std::int64_t> epoch;   // nullopt: no SOURCE_DATE_EPOCH and no commit
+  std::optional<std::int64_t> epoch;  // nullopt: no SOURCE_DATE_EPOCH and no commit
 };
 
 // A Usage error only for a SOURCE_DATE_EPOCH that is set but not a valid time.

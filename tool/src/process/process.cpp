@@ -64,8 +64,10 @@ Status prepare_spawn(SpawnSetup& s, const Command& cmd, int out_fd) {
   posix_spawn_file_actions_t* fa = &s.fa;
   int rc = posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(fa, out_fd, 1);
-  if (rc == 0 && cmd.discard_stderr) rc = posix_spawn_file_actions_addopen(fa, 2, "/dev/null", O_WRONLY, 0);
-  else if (rc == 0 && !cmd.stderr_to_parent) rc = posix_spawn_file_actions_adddup2(fa, out_fd, 2);
+  if (rc == 0 && cmd.discard_stderr)
+    rc = posix_spawn_file_actions_addopen(fa, 2, "/dev/null", O_WRONLY, 0);
+  else if (rc == 0 && !cmd.stderr_to_parent)
+    rc = posix_spawn_file_actions_adddup2(fa, out_fd, 2);
   if (rc == 0 && !cmd.cwd.empty()) rc = posix_spawn_file_actions_addchdir_np(fa, cmd.cwd.c_str());
   sigset_t none, defaults;
   sigemptyset(&none);
@@ -74,9 +76,11 @@ Status prepare_spawn(SpawnSetup& s, const Command& cmd, int out_fd) {
   if (rc == 0) rc = posix_spawnattr_setsigmask(&s.attr, &none);
   if (rc == 0) rc = posix_spawnattr_setsigdefault(&s.attr, &defaults);
   if (rc == 0) rc = posix_spawnattr_setpgroup(&s.attr, 0);
-  if (rc == 0) rc = posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  if (rc == 0)
+    rc = posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   if (rc != 0 || s.init_error != 0)
-    return runtime_error(fmt::format("cannot prepare to start '{}': {}", cmd.argv[0], std::strerror(rc ? rc : s.init_error)));
+    return runtime_error(
+        fmt::format("cannot prepare to start '{}': {}", cmd.argv[0], std::strerror(rc ? rc : s.init_error)));
   return ok_status();
 }
 
@@ -111,7 +115,8 @@ void kill_group(pid_t pid, int sig) { kill(-pid, sig); }
 
 // Waits for the child, killing its group on timeout or a stop request (SIGTERM, then
 // SIGKILL after 3 s). Returns the wait status; a runtime error when waitpid fails.
-Result<int> wait_child(pid_t pid, const std::string& program, const Command& cmd, Clock::time_point start, Outcome& out) {
+Result<int> wait_child(pid_t pid, const std::string& program, const Command& cmd, Clock::time_point start,
+                       Outcome& out) {
   int status = 0;
   // A pidfd becomes readable the moment the child exits, so waiting costs no latency;
   // the 50 ms poll timeout is only for noticing timeouts and stop requests. Without
@@ -161,11 +166,12 @@ std::string Outcome::describe() const {
 
 std::optional<std::string> find_program(const std::string& name, const std::optional<std::string>& path) {
   if (name.empty()) return std::nullopt;
-  if (name.find('/') != std::string::npos)
-    return access(name.c_str(), X_OK) == 0 ? std::optional(name) : std::nullopt;
+  if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? std::optional(name) : std::nullopt;
   std::string dirs;
-  if (path) dirs = *path;
-  else dirs = process_env()("PATH").value_or("");
+  if (path)
+    dirs = *path;
+  else
+    dirs = process_env()("PATH").value_or("");
   std::size_t start = 0;
   while (start <= dirs.size()) {
     std::size_t end = dirs.find(':', start);
@@ -184,14 +190,15 @@ Result<Outcome> run(const Command& cmd) {
   if (cmd.argv.empty()) return runtime_error("internal: empty command");
   auto path_it = cmd.env.find("PATH");
   auto program = find_program(cmd.argv[0], path_it == cmd.env.end() ? std::nullopt : std::optional(path_it->second));
-  if (!program) return runtime_error(fmt::format("'{}' not found on PATH: install it or add its directory to PATH", cmd.argv[0]));
+  if (!program)
+    return runtime_error(fmt::format("'{}' not found on PATH: install it or add its directory to PATH", cmd.argv[0]));
 
   UniqueFd sink(cmd.log_path.empty() ? open_capture_file()
-                                      : open(cmd.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+                                     : open(cmd.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   int out_fd = sink.get();
   if (!sink)
-    return runtime_error(fmt::format("cannot open '{}' for output: {}", cmd.log_path.empty() ? "a temporary file" : cmd.log_path,
-                                     std::strerror(errno)));
+    return runtime_error(fmt::format("cannot open '{}' for output: {}",
+                                     cmd.log_path.empty() ? "a temporary file" : cmd.log_path, std::strerror(errno)));
 
   SpawnSetup s;
   XSHIP_TRY(prepare_spawn(s, cmd, out_fd));
@@ -212,8 +219,10 @@ Result<Outcome> run(const Command& cmd) {
   auto status = wait_child(pid, *program, cmd, start, out);
   if (!status) return status.error();
   out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  if (WIFEXITED(*status)) out.exit_code = WEXITSTATUS(*status);
-  else if (WIFSIGNALED(*status)) out.signal = WTERMSIG(*status);
+  if (WIFEXITED(*status))
+    out.exit_code = WEXITSTATUS(*status);
+  else if (WIFSIGNALED(*status))
+    out.signal = WTERMSIG(*status);
   if (cmd.log_path.empty()) out.output = read_fd(out_fd, cmd.max_output_bytes, out.output_cut);
   return out;
 }
@@ -257,22 +266,31 @@ std::optional<std::vector<std::string>> split_words(std::string_view line) {
   for (std::size_t i = 0; i < line.size(); ++i) {
     char c = line[i];
     if (quote == '\'') {
-      if (c == '\'') quote = 0;
-      else word.push_back(c);
+      if (c == '\'')
+        quote = 0;
+      else
+        word.push_back(c);
     } else if (quote == '"') {
-      if (c == '"') quote = 0;
-      else if (c == '\\' && i + 1 < line.size() && (line[i + 1] == '"' || line[i + 1] == '\\')) word.push_back(line[++i]);
-      else word.push_back(c);
+      if (c == '"')
+        quote = 0;
+      else if (c == '\\' && i + 1 < line.size() && (line[i + 1] == '"' || line[i + 1] == '\\'))
+        word.push_back(line[++i]);
+      else
+        word.push_back(c);
     } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
       if (in_word) words.push_back(std::move(word));
       word.clear();
       in_word = false;
     } else {
       in_word = true;
-      if (c == '\'' || c == '"') quote = c;
-      else if (c != '\\') word.push_back(c);
-      else if (i + 1 < line.size()) word.push_back(line[++i]);
-      else return std::nullopt;  // a trailing backslash escapes nothing
+      if (c == '\'' || c == '"')
+        quote = c;
+      else if (c != '\\')
+        word.push_back(c);
+      else if (i + 1 < line.size())
+        word.push_back(line[++i]);
+      else
+        return std::nullopt;  // a trailing backslash escapes nothing
     }
   }
   if (quote) return std::nullopt;
@@ -285,10 +303,10 @@ std::vector<std::string> command_line_argv(const std::string& line) {
   // word, or a first word the shell itself carries mean the shell must read the line.
   constexpr std::string_view shell_chars = "#;\"*?[]&|<>(){}$`^~!'\\\n\r";
   static const std::set<std::string, std::less<>> shell_words = {
-      ".",    ":",        "[",      "alias", "bg",    "break", "case",    "cd",      "command", "continue",
-      "eval", "exec",     "exit",   "export", "fg",   "for",   "getopts", "hash",    "if",      "jobs",
-      "read", "readonly", "return", "set",   "shift", "test",  "times",   "trap",    "type",    "ulimit",
-      "umask", "unalias", "unset",  "until", "wait",  "while",
+      ".",        ":",    "[",      "alias",    "bg",      "break", "case",  "cd",      "command",
+      "continue", "eval", "exec",   "exit",     "export",  "fg",    "for",   "getopts", "hash",
+      "if",       "jobs", "read",   "readonly", "return",  "set",   "shift", "test",    "times",
+      "trap",     "type", "ulimit", "umask",    "unalias", "unset", "until", "wait",    "while",
   };
   std::vector<std::string> words;
   bool plain = line.find_first_of(shell_chars) == std::string::npos;

@@ -15,25 +15,25 @@
 namespace xship::process {
 
 struct Command {
-  std::vector<std::string> argv;              // argv[0] is looked up on PATH when it has no '/'
-  std::string cwd;                            // empty: the current directory
-  std::map<std::string, std::string> env;     // set (over this process's environment)
-  std::vector<std::string> unset_env;         // removed from the child's environment
-  std::string log_path;                       // stdout+stderr appended here; empty: captured
-  bool discard_stderr = false;                // stderr to /dev/null instead
-  bool stderr_to_parent = false;              // stderr to ours: only stdout is captured
-  std::size_t max_output_bytes = 0;           // captured output kept; 0: all of it
-  std::chrono::milliseconds timeout{0};       // 0: none
-  std::function<bool()> should_stop;          // true -> the child's process group is killed
+  std::vector<std::string> argv;  // argv[0] is looked up on PATH when it has no '/'
+  std::string cwd;  // empty: the current directory
+  std::map<std::string, std::string> env;  // set (over this process's environment)
+  std::vector<std::string> unset_env;  // removed from the child's environment
+  std::string log_path;  // stdout+stderr appended here; empty: captured
+  bool discard_stderr = false;  // stderr to /dev/null instead
+  bool stderr_to_parent = false;  // stderr to ours: only stdout is captured
+  std::size_t max_output_bytes = 0;  // captured output kept; 0: all of it
+  std::chrono::milliseconds timeout{0};  // 0: none
+  std::function<bool()> should_stop;  // true -> the child's process group is killed
 };
 
 struct Outcome {
-  int exit_code = -1;         // valid when neither timed out nor killed by a signal
-  int signal = 0;             // the signal that ended it, 0 when it exited
+  int exit_code = -1;  // valid when neither timed out nor killed by a signal
+  int signal = 0;  // the signal that ended it, 0 when it exited
   bool timed_out = false;
-  bool stopped = false;       // ended because should_stop() said so
-  std::string output;         // stdout+stderr when no log_path was given
-  bool output_cut = false;    // there was more than max_output_bytes
+  bool stopped = false;  // ended because should_stop() said so
+  std::string output;  // stdout+stderr when no log_path was given
+  bool output_cut = false;  // there was more than max_output_bytes
   double seconds = 0;
   bool success() const { return !timed_out && !stopped && signal == 0 && exit_code == 0; }
   // "exit code 2", "killed by signal 9", "timed out after 60 s", for messages.

@@ -31,16 +31,20 @@ Status check_alias_text(const std::string& text) {
       return usage_error(fmt::format("--alias '{}' is a whole bucket: give a prefix, s3://BUCKET/PREFIX", text));
     path = loc->key;
   } else if (text.empty() || text.starts_with('/')) {
-    return usage_error(fmt::format("--alias '{}' names no prefix: give a name such as latest (beside the release) or "
-                                   "s3://BUCKET/PREFIX", text));
+    return usage_error(
+        fmt::format("--alias '{}' names no prefix: give a name such as latest (beside the release) or "
+                    "s3://BUCKET/PREFIX",
+                    text));
   }
   if (path.ends_with('/')) path.pop_back();
   for (std::size_t start = 0; start <= path.size();) {
     std::size_t end = std::min(path.find('/', start), path.size());
     std::string_view seg(path.data() + start, end - start);
     if (seg.empty() || seg == "." || seg == "..")
-      return usage_error(fmt::format("--alias '{}' has an empty, '.' or '..' segment: S3 keys are not paths; give "
-                                     "a plain name such as latest", text));
+      return usage_error(
+          fmt::format("--alias '{}' has an empty, '.' or '..' segment: S3 keys are not paths; give "
+                      "a plain name such as latest",
+                      text));
     start = end + 1;
   }
   return ok_status();
@@ -56,14 +60,18 @@ Result<S3Location> resolve_alias(const std::string& text, const S3Location& rele
     alias = {loc->bucket, as_folder(loc->key)};
   } else {
     if (own.empty())
-      return usage_error(fmt::format("--alias {}: the release is at the bucket's top, so it has no parent prefix to "
-                                     "put the alias in; give s3://BUCKET/PREFIX", text));
+      return usage_error(
+          fmt::format("--alias {}: the release is at the bucket's top, so it has no parent prefix to "
+                      "put the alias in; give s3://BUCKET/PREFIX",
+                      text));
     std::string parent = own.substr(0, own.find_last_of('/', own.size() - 2) + 1);  // "" when the release is "v1/"
     alias = {release.bucket, as_folder(parent + text)};
   }
   if (alias.bucket == release.bucket && (alias.key.starts_with(own) || own.starts_with(alias.key)))
-    return usage_error(fmt::format("--alias {} is s3://{}/{}, which is the release s3://{}/{} or holds it or lies "
-                                   "inside it: give another name", text, alias.bucket, alias.key, release.bucket, own));
+    return usage_error(
+        fmt::format("--alias {} is s3://{}/{}, which is the release s3://{}/{} or holds it or lies "
+                    "inside it: give another name",
+                    text, alias.bucket, alias.key, release.bucket, own));
   return alias;
 }
 
@@ -78,7 +86,7 @@ struct AliasRun {
   std::mutex mu;
   std::optional<Error> error;  // the first, under mu
   std::atomic<bool> failed{false};
-  std::size_t copied = 0;      // under mu
+  std::size_t copied = 0;  // under mu
 
   void fail(Error e) {
     std::lock_guard lock(mu);
@@ -103,14 +111,16 @@ Status copy_one(AliasRun& run, const s3::ListedObject& obj) {
   s3::CallStats st;
   auto head = run.client.head(source, &st);
   if (!head) return head.error();
-  if (!head->exists) return runtime_error(fmt::format("s3://{}/{} vanished while the alias was moved", source.bucket, source.key));
+  if (!head->exists)
+    return runtime_error(fmt::format("s3://{}/{} vanished while the alias was moved", source.bucket, source.key));
   auto headers = alias_headers(run.opts, relative, *head);
   if (!headers) return headers.error();
   XSHIP_TRY(server_copy(run.client, source, target, head->size, *headers,
                         {run.opts.copy_threshold, run.opts.copy_part_size}, st));
   auto copy = run.client.head(target, &st);
   if (!copy) return copy.error();
-  bool same_sums = copy->etag == head->etag || (!head->metadata["md5"].empty() && copy->metadata["md5"] == head->metadata["md5"]);
+  bool same_sums =
+      copy->etag == head->etag || (!head->metadata["md5"].empty() && copy->metadata["md5"] == head->metadata["md5"]);
   if (!copy->exists || copy->size != head->size || (run.opts.etag_check && !same_sums))
     return integrity_error(fmt::format("the alias copy s3://{}/{} does not match s3://{}/{} (size {}, ETag {})",
                                        target.bucket, target.key, source.bucket, source.key, copy->size, copy->etag));
@@ -128,9 +138,10 @@ Status delete_extras(s3::Client& client, const S3Location& alias, const std::vec
     if (!done) return done.error();
     removed += done->deleted.size();
     if (!done->errors.empty())
-      return runtime_error(fmt::format("the alias s3://{}/{} moved, but s3://{}/{} of the release before could not be "
-                                       "deleted: {} {}", alias.bucket, alias.key, alias.bucket, done->errors[0].key,
-                                       done->errors[0].code, done->errors[0].message));
+      return runtime_error(fmt::format(
+          "the alias s3://{}/{} moved, but s3://{}/{} of the release before could not be "
+          "deleted: {} {}",
+          alias.bucket, alias.key, alias.bucket, done->errors[0].key, done->errors[0].code, done->errors[0].message));
   }
   return ok_status();
 }
@@ -153,9 +164,12 @@ Result<AliasReport> move_alias(s3::Client& client, const S3Location& release, co
   for (const auto& o : *source) {
     std::string name = o.key.substr(run.release.key.size());
     auto it = current.find(name);
-    if (o.key == manifest_key) manifest = &o;
-    else if (it != current.end() && it->second->size == o.size && it->second->etag == o.etag) ++report.unchanged;
-    else todo.push_back(&o);
+    if (o.key == manifest_key)
+      manifest = &o;
+    else if (it != current.end() && it->second->size == o.size && it->second->etag == o.etag)
+      ++report.unchanged;
+    else
+      todo.push_back(&o);
     if (it != current.end()) current.erase(it);
   }
   if (!manifest)
@@ -171,7 +185,8 @@ Result<AliasReport> move_alias(s3::Client& client, const S3Location& release, co
     pool.wait();
   }
   if (run.error) return *run.error;
-  if (cancel && cancel->load()) return Error{ErrorCategory::Interrupted, "interrupted before the alias's manifest was copied"};
+  if (cancel && cancel->load())
+    return Error{ErrorCategory::Interrupted, "interrupted before the alias's manifest was copied"};
   XSHIP_TRY(copy_one(run, *manifest));  // last: the alias now names the new release
   std::vector<std::string> extras;
   for (const auto& [_, o] : current) extras.push_back(o->key);

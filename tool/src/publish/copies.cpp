@@ -12,15 +12,15 @@ namespace xship::publish {
 namespace {
 
 // The copy holds the source's bytes: same size, and an ETag that is the source's or the MD5.
-Result<std::string> verify_copy(Run& run, const FileResult& src, const s3::ObjectRef& target, const s3::ObjectHeaders& want,
-                                s3::CallStats& st) {
+Result<std::string> verify_copy(Run& run, const FileResult& src, const s3::ObjectRef& target,
+                                const s3::ObjectHeaders& want, s3::CallStats& st) {
   auto head = run.client.head(target, &st);
   if (!head) return head.error();
   if (!head->exists || head->size != src.size ||
       (run.opts.etag_check && head->etag != src.etag && head->etag != src.md5 && head->metadata["md5"] != src.md5)) {
     (void)run.client.delete_object(target);
-    return integrity_error(fmt::format("copy to s3://{}/{} does not match its source (size {}, ETag {})",
-                                       target.bucket, target.key, head->size, head->etag));
+    return integrity_error(fmt::format("copy to s3://{}/{} does not match its source (size {}, ETag {})", target.bucket,
+                                       target.key, head->size, head->etag));
   }
   int retries = 0;
   XSHIP_TRY(ensure_tags(run.client, target, want.tags, head->headers, retries));
@@ -55,7 +55,8 @@ void copy_to(Run& run, const FileResult& src, std::size_t dest_index) {
     }
   }
   s3::CallStats st;
-  if (auto copied = server_copy(run.client, {src.bucket, src.key}, target, src.size, *want, run.copy_limits(), st); !copied)
+  if (auto copied = server_copy(run.client, {src.bucket, src.key}, target, src.size, *want, run.copy_limits(), st);
+      !copied)
     return run.fail(copied.error());
   auto etag = verify_copy(run, src, target, *want, st);
   r.retries += st.retries;

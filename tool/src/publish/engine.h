@@ -43,13 +43,13 @@
 namespace xship::publish {
 
 // The release model (release/) the engine writes.
-using release::ManifestEntry;
 using release::check_job_manifest_replace;
 using release::is_release_document_name;
 using release::job_manifest_json;
 using release::job_manifest_key;
 using release::kJobManifestDir;
 using release::kManifestName;
+using release::ManifestEntry;
 using release::parse_manifest_doc;
 using release::release_documents;
 
@@ -57,7 +57,14 @@ struct MultipartJob;
 
 struct Run {
   Run(s3::Client& c, const PublishOptions& o, const FileCallback& cb, Progress* p, const std::atomic<bool>* stop)
-      : client(c), opts(o), on_file(cb), progress(p), cancel(stop), states(o.state_dir), digest_cache(o.digest_cache), pool(o.concurrency) {}
+      : client(c),
+        opts(o),
+        on_file(cb),
+        progress(p),
+        cancel(stop),
+        states(o.state_dir),
+        digest_cache(o.digest_cache),
+        pool(o.concurrency) {}
 
   bool cancelled() const { return cancel && cancel->load(); }
   bool stopping() const { return failed.load() || cancelled(); }
@@ -82,7 +89,7 @@ struct Run {
   std::optional<Error> first_error;
   std::atomic<bool> failed{false};
   PublishReport report;
-  Links links;                       // set before any task runs, then only read
+  Links links;  // set before any task runs, then only read
   std::vector<RemoteIndex> remotes;  // one per destination, listed before the uploads
   std::map<std::string, std::shared_ptr<MultipartJob>> active;  // by key, under mu
   UploadStateStore states;
@@ -92,16 +99,17 @@ struct Run {
 
 // The PUT headers every object of a release carries: Content-MD5, and the headers
 // object_headers gives (a type from the name, the whole-file sums as metadata, ...).
-Result<s3::PutOptions> verified_put_options(const HeaderRules& rules, const std::string& name, const std::string& md5hex,
-                                            const std::string& sha256hex, const digest::Md5& md5);
+Result<s3::PutOptions> verified_put_options(const HeaderRules& rules, const std::string& name,
+                                            const std::string& md5hex, const std::string& sha256hex,
+                                            const digest::Md5& md5);
 
 // single_put.cpp: one PUT of `body`, then the ETag verified. A streamed body is checked
 // for changes after it was sent (the bytes went out as they were read).
 void put_single(Run& run, const PlannedFile& f, FileResult r, const s3::Body& body, const s3::PutOptions& opts);
 
 // multipart.cpp
-void start_multipart(Run& run, const PlannedFile& f, UniqueFd fd, const FileSums& sums,
-                     int retries, const s3::PutOptions& opts);
+void start_multipart(Run& run, const PlannedFile& f, UniqueFd fd, const FileSums& sums, int retries,
+                     const s3::PutOptions& opts);
 void abort_active(Run& run);
 Status abort_stale_uploads(Run& run, const std::vector<PlannedFile>& files);
 

@@ -88,8 +88,10 @@ Result<std::string> rewrite_headers(s3::Client& client, const s3::ObjectRef& obj
   auto stored_md5 = head->metadata.find("md5");
   if (!head->exists || head->size != size ||
       (etag_check && stored_md5 != head->metadata.end() && stored_md5->second != md5hex))
-    return integrity_error(fmt::format("s3://{}/{}: after its headers were rewritten in place it no longer matches the "
-                                       "file (size {}): publish again with --force", obj.bucket, obj.key, head->size));
+    return integrity_error(
+        fmt::format("s3://{}/{}: after its headers were rewritten in place it no longer matches the "
+                    "file (size {}): publish again with --force",
+                    obj.bucket, obj.key, head->size));
   XSHIP_TRY(ensure_tags(client, obj, want.tags, head->headers, retries));
   return head->etag;
 }

@@ -42,7 +42,8 @@ bool is_media_type(std::string_view t) {
 }
 
 // "A=B" split at the first '='; the error names the flag and the form it wants.
-Result<std::pair<std::string, std::string>> split_pair(std::string_view flag, std::string_view form, std::string_view v) {
+Result<std::pair<std::string, std::string>> split_pair(std::string_view flag, std::string_view form,
+                                                       std::string_view v) {
   auto eq = v.find('=');
   if (eq == std::string_view::npos || eq == 0)
     return usage_error(fmt::format("{} '{}' is not {}: write it as {}", flag, printable(v), form, form));
@@ -55,15 +56,18 @@ Status parse_content_types(const HeaderFlags& f, HeaderRules& out) {
     if (!kv) return kv.error();
     XSHIP_TRY(check_value("--content-type", kv->second));
     if (!is_media_type(kv->second))
-      return usage_error(fmt::format("--content-type '{}': '{}' is not a media type: write TYPE/SUBTYPE, e.g. "
-                                     "'*.deb=application/vnd.debian.binary-package'", printable(text), kv->second));
+      return usage_error(
+          fmt::format("--content-type '{}': '{}' is not a media type: write TYPE/SUBTYPE, e.g. "
+                      "'*.deb=application/vnd.debian.binary-package'",
+                      printable(text), kv->second));
     out.content_types.push_back(std::move(*kv));
   }
   return ok_status();
 }
 
 bool tag_char(unsigned char c) {
-  return c >= 0x80 || std::isalnum(c) || std::string_view(" +-=._:/@").find(static_cast<char>(c)) != std::string_view::npos;
+  return c >= 0x80 || std::isalnum(c) ||
+         std::string_view(" +-=._:/@").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
 std::size_t utf8_length(std::string_view s) {
@@ -72,20 +76,26 @@ std::size_t utf8_length(std::string_view s) {
 
 Status parse_tags(const HeaderFlags& f, HeaderRules& out) {
   if (f.tags.size() > kMaxTags)
-    return usage_error(fmt::format("{} --tag flags, but S3 keeps at most {} tags per object: drop some", f.tags.size(), kMaxTags));
+    return usage_error(
+        fmt::format("{} --tag flags, but S3 keeps at most {} tags per object: drop some", f.tags.size(), kMaxTags));
   std::set<std::string> seen;
   for (const auto& text : f.tags) {
     auto kv = split_pair("--tag", "KEY=VALUE", text);
     if (!kv) return kv.error();
     auto& [key, value] = *kv;
-    const bool chars_ok = std::all_of(text.begin(), text.end(), [](char c) { return tag_char(static_cast<unsigned char>(c)); });
+    const bool chars_ok =
+        std::all_of(text.begin(), text.end(), [](char c) { return tag_char(static_cast<unsigned char>(c)); });
     if (!chars_ok || utf8_length(key) > kMaxTagKey || utf8_length(value) > kMaxTagValue)
-      return usage_error(fmt::format("--tag '{}': S3 takes keys of up to 128 and values of up to 256 letters, digits, "
-                                     "spaces and + - = . _ : / @; change the tag", printable(text)));
+      return usage_error(
+          fmt::format("--tag '{}': S3 takes keys of up to 128 and values of up to 256 letters, digits, "
+                      "spaces and + - = . _ : / @; change the tag",
+                      printable(text)));
     if (key.starts_with("aws:"))
-      return usage_error(fmt::format("--tag '{}': keys starting with aws: are AWS's own; choose another key", printable(text)));
+      return usage_error(
+          fmt::format("--tag '{}': keys starting with aws: are AWS's own; choose another key", printable(text)));
     if (!seen.insert(key).second)
-      return usage_error(fmt::format("--tag {} is given twice: an object holds one value per key; keep one", printable(key)));
+      return usage_error(
+          fmt::format("--tag {} is given twice: an object holds one value per key; keep one", printable(key)));
     out.tags.push_back({key, value});
   }
   return ok_status();
@@ -99,19 +109,25 @@ Status parse_metadata(const HeaderFlags& f, HeaderRules& out) {
     if (!kv) return kv.error();
     std::string name = kv->first;
     std::transform(name.begin(), name.end(), name.begin(), [](char c) { return static_cast<char>(std::tolower(c)); });
-    if (!std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }))
-      return usage_error(fmt::format("--metadata '{}': the name may hold only letters, digits, '-' and '_' (it becomes "
-                                     "the header x-amz-meta-NAME); rename it", printable(text)));
+    if (!std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }))
+      return usage_error(
+          fmt::format("--metadata '{}': the name may hold only letters, digits, '-' and '_' (it becomes "
+                      "the header x-amz-meta-NAME); rename it",
+                      printable(text)));
     if (!seen.insert(name).second)
-      return usage_error(fmt::format("--metadata {} is {}: use another name", name,
-                                     name == "md5" || name == "sha256" ? "where publish stores the file's sum" : "given twice"));
+      return usage_error(
+          fmt::format("--metadata {} is {}: use another name", name,
+                      name == "md5" || name == "sha256" ? "where publish stores the file's sum" : "given twice"));
     XSHIP_TRY(check_value("--metadata " + name, kv->second));
     bytes += name.size() + kv->second.size();
     out.metadata.push_back({name, kv->second});
   }
   if (bytes > kMaxMetadataBytes)
-    return usage_error(fmt::format("--metadata adds up to {} bytes with the sums publish stores, over S3's 2 KiB: "
-                                   "shorten or drop some", bytes));
+    return usage_error(
+        fmt::format("--metadata adds up to {} bytes with the sums publish stores, over S3's 2 KiB: "
+                    "shorten or drop some",
+                    bytes));
   return ok_status();
 }
 
@@ -119,8 +135,8 @@ Status parse_metadata(const HeaderFlags& f, HeaderRules& out) {
 
 const std::vector<std::string>& storage_classes() {
   static const std::vector<std::string> kClasses = {
-      "STANDARD",    "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
-      "DEEP_ARCHIVE", "OUTPOSTS",          "GLACIER_IR",  "SNOW",       "EXPRESS_ONEZONE"};
+      "STANDARD",     "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
+      "DEEP_ARCHIVE", "OUTPOSTS",           "GLACIER_IR",  "SNOW",       "EXPRESS_ONEZONE"};
   return kClasses;
 }
 

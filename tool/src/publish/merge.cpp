@@ -12,13 +12,13 @@
 
 namespace xship::publish {
 
-using release::ManifestDoc;
-using release::MergedManifest;
 using release::is_release_document_name;
 using release::job_name_from_key;
 using release::kJobManifestDir;
 using release::kJobManifestFormat;
+using release::ManifestDoc;
 using release::merge_job_manifests;
+using release::MergedManifest;
 using release::parse_manifest_doc;
 using release::release_documents;
 
@@ -36,28 +36,33 @@ Result<std::vector<ManifestDoc>> read_job_manifests(s3::Client& client, const S3
     auto text = s3::get_small_object(client, dest.bucket, o.key, etag_check);
     if (!text) return text.error();
     auto doc = parse_manifest_doc(*text);
-    if (!doc) return Error{doc.error().category, fmt::format("s3://{}/{}: {}", dest.bucket, o.key, doc.error().message)};
+    if (!doc)
+      return Error{doc.error().category, fmt::format("s3://{}/{}: {}", dest.bucket, o.key, doc.error().message)};
     if (doc->format != kJobManifestFormat)
-      return usage_error(fmt::format("s3://{}/{} is not a job manifest (format '{}'): {} under a release prefix is for "
-                                     "xship's job manifests; move that file elsewhere",
-                                     dest.bucket, o.key, doc->format, kJobManifestDir));
+      return usage_error(
+          fmt::format("s3://{}/{} is not a job manifest (format '{}'): {} under a release prefix is for "
+                      "xship's job manifests; move that file elsewhere",
+                      dest.bucket, o.key, doc->format, kJobManifestDir));
     if (doc->job != job)
-      return integrity_error(fmt::format("s3://{}/{} says it is job '{}': a job manifest was copied or renamed; publish "
-                                         "job '{}' again",
-                                         dest.bucket, o.key, doc->job, job));
+      return integrity_error(
+          fmt::format("s3://{}/{} says it is job '{}': a job manifest was copied or renamed; publish "
+                      "job '{}' again",
+                      dest.bucket, o.key, doc->job, job));
     // The names go into SHA256SUMS and manifest.json: one that publish would have refused
     // (a newline, '..') means the job manifest was not written by publish.
     for (const auto& e : doc->files)
       if (!is_clean_relative(e.name) || is_release_document_name(e.name))
-        return integrity_error(fmt::format("s3://{}/{} lists '{}', a name publish never writes: the job manifest is "
-                                           "damaged or forged; publish job '{}' again",
-                                           dest.bucket, o.key, e.name, job));
+        return integrity_error(
+            fmt::format("s3://{}/{} lists '{}', a name publish never writes: the job manifest is "
+                        "damaged or forged; publish job '{}' again",
+                        dest.bucket, o.key, e.name, job));
     docs.push_back(std::move(*doc));
   }
   if (docs.empty())
-    return usage_error(fmt::format("no job manifests under s3://{}/{}: publish each CI job with --job-manifest NAME to "
-                                   "this --to first, then merge",
-                                   dest.bucket, dir));
+    return usage_error(
+        fmt::format("no job manifests under s3://{}/{}: publish each CI job with --job-manifest NAME to "
+                    "this --to first, then merge",
+                    dest.bucket, dir));
   return docs;
 }
 
@@ -78,7 +83,8 @@ Status check_objects(s3::Client& client, const std::string& bucket, MergedManife
       std::string stored_md5 = head->metadata.count("md5") ? head->metadata.at("md5") : "";
       bool same = head->exists && head->size == e->size &&
                   (head->etag == e->etag || stored_md5 == e->md5 || (!opts.etag_check && stored_md5.empty()));
-      if (same) e->etag = head->etag;
+      if (same)
+        e->etag = head->etag;
       else if (!first_error)
         first_error = integrity_error(fmt::format(
             "s3://{}/{} is {} but job '{}' published {} bytes with ETag {}: it was replaced or deleted since; publish "
@@ -92,7 +98,8 @@ Status check_objects(s3::Client& client, const std::string& bucket, MergedManife
   return ok_status();
 }
 
-Result<std::optional<RemoteObject>> current_object(s3::Client& client, const std::string& bucket, const std::string& key) {
+Result<std::optional<RemoteObject>> current_object(s3::Client& client, const std::string& bucket,
+                                                   const std::string& key) {
   auto head = client.head({bucket, key});
   if (!head) return head.error();
   if (!head->exists) return std::optional<RemoteObject>{};
@@ -117,15 +124,16 @@ Result<MergeReport> merge_manifests(s3::Client& client, const S3Location& dest, 
   if (!outputs) return outputs.error();
   for (const auto& [name, bytes] : *outputs) {
     const std::string key = join_key(dest.key, name);
-    if (cancel && cancel->load()) return Error{ErrorCategory::Interrupted, "interrupted before the merged manifest was written"};
+    if (cancel && cancel->load())
+      return Error{ErrorCategory::Interrupted, "interrupted before the merged manifest was written"};
     std::optional<RemoteObject> current;
     if (!opts.force) {
       auto c = current_object(client, dest.bucket, key);
       if (!c) return c.error();
       current = *c;
     }
-    auto put = put_small_object(client, dest.bucket, key, bytes, opts.etag_check, current ? &*current : nullptr,
-                                opts.headers);
+    auto put =
+        put_small_object(client, dest.bucket, key, bytes, opts.etag_check, current ? &*current : nullptr, opts.headers);
     if (!put) return put.error();
     report.written = report.written || *put;
   }

@@ -22,7 +22,7 @@ struct MergeOptions {
   bool force = false;  // PUT SHA256SUMS and manifest.json even when identical ones are there
   int concurrency = 8;
   const minisign::SecretKey* sign_key = nullptr;  // signs SHA256SUMS and manifest.json; caller-owned
-  const release::ProvenanceFacts* provenance = nullptr;    // with sign_key: write provenance.intoto.json
+  const release::ProvenanceFacts* provenance = nullptr;  // with sign_key: write provenance.intoto.json
   HeaderRules headers;  // what SHA256SUMS and manifest.json are stored with, as in a publish
 };
 

@@ -94,14 +94,15 @@ Status send_part(Run& run, MultipartJob& job, int index, const std::string& buf)
     return ok_status();
   }
   s3::CallStats st;
-  auto etag = run.client.upload_part(job.object, job.upload_id, index + 1, s3::Body::bytes(buf),
-                                     digest::content_md5(md5), &st);
+  auto etag =
+      run.client.upload_part(job.object, job.upload_id, index + 1, s3::Body::bytes(buf), digest::content_md5(md5), &st);
   job.retries += st.retries;
   if (!etag) return etag.error();
   if (run.opts.etag_check && *etag != digest::hex(md5))
-    return integrity_error(fmt::format("part {} of s3://{}/{}: the store's ETag {} differs from the part's MD5 {}: "
-                                       "if this store's ETags are not MD5s, pass --etag-check off",
-                                       index + 1, job.object.bucket, job.object.key, *etag, digest::hex(md5)));
+    return integrity_error(
+        fmt::format("part {} of s3://{}/{}: the store's ETag {} differs from the part's MD5 {}: "
+                    "if this store's ETags are not MD5s, pass --etag-check off",
+                    index + 1, job.object.bucket, job.object.key, *etag, digest::hex(md5)));
   job.part_md5s[at] = md5;
   job.parts[at] = {index + 1, *etag, len};
   run.add_progress(len);
@@ -157,9 +158,10 @@ void upload_part(Run& run, const std::shared_ptr<MultipartJob>& job, int index) 
   if (!run.stopping() && !job->failed) {
     // One buffer per worker: memory stays at concurrency x part size whatever the file.
     thread_local std::string buf;
-    Status sent = read_at(job->fd.get(), static_cast<std::uint64_t>(index) * job->part_size, job->part_length(index), buf)
-                      ? send_part(run, *job, index, buf)
-                      : Status(changed_error(job->file.path));
+    Status sent =
+        read_at(job->fd.get(), static_cast<std::uint64_t>(index) * job->part_size, job->part_length(index), buf)
+            ? send_part(run, *job, index, buf)
+            : Status(changed_error(job->file.path));
     if (!sent) {
       job->failed = true;
       run.fail(sent.error());
@@ -172,8 +174,8 @@ void upload_part(Run& run, const std::shared_ptr<MultipartJob>& job, int index) 
 
 }  // namespace
 
-void start_multipart(Run& run, const PlannedFile& f, UniqueFd fd, const FileSums& sums,
-                     int retries, const s3::PutOptions& opts) {
+void start_multipart(Run& run, const PlannedFile& f, UniqueFd fd, const FileSums& sums, int retries,
+                     const s3::PutOptions& opts) {
   auto job = std::make_shared<MultipartJob>();
   job->file = f;
   job->object = run.object_for(run.primary(), f.relative);

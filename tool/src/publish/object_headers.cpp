@@ -55,9 +55,12 @@ std::string percent_encode(std::string_view s) {
   std::string out;
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) && c < 0x80) out += ch;
-    else if (kAttrChars.find(ch) != std::string_view::npos) out += ch;
-    else out += {'%', kHex[c >> 4], kHex[c & 0xF]};
+    if (std::isalnum(c) && c < 0x80)
+      out += ch;
+    else if (kAttrChars.find(ch) != std::string_view::npos)
+      out += ch;
+    else
+      out += {'%', kHex[c >> 4], kHex[c & 0xF]};
   }
   return out;
 }
@@ -86,8 +89,10 @@ Result<std::string> attachment_disposition(std::string_view file_name) {
   for (std::size_t i = 0; i < name.size(); ++i) {
     auto c = static_cast<unsigned char>(name[i]);
     if (c < 0x20 || c == 0x7f)
-      return usage_error(fmt::format("'{}' has a control character in its name, which no HTTP header can carry: "
-                                     "rename the file", printable(file_name)));
+      return usage_error(
+          fmt::format("'{}' has a control character in its name, which no HTTP header can carry: "
+                      "rename the file",
+                      printable(file_name)));
     if (c >= 0x80) {
       ascii = false;
       if ((c & 0xC0) != 0x80) fallback += '_';  // one '_' per UTF-8 character, not per byte

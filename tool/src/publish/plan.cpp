@@ -57,8 +57,10 @@ Status add_file(const std::string& path, std::string relative, std::vector<Plann
   fd.reset();
   if (!regular) return usage_error(fmt::format("'{}' is not a regular file: name regular files", path));
   if (!size_true)
-    return usage_error(fmt::format("'{}' does not read as the {} bytes its size says (a /proc or /sys file?): copy it "
-                                   "to a regular file and publish that", path, st.st_size));
+    return usage_error(
+        fmt::format("'{}' does not read as the {} bytes its size says (a /proc or /sys file?): copy it "
+                    "to a regular file and publish that",
+                    path, st.st_size));
   PlannedFile f;
   f.path = path;
   f.relative = std::move(relative);
@@ -130,8 +132,10 @@ Status Walker::walk_dir(const std::string& dir, const std::string& rel) {
   closedir(d);
   for (const auto& name : names) {
     if (++entries_ > kMaxEntries)
-      return usage_error(fmt::format("'{}' holds more than {} entries (links that repeat a tree?): publish a smaller "
-                                     "directory or pass --no-follow-symlinks", root_, kMaxEntries));
+      return usage_error(
+          fmt::format("'{}' holds more than {} entries (links that repeat a tree?): publish a smaller "
+                      "directory or pass --no-follow-symlinks",
+                      root_, kMaxEntries));
     XSHIP_TRY(visit((fs::path(dir) / name).string(), rel.empty() ? name : rel + "/" + name));
   }
   return ok_status();
@@ -144,18 +148,23 @@ Status Walker::link_target(const std::string& path, struct stat& st) {
   ssize_t n = readlink(path.c_str(), target.data(), target.size() - 1);
   std::string to = n > 0 ? std::string(target.data(), static_cast<std::size_t>(n)) : "?";
   if (err == ENOENT || err == ENOTDIR)
-    return usage_error(fmt::format("'{}' is a dangling symlink (to '{}', which does not exist): fix or remove it, or "
-                                   "pass --no-follow-symlinks", path, to));
+    return usage_error(
+        fmt::format("'{}' is a dangling symlink (to '{}', which does not exist): fix or remove it, or "
+                    "pass --no-follow-symlinks",
+                    path, to));
   if (err == ELOOP)
-    return usage_error(fmt::format("'{}' is a symlink loop (to '{}', links that never reach a file): remove it, or "
-                                   "pass --no-follow-symlinks", path, to));
+    return usage_error(
+        fmt::format("'{}' is a symlink loop (to '{}', links that never reach a file): remove it, or "
+                    "pass --no-follow-symlinks",
+                    path, to));
   return usage_error(fmt::format("cannot follow the symlink '{}' (to '{}'): {}", path, to, std::strerror(err)));
 }
 
 Status Walker::visit(const std::string& path, const std::string& rel) {
   struct stat st {};
   if (lstat(path.c_str(), &st) != 0)
-    return usage_error(fmt::format("cannot read '{}': {}: did it vanish while the directory was read?", path, std::strerror(errno)));
+    return usage_error(
+        fmt::format("cannot read '{}': {}: did it vanish while the directory was read?", path, std::strerror(errno)));
   if (S_ISLNK(st.st_mode)) {
     if (links_ == Symlinks::Skip) {
       skipped_.push_back(path);
@@ -166,8 +175,10 @@ Status Walker::visit(const std::string& path, const std::string& rel) {
   if (S_ISDIR(st.st_mode)) {
     auto [it, fresh] = ancestors_.emplace(std::pair{st.st_dev, st.st_ino}, path);
     if (!fresh)
-      return usage_error(fmt::format("'{}' is a symlink loop: it leads back to '{}', which contains it: remove it, or "
-                                     "pass --no-follow-symlinks", path, it->second));
+      return usage_error(
+          fmt::format("'{}' is a symlink loop: it leads back to '{}', which contains it: remove it, or "
+                      "pass --no-follow-symlinks",
+                      path, it->second));
     Status s = walk_dir(path, rel);
     ancestors_.erase(it);
     return s;
@@ -179,7 +190,8 @@ Status Walker::visit(const std::string& path, const std::string& rel) {
 Status add_directory(const std::string& p, const struct stat& st, const PlanOptions& opts, Plan& plan) {
   Walker w(p, opts.symlinks, plan.skipped_links);
   XSHIP_TRY(w.walk(st));
-  if (w.found.empty()) return usage_error(fmt::format("directory '{}' has no files to publish: build first or name other paths", p));
+  if (w.found.empty())
+    return usage_error(fmt::format("directory '{}' has no files to publish: build first or name other paths", p));
   std::sort(w.found.begin(), w.found.end());
   for (auto& [path, rel] : w.found) XSHIP_TRY(add_file(path, rel, plan.files));
   return ok_status();
@@ -189,13 +201,15 @@ Status check_keys(const std::vector<PlannedFile>& files) {
   std::map<std::string, std::string> seen;
   for (const auto& f : files) {
     if (!is_clean_relative(f.relative))
-      return usage_error(fmt::format("'{}' cannot be published as '{}': names with control characters (a newline "
-                                     "would split its SHA256SUMS line) or '.'/'..' segments are refused; rename it",
-                                     f.path, f.relative));
+      return usage_error(
+          fmt::format("'{}' cannot be published as '{}': names with control characters (a newline "
+                      "would split its SHA256SUMS line) or '.'/'..' segments are refused; rename it",
+                      f.path, f.relative));
     auto [it, fresh] = seen.emplace(f.relative, f.path);
     if (!fresh)
-      return usage_error(fmt::format("'{}' and '{}' would both be published as '{}': rename one or publish them separately",
-                                     it->second, f.path, f.relative));
+      return usage_error(
+          fmt::format("'{}' and '{}' would both be published as '{}': rename one or publish them separately",
+                      it->second, f.path, f.relative));
   }
   return ok_status();
 }
@@ -210,9 +224,12 @@ Result<Plan> plan_publish(const std::vector<std::string>& paths, const PlanOptio
       if (errno == ELOOP) return usage_error(fmt::format("'{}' is a symlink loop: remove it or name its target", p));
       return usage_error(fmt::format("'{}' does not exist: check the path (build first?)", p));
     }
-    if (S_ISDIR(st.st_mode)) XSHIP_TRY(add_directory(p, st, opts, plan));
-    else if (S_ISREG(st.st_mode)) XSHIP_TRY(add_file(p, fs::path(p).filename().string(), plan.files));
-    else return usage_error(fmt::format("'{}' is neither a file nor a directory: name regular files", p));
+    if (S_ISDIR(st.st_mode))
+      XSHIP_TRY(add_directory(p, st, opts, plan));
+    else if (S_ISREG(st.st_mode))
+      XSHIP_TRY(add_file(p, fs::path(p).filename().string(), plan.files));
+    else
+      return usage_error(fmt::format("'{}' is neither a file nor a directory: name regular files", p));
   }
   if (opts.untracked) {
     auto files = git_untracked(opts.repo_dir);
@@ -239,14 +256,16 @@ Result<std::string> job_manifest_name(const std::string& name_template, const st
     for (const auto& f : files)
       if (!f.os.empty()) targets.insert({f.os, f.arch});
     if (targets.empty())
-      return usage_error(fmt::format("--job-manifest '{}': {{os}}/{{arch}} come from the published files' NAME.OS.ARCH "
-                                     "names and none has one: pass a literal name, e.g. the CI job's target",
-                                     name_template));
+      return usage_error(
+          fmt::format("--job-manifest '{}': {{os}}/{{arch}} come from the published files' NAME.OS.ARCH "
+                      "names and none has one: pass a literal name, e.g. the CI job's target",
+                      name_template));
     if (targets.size() > 1)
-      return usage_error(fmt::format("--job-manifest '{}': the files are for {}/{} and {}/{}, so {{os}}/{{arch}} name no "
-                                     "one target: publish one target per job, or pass a literal name",
-                                     name_template, targets.begin()->first, targets.begin()->second,
-                                     std::next(targets.begin())->first, std::next(targets.begin())->second));
+      return usage_error(
+          fmt::format("--job-manifest '{}': the files are for {}/{} and {}/{}, so {{os}}/{{arch}} name no "
+                      "one target: publish one target per job, or pass a literal name",
+                      name_template, targets.begin()->first, targets.begin()->second, std::next(targets.begin())->first,
+                      std::next(targets.begin())->second));
     extra = {{"os", targets.begin()->first}, {"arch", targets.begin()->second}};
   }
   auto name = expand_template(name_template, info, extra);
@@ -257,9 +276,10 @@ Result<std::string> job_manifest_name(const std::string& name_template, const st
     return e;
   }
   if (!release::is_job_name(*name))
-    return usage_error(fmt::format("--job-manifest '{}' gives '{}', which is not a plain file name: use letters, digits, "
-                                   "'.', '_' and '-' (e.g. {{os}}-{{arch}} or the CI job id)",
-                                   name_template, *name));
+    return usage_error(
+        fmt::format("--job-manifest '{}' gives '{}', which is not a plain file name: use letters, digits, "
+                    "'.', '_' and '-' (e.g. {{os}}-{{arch}} or the CI job id)",
+                    name_template, *name));
   return *name;
 }
 

@@ -17,7 +17,7 @@ using xship::FileStamp;
 using xship::stamp_file;
 
 struct PlannedFile {
-  std::string path;      // as found on disk
+  std::string path;  // as found on disk
   std::string relative;  // the part of the key below the destination prefix
   FileStamp stamp;
   std::string os, arch;  // from the seed's NAME.OS.ARCH[.exe][.gz|.zst] naming, or the artifact; may be empty
@@ -30,7 +30,7 @@ struct PlannedFile {
 enum class Symlinks { Follow, Skip };
 
 struct PlanOptions {
-  bool untracked = false;     // also git's untracked, unignored files (--untracked)
+  bool untracked = false;  // also git's untracked, unignored files (--untracked)
   std::string repo_dir = ".";
   Symlinks symlinks = Symlinks::Follow;
 };

@@ -20,7 +20,7 @@ struct PruneOptions {
 
 struct PruneReport {
   PrunePlan plan;
-  std::size_t deleted = 0;                    // keys the store confirmed (0 with dry_run)
+  std::size_t deleted = 0;  // keys the store confirmed (0 with dry_run)
   std::vector<s3::DeleteOutcome::Refused> refused;
 };
 

@@ -17,11 +17,11 @@
 namespace xship::publish {
 
 struct ReleaseFolder {
-  std::string prefix;             // "releases/v1/": the listing prefix plus the folder's name and '/'
+  std::string prefix;  // "releases/v1/": the listing prefix plus the folder's name and '/'
   std::vector<std::string> keys;  // every object under it
   bool has_manifest = false;
   std::string manifest_modified;  // the manifest's LastModified as listed
-  std::string identity;           // SHA-256 of the manifest's verified bytes; "" = unreadable
+  std::string identity;  // SHA-256 of the manifest's verified bytes; "" = unreadable
 };
 
 // The listing under `prefix` (ending in '/', or empty for the bucket) grouped by the folder
@@ -29,9 +29,9 @@ struct ReleaseFolder {
 std::vector<ReleaseFolder> group_folders(const std::string& prefix, const std::vector<s3::ListedObject>& objects);
 
 enum class Verdict {
-  Keep,        // among the newest N
-  Aliased,     // a release an alias points to, or the alias: same manifest bytes
-  Remove,      // older than the newest N
+  Keep,  // among the newest N
+  Aliased,  // a release an alias points to, or the alias: same manifest bytes
+  Remove,  // older than the newest N
   NoManifest,  // not a release: never touched
   Unreadable,  // a manifest that could not be read or dated: left alone
 };
@@ -41,7 +41,7 @@ struct FolderDecision {
   Verdict verdict = Verdict::NoManifest;
   std::string modified;  // the manifest's LastModified, when there is one
   std::size_t objects = 0;
-  std::string same_as;   // Aliased: another folder with the same manifest
+  std::string same_as;  // Aliased: another folder with the same manifest
 };
 
 struct PrunePlan {

@@ -19,14 +19,15 @@ Result<std::string> verify_etag(s3::Client& client, bool etag_check, const std::
     retries += st.retries;
     if (!head) return head.error();
     if (!head->exists || head->size != size)
-      return integrity_error(fmt::format("s3://{}/{}: stored size {} differs from the file's {}", bucket, key,
-                                         head->size, size));
+      return integrity_error(
+          fmt::format("s3://{}/{}: stored size {} differs from the file's {}", bucket, key, head->size, size));
     got = head->etag;
   }
   if (etag_check && got != expected)
-    return integrity_error(fmt::format("s3://{}/{}: the store's ETag {} differs from the computed {}: the object was "
-                                       "removed; if this store's ETags are not MD5s, pass --etag-check off",
-                                       bucket, key, got, expected));
+    return integrity_error(
+        fmt::format("s3://{}/{}: the store's ETag {} differs from the computed {}: the object was "
+                    "removed; if this store's ETags are not MD5s, pass --etag-check off",
+                    bucket, key, got, expected));
   return got;
 }
 
@@ -39,12 +40,14 @@ Result<bool> put_small_object(s3::Client& client, const std::string& bucket, con
   auto opts = verified_put_options(rules, key, md5hex, sha, md5);  // no If-None-Match: a prefix's manifest is replaced
   if (!opts) return opts.error();
   int retries = 0;
-  auto existing = check_existing(client, current, {bucket, key}, bytes.size(), md5hex, etag_check, opts->headers, retries);
+  auto existing =
+      check_existing(client, current, {bucket, key}, bytes.size(), md5hex, etag_check, opts->headers, retries);
   if (!existing) return existing.error();
   if (*existing == Existing::Same) return false;
   if (*existing == Existing::HeadersDiffer) {
     const CopyLimits limits{s3::kMaxCopyObjectSize, s3::kMaxCopyObjectSize};  // a document is far smaller
-    auto rewritten = rewrite_headers(client, {bucket, key}, bytes.size(), md5hex, opts->headers, limits, etag_check, retries);
+    auto rewritten =
+        rewrite_headers(client, {bucket, key}, bytes.size(), md5hex, opts->headers, limits, etag_check, retries);
     if (!rewritten) return rewritten.error();
     return true;
   }

@@ -4,8 +4,9 @@
 
 namespace xship::publish {
 
-Result<s3::PutOptions> verified_put_options(const HeaderRules& rules, const std::string& name, const std::string& md5hex,
-                                            const std::string& sha256hex, const digest::Md5& md5) {
+Result<s3::PutOptions> verified_put_options(const HeaderRules& rules, const std::string& name,
+                                            const std::string& md5hex, const std::string& sha256hex,
+                                            const digest::Md5& md5) {
   s3::PutOptions o;
   o.content_md5 = digest::content_md5(md5);
   auto headers = object_headers(rules, name, md5hex, sha256hex);

@@ -33,8 +33,10 @@ bool unchanged(const PlannedFile& f) {
 }
 
 Error changed_error(const std::string& path) {
-  return integrity_error(fmt::format("'{}' changed while it was being published: nothing was left under its key; "
-                                     "rerun once the file is final", path));
+  return integrity_error(
+      fmt::format("'{}' changed while it was being published: nothing was left under its key; "
+                  "rerun once the file is final",
+                  path));
 }
 
 std::optional<FileSums> file_sums(compress::DigestCache& cache, const PlannedFile& f, int fd,

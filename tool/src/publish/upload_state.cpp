@@ -55,9 +55,9 @@ Status UploadStateStore::save(const UploadState& s) const {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return runtime_error(fmt::format("cannot create '{}': {}: pass --state-dir DIR", dir_, ec.message()));
-  nlohmann::json j = {{"bucket", s.bucket},       {"key", s.key},           {"upload_id", s.upload_id},
-                      {"path", s.path},           {"size", s.stamp.size},   {"mtime_ns", s.stamp.mtime_ns},
-                      {"inode", s.stamp.inode},   {"md5", s.md5},           {"sha256", s.sha256},
+  nlohmann::json j = {{"bucket", s.bucket},      {"key", s.key},         {"upload_id", s.upload_id},
+                      {"path", s.path},          {"size", s.stamp.size}, {"mtime_ns", s.stamp.mtime_ns},
+                      {"inode", s.stamp.inode},  {"md5", s.md5},         {"sha256", s.sha256},
                       {"part_size", s.part_size}};
   std::string target = file_for(s.bucket, s.key);
   std::string tmp = fmt::format("{}.tmp{}", target, getpid());

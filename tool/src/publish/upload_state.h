@@ -18,7 +18,7 @@ struct UploadState {
   std::string upload_id;
   std::string path;
   FileStamp stamp;
-  std::string md5;     // whole file, hex
+  std::string md5;  // whole file, hex
   std::string sha256;  // whole file, hex
   std::uint64_t part_size = 0;
 };

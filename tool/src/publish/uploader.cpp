@@ -11,7 +11,6 @@
 
 namespace xship::publish {
 
-
 std::uint64_t effective_part_size(std::uint64_t file_size, std::uint64_t requested) {
   std::uint64_t part = std::max(requested, kMinPartSize);
   if ((file_size + part - 1) / part > kMaxParts) {
@@ -79,7 +78,8 @@ bool keep_existing(Run& run, const PlannedFile& f, FileResult& r, const s3::Obje
   r.etag = listed->etag;
   r.status = FileStatus::Skipped;
   if (*existing == Existing::HeadersDiffer) {
-    auto etag = rewrite_headers(run.client, obj, f.stamp.size, r.md5, want, run.copy_limits(), run.opts.etag_check, r.retries);
+    auto etag =
+        rewrite_headers(run.client, obj, f.stamp.size, r.md5, want, run.copy_limits(), run.opts.etag_check, r.retries);
     if (!etag) return run.fail(etag.error()), true;
     r.etag = *etag;
     r.status = FileStatus::MetadataUpdated;
@@ -116,9 +116,11 @@ Status check_files(const PublishOptions& opts, const std::vector<PlannedFile>& f
   const bool job = !opts.job_manifest.empty();
   for (const auto& f : files) {
     if (opts.write_manifest && is_release_document_name(f.relative))
-      return usage_error(fmt::format("'{}' would be overwritten by the manifest xship writes: rename it or pass --no-manifest", f.path));
+      return usage_error(fmt::format(
+          "'{}' would be overwritten by the manifest xship writes: rename it or pass --no-manifest", f.path));
     if (job && f.relative.starts_with(kJobManifestDir))
-      return usage_error(fmt::format("'{}' would land in {}, where the job manifests live: rename its directory", f.path, kJobManifestDir));
+      return usage_error(fmt::format("'{}' would land in {}, where the job manifests live: rename its directory",
+                                     f.path, kJobManifestDir));
   }
   for (const auto& d : opts.destinations)
     for (const auto& f : files) XSHIP_TRY(validate_key(join_key(d.key, f.relative)));
@@ -135,7 +137,8 @@ Status upload_all(Run& run, const std::vector<PlannedFile>& files) {
   if (!run.stopping()) return ok_status();
   abort_active(run);
   if (run.cancelled())
-    return Error{ErrorCategory::Interrupted, "interrupted: in-flight multipart uploads were aborted and no manifest was written"};
+    return Error{ErrorCategory::Interrupted,
+                 "interrupted: in-flight multipart uploads were aborted and no manifest was written"};
   return *run.first_error;
 }
 
@@ -145,7 +148,8 @@ Status copy_all(Run& run) {
     for (const auto& src : primary) run.pool.post([&run, src, d] { copy_to(run, src, d); });
     run.pool.wait();
     if (!run.stopping()) continue;
-    if (run.cancelled()) return Error{ErrorCategory::Interrupted, "interrupted during server-side copies; no manifest was written"};
+    if (run.cancelled())
+      return Error{ErrorCategory::Interrupted, "interrupted during server-side copies; no manifest was written"};
     return *run.first_error;
   }
   return ok_status();
@@ -153,10 +157,11 @@ Status copy_all(Run& run) {
 
 }  // namespace
 
-Result<PublishReport> run_publish(s3::Client& client, const std::vector<PlannedFile>& files,
-                                  const PublishOptions& opts, const BuildInfo& info, const FileCallback& on_file,
-                                  Progress* progress, const std::atomic<bool>* cancel) {
-  if (opts.destinations.empty()) return usage_error("no destination: pass --to s3://BUCKET/PREFIX or set ARTIFACTS_BUCKET");
+Result<PublishReport> run_publish(s3::Client& client, const std::vector<PlannedFile>& files, const PublishOptions& opts,
+                                  const BuildInfo& info, const FileCallback& on_file, Progress* progress,
+                                  const std::atomic<bool>* cancel) {
+  if (opts.destinations.empty())
+    return usage_error("no destination: pass --to s3://BUCKET/PREFIX or set ARTIFACTS_BUCKET");
   XSHIP_TRY(check_files(opts, files));
   Run run(client, opts, on_file, progress, cancel);
   auto links = Links::make(client, opts.url_base, opts.presign, client.config().now());

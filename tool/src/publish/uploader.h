@@ -23,18 +23,18 @@
 
 namespace xship::publish {
 
+using s3::kMaxParts;
 using s3::kMiB;
 using s3::kMinPartSize;
-using s3::kMaxParts;
 
 struct PublishOptions {
   std::vector<S3Location> destinations;  // the first gets the bytes; the rest are copied
   std::uint64_t multipart_threshold = 16 * kMiB;
   std::uint64_t part_size = 8 * kMiB;
   int concurrency = 8;
-  bool force = false;         // upload even when an identical object is there
+  bool force = false;  // upload even when an identical object is there
   bool no_overwrite = false;  // If-None-Match: *
-  bool etag_check = true;     // --etag-check off for stores whose ETags are not MD5s
+  bool etag_check = true;  // --etag-check off for stores whose ETags are not MD5s
   bool write_manifest = true;
   // Matrix CI: non-empty = write PREFIX/manifests/<job_manifest>.json instead of SHA256SUMS
   // and manifest.json (which --merge-manifests writes once every job is done).
@@ -81,12 +81,12 @@ struct FileResult {
   FileStatus status = FileStatus::Uploaded;
   int retries = 0;
   int parts = 0;  // 0 for a single PUT
-  int parts_resumed = 0;        // parts an earlier, killed run had uploaded (re-verified, not resent)
+  int parts_resumed = 0;  // parts an earlier, killed run had uploaded (re-verified, not resent)
   bool digests_cached = false;  // MD5/SHA-256 came from xship compress's digest cache
 };
 
 struct PublishReport {
-  std::vector<FileResult> files;    // every object, every destination
+  std::vector<FileResult> files;  // every object, every destination
   std::vector<std::string> manifest_urls;
   std::vector<std::string> page_urls;  // index.html's link (presigned with --presign)
   std::uint64_t bytes_sent = 0;
@@ -120,9 +120,8 @@ Result<bool> put_small_object(s3::Client& client, const std::string& bucket, con
                               const std::string& bytes, bool etag_check, const RemoteObject* current,
                               const HeaderRules& rules);
 
-Result<PublishReport> run_publish(s3::Client& client, const std::vector<PlannedFile>& files,
-                                  const PublishOptions& opts, const BuildInfo& info,
-                                  const FileCallback& on_file, Progress* progress,
+Result<PublishReport> run_publish(s3::Client& client, const std::vector<PlannedFile>& files, const PublishOptions& opts,
+                                  const BuildInfo& info, const FileCallback& on_file, Progress* progress,
                                   const std::atomic<bool>* cancel);
 
 }  // namespace xship::publish

@@ -122,7 +122,8 @@ Result<ManifestDoc> parse_manifest_doc(const std::string& text) {
     if (f.contains("kind")) {
       auto a = cross::parse_artifact_json(f);
       if (!a) return a.error();
-      if ((!e.os.empty() && e.os != cross::os_name(a->target.os)) || (!e.arch.empty() && e.arch != cross::arch_name(a->target.arch)))
+      if ((!e.os.empty() && e.os != cross::os_name(a->target.os)) ||
+          (!e.arch.empty() && e.arch != cross::arch_name(a->target.arch)))
         return integrity_error("the manifest has an entry whose os/arch and target disagree: it is damaged");
       e.artifact = std::move(*a);
     }
@@ -139,9 +140,8 @@ Result<std::vector<ManifestEntry>> parse_manifest(const std::string& text) {
 
 bool is_job_name(const std::string& s) {
   if (s.empty() || s.size() > 200 || s.front() == '.' || s.front() == '-') return false;
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '.' || c == '_' || c == '-';
-  });
+  return std::all_of(s.begin(), s.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '_' || c == '-'; });
 }
 
 std::string job_manifest_key(const std::string& prefix, const std::string& job) {
@@ -162,10 +162,11 @@ Status check_job_manifest_replace(const ManifestDoc& existing, const std::string
   for (const auto& e : entries) ours.insert(e.name);
   for (const auto& e : sorted(existing.files))
     if (!ours.count(e.name))
-      return usage_error(fmt::format("manifests/{}.json already lists '{}' for commit {}, which this job does not "
-                                     "publish: two jobs share --job-manifest {}; give each job its own name (e.g. "
-                                     "{{os}}-{{arch}}), or pass --force to replace it",
-                                     job, e.name, short_commit(info.commit), job));
+      return usage_error(
+          fmt::format("manifests/{}.json already lists '{}' for commit {}, which this job does not "
+                      "publish: two jobs share --job-manifest {}; give each job its own name (e.g. "
+                      "{{os}}-{{arch}}), or pass --force to replace it",
+                      job, e.name, short_commit(info.commit), job));
   return ok_status();  // the same job again
 }
 
@@ -179,37 +180,44 @@ Result<MergedManifest> merge_job_manifests(std::vector<ManifestDoc> jobs, const 
   for (const auto& j : jobs) {
     if (!chosen.empty() && chosen.back()->job == j.job)
       return usage_error(fmt::format("job manifest '{}' is given twice: each job needs its own name", j.job));
-    if (commit.empty() || j.info.commit == commit) chosen.push_back(&j);
-    else out.skipped.push_back(j.job);
+    if (commit.empty() || j.info.commit == commit)
+      chosen.push_back(&j);
+    else
+      out.skipped.push_back(j.job);
   }
   if (chosen.empty())
-    return usage_error(fmt::format("none of the {} job manifests is for commit {} (job '{}' is for {}): publish the jobs "
-                                   "from this commit first, or pass --commit to merge another",
-                                   jobs.size(), short_commit(commit), jobs.front().job, short_commit(jobs.front().info.commit)));
+    return usage_error(
+        fmt::format("none of the {} job manifests is for commit {} (job '{}' is for {}): publish the jobs "
+                    "from this commit first, or pass --commit to merge another",
+                    jobs.size(), short_commit(commit), jobs.front().job, short_commit(jobs.front().info.commit)));
 
   const ManifestDoc& first = *chosen.front();
   out.info = first.info;
   std::map<std::string, std::pair<const ManifestEntry*, const std::string*>> by_name;
   for (const ManifestDoc* j : chosen) {
     const std::pair<const char*, std::pair<const std::string*, const std::string*>> fields[] = {
-        {"commit", {&first.info.commit, &j->info.commit}}, {"repo", {&first.info.repo, &j->info.repo}},
-        {"branch", {&first.info.branch, &j->info.branch}}, {"tag", {&first.info.tag, &j->info.tag}},
+        {"commit", {&first.info.commit, &j->info.commit}},
+        {"repo", {&first.info.repo, &j->info.repo}},
+        {"branch", {&first.info.branch, &j->info.branch}},
+        {"tag", {&first.info.tag, &j->info.tag}},
         {"version", {&first.info.version, &j->info.version}}};
     for (const auto& [field, values] : fields)
       if (*values.first != *values.second)
-        return usage_error(fmt::format("job manifests '{}' and '{}' are of different builds ({} '{}' vs '{}'): delete the "
-                                       "stale manifests/NAME.json, or pass --commit to merge one commit's jobs",
-                                       first.job, j->job, field, *values.first, *values.second));
+        return usage_error(
+            fmt::format("job manifests '{}' and '{}' are of different builds ({} '{}' vs '{}'): delete the "
+                        "stale manifests/NAME.json, or pass --commit to merge one commit's jobs",
+                        first.job, j->job, field, *values.first, *values.second));
     out.jobs.push_back(j->job);
     for (const auto& e : j->files) {
       auto [it, added] = by_name.try_emplace(e.name, &e, &j->job);
       if (added) continue;
       const ManifestEntry& seen = *it->second.first;
       if (seen.size != e.size || seen.md5 != e.md5 || seen.sha256 != e.sha256)
-        return integrity_error(fmt::format("'{}' differs between job manifests '{}' (md5 {}, {} bytes) and '{}' (md5 {}, {} "
-                                           "bytes): two jobs published different files under one name; give each job's "
-                                           "files their own names (e.g. NAME.OS.ARCH) and publish again",
-                                           e.name, *it->second.second, seen.md5, seen.size, j->job, e.md5, e.size));
+        return integrity_error(
+            fmt::format("'{}' differs between job manifests '{}' (md5 {}, {} bytes) and '{}' (md5 {}, {} "
+                        "bytes): two jobs published different files under one name; give each job's "
+                        "files their own names (e.g. NAME.OS.ARCH) and publish again",
+                        e.name, *it->second.second, seen.md5, seen.size, j->job, e.md5, e.size));
     }
   }
   for (const auto& [name, found] : by_name) {

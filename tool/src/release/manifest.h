@@ -21,9 +21,9 @@ struct ManifestEntry {
   std::string name;  // relative to the destination prefix
   std::string key;
   std::uint64_t size = 0;
-  std::string md5;     // hex
+  std::string md5;  // hex
   std::string sha256;  // hex
-  std::string etag;    // as the store reports it
+  std::string etag;  // as the store reports it
   std::string url;
   std::string os, arch;
   std::optional<cross::ArtifactInfo> artifact;  // a release archive or program: its target, contents, requirements
@@ -47,8 +47,8 @@ Result<std::vector<ManifestEntry>> parse_manifest(const std::string& json);
 // A manifest with its header: the build it describes and, for a job manifest, the job.
 struct ManifestDoc {
   std::string format;  // kManifestFormat or kJobManifestFormat
-  std::string job;     // job manifests only
-  BuildInfo info;      // repo, branch, commit, tag, version (date and ci are not recorded)
+  std::string job;  // job manifests only
+  BuildInfo info;  // repo, branch, commit, tag, version (date and ci are not recorded)
   std::string sha256sums;  // release manifests: hex SHA-256 of the SHA256SUMS they belong to
   std::vector<ManifestEntry> files;
 };
@@ -56,8 +56,7 @@ Result<ManifestDoc> parse_manifest_doc(const std::string& json);
 
 // One CI job's share of a release: the manifest.json layout plus "job", format
 // kJobManifestFormat. Deterministic like manifest_json.
-std::string job_manifest_json(const std::string& job, const std::vector<ManifestEntry>& entries,
-                              const BuildInfo& info);
+std::string job_manifest_json(const std::string& job, const std::vector<ManifestEntry>& entries, const BuildInfo& info);
 
 // Where a job manifest lives: PREFIX/manifests/NAME.json.
 inline constexpr const char* kJobManifestDir = "manifests/";
@@ -76,11 +75,11 @@ Status check_job_manifest_replace(const ManifestDoc& existing, const std::string
                                   const std::vector<ManifestEntry>& entries, const BuildInfo& info);
 
 struct MergedManifest {
-  BuildInfo info;                            // what every merged job manifest says
-  std::vector<ManifestEntry> files;          // sorted by name, one entry per name
-  std::map<std::string, std::string> job_of; // file name -> the (first) job that listed it
-  std::vector<std::string> jobs;             // merged, sorted
-  std::vector<std::string> skipped;          // stale: job manifests of another commit, sorted
+  BuildInfo info;  // what every merged job manifest says
+  std::vector<ManifestEntry> files;  // sorted by name, one entry per name
+  std::map<std::string, std::string> job_of;  // file name -> the (first) job that listed it
+  std::vector<std::string> jobs;  // merged, sorted
+  std::vector<std::string> skipped;  // stale: job manifests of another commit, sorted
 };
 
 // Merges job manifests, in any order, into one release: the same result whatever order the

@@ -33,7 +33,8 @@ compress::ArchiveFormat format_for(ArchiveChoice choice, cross::Os os) {
 }
 
 // The archive's entries as the manifest lists them, from the archive's own plan.
-Result<std::vector<cross::ContentEntry>> contents_of(const std::vector<std::string>& inputs, const std::string& output) {
+Result<std::vector<cross::ContentEntry>> contents_of(const std::vector<std::string>& inputs,
+                                                     const std::string& output) {
   auto members = compress::plan_archive(inputs, output);
   if (!members) return members.error();
   std::vector<cross::ContentEntry> out;
@@ -71,7 +72,8 @@ Status write_archive_release(cross::TargetResult& r, const PackageOptions& o, Ar
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(r.stage, ec)) inputs.push_back(entry.path().string());
   if (ec) return runtime_error(fmt::format("cannot list '{}': {}", r.stage, ec.message()));
-  if (inputs.empty()) return usage_error(fmt::format("{}: the release is empty: nothing was installed or collected", r.target.name()));
+  if (inputs.empty())
+    return usage_error(fmt::format("{}: the release is empty: nothing was installed or collected", r.target.name()));
   std::sort(inputs.begin(), inputs.end());
 
   compress::ArchiveOptions ao;
@@ -124,7 +126,8 @@ Status write_program_releases(cross::TargetResult& r, const PackageOptions& o, c
   r.size = 0;
   for (const auto& program : r.programs) {
     std::string stem = program;
-    if (std::string_view suffix = info.exe_suffix(); !suffix.empty() && stem.ends_with(suffix)) stem.resize(stem.size() - suffix.size());
+    if (std::string_view suffix = info.exe_suffix(); !suffix.empty() && stem.ends_with(suffix))
+      stem.resize(stem.size() - suffix.size());
     std::string dest = (fs::path(o.out_dir) / cross::dist_name(fs::path(stem).filename().string(), info)).string();
     auto copied = copy_program((fs::path(r.stage) / program).string(), dest, cache);
     if (!copied) return copied.error();
@@ -162,7 +165,7 @@ Status write_program_releases(cross::TargetResult& r, const PackageOptions& o, c
 
 Result<ArchiveChoice> parse_archive_choice(std::string_view text) {
   static const std::map<std::string_view, ArchiveChoice> kChoices = {
-      {"auto", ArchiveChoice::Auto}, {"none", ArchiveChoice::None},     {"tar.gz", ArchiveChoice::TarGz},
+      {"auto", ArchiveChoice::Auto}, {"none", ArchiveChoice::None},      {"tar.gz", ArchiveChoice::TarGz},
       {"tgz", ArchiveChoice::TarGz}, {"tar.zst", ArchiveChoice::TarZst}, {"zip", ArchiveChoice::Zip}};
   auto it = kChoices.find(text);
   if (it == kChoices.end())
@@ -171,7 +174,8 @@ Result<ArchiveChoice> parse_archive_choice(std::string_view text) {
 }
 
 std::string release_version(const std::string& version) {
-  if (version.size() > 1 && version[0] == 'v' && std::isdigit(static_cast<unsigned char>(version[1]))) return version.substr(1);
+  if (version.size() > 1 && version[0] == 'v' && std::isdigit(static_cast<unsigned char>(version[1])))
+    return version.substr(1);
   return version;
 }
 
@@ -196,14 +200,18 @@ Result<std::string> archive_basename(const std::string& tmpl, const std::string&
     std::string key = tmpl.substr(i + 1, close - i - 1);
     auto it = values.find(key);
     if (it == values.end())
-      return usage_error(fmt::format("--archive-name '{}': unknown placeholder {{{}}}: use {{name}} {{version}} {{os}} {{arch}} "
-                                     "{{commit}} {{short_commit}}", tmpl, key));
+      return usage_error(
+          fmt::format("--archive-name '{}': unknown placeholder {{{}}}: use {{name}} {{version}} {{os}} {{arch}} "
+                      "{{commit}} {{short_commit}}",
+                      tmpl, key));
     out += it->second;
     i = close + 1;
   }
   if (!plain_file_name(out))
-    return usage_error(fmt::format("--archive-name '{}' gives '{}', which is not a plain file name: use letters, digits, "
-                                   "'.', '_', '-', '+' and '~'", tmpl, out));
+    return usage_error(
+        fmt::format("--archive-name '{}' gives '{}', which is not a plain file name: use letters, digits, "
+                    "'.', '_', '-', '+' and '~'",
+                    tmpl, out));
   return out;
 }
 
@@ -219,7 +227,8 @@ Result<ArchiveChoice> resolve_archive(const PackageOptions& o, const cross::Buil
     // passes both); an explicit archive with --format says two things at once.
     if (o.format && o.archive != ArchiveChoice::Auto)
       return usage_error("--format compresses programs shipped alone; an archive is compressed already: drop --format");
-    auto base = archive_basename(o.name_template, o.name, o.stamp, req.targets.empty() ? cross::host_target() : req.targets[0]);
+    auto base =
+        archive_basename(o.name_template, o.name, o.stamp, req.targets.empty() ? cross::host_target() : req.targets[0]);
     if (!base) return base.error();
   }
   return c;
@@ -232,7 +241,8 @@ Status package(std::vector<cross::TargetResult>& results, const PackageOptions& 
   if (ec) return runtime_error(fmt::format("cannot create '{}': {}", o.out_dir, ec.message()));
   for (auto& r : results) {
     if (cross::is_failure(r.status) || r.stage.empty()) continue;
-    XSHIP_TRY(choice == ArchiveChoice::None ? write_program_releases(r, o, cache) : write_archive_release(r, o, choice, cache));
+    XSHIP_TRY(choice == ArchiveChoice::None ? write_program_releases(r, o, cache)
+                                            : write_archive_release(r, o, choice, cache));
   }
   return ok_status();
 }

@@ -15,7 +15,8 @@ namespace {
 constexpr const char* kOtherFiles = "other files";
 
 std::string group_title(const ManifestEntry& e) {
-  if (e.artifact) return std::string(cross::os_name(e.artifact->target.os)) + "/" + cross::arch_name(e.artifact->target.arch);
+  if (e.artifact)
+    return std::string(cross::os_name(e.artifact->target.os)) + "/" + cross::arch_name(e.artifact->target.arch);
   if (!e.os.empty() && !e.arch.empty()) return e.os + "/" + e.arch;
   return kOtherFiles;
 }
@@ -41,11 +42,16 @@ std::string html_escape(std::string_view text) {
 std::string markdown_escape(std::string_view text) {
   std::string out;
   for (char c : printable(text)) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c != '\0' && std::strchr("\\`*_[]()|~!#", c)) out += std::string("\\") + c;
-    else out.push_back(c);
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c != '\0' && std::strchr("\\`*_[]()|~!#", c))
+      out += std::string("\\") + c;
+    else
+      out.push_back(c);
   }
   return out;
 }

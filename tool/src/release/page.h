@@ -26,11 +26,11 @@ struct PageFile {
 };
 
 struct PageInput {
-  BuildInfo info;                  // repo, commit, tag, version, date
-  std::vector<PageFile> files;     // any order: grouped by target, sorted by name
-  std::vector<PageLink> documents; // SHA256SUMS, signatures, provenance, manifest.json
-  std::string key_id;              // the minisign key ID when the release is signed, else ""
-  std::string links_expire;        // presigned links: when they stop working (ISO 8601), else ""
+  BuildInfo info;  // repo, commit, tag, version, date
+  std::vector<PageFile> files;  // any order: grouped by target, sorted by name
+  std::vector<PageLink> documents;  // SHA256SUMS, signatures, provenance, manifest.json
+  std::string key_id;  // the minisign key ID when the release is signed, else ""
+  std::string links_expire;  // presigned links: when they stop working (ISO 8601), else ""
 };
 
 // A link from the page to an object beside it: each segment percent-encoded once (so a

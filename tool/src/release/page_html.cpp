@@ -46,15 +46,17 @@ std::string header(const PageInput& in) {
 std::string file_row(const PageFile& f) {
   const auto& e = f.entry;
   std::string needs = page_requirements(e);
-  return fmt::format("<tr><td>{}</td><td>{} <span class=\"bytes\">({} bytes)</span></td><td>{}</td><td><code>{}</code></td></tr>\n",
-                     a(f.href, e.name), html_escape(human_size(e.size)), e.size,
-                     needs.empty() ? "&ndash;" : html_escape(needs), html_escape(e.sha256));
+  return fmt::format(
+      "<tr><td>{}</td><td>{} <span class=\"bytes\">({} bytes)</span></td><td>{}</td><td><code>{}</code></td></tr>\n",
+      a(f.href, e.name), html_escape(human_size(e.size)), e.size, needs.empty() ? "&ndash;" : html_escape(needs),
+      html_escape(e.sha256));
 }
 
 std::string groups(const PageInput& in) {
   std::string out;
   for (const auto& g : page_groups(in)) {
-    out += "<section><h2>" + html_escape(g.title) + "</h2>\n<table><thead><tr><th>File</th><th>Size</th>"
+    out += "<section><h2>" + html_escape(g.title) +
+           "</h2>\n<table><thead><tr><th>File</th><th>Size</th>"
            "<th>Requires</th><th>SHA-256</th></tr></thead><tbody>\n";
     for (const PageFile* f : g.files) out += file_row(*f);
     out += "</tbody></table></section>\n";
@@ -70,8 +72,9 @@ std::string verify(const PageInput& in) {
     for (const auto& d : in.documents) out += " " + a(d.href, d.name);
     out += "</p>\n";
   }
-  out += "<p>Download the files and <code>SHA256SUMS</code> into one directory, then:</p>\n"
-         "<pre>sha256sum -c --ignore-missing SHA256SUMS</pre>\n";
+  out +=
+      "<p>Download the files and <code>SHA256SUMS</code> into one directory, then:</p>\n"
+      "<pre>sha256sum -c --ignore-missing SHA256SUMS</pre>\n";
   if (!in.key_id.empty())
     out += "<p>The release is signed with minisign key <code>" + html_escape(in.key_id) +
            "</code>. With <code>SHA256SUMS.minisig</code> beside it and the project's public key:</p>\n"
@@ -86,8 +89,9 @@ std::string page_html(const PageInput& in) {
          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
          "<meta name=\"referrer\" content=\"no-referrer\">\n"
          "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
-         "<title>" + html_escape(title_of(in.info)) + "</title>\n<style>" + kStyle + "</style></head>\n<body>\n" +
-         header(in) + groups(in) + verify(in) + "</body></html>\n";
+         "<title>" +
+         html_escape(title_of(in.info)) + "</title>\n<style>" + kStyle + "</style></head>\n<body>\n" + header(in) +
+         groups(in) + verify(in) + "</body></html>\n";
 }
 
 }  // namespace xship::release

@@ -35,8 +35,9 @@ std::string groups(const PageInput& in) {
     out += "\n## " + markdown_escape(g.title) + "\n\n| File | Size | Requires | SHA-256 |\n|---|---|---|---|\n";
     for (const PageFile* f : g.files) {
       std::string needs = page_requirements(f->entry);
-      out += fmt::format("| {} | {} | {} | {} |\n", link(f->href, f->entry.name), markdown_escape(human_size(f->entry.size)),
-                         needs.empty() ? "-" : markdown_escape(needs), markdown_escape(f->entry.sha256));
+      out += fmt::format("| {} | {} | {} | {} |\n", link(f->href, f->entry.name),
+                         markdown_escape(human_size(f->entry.size)), needs.empty() ? "-" : markdown_escape(needs),
+                         markdown_escape(f->entry.sha256));
     }
   }
   if (in.files.empty()) out += "\nThis release has no files.\n";
@@ -48,10 +49,12 @@ std::string groups(const PageInput& in) {
 std::string page_markdown(const PageInput& in) {
   std::string out = header(in) + groups(in) + "\n## Verify\n\n";
   for (const auto& d : in.documents) out += "- " + link(d.href, d.name) + "\n";
-  out += "\nDownload the files and SHA256SUMS into one directory, then:\n\n    sha256sum -c --ignore-missing SHA256SUMS\n";
+  out +=
+      "\nDownload the files and SHA256SUMS into one directory, then:\n\n    sha256sum -c --ignore-missing SHA256SUMS\n";
   if (!in.key_id.empty())
-    out += "\nSigned with minisign key " + markdown_escape(in.key_id) +
-           "; with SHA256SUMS.minisig beside it and the project's public key:\n\n    minisign -Vm SHA256SUMS -p KEY.pub\n";
+    out +=
+        "\nSigned with minisign key " + markdown_escape(in.key_id) +
+        "; with SHA256SUMS.minisig beside it and the project's public key:\n\n    minisign -Vm SHA256SUMS -p KEY.pub\n";
   return out;
 }
 

@@ -55,7 +55,8 @@ RunDetails run_details(const EnvLookup& env) {
     r.builder_id = server + "/actions/runner";
     if (!get(env, "GITHUB_RUN_ID").empty())
       r.invocation_id = fmt::format("{}/{}/actions/runs/{}/attempts/{}", server, get(env, "GITHUB_REPOSITORY"),
-                                    get(env, "GITHUB_RUN_ID"), get(env, "GITHUB_RUN_ATTEMPT").empty() ? "1" : get(env, "GITHUB_RUN_ATTEMPT"));
+                                    get(env, "GITHUB_RUN_ID"),
+                                    get(env, "GITHUB_RUN_ATTEMPT").empty() ? "1" : get(env, "GITHUB_RUN_ATTEMPT"));
   } else if (get(env, "TRAVIS") == "true") {
     r.builder_id = "https://travis-ci.com";
     r.invocation_id = get(env, "TRAVIS_JOB_WEB_URL");
@@ -91,12 +92,13 @@ std::string provenance_statement(const std::vector<ManifestEntry>& entries, cons
     targets.push_back(t.name());
     toolchains[t.name()] = facts.compiler_version ? facts.compiler_version(t) : "unknown";
   }
-  nlohmann::ordered_json external{{"repository", info.repo}, {"commit", info.commit}, {"branch", info.branch},
+  nlohmann::ordered_json external{{"repository", info.repo}, {"commit", info.commit},   {"branch", info.branch},
                                   {"tag", info.tag},         {"version", info.version}, {"targets", targets}};
   nlohmann::ordered_json internal{{"SOURCE_DATE_EPOCH", facts.source_date_epoch},
                                   {"xshipVersion", facts.xship_version},
                                   {"toolchains", toolchains}};
-  nlohmann::ordered_json build{{"buildType", kBuildType}, {"externalParameters", external}, {"internalParameters", internal}};
+  nlohmann::ordered_json build{
+      {"buildType", kBuildType}, {"externalParameters", external}, {"internalParameters", internal}};
   if (!facts.source_uri.empty() && !info.commit.empty())
     build["resolvedDependencies"] = {{{"uri", facts.source_uri}, {"digest", {{"gitCommit", info.commit}}}}};
   nlohmann::ordered_json run{{"builder", {{"id", facts.run.builder_id}}}};
@@ -115,9 +117,10 @@ std::string dsse_pae(std::string_view payload_type, std::string_view payload) {
 
 std::string dsse_envelope(std::string_view payload, const minisign::SecretKey& key) {
   auto sig = digest::ed25519::sign(key.seed, dsse_pae(kInTotoPayloadType, payload));
-  nlohmann::ordered_json env{{"payloadType", kInTotoPayloadType},
-                             {"payload", b64(payload)},
-                             {"signatures", {{{"keyid", minisign::key_id_text(key.id)}, {"sig", digest::base64(sig)}}}}};
+  nlohmann::ordered_json env{
+      {"payloadType", kInTotoPayloadType},
+      {"payload", b64(payload)},
+      {"signatures", {{{"keyid", minisign::key_id_text(key.id)}, {"sig", digest::base64(sig)}}}}};
   return env.dump(2) + "\n";
 }
 
@@ -164,13 +167,15 @@ bool all_of_class(const std::string& s, const char* chars) { return s.find_first
 
 Result<RecordedBuild> recorded_build(std::string_view statement) {
   auto j = nlohmann::json::parse(statement, nullptr, false);
-  if (j.is_discarded()) return integrity_error(fmt::format("{} holds no JSON statement: it is damaged", kProvenanceName));
+  if (j.is_discarded())
+    return integrity_error(fmt::format("{} holds no JSON statement: it is damaged", kProvenanceName));
   auto subjects = subjects_of(j);
   if (!subjects) return subjects.error();
   RecordedBuild b;
   b.subjects = std::move(*subjects);
   const auto* def = j.contains("predicate") && j["predicate"].is_object() ? &j["predicate"] : nullptr;
-  def = def && def->contains("buildDefinition") && (*def)["buildDefinition"].is_object() ? &(*def)["buildDefinition"] : nullptr;
+  def = def && def->contains("buildDefinition") && (*def)["buildDefinition"].is_object() ? &(*def)["buildDefinition"]
+                                                                                         : nullptr;
   auto text = [&](const char* section, const char* field) -> std::string {
     if (!def || !def->contains(section) || !(*def)[section].is_object()) return "";
     const auto& o = (*def)[section];
@@ -179,10 +184,11 @@ Result<RecordedBuild> recorded_build(std::string_view statement) {
   b.commit = text("externalParameters", "commit");
   b.source_date_epoch = text("internalParameters", "SOURCE_DATE_EPOCH");
   if ((b.commit.size() != 40 && b.commit.size() != 64) || !all_of_class(b.commit, "0123456789abcdef"))
-    return integrity_error(fmt::format("{} records no commit (40 or 64 hex digits): the release cannot be rebuilt from it",
-                                       kProvenanceName));
+    return integrity_error(fmt::format(
+        "{} records no commit (40 or 64 hex digits): the release cannot be rebuilt from it", kProvenanceName));
   if (b.source_date_epoch.size() > 19 || !all_of_class(b.source_date_epoch, "0123456789"))
-    return integrity_error(fmt::format("{} records a SOURCE_DATE_EPOCH that is not a number: it is damaged", kProvenanceName));
+    return integrity_error(
+        fmt::format("{} records a SOURCE_DATE_EPOCH that is not a number: it is damaged", kProvenanceName));
   return b;
 }
 
@@ -195,10 +201,10 @@ Status check_subjects(std::string_view statement, const std::vector<ManifestEntr
   if (*got == want) return ok_status();
   for (const auto& [name, sha] : want)
     if (auto it = got->find(name); it == got->end() || it->second != sha)
-      return integrity_error(fmt::format("{} does not vouch for '{}' as published: it belongs to another build",
-                                         kProvenanceName, name));
-  return integrity_error(fmt::format("{} names files the release does not have: it belongs to another build",
-                                     kProvenanceName));
+      return integrity_error(
+          fmt::format("{} does not vouch for '{}' as published: it belongs to another build", kProvenanceName, name));
+  return integrity_error(
+      fmt::format("{} names files the release does not have: it belongs to another build", kProvenanceName));
 }
 
 }  // namespace xship::release

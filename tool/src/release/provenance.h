@@ -26,7 +26,7 @@ inline constexpr const char* kBuildType = "https://github.com/xship/xship/build/
 
 // Where the build ran, from the CI environment.
 struct RunDetails {
-  std::string builder_id;     // a URI naming the CI system; "urn:xship:builder:local" outside CI
+  std::string builder_id;  // a URI naming the CI system; "urn:xship:builder:local" outside CI
   std::string invocation_id;  // the run's URL when the CI gives one; "" locally
 };
 RunDetails run_details(const EnvLookup& env);
@@ -36,9 +36,9 @@ struct ProvenanceFacts {
   // The compiler for a target, as a line ("aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0")
   // or why it is unknown; asked once for each target the release's files are built for.
   std::function<std::string(const cross::Target&)> compiler_version;
-  std::string source_date_epoch;      // "" when unset
+  std::string source_date_epoch;  // "" when unset
   std::string xship_version;
-  std::string source_uri;             // "git+https://github.com/owner/name"; "" when the repo is unknown
+  std::string source_uri;  // "git+https://github.com/owner/name"; "" when the repo is unknown
   RunDetails run;
 };
 

@@ -34,8 +34,8 @@ Status check_signature(const minisign::PublicKey& key, std::string_view name, st
   if (!trusted) return integrity_error(fmt::format("{}{}: {}", name, kSignatureSuffix, trusted.error().message));
   std::string_view signed_name = file_field(*trusted);
   if (!signed_name.empty() && signed_name != name)
-    return integrity_error(fmt::format("{}{} is the signature of another file ('{}'): the release was tampered with", name,
-                                       kSignatureSuffix, comment_field(signed_name)));
+    return integrity_error(fmt::format("{}{} is the signature of another file ('{}'): the release was tampered with",
+                                       name, kSignatureSuffix, comment_field(signed_name)));
   return ok_status();
 }
 
@@ -57,9 +57,8 @@ std::string trusted_comment(std::string_view file, const BuildInfo& info) {
   return out;
 }
 
-Result<std::vector<ReleaseDocument>> release_documents(const std::vector<ManifestEntry>& entries,
-                                                       const BuildInfo& info, const minisign::SecretKey* key,
-                                                       const ProvenanceFacts* facts) {
+Result<std::vector<ReleaseDocument>> release_documents(const std::vector<ManifestEntry>& entries, const BuildInfo& info,
+                                                       const minisign::SecretKey* key, const ProvenanceFacts* facts) {
   std::vector<ReleaseDocument> docs;
   docs.push_back({kSumsName, sha256sums(entries)});
   std::string manifest = manifest_json(entries, info);
@@ -83,9 +82,10 @@ Result<ManifestDoc> verify_release(const minisign::PublicKey& key, const Fetched
   auto doc = parse_manifest_doc(release.manifest);
   if (!doc) return doc.error();
   if (doc->sha256sums != digest::sha256_hex(release.sums))
-    return integrity_error(fmt::format("{} belongs to another {} than the one beside it: the two come from different "
-                                       "releases; publish the release again",
-                                       kManifestName, kSumsName));
+    return integrity_error(
+        fmt::format("{} belongs to another {} than the one beside it: the two come from different "
+                    "releases; publish the release again",
+                    kManifestName, kSumsName));
   if (release.sums != sha256sums(doc->files))
     return integrity_error(fmt::format("{} does not list exactly the files and sums of {}: the release is inconsistent",
                                        kSumsName, kManifestName));

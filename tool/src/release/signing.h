@@ -41,8 +41,8 @@ std::string trusted_comment(std::string_view file, const BuildInfo& info);
 
 // SHA256SUMS and manifest.json, with their signatures between them when `key` is set, and
 // with `facts` too the signed provenance (publish/provenance.h) after SHA256SUMS.minisig.
-Result<std::vector<ReleaseDocument>> release_documents(const std::vector<ManifestEntry>& entries,
-                                                       const BuildInfo& info, const minisign::SecretKey* key,
+Result<std::vector<ReleaseDocument>> release_documents(const std::vector<ManifestEntry>& entries, const BuildInfo& info,
+                                                       const minisign::SecretKey* key,
                                                        const ProvenanceFacts* facts = nullptr);
 
 // What a downloader fetched from a release's top level.

@@ -33,8 +33,7 @@ std::string repo_from_remote_url(const std::string& url) {
     std::size_t slash = url.find('/', scheme + 3);  // after user:token@host:port
     if (slash == std::string::npos) return {};
     path = url.substr(slash + 1);
-  } else if (auto colon = url.find(':'); colon != std::string::npos && colon > 1 &&
-                                           url.find('/') > colon) {
+  } else if (auto colon = url.find(':'); colon != std::string::npos && colon > 1 && url.find('/') > colon) {
     path = url.substr(colon + 1);  // scp-like git@host:owner/name.git (colon > 1 skips "C:")
   } else {
     return {};  // a local path
@@ -81,7 +80,8 @@ BuildInfo detect_build_info(const EnvLookup& env, const std::string& repo_dir,
   std::string describe;
   if (auto top = process::git_output(repo_dir, {"rev-parse", "--show-toplevel"})) {
     if (b.repo.empty()) {
-      if (auto origin = process::git_output(repo_dir, {"remote", "get-url", "origin"})) b.repo = repo_from_remote_url(*origin);
+      if (auto origin = process::git_output(repo_dir, {"remote", "get-url", "origin"}))
+        b.repo = repo_from_remote_url(*origin);
       if (b.repo.empty()) b.repo = top->substr(top->find_last_of('/') + 1);
     }
     if (b.commit.empty()) b.commit = process::git_output(repo_dir, {"rev-parse", "HEAD"}).value_or("");
@@ -90,12 +90,16 @@ BuildInfo detect_build_info(const EnvLookup& env, const std::string& repo_dir,
       if (b.branch == "HEAD") b.branch.clear();  // detached
     }
     if (b.tag.empty()) b.tag = process::git_output(repo_dir, {"describe", "--tags", "--exact-match"}).value_or("");
-    if (b.tag.empty()) describe = process::git_output(repo_dir, {"describe", "--tags", "--always", "--dirty"}).value_or("");
+    if (b.tag.empty())
+      describe = process::git_output(repo_dir, {"describe", "--tags", "--always", "--dirty"}).value_or("");
   }
   // Leading 'v' dropped from describe too, so v1.2.3 -> "1.2.3" and later "1.2.3-4-gabc".
-  if (!b.tag.empty()) b.version = strip_v(b.tag);
-  else if (!describe.empty()) b.version = strip_v(describe);
-  else b.version = b.commit.substr(0, 7);
+  if (!b.tag.empty())
+    b.version = strip_v(b.tag);
+  else if (!describe.empty())
+    b.version = strip_v(describe);
+  else
+    b.version = b.commit.substr(0, 7);
   return b;
 }
 
@@ -107,8 +111,9 @@ struct Placeholder {
 };
 
 constexpr Placeholder kPlaceholders[] = {
-    {"repo", "no repository known (set TRAVIS_REPO_SLUG/GITHUB_REPOSITORY/CI_PROJECT_PATH or run in a git "
-             "checkout)"},
+    {"repo",
+     "no repository known (set TRAVIS_REPO_SLUG/GITHUB_REPOSITORY/CI_PROJECT_PATH or run in a git "
+     "checkout)"},
     {"branch", "not on a branch (set TRAVIS_BRANCH/GITHUB_REF_NAME/CI_COMMIT_REF_NAME or check out a branch)"},
     {"commit", "no commit known (set TRAVIS_COMMIT/GITHUB_SHA/CI_COMMIT_SHA or run in a git checkout)"},
     {"short_commit", "no commit known (set TRAVIS_COMMIT/GITHUB_SHA/CI_COMMIT_SHA or run in a git checkout)"},
@@ -130,10 +135,14 @@ std::string all_names() {
 Result<std::string> expand_template(const std::string& text, const BuildInfo& info,
                                     const std::map<std::string, std::string>& extra) {
   const std::map<std::string, std::string> values = {
-      {"repo", info.repo},       {"branch", info.branch},
-      {"commit", info.commit},   {"short_commit", info.commit.substr(0, 7)},
-      {"tag", info.tag},         {"version", info.version},
-      {"date", info.date},       {"os", ""},
+      {"repo", info.repo},
+      {"branch", info.branch},
+      {"commit", info.commit},
+      {"short_commit", info.commit.substr(0, 7)},
+      {"tag", info.tag},
+      {"version", info.version},
+      {"date", info.date},
+      {"os", ""},
       {"arch", ""},
   };
   std::string out;

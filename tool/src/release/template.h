@@ -13,13 +13,13 @@ namespace xship {
 
 // What a build knows about itself. Empty fields are unknown.
 struct BuildInfo {
-  std::string repo;          // "owner/name"
-  std::string branch;        // "main"
-  std::string commit;        // full hash
-  std::string tag;           // "v1.2.3" or empty
-  std::string version;       // tag without a leading 'v', else git describe, else short commit
-  std::string date;          // YYYY-MM-DD (UTC) of the run
-  std::string ci;            // "travis", "github", "gitlab" or "" (local)
+  std::string repo;  // "owner/name"
+  std::string branch;  // "main"
+  std::string commit;  // full hash
+  std::string tag;  // "v1.2.3" or empty
+  std::string version;  // tag without a leading 'v', else git describe, else short commit
+  std::string date;  // YYYY-MM-DD (UTC) of the run
+  std::string ci;  // "travis", "github", "gitlab" or "" (local)
 };
 
 // Reads TRAVIS_*, GITHUB_*, CI_* (GitLab) variables first, then asks git in `repo_dir`

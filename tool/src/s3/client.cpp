@@ -35,8 +35,8 @@ Result<std::string> Client::etag_reply(const Request& r, const char* xml_root, C
   auto resp = perform(r, stats);
   if (!resp) return resp.error();
   if (resp->status == 412)
-    return usage_error(fmt::format("{} already exists and --no-overwrite is set: remove the flag or publish to a new prefix",
-                                   s3_name(r.target)));
+    return usage_error(fmt::format(
+        "{} already exists and --no-overwrite is set: remove the flag or publish to a new prefix", s3_name(r.target)));
   if (xml_root) return xml::result_etag(resp->body, xml_root);
   const std::string* etag = resp->header("etag");
   return etag ? unquote_etag(*etag) : std::string();
@@ -130,8 +130,8 @@ Result<DeleteOutcome> Client::delete_objects(const std::string& bucket, const st
                                              CallStats* stats) {
   if (keys.empty()) return DeleteOutcome{};
   if (keys.size() > kMaxDeleteKeys)
-    return usage_error(fmt::format("DeleteObjects takes at most {} keys, not {}: send them in batches", kMaxDeleteKeys,
-                                   keys.size()));
+    return usage_error(
+        fmt::format("DeleteObjects takes at most {} keys, not {}: send them in batches", kMaxDeleteKeys, keys.size()));
   std::string xml = xml::delete_request(keys);
   auto r = request(HttpMethod::Post, {bucket, ""}, fmt::format("DeleteObjects ({} keys) in", keys.size()));
   r.query = {{"delete", ""}};
@@ -177,24 +177,31 @@ Result<std::vector<Upload>> Client::list_multipart_uploads(const ObjectRef& pref
   auto r = request(HttpMethod::Get, prefix, "ListMultipartUploads");
   r.target.key.clear();  // the prefix goes in the query
   r.query = {{"uploads", ""}, {"prefix", prefix.key}};
-  return list_all<Upload>(r, [](const std::string& body) {
-    auto p = xml::list_multipart_uploads(body);
-    Query next;
-    if (p.truncated && !p.next_key_marker.empty()) next.push_back({"key-marker", p.next_key_marker});
-    if (p.truncated && !p.next_upload_id_marker.empty()) next.push_back({"upload-id-marker", p.next_upload_id_marker});
-    return std::pair{std::move(p.uploads), next};
-  }, stats);
+  return list_all<Upload>(
+      r,
+      [](const std::string& body) {
+        auto p = xml::list_multipart_uploads(body);
+        Query next;
+        if (p.truncated && !p.next_key_marker.empty()) next.push_back({"key-marker", p.next_key_marker});
+        if (p.truncated && !p.next_upload_id_marker.empty())
+          next.push_back({"upload-id-marker", p.next_upload_id_marker});
+        return std::pair{std::move(p.uploads), next};
+      },
+      stats);
 }
 
 Result<std::vector<Part>> Client::list_parts(const ObjectRef& obj, const std::string& upload_id, CallStats* stats) {
   auto r = request(HttpMethod::Get, obj, "ListParts");
   r.query = {{"uploadId", upload_id}};
-  return list_all<Part>(r, [](const std::string& body) {
-    auto p = xml::list_parts(body);
-    Query next;
-    if (p.truncated && !p.next_marker.empty()) next.push_back({"part-number-marker", p.next_marker});
-    return std::pair{std::move(p.parts), next};
-  }, stats);
+  return list_all<Part>(
+      r,
+      [](const std::string& body) {
+        auto p = xml::list_parts(body);
+        Query next;
+        if (p.truncated && !p.next_marker.empty()) next.push_back({"part-number-marker", p.next_marker});
+        return std::pair{std::move(p.parts), next};
+      },
+      stats);
 }
 
 namespace {
@@ -207,12 +214,15 @@ Client::Request list_objects_request(const ObjectRef& prefix) {
 }  // namespace
 
 Result<std::vector<ListedObject>> Client::list_objects(const ObjectRef& prefix, CallStats* stats) {
-  return list_all<ListedObject>(list_objects_request(prefix), [](const std::string& body) {
-    auto p = xml::list_objects(body);
-    Query next;
-    if (p.truncated && !p.next_token.empty()) next.push_back({"continuation-token", p.next_token});
-    return std::pair{std::move(p.objects), next};
-  }, stats);
+  return list_all<ListedObject>(
+      list_objects_request(prefix),
+      [](const std::string& body) {
+        auto p = xml::list_objects(body);
+        Query next;
+        if (p.truncated && !p.next_token.empty()) next.push_back({"continuation-token", p.next_token});
+        return std::pair{std::move(p.objects), next};
+      },
+      stats);
 }
 
 Status Client::probe(const ObjectRef& prefix) {
@@ -292,8 +302,10 @@ Result<ObjectInfo> Client::get(const ObjectRef& obj, std::optional<std::pair<std
   };
   auto resp = perform(r, stats);
   if (overflow)
-    return integrity_error(fmt::format("{}: the store sent more than the {} bytes it announced: the download was "
-                                       "stopped and nothing was kept", r.what, expected));
+    return integrity_error(
+        fmt::format("{}: the store sent more than the {} bytes it announced: the download was "
+                    "stopped and nothing was kept",
+                    r.what, expected));
   if (!resp) return resp.error();
   return object_info(*resp, r.what);
 }

@@ -33,8 +33,8 @@ struct ClientConfig {
   std::shared_ptr<CredentialProvider> credentials;
   net::TlsOptions tls;
   net::Timeouts timeouts;
-  int retries = 5;                     // attempts after the first
-  int backoff_base_ms = 200;           // first retry waits up to this, doubling, with jitter
+  int retries = 5;  // attempts after the first
+  int backoff_base_ms = 200;  // first retry waits up to this, doubling, with jitter
   int backoff_cap_ms = 10000;
   std::function<void(const std::string&)> debug_log;  // set with --debug; gets redacted lines
   const std::atomic<bool>* cancel = nullptr;
@@ -47,7 +47,11 @@ struct ClientConfig {
 
 // A request body: bytes in memory or a byte range of an open file.
 struct Body {
-  static Body bytes(std::string_view b) { Body x; x.memory = b; return x; }
+  static Body bytes(std::string_view b) {
+    Body x;
+    x.memory = b;
+    return x;
+  }
   static Body range(int fd, std::uint64_t offset, std::uint64_t length) {
     Body x;
     x.file = {fd, offset, length};
@@ -61,7 +65,7 @@ struct Body {
 struct ObjectInfo {
   bool exists = false;
   std::uint64_t size = 0;
-  std::string etag;                            // unquoted
+  std::string etag;  // unquoted
   std::map<std::string, std::string> metadata;  // x-amz-meta-* without the prefix
   StoredHeaders headers;
 };
@@ -90,10 +94,10 @@ struct CallStats {
 };
 
 struct PutOptions {
-  std::string content_md5;                      // base64, required by this tool on every PUT
-  ObjectHeaders headers;                        // type, caching, metadata, tags, ...
-  bool if_none_match = false;                   // --no-overwrite
-  std::string payload_sha256;                   // hex; empty = UNSIGNED-PAYLOAD (MD5 protects)
+  std::string content_md5;  // base64, required by this tool on every PUT
+  ObjectHeaders headers;  // type, caching, metadata, tags, ...
+  bool if_none_match = false;  // --no-overwrite
+  std::string payload_sha256;  // hex; empty = UNSIGNED-PAYLOAD (MD5 protects)
 };
 
 // What one DeleteObjects request did: the keys gone, and each key's refusal.
@@ -122,8 +126,8 @@ class Client {
   Result<std::string> put(const ObjectRef& obj, const Body& body, const PutOptions& opts, CallStats* stats = nullptr);
 
   Result<std::string> create_multipart(const ObjectRef& obj, const PutOptions& opts, CallStats* stats = nullptr);
-  Result<std::string> upload_part(const ObjectRef& obj, const std::string& upload_id, int part_number,
-                                  const Body& body, const std::string& content_md5, CallStats* stats = nullptr);
+  Result<std::string> upload_part(const ObjectRef& obj, const std::string& upload_id, int part_number, const Body& body,
+                                  const std::string& content_md5, CallStats* stats = nullptr);
   // Returns the ETag from the reply, which may be empty (Ceph RGW 16): callers HEAD.
   // A 200 whose body is an <Error> is an error.
   Result<std::string> complete_multipart(const ObjectRef& obj, const std::string& upload_id,
@@ -172,7 +176,7 @@ class Client {
                          std::uint64_t expected, const std::function<bool(const char*, std::size_t)>& sink,
                          const std::function<void()>& restart, CallStats* stats = nullptr);
 
-  struct Request;   // internal, in client.cpp
+  struct Request;  // internal, in client.cpp
   struct Attempts;  // what the tries of one request have learnt so far; internal
 
  private:

@@ -23,18 +23,18 @@ struct Client::Request {
   std::vector<sigv4::Header> headers;
   Body body;
   std::string payload_sha256;  // empty: hash memory bodies, UNSIGNED-PAYLOAD for files
-  std::string what;            // "PUT s3://b/k", for messages
-  std::vector<long> accept;    // non-2xx statuses handed back instead of failing
+  std::string what;  // "PUT s3://b/k", for messages
+  std::vector<long> accept;  // non-2xx statuses handed back instead of failing
   std::function<bool(const char*, std::size_t)> sink;
   bool error_body_is_failure = false;  // a 200 with <Error> (CompleteMultipartUpload)
-  bool ignore_cancel = false;          // cleanup requests run after SIGINT
-  std::function<void()> restart;       // before each retry of a streamed GET
-  std::uint64_t expected_bytes = 0;    // a GET's reply or a copy's bytes: lengthens the deadline
+  bool ignore_cancel = false;  // cleanup requests run after SIGINT
+  std::function<void()> restart;  // before each retry of a streamed GET
+  std::uint64_t expected_bytes = 0;  // a GET's reply or a copy's bytes: lengthens the deadline
 };
 
 struct Client::Attempts {
-  S3Error last;                 // the store's last error reply
-  std::string last_transport;   // or the last transport failure, when that came later
+  S3Error last;  // the store's last error reply
+  std::string last_transport;  // or the last transport failure, when that came later
   bool renewed_for_expiry = false;
 };
 

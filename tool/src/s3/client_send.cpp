@@ -64,7 +64,8 @@ std::string Client::object_url(const ObjectRef& obj) const {
 // "Equal jitter": up to base x 2^attempt (at most the cap), never under half of it.
 void Client::backoff(int attempt) const {
   thread_local std::mt19937 rng{std::random_device{}()};
-  long long ceiling = std::min<long long>(cfg_.backoff_cap_ms, static_cast<long long>(cfg_.backoff_base_ms) << std::min(attempt, 20));
+  long long ceiling =
+      std::min<long long>(cfg_.backoff_cap_ms, static_cast<long long>(cfg_.backoff_base_ms) << std::min(attempt, 20));
   std::uniform_int_distribution<long long> dist(ceiling / 2, ceiling);
   cfg_.sleep(std::chrono::milliseconds(dist(rng)));
 }
@@ -102,13 +103,14 @@ std::optional<Result<net::HttpResponse>> Client::judge(const Request& r, net::Ht
   const auto& f = outcome.failure;
   if (f.cancelled) return Result<net::HttpResponse>(interrupted(r));
   if (f.aborted_by_sink) return Result<net::HttpResponse>(runtime_error(r.what + ": writing the download failed"));
-  if (f.permanent) return Result<net::HttpResponse>(runtime_error(r.what + ": " + f.message + "; report it to its operator"));
+  if (f.permanent)
+    return Result<net::HttpResponse>(runtime_error(r.what + ": " + f.message + "; report it to its operator"));
   a.last_transport = f.message;
   if (cfg_.debug_log) cfg_.debug_log(fmt::format("< transport failure: {}", a.last_transport));
   if (classify_transport(f.tls) == Disposition::Fail)
-    return Result<net::HttpResponse>(runtime_error(fmt::format(
-        "{}: TLS failure: {}: pass --ca-bundle FILE for a private CA (or --insecure to skip verification)", r.what,
-        a.last_transport)));
+    return Result<net::HttpResponse>(runtime_error(
+        fmt::format("{}: TLS failure: {}: pass --ca-bundle FILE for a private CA (or --insecure to skip verification)",
+                    r.what, a.last_transport)));
   return std::nullopt;
 }
 

@@ -49,15 +49,15 @@ Result<Credentials> run_credential_process(const ProcessSpec& spec, const Creden
   auto out = process::run(cmd);
   if (!out) return credentials_error(source + ": " + out.error().message);
   if (!out->success())
-    return credentials_error(fmt::format("{} failed ({}): its messages, if any, are above; fix the command or what "
-                                         "it needs (a login, a token)", source, out->describe()));
+    return credentials_error(
+        fmt::format("{} failed ({}): its messages, if any, are above; fix the command or what "
+                    "it needs (a login, a token)",
+                    source, out->describe()));
   if (out->output_cut) return credentials_error(source + " printed over 64 KiB: it must print one JSON document");
   return parse_credentials_json(out->output, CredentialJson::Process, source, io.now());
 }
 
-bool retryable(const CredentialReply& r) {
-  return !r.reached || r.response.status == 429 || r.response.status >= 500;
-}
+bool retryable(const CredentialReply& r) { return !r.reached || r.response.status == 429 || r.response.status >= 500; }
 
 Result<std::string> github_token(const WebIdentitySpec& spec, const CredentialIo& io) {
   net::HttpRequest req;
@@ -69,8 +69,10 @@ Result<std::string> github_token(const WebIdentitySpec& spec, const CredentialIo
     return credentials_error("GitHub Actions ID token: ACTIONS_ID_TOKEN_REQUEST_URL is not reachable (" +
                              printable(reply.failure, 120) + ")");
   if (reply.response.status != 200)
-    return credentials_error(fmt::format("GitHub Actions ID token: the request answered HTTP {}: give the job "
-                                         "'permissions: id-token: write'", reply.response.status));
+    return credentials_error(
+        fmt::format("GitHub Actions ID token: the request answered HTTP {}: give the job "
+                    "'permissions: id-token: write'",
+                    reply.response.status));
   return parse_github_token(reply.response.body);
 }
 
@@ -80,8 +82,10 @@ Result<Credentials> call_sts(const sts::Request& req, const std::string& source,
   if (io.debug_log) io.debug_log("credentials: " + source);
   auto reply = send_credential_request(io, req.http(), service_timeouts(), kServiceAttempts);
   if (!reply.reached)
-    return credentials_error(fmt::format("{}: STS at {} is not reachable ({}): check AWS_ENDPOINT_URL_STS and the "
-                                         "network", source, url_without_query(req.url), printable(reply.failure, 120)));
+    return credentials_error(
+        fmt::format("{}: STS at {} is not reachable ({}): check AWS_ENDPOINT_URL_STS and the "
+                    "network",
+                    source, url_without_query(req.url), printable(reply.failure, 120)));
   return sts::parse_reply(reply.response.status, reply.response.body, source, io.now(), secrets);
 }
 
@@ -121,12 +125,13 @@ Result<Credentials> fetch_base(const CredentialPlan& plan, const CredentialIo& i
 
 }  // namespace
 
-CredentialReply send_credential_request(const CredentialIo& io, const net::HttpRequest& req, const net::Timeouts& timeouts,
-                                        int attempts) {
+CredentialReply send_credential_request(const CredentialIo& io, const net::HttpRequest& req,
+                                        const net::Timeouts& timeouts, int attempts) {
   CredentialReply reply;
   for (int attempt = 0; attempt < attempts; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
-    if (io.debug_log) io.debug_log(fmt::format("credentials: > {} {}", net::method_name(req.method), url_without_query(req.url)));
+    if (io.debug_log)
+      io.debug_log(fmt::format("credentials: > {} {}", net::method_name(req.method), url_without_query(req.url)));
     auto out = io.http(req, timeouts);
     reply.reached = out.transport_ok;
     reply.response = std::move(out.response);
@@ -146,8 +151,8 @@ Result<Credentials> fetch_credentials(const CredentialPlan& plan, const Credenti
     const std::string source =
         fmt::format("AssumeRole {} (profile '{}')", printable(role.role_arn, 200), printable(role.profile, 80));
     const std::string session = role.session_name.empty() ? default_session_name(io) : role.session_name;
-    auto next = call_sts(sts::assume_role(role, session, *creds, plan.sts_endpoint, plan.sts_region, io.now()), source, io,
-                         {creds->secret_key, creds->session_token});
+    auto next = call_sts(sts::assume_role(role, session, *creds, plan.sts_endpoint, plan.sts_region, io.now()), source,
+                         io, {creds->secret_key, creds->session_token});
     if (!next) return next.error();
     creds = std::move(next);
   }

@@ -16,7 +16,7 @@ namespace xship {
 struct CredentialIo {
   std::function<net::HttpClient::Outcome(const net::HttpRequest&, const net::Timeouts&)> http;
   std::function<TimePoint()> now;
-  const std::atomic<bool>* cancel = nullptr;            // SIGINT: stop a credential_process
+  const std::atomic<bool>* cancel = nullptr;  // SIGINT: stop a credential_process
   std::function<void(const std::string&)> debug_log;  // optional; never gets a secret
 };
 
@@ -34,7 +34,7 @@ struct CredentialReply {
   net::HttpResponse response;
   std::string failure;  // curl's text when not reached
 };
-CredentialReply send_credential_request(const CredentialIo& io, const net::HttpRequest& req, const net::Timeouts& timeouts,
-                                        int attempts);
+CredentialReply send_credential_request(const CredentialIo& io, const net::HttpRequest& req,
+                                        const net::Timeouts& timeouts, int attempts);
 
 }  // namespace xship

@@ -102,11 +102,15 @@ std::string format_iso8601(TimePoint t) { return format_utc(t, "%Y-%m-%dT%H:%M:%
 
 Status check_expiration(TimePoint expiration, TimePoint now, const std::string& source) {
   if (expiration <= now)
-    return credentials_error(fmt::format("{}: the credentials expired at {} (it is {} here): check this machine's clock, "
-                                         "or the source's", source, format_iso8601(expiration), format_iso8601(now)));
+    return credentials_error(
+        fmt::format("{}: the credentials expired at {} (it is {} here): check this machine's clock, "
+                    "or the source's",
+                    source, format_iso8601(expiration), format_iso8601(now)));
   if (expiration - now > std::chrono::hours(24 * 7))
-    return credentials_error(fmt::format("{}: the credentials expire at {}, more than a week from now ({}): check this "
-                                         "machine's clock, or the source's", source, format_iso8601(expiration), format_iso8601(now)));
+    return credentials_error(
+        fmt::format("{}: the credentials expire at {}, more than a week from now ({}): check this "
+                    "machine's clock, or the source's",
+                    source, format_iso8601(expiration), format_iso8601(now)));
   return ok_status();
 }
 
@@ -115,7 +119,8 @@ Status check_credential_text(const Credentials& c, const std::string& source) {
     return credentials_error(fmt::format("{}: the {} is not {}: the source is broken", source, what, rule));
   };
   if (c.access_key.empty() || c.access_key.size() > 128 ||
-      !std::all_of(c.access_key.begin(), c.access_key.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)); }))
+      !std::all_of(c.access_key.begin(), c.access_key.end(),
+                   [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)); }))
     return bad("access key id", "1 to 128 letters and digits");
   if (c.secret_key.empty() || c.secret_key.size() > 1024 || !printable_ascii_no_space(c.secret_key))
     return bad("secret access key", "1 to 1024 printable characters");
@@ -127,12 +132,14 @@ Status check_credential_text(const Credentials& c, const std::string& source) {
 Result<Credentials> parse_credentials_json(std::string_view text, CredentialJson shape, const std::string& source,
                                            TimePoint now) {
   if (text.size() > kMaxCredentialReply)
-    return credentials_error(fmt::format("{}: the reply is over {} KiB: the source is broken", source, kMaxCredentialReply / 1024));
+    return credentials_error(
+        fmt::format("{}: the reply is over {} KiB: the source is broken", source, kMaxCredentialReply / 1024));
   json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object())
     return credentials_error(fmt::format("{}: the reply is not a JSON object{}", source,
                                          shape == CredentialJson::Process ? ": the program must print the credentials "
-                                                                            "as JSON (Version 1) on stdout" : ""));
+                                                                            "as JSON (Version 1) on stdout"
+                                                                          : ""));
   if (shape == CredentialJson::Process) {
     auto v = doc.find("Version");
     if (v == doc.end() || !v->is_number_integer() || v->get<long long>() != 1)
@@ -142,8 +149,10 @@ Result<Credentials> parse_credentials_json(std::string_view text, CredentialJson
     auto code = string_field(doc, "Code", source);
     if (!code) return code.error();
     if (!code->empty() && *code != "Success")
-      return credentials_error(fmt::format("{}: the instance metadata service answered code '{}': check the instance's "
-                                           "IAM role", source, printable(*code, 40)));
+      return credentials_error(
+          fmt::format("{}: the instance metadata service answered code '{}': check the instance's "
+                      "IAM role",
+                      source, printable(*code, 40)));
   }
   Credentials c;
   c.source = source;
@@ -180,18 +189,21 @@ Result<std::string> read_token_file(const std::string& path, const std::string& 
     return credentials_error(fmt::format("{} '{}' cannot be read ({}): check the path", what, printable(path, 200),
                                          found ? "not a regular file" : std::strerror(errno)));
   if (static_cast<std::uint64_t>(st.st_size) > kMaxTokenBytes)
-    return credentials_error(fmt::format("{} '{}' is over {} KiB: it is not a token", what, printable(path, 200), kMaxTokenBytes / 1024));
+    return credentials_error(
+        fmt::format("{} '{}' is over {} KiB: it is not a token", what, printable(path, 200), kMaxTokenBytes / 1024));
   std::ifstream in(path, std::ios::binary);
   std::string text(kMaxTokenBytes + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
-  if (in.bad()) return credentials_error(fmt::format("{} '{}' cannot be read: check its permissions", what, printable(path, 200)));
+  if (in.bad())
+    return credentials_error(fmt::format("{} '{}' cannot be read: check its permissions", what, printable(path, 200)));
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
   std::size_t b = 0;
   while (b < text.size() && std::isspace(static_cast<unsigned char>(text[b]))) ++b;
   text.erase(0, b);
   if (text.empty() || text.size() > kMaxTokenBytes || !printable_ascii_no_space(text))
-    return credentials_error(fmt::format("{} '{}' does not hold one token of printable characters", what, printable(path, 200)));
+    return credentials_error(
+        fmt::format("{} '{}' does not hold one token of printable characters", what, printable(path, 200)));
   return text;
 }
 
@@ -211,7 +223,8 @@ std::string scrub(std::string_view text, const std::vector<std::string>& secrets
   std::string out(text.substr(0, std::min(text.size(), kMaxCredentialReply)));
   for (const auto& s : secrets) {
     if (s.size() < 4) continue;  // too short to be a secret, and would mangle the text
-    for (std::size_t at = out.find(s); at != std::string::npos; at = out.find(s, at + 10)) out.replace(at, s.size(), "[REDACTED]");
+    for (std::size_t at = out.find(s); at != std::string::npos; at = out.find(s, at + 10))
+      out.replace(at, s.size(), "[REDACTED]");
   }
   return printable(out, max_bytes);
 }

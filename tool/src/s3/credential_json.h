@@ -17,9 +17,9 @@ inline constexpr std::size_t kMaxCredentialReply = 64 * 1024;
 inline constexpr std::size_t kMaxTokenBytes = 16 * 1024;
 
 enum class CredentialJson {
-  Process,    // credential_process: Version 1, SessionToken, Expiration optional
+  Process,  // credential_process: Version 1, SessionToken, Expiration optional
   Container,  // ECS/EKS: Token, Expiration
-  Imds,       // EC2: Code "Success", Token, Expiration
+  Imds,  // EC2: Code "Success", Token, Expiration
 };
 
 Result<Credentials> parse_credentials_json(std::string_view text, CredentialJson shape, const std::string& source,

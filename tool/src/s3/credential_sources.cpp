@@ -28,7 +28,9 @@ bool all_of(std::string_view s, auto pred) {
 }
 
 // A value that goes into a header or a form field: printable ASCII, no spaces.
-bool is_token_text(std::string_view s) { return all_of(s, [](unsigned char c) { return c > 0x20 && c < 0x7f; }); }
+bool is_token_text(std::string_view s) {
+  return all_of(s, [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+}
 
 // A key and secret from one source: both, neither (nullopt), or an error naming the
 // source and the missing half. Only names go into messages, never values.
@@ -45,21 +47,24 @@ Result<std::optional<Credentials>> pair_of(const std::string& key, const std::st
 
 // STS's pattern for role session names: [\w+=,.@-]{2,64}.
 bool valid_session_name(std::string_view s) {
-  return s.size() >= 2 && s.size() <= 64 &&
-         all_of(s, [](unsigned char c) { return std::isalnum(c) || std::string_view("_+=,.@-").find(static_cast<char>(c)) != std::string_view::npos; });
+  return s.size() >= 2 && s.size() <= 64 && all_of(s, [](unsigned char c) {
+           return std::isalnum(c) || std::string_view("_+=,.@-").find(static_cast<char>(c)) != std::string_view::npos;
+         });
 }
 
 Result<std::string> checked_role_arn(const std::string& arn, const std::string& where) {
   if (arn.rfind("arn:", 0) != 0 || arn.size() > 2048 || !is_token_text(arn))
-    return credentials_error(fmt::format("role ARN '{}' in {} is not an ARN: write it as arn:aws:iam::ACCOUNT:role/NAME",
-                                         printable(arn, 100), where));
+    return credentials_error(fmt::format(
+        "role ARN '{}' in {} is not an ARN: write it as arn:aws:iam::ACCOUNT:role/NAME", printable(arn, 100), where));
   return arn;
 }
 
 Result<std::string> checked_session_name(const std::string& name, const std::string& where) {
   if (!name.empty() && !valid_session_name(name))
-    return credentials_error(fmt::format("role session name '{}' in {} is not valid: use 2 to 64 letters, digits "
-                                         "and _+=,.@-", printable(name, 80), where));
+    return credentials_error(
+        fmt::format("role session name '{}' in {} is not valid: use 2 to 64 letters, digits "
+                    "and _+=,.@-",
+                    printable(name, 80), where));
   return name;
 }
 
@@ -86,8 +91,10 @@ bool is_loopback_v4(std::string_view host) {
   if (host.rfind("127.", 0) != 0) return false;
   int dots = 0;
   for (char c : host) {
-    if (c == '.') ++dots;
-    else if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    if (c == '.')
+      ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(c)))
+      return false;
   }
   return dots == 3;
 }
@@ -98,11 +105,12 @@ Status secure_or_local(const std::string& url, const std::string& variable) {
   const std::size_t sep = url.find("://");
   const std::size_t path = sep == std::string::npos ? std::string::npos : url.find_first_of("/?#", sep + 3);
   auto ep = parse_endpoint(url.substr(0, path), "");
-  if (!ep || !is_token_text(url))
-    return credentials_error(variable + " is not an http(s)://host[:port]/path URL");
+  if (!ep || !is_token_text(url)) return credentials_error(variable + " is not an http(s)://host[:port]/path URL");
   if (ep->scheme != "https" && !container_host_allowed(ep->host))
-    return credentials_error(fmt::format("{} names host '{}' over http: use https, or a loopback or the ECS/EKS "
-                                         "link-local address", variable, printable(ep->host, 80)));
+    return credentials_error(
+        fmt::format("{} names host '{}' over http: use https, or a loopback or the ECS/EKS "
+                    "link-local address",
+                    variable, printable(ep->host, 80)));
   return ok_status();
 }
 
@@ -127,16 +135,19 @@ Result<AssumeRoleSpec> role_spec(const ProfileSettings& p) {
   XSHIP_TRY(checked_role(p.get("role_arn"), p.get("role_session_name"), where, where, s.role_arn, s.session_name));
   s.external_id = p.get("external_id");
   if (!s.external_id.empty() &&
-      (s.external_id.size() < 2 || s.external_id.size() > 1224 ||
-       !all_of(s.external_id, [](unsigned char c) { return std::isalnum(c) || std::string_view("_+=,.@:/-").find(static_cast<char>(c)) != std::string_view::npos; })))
+      (s.external_id.size() < 2 || s.external_id.size() > 1224 || !all_of(s.external_id, [](unsigned char c) {
+         return std::isalnum(c) || std::string_view("_+=,.@:/-").find(static_cast<char>(c)) != std::string_view::npos;
+       })))
     return credentials_error("external_id in " + where + " is not valid: use 2 to 1224 letters, digits and _+=,.@:/-");
   if (std::string d = p.get("duration_seconds"); !d.empty()) {
     long v = 0;
     bool digits = d.size() <= 6 && all_of(d, [](unsigned char c) { return std::isdigit(c); });
     if (digits) v = std::stol(d);
     if (!digits || v < 1 || v > 43200)
-      return credentials_error(fmt::format("duration_seconds '{}' in {} is not a number of seconds up to 43200 "
-                                           "(12 hours; AWS accepts 900 and more)", printable(d, 20), where));
+      return credentials_error(
+          fmt::format("duration_seconds '{}' in {} is not a number of seconds up to 43200 "
+                      "(12 hours; AWS accepts 900 and more)",
+                      printable(d, 20), where));
     s.duration_seconds = static_cast<int>(v);
   }
   return s;
@@ -150,7 +161,8 @@ Result<std::optional<WebIdentitySpec>> web_identity_from_env(const EnvLookup& en
   const std::string gh_token = env_value(env, "ACTIONS_ID_TOKEN_REQUEST_TOKEN");
   if (role.empty()) {
     if (!file.empty())
-      return credentials_error("AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: set the ARN of the role to assume");
+      return credentials_error(
+          "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: set the ARN of the role to assume");
     return std::optional<WebIdentitySpec>{};
   }
   WebIdentitySpec s;
@@ -162,13 +174,15 @@ Result<std::optional<WebIdentitySpec>> web_identity_from_env(const EnvLookup& en
     return std::optional(s);
   }
   if (gh_url.empty()) {
-    hint = "AWS_ROLE_ARN is set without AWS_WEB_IDENTITY_TOKEN_FILE or ACTIONS_ID_TOKEN_REQUEST_URL (in GitHub Actions, "
-           "give the job 'permissions: id-token: write')";
+    hint =
+        "AWS_ROLE_ARN is set without AWS_WEB_IDENTITY_TOKEN_FILE or ACTIONS_ID_TOKEN_REQUEST_URL (in GitHub Actions, "
+        "give the job 'permissions: id-token: write')";
     return std::optional<WebIdentitySpec>{};
   }
   if (gh_token.empty())
-    return credentials_error("ACTIONS_ID_TOKEN_REQUEST_URL is set but ACTIONS_ID_TOKEN_REQUEST_TOKEN is not: run inside "
-                             "a GitHub Actions job with 'permissions: id-token: write'");
+    return credentials_error(
+        "ACTIONS_ID_TOKEN_REQUEST_URL is set but ACTIONS_ID_TOKEN_REQUEST_TOKEN is not: run inside "
+        "a GitHub Actions job with 'permissions: id-token: write'");
   // The request token is a bearer secret: it only goes over TLS, or to this machine.
   XSHIP_TRY(secure_or_local(gh_url, "ACTIONS_ID_TOKEN_REQUEST_URL"));
   if (audience.empty() || audience.size() > 256 || !is_token_text(audience))
@@ -219,7 +233,9 @@ Result<std::optional<ContainerSpec>> container_spec(const EnvLookup& env) {
   return std::optional(s);
 }
 
-bool imds_disabled(const EnvLookup& env) { return equals_ignore_case(env_value(env, "AWS_EC2_METADATA_DISABLED"), "true"); }
+bool imds_disabled(const EnvLookup& env) {
+  return equals_ignore_case(env_value(env, "AWS_EC2_METADATA_DISABLED"), "true");
+}
 
 Result<ImdsSpec> imds_spec(const EnvLookup& env, const ProfileSettings& p) {
   ImdsSpec s;
@@ -246,7 +262,8 @@ Result<ImdsSpec> imds_spec(const EnvLookup& env, const ProfileSettings& p) {
   auto number = [&](const char* name, long lo, long hi, long fallback) -> Result<long> {
     std::string v = env_value(env, name);
     if (v.empty()) return fallback;
-    if (v.size() > 4 || !all_of(v, [](unsigned char c) { return std::isdigit(c); }) || std::stol(v) < lo || std::stol(v) > hi)
+    if (v.size() > 4 || !all_of(v, [](unsigned char c) { return std::isdigit(c); }) || std::stol(v) < lo ||
+        std::stol(v) > hi)
       return credentials_error(fmt::format("{} must be a whole number from {} to {}", name, lo, hi));
     return std::stol(v);
   };

@@ -51,7 +51,8 @@ Result<std::optional<Credentials>> xship_sources(const CredentialFlags& flags, c
       return credentials_error(std::string(flags.secret_key.empty() ? "--access-key is set but --secret-key is not"
                                                                     : "--secret-key is set but --access-key is not") +
                                ": set both, or neither");
-    return std::optional(Credentials{flags.access_key, flags.secret_key, flags.session_token, "--access-key/--secret-key", {}});
+    return std::optional(
+        Credentials{flags.access_key, flags.secret_key, flags.session_token, "--access-key/--secret-key", {}});
   }
   if (!flags.session_token.empty())
     return credentials_error("--session-token needs --access-key and --secret-key as well");
@@ -60,8 +61,9 @@ Result<std::optional<Credentials>> xship_sources(const CredentialFlags& flags, c
   std::string s = first_of(env, {"ARTIFACTS_SECRET", "ARTIFACTS_AWS_SECRET_KEY"}, sname);
   if (k.empty() && s.empty()) return std::optional<Credentials>{};
   if (k.empty() || s.empty())
-    return credentials_error(std::string(k.empty() ? sname + " is set but ARTIFACTS_KEY (or ARTIFACTS_AWS_ACCESS_KEY)"
-                                                   : kname + " is set but ARTIFACTS_SECRET (or ARTIFACTS_AWS_SECRET_KEY)") +
+    return credentials_error(std::string(k.empty()
+                                             ? sname + " is set but ARTIFACTS_KEY (or ARTIFACTS_AWS_ACCESS_KEY)"
+                                             : kname + " is set but ARTIFACTS_SECRET (or ARTIFACTS_AWS_SECRET_KEY)") +
                              " is not: set both, or neither");
   return std::optional(Credentials{k, s, "", kname + "/" + sname, {}});
 }
@@ -81,12 +83,14 @@ Result<std::string> sts_endpoint(const EnvLookup& env, const ProfileSettings& p,
 
 // Steps 4 to 8 of the chain (credentials.h): the profile, its credential_process, web
 // identity, container, instance metadata. `tried` grows with each source passed over.
-Result<std::optional<CredentialPlan>> aws_chain(const CredentialFlags& flags, const EnvLookup& env, const SharedFiles& files,
-                                                const ProfileSettings& p, std::vector<std::string>& tried) {
+Result<std::optional<CredentialPlan>> aws_chain(const CredentialFlags& flags, const EnvLookup& env,
+                                                const SharedFiles& files, const ProfileSettings& p,
+                                                std::vector<std::string>& tried) {
   auto role = plan_profile_role(files, p, env);
   if (!role || *role) return role;
   if (p.has("role_arn") && !p.has("web_identity_token_file"))
-    return credentials_error("role_arn in profile '" + p.name + "' needs source_profile, credential_source or "
+    return credentials_error("role_arn in profile '" + p.name +
+                             "' needs source_profile, credential_source or "
                              "web_identity_token_file: name where the credentials to assume it come from");
   for (auto [section, path] : {std::pair{p.creds, &files.creds_path}, std::pair{p.config, &files.config_path}}) {
     auto keys = profile_keys(section, "profile '" + p.name + "' in " + *path);
@@ -104,8 +108,10 @@ Result<std::optional<CredentialPlan>> aws_chain(const CredentialFlags& flags, co
   if (*web) return std::optional(plan_of(**web));
   tried.push_back(hint.empty() ? "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, GitHub Actions OIDC)" : hint);
   if (p.has("sso_start_url") || p.has("sso_session"))
-    return credentials_error("profile '" + p.name + "' uses IAM Identity Center (sso_*), which xship does not read: run "
-                             "'aws configure export-credentials --profile " + p.name + " --format env' and eval its output first");
+    return credentials_error("profile '" + p.name +
+                             "' uses IAM Identity Center (sso_*), which xship does not read: run "
+                             "'aws configure export-credentials --profile " +
+                             p.name + " --format env' and eval its output first");
   auto container = container_spec(env);
   if (!container) return container.error();
   if (*container) return std::optional(plan_of(**container));
@@ -137,31 +143,34 @@ Result<ResolvedConfig> resolve_config(const CredentialFlags& flags, const EnvLoo
   if (!plan) {
     auto aws = aws_env_credentials(env);
     if (!aws) return aws.error();
-    if (*aws) plan = plan_of(**aws);
-    else tried.push_back("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+    if (*aws)
+      plan = plan_of(**aws);
+    else
+      tried.push_back("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
   }
   if (!plan) {
     auto chained = aws_chain(flags, env, files, p, tried);
     if (!chained) return chained.error();
     plan = std::move(*chained);
   }
-  const std::string fix = "set ARTIFACTS_KEY and ARTIFACTS_SECRET (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or add "
-                          "a [" + profile + "] profile with aws_access_key_id and aws_secret_access_key (or role_arn) to " +
-                          files.creds_path;
+  const std::string fix =
+      "set ARTIFACTS_KEY and ARTIFACTS_SECRET (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or add "
+      "a [" +
+      profile + "] profile with aws_access_key_id and aws_secret_access_key (or role_arn) to " + files.creds_path;
   if (!plan) return no_credentials_error(tried, fix);
 
   ResolvedConfig cfg;
   std::string unused;
-  cfg.region = !flags.region.empty() ? flags.region
-                                     : first_of(env, {"ARTIFACTS_REGION", "ARTIFACTS_S3_REGION", "AWS_REGION",
-                                                      "AWS_DEFAULT_REGION"},
-                                                unused);
+  cfg.region =
+      !flags.region.empty()
+          ? flags.region
+          : first_of(env, {"ARTIFACTS_REGION", "ARTIFACTS_S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"}, unused);
   if (cfg.region.empty()) cfg.region = section_value(p.config, "region");
   if (cfg.region.empty()) cfg.region = section_value(p.creds, "region");
   if (cfg.region.empty()) cfg.region = "us-east-1";
   // AWS_ENDPOINT_URL_S3 is the SDKs' service-specific form and beats the global one.
-  cfg.endpoint = !flags.endpoint.empty() ? flags.endpoint
-                                         : first_of(env, {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}, unused);
+  cfg.endpoint =
+      !flags.endpoint.empty() ? flags.endpoint : first_of(env, {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}, unused);
   if (cfg.endpoint.empty()) cfg.endpoint = section_value(p.config, "endpoint_url");
   if (cfg.endpoint.empty()) cfg.endpoint = section_value(p.creds, "endpoint_url");
 

@@ -33,7 +33,7 @@ struct Credentials {
   std::string access_key;
   std::string secret_key;
   std::string session_token;  // empty when none
-  std::string source;         // where they were found, for messages ("ARTIFACTS_KEY/ARTIFACTS_SECRET")
+  std::string source;  // where they were found, for messages ("ARTIFACTS_KEY/ARTIFACTS_SECRET")
   std::optional<TimePoint> expiration;  // none: they do not expire
 };
 
@@ -52,9 +52,9 @@ struct CredentialFlags {
 struct AssumeRoleSpec {
   std::string role_arn;
   std::string session_name;
-  std::string external_id;   // empty: none
+  std::string external_id;  // empty: none
   int duration_seconds = 0;  // 0: STS's default (one hour)
-  std::string profile;       // whose role_arn this is, for messages
+  std::string profile;  // whose role_arn this is, for messages
 };
 
 // credential_process: a program printing JSON (Version 1) on stdout.
@@ -67,7 +67,7 @@ struct ProcessSpec {
 struct WebIdentitySpec {
   std::string role_arn;
   std::string session_name;
-  std::string token_file;          // empty: ask GitHub Actions for the job's ID token
+  std::string token_file;  // empty: ask GitHub Actions for the job's ID token
   std::string github_request_url;  // ACTIONS_ID_TOKEN_REQUEST_URL
   std::string github_request_token;
   std::string audience;
@@ -77,17 +77,17 @@ struct WebIdentitySpec {
 // ECS / CodeBuild / EKS pod identity: a JSON document from a local HTTP endpoint.
 struct ContainerSpec {
   std::string url;
-  std::string variable;         // which variable named it, for messages
-  std::string auth_token;       // AWS_CONTAINER_AUTHORIZATION_TOKEN
+  std::string variable;  // which variable named it, for messages
+  std::string auth_token;  // AWS_CONTAINER_AUTHORIZATION_TOKEN
   std::string auth_token_file;  // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (read at each fetch)
 };
 
 // EC2 instance metadata, version 2 (a session token first); version 1 only when asked.
 struct ImdsSpec {
   std::string endpoint = "http://169.254.169.254";
-  bool allow_v1 = false;    // AWS_EC2_METADATA_V1_DISABLED=false
+  bool allow_v1 = false;  // AWS_EC2_METADATA_V1_DISABLED=false
   long timeout_seconds = 1;  // AWS_METADATA_SERVICE_TIMEOUT
-  int attempts = 2;          // AWS_METADATA_SERVICE_NUM_ATTEMPTS
+  int attempts = 2;  // AWS_METADATA_SERVICE_NUM_ATTEMPTS
 };
 
 using BaseSource = std::variant<Credentials, ProcessSpec, WebIdentitySpec, ContainerSpec, ImdsSpec>;
@@ -95,7 +95,7 @@ using BaseSource = std::variant<Credentials, ProcessSpec, WebIdentitySpec, Conta
 struct CredentialPlan {
   BaseSource base;
   std::vector<AssumeRoleSpec> roles;  // assumed in order, each with the previous credentials
-  std::string sts_endpoint;           // scheme://host[:port] for AssumeRole*
+  std::string sts_endpoint;  // scheme://host[:port] for AssumeRole*
   std::string sts_region;
   // The sources looked at before this one, in order: a fetch that finds nothing (no
   // instance metadata) reports them all.
@@ -105,7 +105,7 @@ struct CredentialPlan {
 
 struct ResolvedConfig {
   CredentialPlan plan;
-  std::string region;    // never empty
+  std::string region;  // never empty
   std::string endpoint;  // empty means AWS
 };
 

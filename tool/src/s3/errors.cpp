@@ -26,16 +26,18 @@ bool is_error_document(std::string_view body) {
 
 namespace {
 constexpr std::array kRetryCodes = {
-    std::string_view{"SlowDown"}, std::string_view{"RequestTimeout"},
-    std::string_view{"InternalError"}, std::string_view{"ServiceUnavailable"},
+    std::string_view{"SlowDown"},
+    std::string_view{"RequestTimeout"},
+    std::string_view{"InternalError"},
+    std::string_view{"ServiceUnavailable"},
     std::string_view{"BadDigest"},  // the bytes were damaged in flight: resend them
     std::string_view{"XAmzContentSHA256Mismatch"},  // the same, caught by the signed payload hash
-    std::string_view{"RequestTimeTooSkewed"}, std::string_view{"OperationAborted"},
+    std::string_view{"RequestTimeTooSkewed"},
+    std::string_view{"OperationAborted"},
 };
 constexpr std::array kCredentialCodes = {
-    std::string_view{"AccessDenied"}, std::string_view{"SignatureDoesNotMatch"},
-    std::string_view{"InvalidAccessKeyId"}, std::string_view{"ExpiredToken"},
-    std::string_view{"InvalidToken"}, std::string_view{"AllAccessDisabled"},
+    std::string_view{"AccessDenied"}, std::string_view{"SignatureDoesNotMatch"}, std::string_view{"InvalidAccessKeyId"},
+    std::string_view{"ExpiredToken"}, std::string_view{"InvalidToken"},          std::string_view{"AllAccessDisabled"},
 };
 bool in(std::string_view code, auto const& list) {
   for (auto c : list)
@@ -46,17 +48,14 @@ bool in(std::string_view code, auto const& list) {
 
 Disposition classify(const S3Error& e) {
   if (e.code == "RequestTimeTooSkewed") return Disposition::CorrectClock;
-  if (in(e.code, kCredentialCodes) || e.code == "NoSuchBucket" || e.code == "InvalidDigest")
-    return Disposition::Fail;
+  if (in(e.code, kCredentialCodes) || e.code == "NoSuchBucket" || e.code == "InvalidDigest") return Disposition::Fail;
   if (in(e.code, kRetryCodes)) return Disposition::Retry;
   if (e.status == 500 || e.status == 502 || e.status == 503 || e.status == 504 || e.status == 429)
     return Disposition::Retry;
   return Disposition::Fail;
 }
 
-Disposition classify_transport(bool tls_problem) {
-  return tls_problem ? Disposition::Fail : Disposition::Retry;
-}
+Disposition classify_transport(bool tls_problem) { return tls_problem ? Disposition::Fail : Disposition::Retry; }
 
 ErrorCategory category_of(const S3Error& e) {
   if (in(e.code, kCredentialCodes) || e.status == 403) return ErrorCategory::Credentials;

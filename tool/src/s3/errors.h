@@ -9,9 +9,9 @@
 namespace xship::s3 {
 
 struct S3Error {
-  long status = 0;        // HTTP status; 0 for a transport failure
-  std::string code;       // "SlowDown", "BadDigest", ... ; empty if none
-  std::string message;    // server text, may be empty (RGW sends none)
+  long status = 0;  // HTTP status; 0 for a transport failure
+  std::string code;  // "SlowDown", "BadDigest", ... ; empty if none
+  std::string message;  // server text, may be empty (RGW sends none)
 };
 
 // Parses <Error><Code>..</Code><Message>..</Message></Error>; an unparsable or empty body
@@ -22,9 +22,9 @@ S3Error parse_error_body(long status, std::string_view body);
 bool is_error_document(std::string_view body);
 
 enum class Disposition {
-  Retry,           // transient: back off and try again
-  CorrectClock,    // RequestTimeTooSkewed: adopt the server's Date, then retry
-  Fail,            // permanent: report
+  Retry,  // transient: back off and try again
+  CorrectClock,  // RequestTimeTooSkewed: adopt the server's Date, then retry
+  Fail,  // permanent: report
 };
 
 Disposition classify(const S3Error& e);

@@ -19,11 +19,15 @@ Result<std::uint64_t> parse_content_length(std::string_view value, std::string_v
     if (n <= kMaxObjectSize) n = n * 10 + static_cast<std::uint64_t>(c - '0');  // stops growing past the limit: no wrap
   }
   if (!digits)
-    return runtime_error(fmt::format("{}: the store sent Content-Length '{}', which is not a number of bytes: it is "
-                                     "misbehaving; report it to its operator", what, value.substr(0, 64)));
+    return runtime_error(
+        fmt::format("{}: the store sent Content-Length '{}', which is not a number of bytes: it is "
+                    "misbehaving; report it to its operator",
+                    what, value.substr(0, 64)));
   if (n > kMaxObjectSize)
-    return runtime_error(fmt::format("{}: the store says the object is {} bytes, more than S3's 5 TiB maximum: it is "
-                                     "misbehaving; nothing was downloaded", what, value.substr(0, 64)));
+    return runtime_error(
+        fmt::format("{}: the store says the object is {} bytes, more than S3's 5 TiB maximum: it is "
+                    "misbehaving; nothing was downloaded",
+                    what, value.substr(0, 64)));
   return n;
 }
 

@@ -11,8 +11,8 @@ inline constexpr std::uint64_t kMiB = 1024 * kKiB;
 inline constexpr std::uint64_t kGiB = 1024 * kMiB;
 inline constexpr std::uint64_t kTiB = 1024 * kGiB;
 
-inline constexpr std::uint64_t kMaxObjectSize = 5 * kTiB;      // a larger size from a store is a lie
-inline constexpr std::uint64_t kMinPartSize = 5 * kMiB;        // every part but the last
+inline constexpr std::uint64_t kMaxObjectSize = 5 * kTiB;  // a larger size from a store is a lie
+inline constexpr std::uint64_t kMinPartSize = 5 * kMiB;  // every part but the last
 inline constexpr std::uint64_t kMaxPartSize = 5 * kGiB;
 inline constexpr std::uint64_t kMaxParts = 10000;
 inline constexpr std::uint64_t kMaxCopyObjectSize = 5 * kGiB;  // CopyObject; above it UploadPartCopy

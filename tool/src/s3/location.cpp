@@ -41,8 +41,7 @@ bool is_ip_host(std::string_view host) {
 std::string bucket_problem(std::string_view b) {
   if (b.size() < 3 || b.size() > 63) return "must be 3 to 63 characters long";
   for (char c : b)
-    if (!is_lower_alnum(c) && c != '.' && c != '-')
-      return "may contain only lowercase letters, digits, '.' and '-'";
+    if (!is_lower_alnum(c) && c != '.' && c != '-') return "may contain only lowercase letters, digits, '.' and '-'";
   if (!is_lower_alnum(b.front()) || !is_lower_alnum(b.back()))
     return "must start and end with a lowercase letter or digit";
   if (b.find("..") != std::string_view::npos) return "must not contain '..'";
@@ -144,7 +143,8 @@ Result<Endpoint> parse_endpoint(std::string_view url, std::string_view region) {
   if (!port.empty()) {
     long p = 0;
     for (char c : port) {
-      if (!std::isdigit(static_cast<unsigned char>(c)) || (p = p * 10 + (c - '0')) > 65535) return bad("has an invalid port");
+      if (!std::isdigit(static_cast<unsigned char>(c)) || (p = p * 10 + (c - '0')) > 65535)
+        return bad("has an invalid port");
     }
     if (p == 0) return bad("has an invalid port");
     // A default port is dropped so the URL and the signed Host header agree with curl's.
@@ -190,7 +190,8 @@ Result<std::string> parse_url_base(std::string_view url) {
   std::string scheme;
   for (char c : url.substr(0, sep)) scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   if (scheme != "http" && scheme != "https") return bad("has an unsupported scheme (http or https)");
-  if (url.find_first_of("?#") != std::string_view::npos) return bad("has a query or fragment, which keys cannot follow");
+  if (url.find_first_of("?#") != std::string_view::npos)
+    return bad("has a query or fragment, which keys cannot follow");
   if (std::any_of(url.begin(), url.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; }))
     return bad("has a space or control character");
   std::string_view rest = url.substr(sep + 3);
@@ -210,7 +211,8 @@ std::string download_url(const Endpoint& ep, std::string_view bucket, std::strin
 
 bool is_clean_relative(std::string_view relative) {
   if (relative.empty() || relative.front() == '/') return false;
-  if (std::any_of(relative.begin(), relative.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) return false;
+  if (std::any_of(relative.begin(), relative.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+    return false;
   return !find_segment(relative, [](std::string_view seg) { return seg.empty() || is_dot(seg); });
 }
 

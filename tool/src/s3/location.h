@@ -25,8 +25,8 @@ enum class Addressing { Auto, Path, VirtualHost };
 
 struct Endpoint {
   std::string scheme;  // "http" or "https"
-  std::string host;    // "127.0.0.1", "s3.us-east-1.amazonaws.com"
-  int port = 0;        // 0 = scheme default
+  std::string host;  // "127.0.0.1", "s3.us-east-1.amazonaws.com"
+  int port = 0;  // 0 = scheme default
   bool is_aws = false;
 };
 
@@ -41,12 +41,11 @@ bool use_path_style(const Endpoint& ep, std::string_view bucket, Addressing addr
 // What goes on the wire for one object (or bucket when key is empty).
 struct ObjectUrl {
   std::string host_header;  // "127.0.0.1:8000" or "bucket.s3.us-east-1.amazonaws.com"
-  std::string path;         // percent-encoded once per segment: "/bucket/a%20b/c"
-  std::string base;         // "http://127.0.0.1:8000" (scheme://host[:port])
+  std::string path;  // percent-encoded once per segment: "/bucket/a%20b/c"
+  std::string base;  // "http://127.0.0.1:8000" (scheme://host[:port])
   std::string url() const { return base + path; }
 };
-ObjectUrl object_url(const Endpoint& ep, std::string_view bucket, std::string_view key,
-                     Addressing addressing);
+ObjectUrl object_url(const Endpoint& ep, std::string_view bucket, std::string_view key, Addressing addressing);
 
 // --url-base: where people download from when a CDN or a website sits in front of the
 // bucket. http(s), a host, an optional path; no query, fragment or credentials (Usage
@@ -57,8 +56,8 @@ Result<std::string> parse_url_base(std::string_view url);
 // '/', then the whole key encoded once per segment (the CDN maps paths to keys as the
 // bucket holds them); without it the store's own URL for the key, as object_url builds it
 // (virtual-hosted or path style, the region's AWS host, a custom endpoint's port).
-std::string download_url(const Endpoint& ep, std::string_view bucket, std::string_view key,
-                         Addressing addressing, std::string_view url_base);
+std::string download_url(const Endpoint& ep, std::string_view bucket, std::string_view key, Addressing addressing,
+                         std::string_view url_base);
 
 // A relative part of a key (a file's path below the published directory, a manifest
 // entry's name) is clean when it stays below the prefix as written: not empty, no leading

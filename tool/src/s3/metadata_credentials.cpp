@@ -47,17 +47,22 @@ Result<Credentials> fetch_container_credentials(const ContainerSpec& spec, const
   if (!token.empty()) req.headers.push_back({"authorization", token});
   auto reply = send_credential_request(io, req, short_timeouts(2), 3);
   if (!reply.reached)
-    return credentials_error(fmt::format("{}: {} is not reachable ({}): is this running in the container the "
-                                         "variable was set for?", source, spec.variable, printable(reply.failure, 200)));
+    return credentials_error(
+        fmt::format("{}: {} is not reachable ({}): is this running in the container the "
+                    "variable was set for?",
+                    source, spec.variable, printable(reply.failure, 200)));
   if (reply.response.status != 200)
-    return credentials_error(fmt::format("{}: the endpoint answered HTTP {}: check the task role or pod identity "
-                                         "association{}", source, reply.response.status,
-                                         reply.response.status == 401 || reply.response.status == 403
-                                             ? " and AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)" : ""));
+    return credentials_error(fmt::format(
+        "{}: the endpoint answered HTTP {}: check the task role or pod identity "
+        "association{}",
+        source, reply.response.status,
+        reply.response.status == 401 || reply.response.status == 403 ? " and AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)"
+                                                                     : ""));
   return parse_credentials_json(reply.response.body, CredentialJson::Container, source, io.now());
 }
 
-Result<std::optional<Credentials>> fetch_imds_credentials(const ImdsSpec& spec, const CredentialIo& io, std::string& why) {
+Result<std::optional<Credentials>> fetch_imds_credentials(const ImdsSpec& spec, const CredentialIo& io,
+                                                          std::string& why) {
   const auto timeouts = short_timeouts(spec.timeout_seconds);
   const std::string where = "EC2 instance metadata at " + spec.endpoint;
   std::string token;
@@ -89,20 +94,21 @@ Result<std::optional<Credentials>> fetch_imds_credentials(const ImdsSpec& spec, 
   if (!reply.reached || reply.response.status != 200) {
     why = reply.reached && reply.response.status == 404
               ? where + " (the instance has no IAM role: attach an instance profile)"
-              : reply.reached ? fmt::format("{} (the role list answered HTTP {})", where, reply.response.status)
-                              : fmt::format("{} (not reachable: {})", where, printable(reply.failure, 120));
+          : reply.reached ? fmt::format("{} (the role list answered HTTP {})", where, reply.response.status)
+                          : fmt::format("{} (not reachable: {})", where, printable(reply.failure, 120));
     return std::optional<Credentials>{};
   }
   std::string_view roles = reply.response.body;
   std::string role(roles.substr(0, roles.find_first_of("\r\n")));
   if (!valid_role_name(role))
-    return credentials_error(fmt::format("{}: the role name '{}' it sent is not an IAM role name", where, printable(role, 80)));
+    return credentials_error(
+        fmt::format("{}: the role name '{}' it sent is not an IAM role name", where, printable(role, 80)));
   reply = get(kRolesPath + role);
   if (!reply.reached || reply.response.status != 200)
     return credentials_error(reply.reached ? fmt::format("{}: the credentials of role {} answered HTTP {}", where, role,
                                                          reply.response.status)
-                                           : fmt::format("{}: the credentials of role {} did not come ({})", where, role,
-                                                         printable(reply.failure, 120)));
+                                           : fmt::format("{}: the credentials of role {} did not come ({})", where,
+                                                         role, printable(reply.failure, 120)));
   auto creds = parse_credentials_json(reply.response.body, CredentialJson::Imds,
                                       fmt::format("{} ({}, role {})", where, version, role), io.now());
   if (!creds) return creds.error();

@@ -12,6 +12,7 @@ Result<Credentials> fetch_container_credentials(const ContainerSpec& spec, const
 
 // Nothing (with `why` set) when there is no instance metadata with a role here: not
 // reachable, a token refused, no role attached. Broken replies are errors.
-Result<std::optional<Credentials>> fetch_imds_credentials(const ImdsSpec& spec, const CredentialIo& io, std::string& why);
+Result<std::optional<Credentials>> fetch_imds_credentials(const ImdsSpec& spec, const CredentialIo& io,
+                                                          std::string& why);
 
 }  // namespace xship

@@ -35,22 +35,25 @@ std::string tagging_header(const std::vector<Tag>& tags) {
 
 std::string tagging_xml(const std::vector<Tag>& tags) {
   std::string out = "<Tagging><TagSet>";
-  for (const auto& t : tags) out += "<Tag><Key>" + xml_escape(t.key) + "</Key><Value>" + xml_escape(t.value) + "</Value></Tag>";
+  for (const auto& t : tags)
+    out += "<Tag><Key>" + xml_escape(t.key) + "</Key><Value>" + xml_escape(t.value) + "</Value></Tag>";
   return out + "</TagSet></Tagging>";
 }
 
 void add_object_headers(std::vector<sigv4::Header>& out, const ObjectHeaders& h) {
-  const std::pair<const char*, const std::string*> plain[] = {
-      {"content-type", &h.content_type},   {"cache-control", &h.cache_control},
-      {"content-disposition", &h.content_disposition}, {"x-amz-storage-class", &h.storage_class},
-      {"x-amz-acl", &h.acl}};
+  const std::pair<const char*, const std::string*> plain[] = {{"content-type", &h.content_type},
+                                                              {"cache-control", &h.cache_control},
+                                                              {"content-disposition", &h.content_disposition},
+                                                              {"x-amz-storage-class", &h.storage_class},
+                                                              {"x-amz-acl", &h.acl}};
   for (const auto& [name, value] : plain)
     if (!value->empty()) out.push_back({name, *value});
   for (const auto& m : h.metadata) out.push_back({"x-amz-meta-" + m.name, m.value});
   if (!h.tags.empty()) out.push_back({"x-amz-tagging", tagging_header(h.tags)});
 }
 
-std::vector<std::string> header_differences(const StoredHeaders& have, const std::map<std::string, std::string>& have_meta,
+std::vector<std::string> header_differences(const StoredHeaders& have,
+                                            const std::map<std::string, std::string>& have_meta,
                                             const ObjectHeaders& want) {
   std::vector<std::string> out;
   if (have.content_type != want.content_type) out.push_back("Content-Type");

@@ -9,9 +9,10 @@ namespace xship {
 
 Status check_presign_expiry(std::chrono::seconds expires) {
   if (expires.count() <= 0 || expires > kMaxPresignExpiry)
-    return usage_error(fmt::format("a presigned URL's expiry must be 1 second to 7 days (604800 s), S3's limit; "
-                                   "{} s is outside it: ask for less",
-                                   expires.count()));
+    return usage_error(
+        fmt::format("a presigned URL's expiry must be 1 second to 7 days (604800 s), S3's limit; "
+                    "{} s is outside it: ask for less",
+                    expires.count()));
   return ok_status();
 }
 

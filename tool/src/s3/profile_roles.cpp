@@ -20,12 +20,14 @@ Result<BaseSource> from_credential_source(const std::string& name, const Profile
   if (name == "Environment") {
     auto c = aws_env_credentials(env);
     if (!c) return c.error();
-    if (!*c) return credentials_error(where + " is Environment but AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set");
+    if (!*c)
+      return credentials_error(where + " is Environment but AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set");
     return BaseSource{**c};
   }
   if (name == "Ec2InstanceMetadata") {
     if (imds_disabled(env))
-      return credentials_error(where + " is Ec2InstanceMetadata but AWS_EC2_METADATA_DISABLED is true: unset one of them");
+      return credentials_error(where +
+                               " is Ec2InstanceMetadata but AWS_EC2_METADATA_DISABLED is true: unset one of them");
     auto s = imds_spec(env, p);
     if (!s) return s.error();
     return BaseSource{*s};
@@ -34,8 +36,9 @@ Result<BaseSource> from_credential_source(const std::string& name, const Profile
     auto s = container_spec(env);
     if (!s) return s.error();
     if (!*s)
-      return credentials_error(where + " is EcsContainer but neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor "
-                                       "AWS_CONTAINER_CREDENTIALS_FULL_URI is set");
+      return credentials_error(where +
+                               " is EcsContainer but neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor "
+                               "AWS_CONTAINER_CREDENTIALS_FULL_URI is set");
     return BaseSource{**s};
   }
   return credentials_error(where + " is '" + printable(name, 40) +
@@ -56,7 +59,8 @@ Status check_one_source(const std::string& name, const std::string& source, cons
   if (!source.empty() && !cred_source.empty())
     return credentials_error(quoted(name) + " has both source_profile and credential_source: keep one");
   if (source.empty() && cred_source.empty())
-    return credentials_error("role_arn in " + quoted(name) + " needs source_profile or credential_source: name "
+    return credentials_error("role_arn in " + quoted(name) +
+                             " needs source_profile or credential_source: name "
                              "where the credentials to assume it come from");
   return ok_status();
 }
@@ -88,8 +92,9 @@ Result<std::optional<CredentialPlan>> plan_profile_role(const SharedFiles& files
     }
     ProfileSettings src = profile_settings(files, source);
     if (!src.exists())
-      return credentials_error("source_profile '" + printable(source, 80) + "' of " + quoted(cur.name) + " is in neither " +
-                               files.creds_path + " nor " + files.config_path + ": add it or fix the name");
+      return credentials_error("source_profile '" + printable(source, 80) + "' of " + quoted(cur.name) +
+                               " is in neither " + files.creds_path + " nor " + files.config_path +
+                               ": add it or fix the name");
     // A source profile's own keys come first, even when it names itself (as the AWS CLI).
     auto keys = keys_of(files, src);
     if (!keys) return keys.error();

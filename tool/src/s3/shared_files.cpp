@@ -45,7 +45,10 @@ IniFile parse_ini(const std::string& path) {
     }
     if (c == '[') {
       std::size_t close = line.find(']', indent);
-      if (close == std::string::npos) { in_section = false; continue; }
+      if (close == std::string::npos) {
+        in_section = false;
+        continue;
+      }
       section = trim(line.substr(indent + 1, close - indent - 1));
       in_section = true;
       have_key = false;
@@ -90,9 +93,10 @@ ProfileSettings profile_settings(const SharedFiles& files, const std::string& na
   // The config file names profiles "[profile NAME]", except "[default]".
   for (const auto& [section, values] : files.config) {
     if (p.config) break;
-    if (name == "default" && section == "default") p.config = &values;
+    if (name == "default" && section == "default")
+      p.config = &values;
     else if (section.rfind("profile", 0) == 0 && section.size() > 7 &&
-        std::isspace(static_cast<unsigned char>(section[7])) && trim(section.substr(7)) == name)
+             std::isspace(static_cast<unsigned char>(section[7])) && trim(section.substr(7)) == name)
       p.config = &values;
   }
   return p;

@@ -13,7 +13,7 @@ using IniFile = std::map<std::string, IniSection>;
 IniFile parse_ini(const std::string& path);
 
 struct SharedFiles {
-  std::string creds_path;   // for messages even when unreadable ("~/.aws/credentials")
+  std::string creds_path;  // for messages even when unreadable ("~/.aws/credentials")
   std::string config_path;
   IniFile creds;
   IniFile config;

@@ -12,8 +12,8 @@ namespace xship::sigv4 {
 namespace {
 
 bool is_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+         c == '.' || c == '~';
 }
 
 // HTTP header whitespace; CR/LF count too so obs-fold continuation lines fold into a
@@ -44,9 +44,7 @@ std::string fold_value(std::string_view v) {
   return out;
 }
 
-std::string_view as_view(const digest::Sha256& d) {
-  return {reinterpret_cast<const char*>(d.data()), d.size()};
-}
+std::string_view as_view(const digest::Sha256& d) { return {reinterpret_cast<const char*>(d.data()), d.size()}; }
 
 }  // namespace
 
@@ -91,8 +89,7 @@ std::string canonical_query(const std::vector<std::pair<std::string, std::string
   // Sort after encoding: the order AWS checks is that of the encoded bytes.
   std::vector<std::pair<std::string, std::string>> enc;
   enc.reserve(query.size());
-  for (const auto& [name, value] : query)
-    enc.emplace_back(uri_encode(name, false), uri_encode(value, false));
+  for (const auto& [name, value] : query) enc.emplace_back(uri_encode(name, false), uri_encode(value, false));
   std::sort(enc.begin(), enc.end());
   std::string out;
   for (const auto& [name, value] : enc) {
@@ -109,8 +106,7 @@ std::pair<std::string, std::string> canonical_headers(const std::vector<Header>&
   std::vector<std::pair<std::string, std::string>> hs;
   hs.reserve(headers.size());
   for (const auto& h : headers) hs.emplace_back(lower(h.name), fold_value(h.value));
-  std::stable_sort(hs.begin(), hs.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(hs.begin(), hs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string block, signed_headers;
   for (std::size_t i = 0; i < hs.size(); ++i) {
     if (i > 0 && hs[i].first == hs[i - 1].first) {
@@ -137,8 +133,8 @@ std::string canonical_request(const SignableRequest& req) {
   return out;
 }
 
-std::string string_to_sign(const std::string& canonical_request,
-                           std::chrono::system_clock::time_point t, const Scope& scope) {
+std::string string_to_sign(const std::string& canonical_request, std::chrono::system_clock::time_point t,
+                           const Scope& scope) {
   return std::string(kAlgorithm) + "\n" + amz_date(t) + "\n" + credential_scope(t, scope) + "\n" +
          digest::sha256_hex(canonical_request);
 }
@@ -153,8 +149,8 @@ std::string signature(const std::string& string_to_sign, const std::string& secr
   return digest::hex(digest::hmac_sha256(as_view(k_signing), string_to_sign));
 }
 
-std::vector<Header> sign(const SignableRequest& req, const Credentials& creds,
-                         std::chrono::system_clock::time_point t, const Scope& scope) {
+std::vector<Header> sign(const SignableRequest& req, const Credentials& creds, std::chrono::system_clock::time_point t,
+                         const Scope& scope) {
   std::vector<Header> added;
   added.push_back({"x-amz-date", amz_date(t)});
   // S3 refuses requests without it; other services neither need nor expect it.
@@ -167,10 +163,9 @@ std::vector<Header> sign(const SignableRequest& req, const Credentials& creds,
   const std::string creq = canonical_request(full);
   const std::string sig = signature(string_to_sign(creq, t, scope), creds.secret_key, t, scope);
 
-  added.push_back({"Authorization", std::string(kAlgorithm) + " Credential=" + creds.access_key +
-                                        "/" + credential_scope(t, scope) + ", SignedHeaders=" +
-                                        canonical_headers(full.headers).second +
-                                        ", Signature=" + sig});
+  added.push_back(
+      {"Authorization", std::string(kAlgorithm) + " Credential=" + creds.access_key + "/" + credential_scope(t, scope) +
+                            ", SignedHeaders=" + canonical_headers(full.headers).second + ", Signature=" + sig});
   return added;
 }
 

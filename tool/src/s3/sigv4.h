@@ -22,14 +22,14 @@ struct Header {
 // re-encoded). `query` holds raw (not yet encoded) name/value pairs.
 struct SignableRequest {
   std::string method;  // "GET", "PUT", ...
-  std::string path;    // "/bucket/key%20with%20space"
+  std::string path;  // "/bucket/key%20with%20space"
   std::vector<std::pair<std::string, std::string>> query;
   std::vector<Header> headers;  // must include host; x-amz-date etc. are added by sign()
-  std::string payload_hash;     // hex sha256 of the body, or "UNSIGNED-PAYLOAD"
+  std::string payload_hash;  // hex sha256 of the body, or "UNSIGNED-PAYLOAD"
 };
 
 struct Scope {
-  std::string region;   // "us-east-1"
+  std::string region;  // "us-east-1"
   std::string service;  // "s3"
 };
 
@@ -51,14 +51,14 @@ std::string canonical_query(const std::vector<std::pair<std::string, std::string
 // names joined with ','. Returns {canonical_headers_block, signed_headers}.
 std::pair<std::string, std::string> canonical_headers(const std::vector<Header>& headers);
 std::string canonical_request(const SignableRequest& req);
-std::string string_to_sign(const std::string& canonical_request,
-                           std::chrono::system_clock::time_point t, const Scope& scope);
+std::string string_to_sign(const std::string& canonical_request, std::chrono::system_clock::time_point t,
+                           const Scope& scope);
 std::string signature(const std::string& string_to_sign, const std::string& secret_key,
                       std::chrono::system_clock::time_point t, const Scope& scope);
 
 // Adds x-amz-date, x-amz-content-sha256 (when service is s3), x-amz-security-token
 // (when the credentials carry one) and Authorization. Returns only the headers to add.
-std::vector<Header> sign(const SignableRequest& req, const Credentials& creds,
-                         std::chrono::system_clock::time_point t, const Scope& scope);
+std::vector<Header> sign(const SignableRequest& req, const Credentials& creds, std::chrono::system_clock::time_point t,
+                         const Scope& scope);
 
 }  // namespace xship::sigv4

@@ -35,8 +35,10 @@ net::HttpRequest Request::http() const {
 
 Request assume_role(const AssumeRoleSpec& role, const std::string& session_name, const Credentials& with,
                     const std::string& endpoint, const std::string& region, TimePoint now) {
-  std::vector<std::pair<std::string, std::string>> fields = {
-      {"Action", "AssumeRole"}, {"Version", "2011-06-15"}, {"RoleArn", role.role_arn}, {"RoleSessionName", session_name}};
+  std::vector<std::pair<std::string, std::string>> fields = {{"Action", "AssumeRole"},
+                                                             {"Version", "2011-06-15"},
+                                                             {"RoleArn", role.role_arn},
+                                                             {"RoleSessionName", session_name}};
   if (role.duration_seconds) fields.push_back({"DurationSeconds", std::to_string(role.duration_seconds)});
   if (!role.external_id.empty()) fields.push_back({"ExternalId", role.external_id});
   Request r;
@@ -68,7 +70,8 @@ Request assume_role_with_web_identity(const std::string& role_arn, const std::st
 Result<Credentials> parse_reply(long status, std::string_view body, const std::string& source, TimePoint now,
                                 const std::vector<std::string>& secrets) {
   if (body.size() > kMaxCredentialReply)
-    return credentials_error(fmt::format("{}: STS's reply is over {} KiB: check the STS endpoint", source, kMaxCredentialReply / 1024));
+    return credentials_error(
+        fmt::format("{}: STS's reply is over {} KiB: check the STS endpoint", source, kMaxCredentialReply / 1024));
   pugi::xml_document doc;
   const bool parsed = !body.empty() && doc.load_buffer(body.data(), body.size());
   if (status < 200 || status >= 300) {
@@ -76,11 +79,10 @@ Result<Credentials> parse_reply(long status, std::string_view body, const std::s
     if (!err) err = doc.child("Error");
     std::string code = scrub(err.child_value("Code"), secrets, 60);
     std::string message = scrub(err.child_value("Message"), secrets);
-    std::string fix = status == 403 || code == "AccessDenied"
-                          ? "check the role's trust policy and the role ARN"
-                          : code == "InvalidIdentityToken" || code == "ExpiredTokenException" || code == "IDPRejectedClaim"
-                                ? "check the identity provider's token, its audience and the role's trust policy"
-                                : "check the role and the STS endpoint";
+    std::string fix = status == 403 || code == "AccessDenied" ? "check the role's trust policy and the role ARN"
+                      : code == "InvalidIdentityToken" || code == "ExpiredTokenException" || code == "IDPRejectedClaim"
+                          ? "check the identity provider's token, its audience and the role's trust policy"
+                          : "check the role and the STS endpoint";
     return credentials_error(fmt::format("{}: STS refused (HTTP {}{}{}{}): {}", source, status, code.empty() ? "" : " ",
                                          code, message.empty() ? "" : ": " + message, fix));
   }
@@ -89,7 +91,8 @@ Result<Credentials> parse_reply(long status, std::string_view body, const std::s
     for (pugi::xml_node result : response.children())
       if (result.child("Credentials")) creds = result.child("Credentials");
   if (!parsed || !creds)
-    return credentials_error(source + ": STS's reply has no <Credentials>: check the STS endpoint (AWS_ENDPOINT_URL_STS)");
+    return credentials_error(source +
+                             ": STS's reply has no <Credentials>: check the STS endpoint (AWS_ENDPOINT_URL_STS)");
   Credentials c;
   c.source = source;
   c.access_key = creds.child_value("AccessKeyId");

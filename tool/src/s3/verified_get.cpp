@@ -9,9 +9,14 @@ namespace xship::s3 {
 Result<Wanted> wanted_sums(const std::string& bucket, const std::string& key, const ObjectInfo& head,
                            const ExpectedSums& expected, bool etag_check) {
   Wanted w{expected.sha256, expected.md5, ""};
-  if (!w.sha256.empty()) w.by = "manifest sha256";
-  else if (!w.md5.empty()) w.by = "manifest md5";
-  auto meta = [&](const char* name) { auto it = head.metadata.find(name); return it == head.metadata.end() ? std::string() : it->second; };
+  if (!w.sha256.empty())
+    w.by = "manifest sha256";
+  else if (!w.md5.empty())
+    w.by = "manifest md5";
+  auto meta = [&](const char* name) {
+    auto it = head.metadata.find(name);
+    return it == head.metadata.end() ? std::string() : it->second;
+  };
   if (w.by.empty() && !meta("sha256").empty()) w.sha256 = meta("sha256"), w.by = "stored sha256";
   if (w.md5.empty() && !meta("md5").empty()) {
     w.md5 = meta("md5");
@@ -22,21 +27,24 @@ Result<Wanted> wanted_sums(const std::string& bucket, const std::string& key, co
     w.by = "ETag (MD5)";
   }
   if (w.by.empty() && etag_check)
-    return integrity_error(fmt::format("s3://{}/{} has no MD5 or SHA-256 to verify against (multipart ETag {}, no stored sums): "
-                                       "fetch it through its manifest, or pass --etag-check off to accept it unverified", bucket, key, head.etag));
+    return integrity_error(
+        fmt::format("s3://{}/{} has no MD5 or SHA-256 to verify against (multipart ETag {}, no stored sums): "
+                    "fetch it through its manifest, or pass --etag-check off to accept it unverified",
+                    bucket, key, head.etag));
   return w;
 }
 
 Status check_sums(const std::string& bucket, const std::string& key, const Wanted& w, const std::string& md5,
                   const std::string& sha256) {
   if ((!w.sha256.empty() && w.sha256 != sha256) || (!w.md5.empty() && w.md5 != md5))
-    return integrity_error(fmt::format("s3://{}/{}: downloaded bytes do not match the {} (got md5 {}, sha256 {}): nothing was written",
-                                       bucket, key, w.by, md5, sha256));
+    return integrity_error(
+        fmt::format("s3://{}/{}: downloaded bytes do not match the {} (got md5 {}, sha256 {}): nothing was written",
+                    bucket, key, w.by, md5, sha256));
   return ok_status();
 }
 
-Result<std::uint64_t> get_hashed(Client& client, const std::string& bucket, const std::string& key,
-                                 std::uint64_t size, const std::function<bool(const char*, std::size_t)>& write,
+Result<std::uint64_t> get_hashed(Client& client, const std::string& bucket, const std::string& key, std::uint64_t size,
+                                 const std::function<bool(const char*, std::size_t)>& write,
                                  const std::function<void()>& restart, HashedBody& out) {
   digest::Md5Stream md5;
   digest::Sha256Stream sha;
@@ -67,15 +75,17 @@ Result<std::uint64_t> get_hashed(Client& client, const std::string& bucket, cons
   return written;
 }
 
-Result<std::string> get_small_object(Client& client, const std::string& bucket, const std::string& key, bool etag_check) {
+Result<std::string> get_small_object(Client& client, const std::string& bucket, const std::string& key,
+                                     bool etag_check) {
   constexpr std::uint64_t max_size = 64u << 20;
   auto head = client.head({bucket, key});
   if (!head) return head.error();
   if (!head->exists)
-    return usage_error(fmt::format("s3://{}/{} does not exist: check the key (xship publish prints the URLs it wrote)", bucket, key));
+    return usage_error(
+        fmt::format("s3://{}/{} does not exist: check the key (xship publish prints the URLs it wrote)", bucket, key));
   if (head->size > max_size)
-    return integrity_error(fmt::format("s3://{}/{} is {} bytes, more than the {} a manifest may be: check the key", bucket,
-                                       key, head->size, max_size));
+    return integrity_error(fmt::format("s3://{}/{} is {} bytes, more than the {} a manifest may be: check the key",
+                                       bucket, key, head->size, max_size));
   auto want = wanted_sums(bucket, key, *head, {}, etag_check);
   if (!want) return want.error();
   std::string body;

@@ -13,7 +13,7 @@ namespace xship::s3 {
 
 // Sums known before the GET (from a manifest); empty = unknown.
 struct ExpectedSums {
-  std::string md5;     // hex
+  std::string md5;  // hex
   std::string sha256;  // hex
   std::uint64_t size = 0;
   bool size_known = false;
@@ -39,12 +39,13 @@ struct HashedBody {
 
 // One GET, each byte handed to `write` and hashed as it arrives; a retry starts over.
 // Returns the byte count, or an error when the sink refused or the body came back short.
-Result<std::uint64_t> get_hashed(Client& client, const std::string& bucket, const std::string& key,
-                                 std::uint64_t size, const std::function<bool(const char*, std::size_t)>& write,
+Result<std::uint64_t> get_hashed(Client& client, const std::string& bucket, const std::string& key, std::uint64_t size,
+                                 const std::function<bool(const char*, std::size_t)>& write,
                                  const std::function<void()>& restart, HashedBody& out);
 
 // A small object (a manifest, SHA256SUMS) into memory, verified against its stored sums or
 // plain-MD5 ETag; anything over 64 MiB is refused (no manifest is).
-Result<std::string> get_small_object(Client& client, const std::string& bucket, const std::string& key, bool etag_check);
+Result<std::string> get_small_object(Client& client, const std::string& bucket, const std::string& key,
+                                     bool etag_check);
 
 }  // namespace xship::s3

@@ -87,7 +87,8 @@ std::string delete_request(const std::vector<std::string>& keys) {
 std::vector<Tag> tag_set(std::string_view body) {
   auto doc = load(body);
   std::vector<Tag> out;
-  for (auto t : doc.child("Tagging").child("TagSet").children("Tag")) out.push_back({t.child_value("Key"), t.child_value("Value")});
+  for (auto t : doc.child("Tagging").child("TagSet").children("Tag"))
+    out.push_back({t.child_value("Key"), t.child_value("Value")});
   return out;
 }
 
