@@ -190,33 +190,36 @@ Status PublishFlags::check_aliases() const {
         "--alias with --job-manifest: a job publishes part of a release; give --alias to the "
         "--merge-manifests step");
   for (const auto& a : aliases) XSHIP_TRY(publish::check_alias_text(a));
-  // --url-base and --presign into `opts`: a bad base or duration stops the run before anything is sent.
-  Status PublishFlags::parse_links() {
-    if (!url_base_text.empty()) {
-      auto base = parse_url_base(url_base_text);
-      if (!base) return base.error();
-      opts.url_base = *base;
-    }
-    if (!presign_text.empty()) {
-      auto expires = parse_duration(presign_text, "--presign");
-      if (!expires) return expires.error();
-      XSHIP_TRY(check_presign_expiry(*expires));
-      opts.presign = *expires;
-    }
-    opts.write_page = !no_page;
-    return ok_status();
-  }
+  return ok_status();
+}
 
-  Status PublishFlags::validate() {
-    XSHIP_TRY(parse_sizes());
-    XSHIP_TRY(check_aliases());
-    auto rules = publish::parse_header_rules(headers);
-    if (!rules) return rules.error();
-    opts.headers = std::move(*rules);
-    XSHIP_TRY(parse_links());
-    opts.etag_check = etag_check == "on";
-    opts.write_manifest = !no_manifest;
-    return check_modes();
+// --url-base and --presign into `opts`: a bad base or duration stops the run before anything is sent.
+Status PublishFlags::parse_links() {
+  if (!url_base_text.empty()) {
+    auto base = parse_url_base(url_base_text);
+    if (!base) return base.error();
+    opts.url_base = *base;
   }
+  if (!presign_text.empty()) {
+    auto expires = parse_duration(presign_text, "--presign");
+    if (!expires) return expires.error();
+    XSHIP_TRY(check_presign_expiry(*expires));
+    opts.presign = *expires;
+  }
+  opts.write_page = !no_page;
+  return ok_status();
+}
+
+Status PublishFlags::validate() {
+  XSHIP_TRY(parse_sizes());
+  XSHIP_TRY(check_aliases());
+  auto rules = publish::parse_header_rules(headers);
+  if (!rules) return rules.error();
+  opts.headers = std::move(*rules);
+  XSHIP_TRY(parse_links());
+  opts.etag_check = etag_check == "on";
+  opts.write_manifest = !no_manifest;
+  return check_modes();
+}
 
 }  // namespace xship::cli
