@@ -2,7 +2,7 @@
 # publish --alias and prune against the rig, checked with the AWS CLI: the alias mirrors a
 # complete release (short Cache-Control, stale files gone), a failed release leaves it
 # alone; prune keeps the newest N, the alias's release and folders without a manifest,
-# --dry-run deletes nothing, and a release of 1,003 objects goes in DeleteObjects batches.
+# --dry-run deletes nothing, and a release of 1,005 objects goes in DeleteObjects batches.
 source "$(dirname "$0")/lib.sh"
 use_rig
 R="$PREFIX/releases"
@@ -19,7 +19,7 @@ printf 'four' > "$TMP/v4/a.txt"; printf 'five' > "$TMP/v5/a.txt"
 
 pub --to "s3://$BUCKET/$R/v1" --alias latest "$TMP/v1" > "$TMP/out1"
 assert_match "$(cat "$TMP/out1")" "alias  s3://$BUCKET/$R/latest/ -> s3://$BUCKET/$R/v1" "publish reports the alias it moved"
-assert_eq "$(keys_under "$R/latest/" | tr '\n' ' ')" "SHA256SUMS a.txt b.txt manifest.json " "the alias mirrors v1"
+assert_eq "$(keys_under "$R/latest/" | tr '\n' ' ')" "SHA256SUMS a.txt b.txt index.html index.md manifest.json " "the alias mirrors v1, its page too"
 assert_eq "$(get "$R/latest/manifest.json" | sha256sum)" "$(get "$R/v1/manifest.json" | sha256sum)" "the alias's manifest is v1's"
 assert_eq "$(awsx s3api head-object --bucket "$BUCKET" --key "$R/latest/a.txt" --query CacheControl --output text)" \
   "max-age=300" "alias copies get a short Cache-Control"
@@ -33,7 +33,7 @@ assert_eq "$(awsx s3api head-object --bucket "$BUCKET" --key "$R/latest/a.txt" -
 pub --to "s3://$BUCKET/$R/v2" --alias latest --copy-threshold 5MiB --json "$TMP/v2" > "$TMP/out2.json" 2> "$TMP/err2"
 assert_match "$(cat "$TMP/err2")" "alias .*latest/ -> .*v2/ \([0-9]+ copied, 0 unchanged, 1 removed\)" "with --json the alias line goes to stderr"
 jq -e . "$TMP/out2.json" > /dev/null || fail "--json output is still one document"
-assert_eq "$(keys_under "$R/latest/" | tr '\n' ' ')" "SHA256SUMS a.txt big.bin c.txt manifest.json " "the alias now mirrors v2; v1's b.txt is gone"
+assert_eq "$(keys_under "$R/latest/" | tr '\n' ' ')" "SHA256SUMS a.txt big.bin c.txt index.html index.md manifest.json " "the alias now mirrors v2; v1's b.txt is gone"
 assert_eq "$(get "$R/latest/a.txt")" "two" "the alias serves v2's bytes"
 get "$R/latest/big.bin" | cmp - "$TMP/v2/big.bin" || fail "the multipart alias copy differs"
 ok "a copy over --copy-threshold (UploadPartCopy) holds the bytes"
@@ -62,7 +62,7 @@ assert_match "$(cat "$TMP/dry")" "no manifest +s3://$BUCKET/$R/v3/" "v3 is left 
 assert_eq "$(keys_under "$R/")" "$before" "--dry-run deletes nothing"
 
 xs prune --endpoint "$ENDPOINT" --keep 2 --json "s3://$BUCKET/$R" > "$TMP/prune.json"
-assert_eq "$(jq -r .deleted "$TMP/prune.json")" 4 "v1's 4 objects were deleted"
+assert_eq "$(jq -r .deleted "$TMP/prune.json")" 6 "v1's 6 objects (with its page) were deleted"
 assert_eq "$(keys_under "$R/" | cut -d/ -f1 | sort -u | tr '\n' ' ')" "latest v2 v3 v4 v5 " \
   "the newest 2, the alias and its target, and the folder without a manifest are left"
 for v in v2 v4 v5 latest; do
@@ -74,16 +74,17 @@ assert_eq "$(keys_under "$R/v3/")" "a.txt" "the folder without a manifest is unt
 assert_eq "$(rc_of xs prune --endpoint "$ENDPOINT" --keep 0 "s3://$BUCKET/$R/")" 2 "--keep 0 exits 2"
 assert_match "$(cat "$TMP/err")" "give 1 or more" "and says what to give"
 
-# A release of 1,003 objects: three DeleteObjects requests (its manifest, 1,000, 2).
+# A release of 1,005 objects (1,001 files, SHA256SUMS, the manifest, the page's two): three
+# DeleteObjects requests (its manifest, 1,000, 4).
 mkdir -p "$TMP/many"
 for i in $(seq 1 1001); do printf '%d' "$i" > "$TMP/many/f$i"; done
 pub --to "s3://$BUCKET/$PREFIX/b/old" --concurrency 16 "$TMP/many" > /dev/null
 pub --to "s3://$BUCKET/$PREFIX/b/new" "$TMP/v5" > /dev/null
 xs prune --endpoint "$ENDPOINT" --keep 1 --json --debug "s3://$BUCKET/$PREFIX/b/" > "$TMP/big.json" 2> "$TMP/big.err"
-assert_eq "$(jq -r .deleted "$TMP/big.json")" 1003 "all 1,003 objects of the old release were deleted"
+assert_eq "$(jq -r .deleted "$TMP/big.json")" 1005 "all 1,005 objects of the old release were deleted"
 assert_eq "$(grep -c 'POST .*?delete' "$TMP/big.err")" 3 "in three DeleteObjects requests"
 assert_eq "$(keys_under "$PREFIX/b/old/" | wc -l)" 0 "nothing of it is left"
-assert_eq "$(keys_under "$PREFIX/b/new/" | wc -l)" 3 "the newest release is whole"
+assert_eq "$(keys_under "$PREFIX/b/new/" | wc -l)" 5 "the newest release is whole"
 # Matrix CI: the merge step, which completes the release, moves the alias.
 pub --to "s3://$BUCKET/$PREFIX/m/v1" --job-manifest linux-amd64 "$TMP/v4" > /dev/null
 pub --to "s3://$BUCKET/$PREFIX/m/v1" --merge-manifests --alias latest > /dev/null
