@@ -10,11 +10,11 @@ namespace {
 
 // A link's target in <...>, which takes any character but '<', '>' and a line end; the
 // href is percent-encoded (relative) or a URL, so none of them is in it.
-std::string link(const std::string& href, const std::string& text) {
+std::string md_link(const std::string& href, const std::string& text) {
   return "[" + markdown_escape(text) + "](<" + href + ">)";
 }
 
-std::string header(const PageInput& in) {
+std::string md_header(const PageInput& in) {
   const auto& i = in.info;
   std::string title = i.repo.empty() ? "Release" : i.repo;
   std::string version = !i.version.empty() ? i.version : i.tag;
@@ -29,13 +29,13 @@ std::string header(const PageInput& in) {
   return out;
 }
 
-std::string groups(const PageInput& in) {
+std::string md_groups(const PageInput& in) {
   std::string out;
   for (const auto& g : page_groups(in)) {
     out += "\n## " + markdown_escape(g.title) + "\n\n| File | Size | Requires | SHA-256 |\n|---|---|---|---|\n";
     for (const PageFile* f : g.files) {
       std::string needs = page_requirements(f->entry);
-      out += fmt::format("| {} | {} | {} | {} |\n", link(f->href, f->entry.name),
+      out += fmt::format("| {} | {} | {} | {} |\n", md_link(f->href, f->entry.name),
                          markdown_escape(human_size(f->entry.size)), needs.empty() ? "-" : markdown_escape(needs),
                          markdown_escape(f->entry.sha256));
     }
@@ -47,8 +47,8 @@ std::string groups(const PageInput& in) {
 }  // namespace
 
 std::string page_markdown(const PageInput& in) {
-  std::string out = header(in) + groups(in) + "\n## Verify\n\n";
-  for (const auto& d : in.documents) out += "- " + link(d.href, d.name) + "\n";
+  std::string out = md_header(in) + md_groups(in) + "\n## Verify\n\n";
+  for (const auto& d : in.documents) out += "- " + md_link(d.href, d.name) + "\n";
   out +=
       "\nDownload the files and SHA256SUMS into one directory, then:\n\n    sha256sum -c --ignore-missing SHA256SUMS\n";
   if (!in.key_id.empty())
