@@ -2,7 +2,7 @@
 # xship presign with temporary credentials: an assume-role profile answered by RGW's own
 # STS (a rig of its own, as test_publish_credentials.sh has). The URL carries the session
 # token, curl downloads with it, the same URL without the token is refused, and a URL
-# asked to outlive the credentials says so on stderr.
+# asked to outlive the credentials says so on stderr (as does publish --presign).
 source "$(dirname "$0")/lib.sh"
 use_rig
 RIG=$TMP/stsrig
@@ -37,5 +37,15 @@ bare "$XSHIP_BIN" presign --endpoint "$ENDPOINT" --profile role --expires 1h "s3
 assert_match "$(cat "$TMP/err")" "^xship: warning: the URL stops working at [0-9T:Z-]+, when the temporary credentials from .* expire$" \
   "a URL asked to outlive the credentials says when it stops working"
 assert_eq "$(wc -l < "$TMP/url")" 1 "and stdout is still the URL alone"
+
+# publish --presign: the same warning, once, for all the run's links.
+pub() { bare "$XSHIP_BIN" publish --endpoint "$ENDPOINT" --profile role --to "s3://$BUCKET/$PREFIX/rel" --presign "$1" "$TMP/obj.bin" >"$TMP/pub.out" 2>"$TMP/err"; }
+pub 10m || fail "publish --presign 10m with temporary credentials failed: $(cat "$TMP/err")"
+if grep -q "stop working" "$TMP/err"; then fail "publish --presign 10m warned: $(cat "$TMP/err")"; fi
+ok "publish --presign inside the credentials' life: no warning"
+pub 1h || fail "publish --presign 1h with temporary credentials failed: $(cat "$TMP/err")"
+assert_eq "$(grep -c "^xship: warning: the presigned links stop working at [0-9T:Z-]*, when the temporary credentials from .* expire$" "$TMP/err")" 1 \
+  "publish --presign 1h says once when its links stop working"
+assert_match "$(grep '^page ' "$TMP/pub.out")" "X-Amz-Security-Token=" "the page's presigned link carries the session token"
 
 awsx s3 rm --only-show-errors --recursive "s3://$BUCKET/$PREFIX"

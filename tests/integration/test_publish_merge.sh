@@ -63,11 +63,25 @@ xs fetch --endpoint "$ENDPOINT" --manifest "s3://$BUCKET/$KP/manifest.json" "$TM
 (cd "$TMP/rel" && sha256sum --strict -c --quiet SHA256SUMS) || fail "sha256sum -c after fetch --manifest"
 ok "fetch --manifest of the merged manifest, then sha256sum -c"
 cmp "$TMP/job-linux.arm64/hello.linux.arm64.gz" "$TMP/rel/hello.linux.arm64.gz" || fail "fetched arm64 program differs"
+# The release page goes up after manifest.json, listing every job's files with their links.
+assert_match "$(jq -r '.pages[0]' "$TMP/merge1.json")" "^$ENDPOINT/$BUCKET/.*/index\.html$" "merge --json names the release page"
+awsx s3 cp --only-show-errors "s3://$BUCKET/$KP/index.html" "$TMP/index.html"
+for f in README.txt hello.linux.amd64.gz hello.linux.arm64.gz hello.windows.amd64.exe.gz manifest.json SHA256SUMS; do
+  grep -q "href=\"$f\"" "$TMP/index.html" || fail "the merged page does not link $f"
+done
+ok "the merged page links every job's files and the release documents"
+assert_contains "$(cat "$TMP/index.html")" "$TRAVIS_COMMIT" "the merged page names the commit"
+awsx s3 cp --only-show-errors "s3://$BUCKET/$KP/index.md" - | grep -q "hello.windows.amd64.exe.gz" || fail "index.md does not list the windows program"
+ok "index.md beside it"
+P1=$(etag_of "$KP/index.html")
 
 # Run twice: nothing changes, nothing is written.
 merge --json > "$TMP/merge2.json"
 assert_eq "$(jq -r .written "$TMP/merge2.json")" false "a second merge writes nothing"
 assert_eq "$(etag_of "$KP/manifest.json")" "$M1" "a second merge leaves manifest.json as it was"
+assert_eq "$(etag_of "$KP/index.html")" "$P1" "... and the page"
+merge --json --no-page > "$TMP/merge2p.json"
+assert_eq "$(jq -c .pages "$TMP/merge2p.json")" "[]" "merge --no-page names no page"
 
 # The same build with the jobs finishing in another order (their manifests rewritten in
 # that order): byte-identical manifest.json.

@@ -149,9 +149,13 @@ Status merge_command(const PublishFlags& f, const BuildInfo& info, const std::ve
   mopts.sign_key = f.opts.sign_key;
   mopts.provenance = f.opts.provenance;
   mopts.headers = f.opts.headers;
+  mopts.write_page = f.opts.write_page;
   auto cfg = make_client_config(f.conn);
   if (!cfg) return cfg.error();
   s3::Client client(*cfg);
+  auto links = publish::Links::make(client, f.opts.url_base, f.opts.presign, client.config().now());
+  if (!links) return links.error();
+  mopts.links = std::move(*links);
   auto report = publish::merge_manifests(client, f.opts.destinations[0], mopts, &cancel_flag());
   if (!report) return report.error();
   print_merge_report(*report, f.json);

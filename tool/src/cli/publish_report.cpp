@@ -145,6 +145,8 @@ void print_merge_report(const publish::MergeReport& report, bool json) {
     }
     out["written"] = report.written;
     out["manifests"] = {report.manifest_url};
+    out["pages"] = nlohmann::ordered_json::array();
+    if (!report.page_url.empty()) out["pages"].push_back(report.page_url);
     fmt::print("{}\n", json_text(out));
     return;
   }
@@ -156,6 +158,7 @@ void print_merge_report(const publish::MergeReport& report, bool json) {
   fmt::print("merged {} job manifests ({}) into {} files; SHA256SUMS and manifest.json {}\n", m.jobs.size(),
              fmt::join(m.jobs, ", "), m.files.size(), report.written ? "written" : "unchanged (already merged)");
   fmt::print("manifest {}\n", report.manifest_url);
+  if (!report.page_url.empty()) fmt::print("page {}\n", report.page_url);
 }
 
 }  // namespace xship::cli

@@ -1,5 +1,9 @@
 #include "publish/links.h"
 
+#include <fmt/format.h>
+
+#include "core/terminal.h"
+#include "s3/credential_json.h"
 #include "s3/presign.h"
 
 namespace xship::publish {
@@ -16,6 +20,12 @@ Result<Links> Links::make(const s3::Client& client, std::string url_base, std::c
   auto creds = l.cfg_->credentials->get();
   if (!creds) return creds.error();
   l.creds_ = std::move(*creds);
+  // Temporary credentials end every presigned link's life with theirs, whatever it asks for.
+  if (l.creds_.expiration && *l.creds_.expiration < l.expires_at())
+    fmt::print(stderr,
+               "xship: warning: the presigned links stop working at {}, when the temporary credentials from {} "
+               "expire\n",
+               format_iso8601(*l.creds_.expiration), printable(l.creds_.source));
   return l;
 }
 

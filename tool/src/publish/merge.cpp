@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "core/thread_pool.h"
+#include "publish/release_page.h"
 #include "publish/uploader.h"
 #include "release/signing.h"
 #include "s3/verified_get.h"
@@ -106,23 +107,10 @@ Result<std::optional<RemoteObject>> current_object(s3::Client& client, const std
   return std::optional<RemoteObject>{RemoteObject{head->size, head->etag}};
 }
 
-}  // namespace
-
-Result<MergeReport> merge_manifests(s3::Client& client, const S3Location& dest, const MergeOptions& opts,
-                                    const std::atomic<bool>* cancel) {
-  auto docs = read_job_manifests(client, dest, opts.etag_check);
-  if (!docs) return docs.error();
-  auto merged = merge_job_manifests(std::move(*docs), opts.commit);
-  if (!merged) return merged.error();
-  MergeReport report;
-  report.merged = std::move(*merged);
-  XSHIP_TRY(check_objects(client, dest.bucket, report.merged, opts));
-
-  // As in a publish: SHA256SUMS, the signatures, then manifest.json last, each skipped
-  // when already there.
-  auto outputs = release_documents(report.merged.files, report.merged.info, opts.sign_key, opts.provenance);
-  if (!outputs) return outputs.error();
-  for (const auto& [name, bytes] : *outputs) {
+// Each document by a verified single PUT, skipped when the same bytes are there already.
+Status put_documents(s3::Client& client, const S3Location& dest, const std::vector<release::ReleaseDocument>& docs,
+                     const MergeOptions& opts, const std::atomic<bool>* cancel, bool& written) {
+  for (const auto& [name, bytes] : docs) {
     const std::string key = join_key(dest.key, name);
     if (cancel && cancel->load())
       return Error{ErrorCategory::Interrupted, "interrupted before the merged manifest was written"};
@@ -135,9 +123,36 @@ Result<MergeReport> merge_manifests(s3::Client& client, const S3Location& dest, 
     auto put =
         put_small_object(client, dest.bucket, key, bytes, opts.etag_check, current ? &*current : nullptr, opts.headers);
     if (!put) return put.error();
-    report.written = report.written || *put;
+    written = written || *put;
   }
-  report.manifest_url = client.object_url({dest.bucket, join_key(dest.key, "manifest.json")});
+  return ok_status();
+}
+
+}  // namespace
+
+Result<MergeReport> merge_manifests(s3::Client& client, const S3Location& dest, const MergeOptions& opts,
+                                    const std::atomic<bool>* cancel) {
+  auto docs = read_job_manifests(client, dest, opts.etag_check);
+  if (!docs) return docs.error();
+  auto merged = merge_job_manifests(std::move(*docs), opts.commit);
+  if (!merged) return merged.error();
+  MergeReport report;
+  report.merged = std::move(*merged);
+  XSHIP_TRY(check_objects(client, dest.bucket, report.merged, opts));
+
+  // As in a publish: SHA256SUMS, the signatures, manifest.json, then the page, each
+  // skipped when already there.
+  auto outputs = release_documents(report.merged.files, report.merged.info, opts.sign_key, opts.provenance);
+  if (!outputs) return outputs.error();
+  XSHIP_TRY(put_documents(client, dest, *outputs, opts, cancel, report.written));
+  if (opts.write_page) {
+    std::string key_id = opts.sign_key ? minisign::key_id_text(opts.sign_key->id) : "";
+    auto page = release_page(opts.links, dest, {report.merged.files, report.merged.info, *outputs, key_id});
+    bool page_written = false;  // presigned links differ every run: not a change of the release
+    XSHIP_TRY(put_documents(client, dest, page, opts, cancel, page_written));
+    if (!page.empty()) report.page_url = page_link(opts.links, dest);
+  }
+  report.manifest_url = opts.links.url({dest.bucket, join_key(dest.key, "manifest.json")});
   return report;
 }
 

@@ -5,7 +5,7 @@
 
 #include "s3/verified_get.h"
 #include "publish/engine.h"
-#include "release/page.h"
+#include "publish/release_page.h"
 #include "release/signing.h"
 #include "s3/credential_json.h"
 
@@ -94,38 +94,15 @@ std::vector<ManifestEntry> entries_for(const Run& run, const S3Location& dest) {
   return entries;
 }
 
-// Where the page links `name`: presigned with --presign, else relative to the page, which
-// works wherever the page is served from (the store, a CDN, a copy of the release).
-std::string page_href(const Run& run, const S3Location& dest, const std::string& name) {
-  return run.links.presigning() ? run.links.presigned(run.object_for(dest, name)) : release::relative_href(name);
-}
-
-// A file of the user's named like the page keeps its name: the page is not written.
-bool page_name_taken(const std::vector<ManifestEntry>& entries) {
-  for (const auto& e : entries)
-    if (e.name == release::kPageName || e.name == release::kPageMarkdownName) return true;
-  return false;
-}
-
 // index.html and index.md, after manifest.json: the page links the release's documents.
 Status put_page(Run& run, std::size_t d, const std::vector<ManifestEntry>& entries, const BuildInfo& info,
                 const std::vector<release::ReleaseDocument>& docs) {
   const auto& dest = run.opts.destinations[d];
-  if (page_name_taken(entries)) {
-    fmt::print(stderr, "xship: note: no release page: a published file is named {} or {} (--no-page silences this)\n",
-               release::kPageName, release::kPageMarkdownName);
-    return ok_status();
-  }
-  release::PageInput in;
-  in.info = info;
-  for (const auto& e : entries) in.files.push_back({e, page_href(run, dest, e.name)});
-  for (const auto& doc : docs) in.documents.push_back({doc.name, page_href(run, dest, doc.name)});
-  if (run.opts.sign_key) in.key_id = minisign::key_id_text(run.opts.sign_key->id);
-  if (run.links.presigning()) in.links_expire = format_iso8601(run.links.expires_at());
-  XSHIP_TRY(put_document(run, d, join_key(dest.key, release::kPageName), release::page_html(in)));
-  XSHIP_TRY(put_document(run, d, join_key(dest.key, release::kPageMarkdownName), release::page_markdown(in)));
-  const s3::ObjectRef page{dest.bucket, join_key(dest.key, release::kPageName)};
-  run.report.page_urls.push_back(run.links.presigning() ? run.links.presigned(page) : run.links.url(page));
+  std::string key_id = run.opts.sign_key ? minisign::key_id_text(run.opts.sign_key->id) : "";
+  auto page = release_page(run.links, dest, {entries, info, docs, key_id});
+  if (page.empty()) return ok_status();
+  for (const auto& doc : page) XSHIP_TRY(put_document(run, d, join_key(dest.key, doc.name), doc.bytes));
+  run.report.page_urls.push_back(page_link(run.links, dest));
   return ok_status();
 }
 
