@@ -29,6 +29,9 @@ assert_eq "$(jq -r '[.[].key] | sort | join(",")' "$TMP/plan-trace.json")" \
 rc=$(rc_of env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$XSHIP_BIN" publish --dry-run --endpoint http://127.0.0.1:9 --to "s3://$BUCKET/p/{short_commit}" "$R/out")
 assert_eq "$rc" 0 "--dry-run needs no network or credentials"
 assert_match "$(cat "$TMP/out")" "would publish +3 B +s3://$BUCKET/p/[0-9a-f]{7}/app.linux.amd64" "--dry-run lists key and size"
+assert_match "$(cat "$TMP/out")" "would write SHA256SUMS, manifest.json, index.html and index.md last in s3://$BUCKET/p/[0-9a-f]{7}/$" "--dry-run names the release documents and the page"
+"$XSHIP_BIN" publish --dry-run --no-page --to "s3://$BUCKET/p" "$R/out" > "$TMP/out"
+assert_match "$(cat "$TMP/out")" "would write SHA256SUMS, manifest.json last in s3://$BUCKET/p/$" "... and without --no-page's page"
 # The real run publishes exactly the planned keys.
 (cd "$R" && ARTIFACTS_BUCKET=$BUCKET "$XSHIP_BIN" publish --endpoint "$ENDPOINT" --to "s3://$BUCKET/$PREFIX" --untracked --json) > "$TMP/run.json"
 assert_eq "$(jq -r .uploaded "$TMP/run.json")" 2 "two untracked files uploaded"

@@ -125,6 +125,11 @@ Status print_dry_run(const publish::PublishOptions& opts, const std::vector<publ
     for (const auto& d : opts.destinations)
       fmt::print("would write job manifest s3://{}/{}\n", d.bucket,
                  release::job_manifest_key(d.key, opts.job_manifest));
+  else if (opts.write_manifest && !json)
+    for (const auto& d : opts.destinations)
+      fmt::print("would write SHA256SUMS, manifest.json{} last in s3://{}/{}\n",
+                 opts.write_page ? ", index.html and index.md" : "", d.bucket,
+                 printable(d.key.empty() || d.key.ends_with('/') ? d.key : d.key + '/'));
   if (opts.sign_key && !json)
     fmt::print("would sign SHA256SUMS and manifest.json with key {}\n", minisign::key_id_text(opts.sign_key->id));
   if (json) fmt::print("{}\n", json_text(out));
