@@ -1,5 +1,6 @@
 // The in-order hasher of a parallel fetch: ranges fed from several threads in any order
-// give the sums of one pass over the whole, and a cancel releases every waiter.
+// give the sums of one pass over the whole, the range whose turn it is may hash as it goes,
+// and a cancel releases every waiter.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -73,4 +74,18 @@ TEST(InOrderDigest, CancelReleasesRangesWaitingForAFailedOne) {
   EXPECT_EQ(fed, (std::vector<int>{0, 0, 0}));
   EXPECT_EQ(sums.ranges_fed(), 0u);
   EXPECT_FALSE(sums.feed(0, "x", 1));
+}
+
+TEST(InOrderDigest, TheRangeWhoseTurnItIsHashesAsItGoes) {
+  const std::string data = bytes_of(3000, 9);
+  InOrderDigest sums(true, true);
+  EXPECT_FALSE(sums.try_update(1, data.data() + 1000, 500));  // range 0 is not fed yet
+  EXPECT_TRUE(sums.try_update(0, data.data(), 400));
+  EXPECT_TRUE(sums.try_update(0, data.data() + 400, 600));
+  EXPECT_TRUE(sums.feed(0, data.data() + 1000, 0));  // range 0 done, nothing left over
+  EXPECT_TRUE(sums.try_update(1, data.data() + 1000, 1000));
+  EXPECT_TRUE(sums.feed(1, data.data() + 2000, 0));
+  EXPECT_TRUE(sums.feed(2, data.data() + 2000, 1000));
+  EXPECT_EQ(sums.md5_hex(), digest::hex(digest::md5(data)));
+  EXPECT_EQ(sums.sha256_hex(), digest::sha256_hex(data));
 }

@@ -24,6 +24,17 @@ bool InOrderDigest::feed(std::uint64_t index, const char* data, std::size_t n) {
   return true;
 }
 
+bool InOrderDigest::try_update(std::uint64_t index, const char* data, std::size_t n) {
+  {
+    std::lock_guard lock(mu_);
+    if (cancelled_ || next_ != index) return false;
+  }
+  // Its turn cannot pass before its own feed(): the hashers are this caller's alone.
+  if (md5_) md5_->update(data, n);
+  if (sha256_) sha256_->update(data, n);
+  return true;
+}
+
 void InOrderDigest::cancel() {
   {
     std::lock_guard lock(mu_);
