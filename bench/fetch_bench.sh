@@ -206,16 +206,18 @@ rm -rf "$DATA/huge" "$DL"
 # SHA-256 verifies); the peers compute neither.
 
 hash_row() {
-  local label=$1 t times=() _
+  local label=$1 t c times=() cpus=() _
   shift
   for _ in 1 2 3; do
     wait_quiet
     /usr/bin/time -f '%e %U %S' -o "$TIMEF" "$@" >/dev/null 2>&1 </dev/null
     times+=("$(awk '{print $1}' "$TIMEF")")
+    cpus+=("$(awk '{printf "%.2f", $2 + $3}' "$TIMEF")")
   done
   t=$(printf '%s\n' "${times[@]}" | sort -g | sed -n 2p)
+  c=$(printf '%s\n' "${cpus[@]}" | sort -g | sed -n 2p)
   # shellcheck disable=SC2016 # literal backquotes: markdown code
-  printf '| `%s` | %s | %s |\n' "$label" "$t" "$(awk -v t="$t" 'BEGIN { printf "%.0f", (t > 0) ? 512 / t : 0 }')"
+  printf '| `%s` | %s | %s | %s |\n' "$label" "$t" "$c" "$(awk -v t="$t" 'BEGIN { printf "%.0f", (t > 0) ? 512 / t : 0 }')"
 }
 HASH_ROWS=$(
   hash_row "cat big.bin > /dev/null" cat "$DATA/big/big.bin"
@@ -279,8 +281,8 @@ MAIN_ROWS=$(
   echo
   echo "## The limits: one core on the 512 MiB file (page cache warm, median of 3)"
   echo
-  echo "| command | wall s | MiB/s |"
-  echo "| --- | ---: | ---: |"
+  echo "| command | wall s | cpu s | MiB/s |"
+  echo "| --- | ---: | ---: | ---: |"
   echo "$HASH_ROWS"
   echo
   echo "Raw per-run data: [$(basename "$RAW")]($(basename "$RAW"))."
