@@ -18,6 +18,7 @@
 #include "core/thread_pool.h"
 #include "core/unique_fd.h"
 #include "fetch/in_order_digest.h"
+#include "s3/limits.h"
 #include "s3/location.h"
 #include "s3/verified_get.h"
 
@@ -178,7 +179,7 @@ Status ranged_download(s3::Client& client, const std::string& bucket, const std:
 // SHA-256), so it is skipped: one round trip fewer per file of a release.
 Result<s3::ObjectInfo> object_info(s3::Client& client, const std::string& bucket, const std::string& key,
                                    const Expected& expected, int& retries) {
-  if (expected.size_known && expected.sha256.size() == 64) {
+  if (expected.size_known && expected.size <= s3::kMaxObjectSize && expected.sha256.size() == 64) {
     s3::ObjectInfo known;
     known.exists = true;
     known.size = expected.size;
