@@ -147,10 +147,35 @@ def object_reply(c, m):
         else:
             c.head(206, [('Content-Length', 8 * CHUNK), *md5])
             stream(c, 8 * CHUNK, piece=1024, delay=0.5)
+    elif m == 'flaky-ranged':  # FLAKY_SIZE bytes; each range's first GET breaks off halfway
+        flaky_ranged(c)
     elif m == 'evil-etag':  # a HEAD whose ETag is a terminal escape
         c.reply(200, extra=[('ETag', b'"' + EVIL.split(b'\n')[0] + b'"')], length=len(HELLO))
     else:  # serve: the 6-byte object at any key
         c.reply(200, HELLO, extra=md5)
+
+
+FLAKY_SIZE = 24 * CHUNK + 12345  # over fetch's 16 MiB range threshold: three ranges
+FLAKY_DATA = (bytes(range(251)) * (FLAKY_SIZE // 251 + 1))[:FLAKY_SIZE]
+FLAKY_SEEN = set()  # ranges already broken off once
+
+
+def flaky_ranged(c):
+    meta = [('ETag', '"%s-3"' % HELLO_MD5), ('x-amz-meta-sha256', hashlib.sha256(FLAKY_DATA).hexdigest())]
+    if c.method == 'HEAD':
+        c.reply(200, extra=meta, length=FLAKY_SIZE)
+        return
+    first, _, last = c.range.partition('=')[2].partition('-')
+    first, last = int(first), int(last)
+    part = FLAKY_DATA[first:last + 1]
+    c.head(206, [('Content-Length', len(part)), ('Content-Range', f'bytes {first}-{last}/{FLAKY_SIZE}'), *meta])
+    with Args.lock:
+        cut = first not in FLAKY_SEEN
+        FLAKY_SEEN.add(first)
+    if cut:
+        c.body(part[:len(part) // 2])
+        raise ConnectionAbortedError('cut halfway')
+    c.body(part)
 
 
 class Handler(socketserver.BaseRequestHandler):
@@ -169,7 +194,7 @@ class Handler(socketserver.BaseRequestHandler):
         if not line.strip():
             return False
         method, target = line.decode('latin-1').split(' ')[:2]
-        length = 0
+        length, rng = 0, ''
         while True:
             h = rf.readline(65536)
             if h in (b'\r\n', b'\n', b''):
@@ -177,7 +202,10 @@ class Handler(socketserver.BaseRequestHandler):
             name, _, value = h.decode('latin-1').partition(':')
             if name.strip().lower() == 'content-length':
                 length = int(value.strip())
+            if name.strip().lower() == 'range':
+                rng = value.strip()
         c = Conn(self.request, method, target)
+        c.range = rng
         c.request_body = rf.read(length) if length else b''
         path, _, query = target.partition('?')
         try:

@@ -219,8 +219,8 @@ Status object_command(const FetchFlags& f) {
                                                 {"verified_by", r->verified_by},
                                                 {"retries", r->retries}}));
   else
-    fmt::print("fetched {:>10}  {}  {}  (verified by {})\n", human_size(r->size), r->md5, printable(r->path),
-               r->verified_by);
+    fmt::print("fetched {:>10}  {}  {}  (verified by {})\n", human_size(r->size),
+               r->sha256.empty() ? r->md5 : r->sha256, printable(r->path), r->verified_by);
   return ok_status();
 }
 

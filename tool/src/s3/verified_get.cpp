@@ -26,6 +26,8 @@ Result<Wanted> wanted_sums(const std::string& bucket, const std::string& key, co
     w.md5 = head.etag;
     w.by = "ETag (MD5)";
   }
+  // A SHA-256 verifies every byte; an MD5 beside it would add only its cost.
+  if (!w.sha256.empty()) w.md5.clear();
   if (w.by.empty() && etag_check)
     return integrity_error(
         fmt::format("s3://{}/{} has no MD5 or SHA-256 to verify against (multipart ETag {}, no stored sums): "
@@ -54,7 +56,7 @@ Result<std::uint64_t> get_hashed(Client& client, const std::string& bucket, cons
       {bucket, key}, std::nullopt, size,
       [&](const char* d, std::size_t n) {
         if (!write(d, n)) return false;
-        md5.update(d, n);
+        if (out.want_md5) md5.update(d, n);
         sha.update(d, n);
         written += n;
         return true;
@@ -70,7 +72,7 @@ Result<std::uint64_t> get_hashed(Client& client, const std::string& bucket, cons
   if (!got) return got.error();
   if (written != size)
     return integrity_error(fmt::format("s3://{}/{}: got {} bytes, expected {}", bucket, key, written, size));
-  out.md5 = digest::hex(md5.finish());
+  if (out.want_md5) out.md5 = digest::hex(md5.finish());
   out.sha256 = digest::hex(sha.finish());
   return written;
 }

@@ -20,6 +20,7 @@ struct ExpectedSums {
 };
 
 // What the bytes must hash to, strongest source first. `by` names the source ("" = none).
+// With a SHA-256 the MD5 is left empty: it need not be computed.
 struct Wanted {
   std::string sha256, md5, by;
 };
@@ -33,6 +34,7 @@ Status check_sums(const std::string& bucket, const std::string& key, const Wante
                   const std::string& sha256);
 
 struct HashedBody {
+  bool want_md5 = true;  // in: false skips the MD5 (md5 stays empty) when a SHA-256 verifies
   std::string md5, sha256;  // hex, of the bytes handed to `write`
   int retries = 0;
 };
