@@ -340,9 +340,9 @@ measure() {
     log "FAILED: ${CMD[*]}"; tail -n 5 "$CMDLOG" >&2
   fi
   m1=$(machine_ticks) s1=$(server_ticks)
-  # Check what arrived: every file, every byte (+ SHA256SUMS and manifest.json).
+  # Check what arrived: every file, every byte (+ the release documents).
   want_n=${WL_OBJECTS[$wl]} want_b=${WL_BYTES[$wl]}
-  [[ $tool != xship-manifest ]] || want_n=$((want_n + 2))
+  [[ $tool != xship-manifest ]] || want_n=$((want_n + 4))  # SHA256SUMS, manifest.json, index.html, index.md
   got=$(count_prefix "$prefix")
   if ((ok)) && { ((${got% *} != want_n)) || ((${got#* } < want_b)); }; then
     ok=0
