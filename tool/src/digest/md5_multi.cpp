@@ -13,6 +13,8 @@
 #include <numeric>
 #include <string>
 
+#include "digest/md5_kernel.h"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define XSHIP_MD5_LANES 1
@@ -33,15 +35,10 @@ constexpr std::uint32_t kT[64] = {
     0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391};
 // RFC 1321 section 3.4: the left rotations of the four steps of each round.
 constexpr int kRotate[4][4] = {{7, 12, 17, 22}, {5, 9, 14, 20}, {4, 11, 16, 23}, {6, 10, 15, 21}};
-// RFC 1321 section 3.3: words A, B, C, D of the initial state.
-constexpr std::uint32_t kInit[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
-
-// Up to 16 lanes' state, word-major: state[j][l] is word j of lane l.
-constexpr int kMaxLanes = 16;
-using LaneState = std::uint32_t[4][kMaxLanes];
-// A kernel hashes `blocks` consecutive 64-byte blocks in each of its lanes, lane l reading
-// from from[l] on, into the state.
-using Kernel = void (*)(LaneState& state, const std::byte* const* from, std::size_t blocks);
+using detail::Kernel;
+using detail::kMaxLanes;
+using detail::LaneState;
+constexpr const std::uint32_t (&kInit)[4] = detail::kMd5Init;
 
 #ifdef XSHIP_MD5_LANES
 // One block into every lane's state. V is a GCC vector of 32-bit lanes, so one body serves
@@ -288,6 +285,16 @@ std::vector<Md5> run_path(std::span<const std::span<const std::byte>> inputs, Md
 }
 
 }  // namespace
+
+detail::LaneKernel detail::lane_kernel(Md5Path path) {
+  switch (path) {
+#ifdef XSHIP_MD5_LANES
+    case Md5Path::avx2: return {blocks_avx2, 8};
+    case Md5Path::avx512: return {blocks_avx512, 16};
+#endif
+    default: return {};
+  }
+}
 
 std::string_view md5_path_name(Md5Path path) {
   switch (path) {

@@ -10,13 +10,15 @@
 //
 // The concurrency rules, written once:
 // - One ThreadPool runs every transfer. A file is one task; a multipart file posts one
-//   task per part, at the queue's front (parts of started files go before new files, which
-//   keeps open uploads and buffers few), and the part that finishes last completes the
-//   upload (MultipartJob::remaining).
+//   task that hashes its parts (SIMD lanes, a group at a time) and posts one task per part
+//   as its group is hashed, at the queue's front (parts of started files go before new
+//   files, which keeps open uploads and buffers few), and the part that finishes last
+//   completes the upload (MultipartJob::remaining).
 // - `mu` guards the report, the per-file callback, the first error and `active` (the
 //   multipart uploads in flight). Nothing else is written by two threads: the remote
-//   indexes are listed before any task runs and only read after, and each slot of a
-//   MultipartJob is written by the one task of its part.
+//   indexes are listed before any task runs and only read after, a part's MD5 slot is
+//   written by the hashing task before the part's task is posted, and each other slot of a
+//   MultipartJob by the one task of its part.
 // - A failure (fail) or the caller's cancel flag stops new work at the next task
 //   (stopping); requests in flight finish or are interrupted by the transport. Once the
 //   pool has drained, a stopped run aborts the uploads still in flight in one place

@@ -1,7 +1,7 @@
-// Multipart uploads: parts sent concurrently (each read with pread into its worker's
-// buffer), resumed after a killed run from the state it recorded, completed by the last
-// part to finish, and aborted when anything goes wrong. Also the aborts of uploads that
-// earlier killed runs left behind.
+// Multipart uploads: the parts' MD5s computed side by side in SIMD lanes, parts sent
+// concurrently (each read with pread into its worker's buffer), resumed after a killed run from the state it recorded,
+// completed by the last part to finish, and aborted when anything goes wrong. Also the aborts of uploads that earlier
+// killed runs left behind.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -82,13 +82,15 @@ Status start_or_resume(Run& run, MultipartJob& job, const s3::PutOptions& opts) 
                           job.sums.md5hex(), job.sums.sha256hex(), job.part_size});
 }
 
-// One part's bytes, in `buf`: kept when a killed run already uploaded them, else sent.
+// One part's bytes, in `buf`: kept when a killed run already uploaded them, else sent
+// with the MD5 the lanes gave as Content-MD5, so a store that gets other bytes than were
+// hashed (the file changed in between) rejects the part.
 Status send_part(Run& run, MultipartJob& job, int index, const std::string& buf) {
   const std::uint64_t len = buf.size();
-  auto md5 = digest::md5(buf);
   const auto at = static_cast<std::size_t>(index);
+  const digest::Md5 md5 = job.part_md5s[at];
   if (!job.resumable_etags[at].empty() && job.resumable_etags[at] == digest::hex(md5)) {
-    job.part_md5s[at] = md5;  // uploaded by a run that was killed; its bytes are the file's
+    // uploaded by a run that was killed; its bytes are the file's
     job.parts[at] = {index + 1, job.resumable_etags[at], len};
     ++job.parts_resumed;
     return ok_status();
@@ -103,7 +105,6 @@ Status send_part(Run& run, MultipartJob& job, int index, const std::string& buf)
         fmt::format("part {} of s3://{}/{}: the store's ETag {} differs from the part's MD5 {}: "
                     "if this store's ETags are not MD5s, pass --etag-check off",
                     index + 1, job.object.bucket, job.object.key, *etag, digest::hex(md5)));
-  job.part_md5s[at] = md5;
   job.parts[at] = {index + 1, *etag, len};
   run.add_progress(len);
   return ok_status();
@@ -172,6 +173,23 @@ void upload_part(Run& run, const std::shared_ptr<MultipartJob>& job, int index) 
   if (--job->remaining == 0) complete(run, job);
 }
 
+// One task per file: hashes the parts a group at a time (kLaneParts, source_file.h) and
+// queues each group's parts as soon as their MD5s are known, so the first parts go out
+// while later ones are hashed.
+void hash_and_post(Run& run, const std::shared_ptr<MultipartJob>& job) {
+  for (int first = 0; first < job->part_count; first += kLaneParts) {
+    const int n = std::min(kLaneParts, job->part_count - first);
+    if (run.stopping() || job->failed ||
+        !part_md5s(job->fd.get(), job->file.stamp.size, job->part_size, first, n, job->part_md5s.data() + first)) {
+      if (!run.stopping() && !job->failed) run.fail(changed_error(job->file.path));
+      job->failed = true;
+      if ((job->remaining -= job->part_count - first) == 0) complete(run, job);  // parts never queued
+      return;
+    }
+    for (int i = first + n - 1; i >= first; --i) run.pool.post([&run, job, i] { upload_part(run, job, i); }, true);
+  }
+}
+
 }  // namespace
 
 void start_multipart(Run& run, const PlannedFile& f, UniqueFd fd, const FileSums& sums, int retries,
@@ -187,7 +205,7 @@ void start_multipart(Run& run, const PlannedFile& f, UniqueFd fd, const FileSums
     std::lock_guard lock(run.mu);
     run.active[job->object.key] = job;
   }
-  for (int i = 0; i < job->part_count; ++i) run.pool.post([&run, job, i] { upload_part(run, job, i); }, true);
+  run.pool.post([&run, job] { hash_and_post(run, job); }, true);
 }
 
 void abort_active(Run& run) {

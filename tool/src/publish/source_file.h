@@ -34,9 +34,21 @@ struct FileSums {
 };
 
 // The file's MD5 and SHA-256: from the cache when it holds them for this stamp; else from
-// `in_memory` (the bytes already read), or read from `fd` and then recorded, so an
+// `in_memory` (the bytes already read), or read from `fd` (the two sums in two threads)
+// and then recorded, so an
 // unchanged re-publish of a big file skips this pass. nullopt: reading failed.
 std::optional<FileSums> file_sums(compress::DigestCache& cache, const PlannedFile& f, int fd,
                                   const std::string* in_memory);
+
+// The parts' MD5s are needed before the parts go out (Content-MD5, the resume check).
+// One MD5 stream per part would cost as much CPU as the rest of the upload; SIMD lanes
+// (digest/md5_lanes.h) hash kLaneParts parts side by side at a fraction of it, fed a
+// 256 KiB chunk of each part per step, so memory stays at kLaneParts chunks (4 MiB), not
+// kLaneParts parts. The sender reads each part again, from the page cache.
+constexpr int kLaneParts = 16;
+
+// The MD5s of parts [first, first + n) of a file of `file_size` bytes cut in `part_size`
+// parts, into out[0, n). False when the file ends early: it changed.
+bool part_md5s(int fd, std::uint64_t file_size, std::uint64_t part_size, int first, int n, digest::Md5* out);
 
 }  // namespace xship::publish
