@@ -19,20 +19,9 @@ RUN_TIMEOUT=600                          # seconds, any single measured command
 QUIET_BUSY=${BENCH_QUIET_BUSY:-25}       # wait before each run until the CPUs are < this % busy
 QUIET_TIMEOUT=${BENCH_QUIET_TIMEOUT:-60} # ... but no longer than this many seconds
 
-while getopts n:o:h opt; do
-  case $opt in
-    n) RUNS=$OPTARG ;;
-    o) OUT=$OPTARG ;;
-    *) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
-  esac
-done
-shift $((OPTIND - 1))
-(($# >= 1 && $# <= 2)) || { sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive integer" >&2; exit 2; }
-XSHIP_ORIG=$(realpath -- "$1")
-RIG_ENV=${2:+$(realpath -m -- "$2")}
-[[ -x $XSHIP_ORIG ]] || { echo "not an executable: $XSHIP_ORIG" >&2; exit 2; }
-OUT=$(realpath -m -- "$OUT")
+# shellcheck source=s3_bench_lib.sh
+source "$HERE/s3_bench_lib.sh"
+s3_bench_args "$@"
 RAW=${OUT%.md}-raw.tsv
 
 log() { printf '[fetch-bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -57,19 +46,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-XSHIP=$WORK/xship # a rebuild during the run must not change what is measured
-cp -- "$XSHIP_ORIG" "$XSHIP"
-cd "$WORK"
-
-if [[ -z $RIG_ENV ]]; then
-  OWN_RIG=$(mktemp -d "${TMPDIR:-/tmp}/xship-fetchrig.XXXXXX")
-  log "starting own rig in $OWN_RIG"
-  bash "$ROOT/tests/rig/s3rig.sh" start "$OWN_RIG"
-  RIG_ENV=$OWN_RIG/env
-fi
-# shellcheck disable=SC1090
-source "$RIG_ENV"
-ENDPOINT=$XSHIP_TEST_ENDPOINT BUCKET=$XSHIP_TEST_BUCKET REGION=${XSHIP_TEST_REGION:-us-east-1}
+s3_bench_setup fetch
 RIG_UP=1
 
 # One clean client environment: keys from the rig, plain http, no profile or user config.
@@ -131,23 +108,6 @@ check_download() {
   esac
 }
 
-NOISY=0
-wait_quiet() { # busy share of all CPUs over 1 s below QUIET_BUSY %, for at most QUIET_TIMEOUT s
-  local t0=$SECONDS a b busy
-  while :; do
-    a=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat)
-    sleep 1
-    b=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat)
-    busy=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
-      bu = y[1] - x[1]; id = y[2] - x[2]; print (bu + id > 0) ? int(100 * bu / (bu + id)) : 0 }')
-    ((busy >= QUIET_BUSY)) || return 0
-    if ((SECONDS - t0 >= QUIET_TIMEOUT)); then
-      log "machine still ${busy}% busy after $((SECONDS - t0))s: measuring anyway"
-      NOISY=$((NOISY + 1))
-      return 0
-    fi
-  done
-}
 
 TIMEF=$WORK/time.out CMDLOG=$WORK/cmd.log FAILURES=0
 printf 'tool\tworkload\trun\tok\twall_s\tuser_s\tsys_s\tmaxrss_kib\n' >"$RAW"

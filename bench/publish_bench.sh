@@ -21,25 +21,9 @@ QUIET_TIMEOUT=${BENCH_QUIET_TIMEOUT:-90}  # ... but no longer than this many sec
 QUIET_BUDGET=${BENCH_QUIET_BUDGET:-600}   # ... and no more than this in all
 NICE=${BENCH_NICE:-}          # e.g. -10 (root): run the clients and the rig at this niceness
 
-usage() {
-  sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
-
-while getopts n:o:h opt; do
-  case $opt in
-    n) RUNS=$OPTARG ;;
-    o) OUT=$OPTARG ;;
-    *) usage ;;
-  esac
-done
-shift $((OPTIND - 1))
-(($# >= 1 && $# <= 2)) || usage
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive integer" >&2; exit 2; }
-XSHIP=$(realpath -- "$1")
-RIG_ENV=${2:+$(realpath -m -- "$2")}
-[[ -x $XSHIP ]] || { echo "not an executable: $XSHIP" >&2; exit 2; }
-OUT=$(realpath -m -- "$OUT")
+# shellcheck source=s3_bench_lib.sh
+source "$HERE/s3_bench_lib.sh"
+s3_bench_args "$@"
 RAW=$(dirname "$OUT")/publish_results-raw.tsv
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -81,26 +65,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Work on a copy of the binary (a rebuild during the run must not change what is measured),
-# and from inside the temp dir (xship keeps upload state in ./.xship).
-XSHIP_ORIG=$XSHIP
-XSHIP=$WORK/xship
-cp -- "$XSHIP_ORIG" "$XSHIP"
-cd "$WORK"
-
-if [[ -z $RIG_ENV ]]; then
-  OWN_RIG=$(mktemp -d "${TMPDIR:-/tmp}/xship-benchrig.XXXXXX")
-  log "starting own rig in $OWN_RIG"
-  bash "$ROOT/tests/rig/s3rig.sh" start "$OWN_RIG"
-  RIG_ENV=$OWN_RIG/env
-fi
-[[ -r $RIG_ENV ]] || die "cannot read rig env file $RIG_ENV"
-# shellcheck disable=SC1090
-source "$RIG_ENV"
-: "${XSHIP_TEST_ENDPOINT:?} ${XSHIP_TEST_ACCESS_KEY:?} ${XSHIP_TEST_SECRET_KEY:?} ${XSHIP_TEST_BUCKET:?}"
-ENDPOINT=$XSHIP_TEST_ENDPOINT
-BUCKET=$XSHIP_TEST_BUCKET
-REGION=${XSHIP_TEST_REGION:-us-east-1}
+s3_bench_setup bench
 RIG_DIR=$(dirname "$(realpath -- "$RIG_ENV")")
 RIG_CONF=$RIG_DIR/ceph.conf   # for synchronous RGW gc, if there
 
@@ -301,27 +266,6 @@ server_ticks() {
   done
   echo "$t"
 }
-# Wait until the machine is quiet (RGW done with its background work, nobody else
-# compiling): busy share of all CPUs over 1 s below QUIET_BUSY %, for at most QUIET_TIMEOUT s.
-wait_quiet() {
-  local t0=$SECONDS a b busy
-  while :; do
-    a=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat)
-    sleep 1
-    b=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat)
-    busy=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
-      bu = y[1] - x[1]; id = y[2] - x[2]; print (bu + id > 0) ? int(100 * bu / (bu + id)) : 0 }')
-    ((busy >= QUIET_BUSY)) || return 0
-    if ((SECONDS - t0 >= QUIET_TIMEOUT || WAITED >= QUIET_BUDGET)); then
-      log "machine still ${busy}% busy (waited $((SECONDS - t0))s, ${WAITED}s in all): measuring anyway"
-      NOISY=$((NOISY + 1))
-      return 0
-    fi
-    sleep 2
-    WAITED=$((WAITED + 3))
-  done
-}
-NOISY=0 WAITED=0
 
 printf 'tool\tworkload\trun\tok\twall_s\tuser_s\tsys_s\tmaxrss_kib\tserver_cpu_s\tother_cpu_s\n' >"$RAW"
 TIMEF=$WORK/time.out
