@@ -66,7 +66,7 @@ struct Md5Lanes::Impl {
       m.total += c.size(), next[l] = c.data(), left[l] = c.size();
       if (m.tail_len == 0) continue;
       std::size_t take = std::min(64 - m.tail_len, left[l]);
-      std::memcpy(m.tail + m.tail_len, next[l], take);
+      if (take) std::memcpy(m.tail + m.tail_len, next[l], take);  // an empty chunk's data() may be null
       m.tail_len += take, next[l] += take, left[l] -= take;
       if (m.tail_len == 64) from[l] = m.tail, m.tail_len = 0;
     }
@@ -83,7 +83,7 @@ struct Md5Lanes::Impl {
     }
     for (std::size_t l = 0; l < g.n; ++l) {  // what is short of a block waits in the tail
       Message& m = msgs[g.first + l];
-      std::memcpy(m.tail + m.tail_len, next[l], left[l]);
+      if (left[l]) std::memcpy(m.tail + m.tail_len, next[l], left[l]);
       m.tail_len += left[l];
     }
   }
