@@ -12,11 +12,16 @@
 #                         compresses and publishes itself (prefixed: this file has its own test)
 
 BUILD_DIR ?= build
+# -O2 as a bare configure's RelWithDebInfo, without its -g: a third of the compile time (one
+# test file: 24.6 s of CPU with -g, 16.5 s without, 20.4 s at Release's -O3), never read here.
+BUILD_TYPE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release '-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG'
 JOBS ?= $(shell nproc)
 XSHIP_BIN ?= $(abspath $(BUILD_DIR))/tool/xship
 ASAN_BUILD_DIR ?= build-asan
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 20
+# `test` fuzzes each target for less: it is CI's smoke run, bounded by CI's 45 minutes.
+TEST_FUZZ_SECONDS ?= 10
 
 # What the build, the tests and the demo need, all from Debian 12's archive.
 __deps := g++ cmake ninja-build make pkg-config git jq python3 ca-certificates \
@@ -38,14 +43,14 @@ deps: ## install the Debian packages (idempotent, non-interactive)
 	@bash tool/scripts/install-multiarch.sh arm64 zlib1g-dev:arm64
 
 build: deps ## build xship and its tests
-	cmake -S . -B $(BUILD_DIR) -G Ninja && cmake --build $(BUILD_DIR) -j $(JOBS)
+	cmake -S . -B $(BUILD_DIR) -G Ninja $(BUILD_TYPE_FLAGS) && cmake --build $(BUILD_DIR) -j $(JOBS)
 
 check: build ## build, then the unit tests and the fast integration tests (a few minutes)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j 2 -L 'unit|check'
 
 test: build ## run every test (unit, integration against a local Ceph RGW), sanitized, fuzzed
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j 2
-	$(MAKE) -f ci.mk test-sanitize fuzz
+	$(MAKE) -f ci.mk test-sanitize fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 
 # A test that expects xship to fail could take a sanitizer's exit for the failure it
 # wanted, so every report is also looked for afterwards (sanitizer_reports.sh): any fails.
