@@ -121,7 +121,9 @@ void upload_hashed(Run& run, const PlannedFile& f, UniqueFd fd) {
 // A cold multipart file (sums not cached): no whole-file pass before the upload. Only a
 // remote object of the same size needs hashing first: one with md5 metadata (or a plain
 // ETag) is compared the old way, by the whole-file MD5; one with a multipart ETag by the
-// ETag the file's parts give, cut as this run would cut them.
+// ETag the file's parts give, cut as this run would cut them. Nothing goes into the
+// digest cache: its entries are MD5 and SHA-256 pairs that every reader trusts as both,
+// and a republish of this file costs only the lanes and a SHA-256 (the ETag check above).
 void upload_cold(Run& run, const PlannedFile& f, UniqueFd fd) {
   const s3::ObjectRef obj = run.object_for(run.primary(), f.relative);
   FileResult r = run.result_for(f, obj.key, "", "");
