@@ -21,13 +21,15 @@ for f in empty one one-mib.bin "sub dir/ünï cödé ☃.txt" "sub dir/a+b~c=d&e
 done
 big_etag=$(etag_of "$KP/hundred.bin")
 assert_eq "$big_etag" "$(multipart_etag "$D/hundred.bin" $((8 * 1048576)))" "100 MiB multipart ETag = md5 of part md5s -13"
-assert_eq "$(awsx s3api head-object --bucket "$BUCKET" --key "$KP/hundred.bin" --query Metadata.md5 --output text)" \
-  "$(md5_of "$D/hundred.bin")" "whole-file MD5 stored as metadata"
-# A cold file (no digest cache entry): its sums were computed by this run, parts in SIMD lanes.
+# A cold file (no digest cache entry): read once, parts in SIMD lanes, the SHA-256 beside
+# the upload; no whole-file sums as metadata (they were not known when it began), its
+# part size instead (test_publish_onepass.sh has the rest).
 assert_eq "$(jq -r '.files[] | select(.name=="hundred.bin") | .digests_cached' "$TMP/run1.json")" false \
   "hundred.bin was hashed by the run (cold)"
-assert_eq "$(awsx s3api head-object --bucket "$BUCKET" --key "$KP/hundred.bin" --query Metadata.sha256 --output text)" \
-  "$(sha256sum "$D/hundred.bin" | cut -d' ' -f1)" "whole-file SHA-256 stored as metadata"
+assert_eq "$(awsx s3api head-object --bucket "$BUCKET" --key "$KP/hundred.bin" --query Metadata --output json | jq -c .)" \
+  "{\"part-size\":\"$((8 * 1048576))\"}" "no whole-file sums stored as metadata, the part size instead"
+assert_eq "$(jq -r '.files[] | select(.name=="hundred.bin") | .sha256' "$TMP/run1.json")" \
+  "$(sha256sum "$D/hundred.bin" | cut -d' ' -f1)" "whole-file SHA-256 reported"
 assert_eq "$(jq -r '.files[] | select(.name=="hundred.bin") | .parts' "$TMP/run1.json")" 13 "13 parts of 8 MiB"
 
 # Round trip through the AWS CLI: the bytes are the bytes.

@@ -92,7 +92,7 @@ TEST(ObjectHeaders, DownloadsGetAttachmentDocumentsDoNot) {
   rules.cache_control = "max-age=60";
   rules.tags = {{"team", "ci"}};
   rules.metadata = {{"build", "7"}};
-  auto archive = object_headers(rules, "x.tar.gz", "m", "s");
+  auto archive = object_headers(rules, "x.tar.gz", WholeSums{"m", "s"});
   ASSERT_TRUE(archive);
   EXPECT_EQ(archive->content_disposition, "attachment; filename=\"x.tar.gz\"");
   EXPECT_EQ(archive->cache_control, "max-age=60");
@@ -100,9 +100,9 @@ TEST(ObjectHeaders, DownloadsGetAttachmentDocumentsDoNot) {
   EXPECT_EQ(archive->metadata[0].name, "md5");
   EXPECT_EQ(archive->metadata[2].value, "7");
   EXPECT_EQ(archive->tags, rules.tags);
-  EXPECT_TRUE(object_headers(rules, "prog", "m", "s")->content_disposition.starts_with("attachment"));
+  EXPECT_TRUE(object_headers(rules, "prog", WholeSums{"m", "s"})->content_disposition.starts_with("attachment"));
   for (const char* doc : {"manifest.json", "SHA256SUMS", "SHA256SUMS.minisig", "index.html", "index.md"})
-    EXPECT_EQ(object_headers(rules, doc, "m", "s")->content_disposition, "") << doc;
+    EXPECT_EQ(object_headers(rules, doc, WholeSums{"m", "s"})->content_disposition, "") << doc;
 }
 
 TEST(Tagging, HeaderIsUrlEncodedAndXmlEscaped) {
@@ -195,7 +195,7 @@ struct Stored {
     head.headers = {"application/gzip", "", "attachment; filename=\"x.tar.gz\"", "STANDARD", 0};
   }
   Existing decide(bool etag_check = true) const {
-    return compare_existing(&listed, &head, 6, "0123", etag_check, want);
+    return compare_existing(&listed, &head, 6, std::string("0123"), etag_check, want);
   }
 };
 }  // namespace
@@ -209,7 +209,7 @@ TEST(SkipDecision, SameBytesSameHeadersIsSkipped) {
 
 TEST(SkipDecision, OtherBytesAreUploaded) {
   Stored s;
-  EXPECT_EQ(compare_existing(nullptr, nullptr, 6, "0123", true, s.want), Existing::Upload);
+  EXPECT_EQ(compare_existing(nullptr, nullptr, 6, std::string("0123"), true, s.want), Existing::Upload);
   s.listed.size = 7;
   EXPECT_EQ(s.decide(), Existing::Upload);
   s = Stored();

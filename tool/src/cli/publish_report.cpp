@@ -73,7 +73,8 @@ publish::FileCallback file_printer(bool json, bool tty) {
     if (r.parts_resumed) extra += fmt::format("  resumed {} of {} parts", r.parts_resumed, r.parts);
     if (tty) fmt::print(stderr, "\r\033[K");
     const char* word = r.status == publish::FileStatus::MetadataUpdated ? "updated metadata" : status_word(r.status);
-    fmt::print("{:<8} {:>10}  {}  {}{}\n", word, human_size(r.size), r.md5,
+    // A cold multipart file has no whole-file MD5: its multipart ETag stands in the column.
+    fmt::print("{:<8} {:>10}  {}  {}{}\n", word, human_size(r.size), r.md5.empty() ? r.etag : r.md5,
                r.presigned_url.empty() ? r.url : r.presigned_url, extra);
     std::fflush(stdout);
   };

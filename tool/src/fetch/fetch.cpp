@@ -241,6 +241,7 @@ Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, cons
   }
   out.size = head->size;
   XSHIP_TRY(s3::check_sums(bucket, key, *want, out.md5, out.sha256));
+  XSHIP_TRY(s3::check_multipart_etag(bucket, key, *want, fd, head->size));
   out.verified_by = want->by.empty() ? "unverified (--etag-check off)" : want->by;
   XSHIP_TRY(tmp->commit(dest_path));
   return out;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -95,10 +96,22 @@ struct AliasRun {
   }
 };
 
+// A cold multipart object's part size (x-amz-meta-part-size; 0: none or unreadable).
+std::uint64_t stored_part_size(s3::ObjectInfo& source) {
+  std::uint64_t n = 0;
+  const std::string& text = source.metadata["part-size"];
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  return ec == std::errc() && end == text.data() + text.size() && n >= kMinPartSize ? n : 0;
+}
+
 // The headers publish gives this name (type, disposition, the run's metadata and tags,
 // the sums stored with the source), with a short Cache-Control: an alias moves.
 Result<s3::ObjectHeaders> alias_headers(const AliasOptions& opts, const std::string& relative, s3::ObjectInfo& source) {
-  auto h = object_headers(opts.headers, relative, source.metadata["md5"], source.metadata["sha256"]);
+  // A source published without sums (a cold multipart file) gives its alias none either.
+  std::optional<WholeSums> sums;
+  if (!source.metadata["md5"].empty() || !source.metadata["sha256"].empty())
+    sums = WholeSums{source.metadata["md5"], source.metadata["sha256"]};
+  auto h = object_headers(opts.headers, relative, sums, stored_part_size(source));
   if (!h) return h.error();
   h->cache_control = kAliasCacheControl;
   return h;
@@ -115,8 +128,11 @@ Status copy_one(AliasRun& run, const s3::ListedObject& obj) {
     return runtime_error(fmt::format("s3://{}/{} vanished while the alias was moved", source.bucket, source.key));
   auto headers = alias_headers(run.opts, relative, *head);
   if (!headers) return headers.error();
-  XSHIP_TRY(server_copy(run.client, source, target, head->size, *headers,
-                        {run.opts.copy_threshold, run.opts.copy_part_size}, st));
+  CopyLimits limits{run.opts.copy_threshold, run.opts.copy_part_size};
+  // Without stored sums, only the ETag vouches for the copy: copied in the source's parts,
+  // it is the source's on any store (a CopyObject may get a plain MD5 ETag on S3).
+  if (const std::uint64_t part = stored_part_size(*head); part && head->metadata["md5"].empty()) limits = {0, part};
+  XSHIP_TRY(server_copy(run.client, source, target, head->size, *headers, limits, st));
   auto copy = run.client.head(target, &st);
   if (!copy) return copy.error();
   bool same_sums =

@@ -11,13 +11,16 @@ namespace xship::publish {
 
 namespace {
 
-// The copy holds the source's bytes: same size, and an ETag that is the source's or the MD5.
+// The copy holds the source's bytes: same size, and an ETag that is the source's or the
+// MD5 (when known: a cold multipart file has none, and its copy keeps its multipart ETag,
+// as CopyObject does on Ceph RGW and a copy cut in the source's parts does anywhere).
 Result<std::string> verify_copy(Run& run, const FileResult& src, const s3::ObjectRef& target,
                                 const s3::ObjectHeaders& want, s3::CallStats& st) {
   auto head = run.client.head(target, &st);
   if (!head) return head.error();
   if (!head->exists || head->size != src.size ||
-      (run.opts.etag_check && head->etag != src.etag && head->etag != src.md5 && head->metadata["md5"] != src.md5)) {
+      (run.opts.etag_check && head->etag != src.etag &&
+       (src.md5.empty() || (head->etag != src.md5 && head->metadata["md5"] != src.md5)))) {
     (void)run.client.delete_object(target);
     return integrity_error(fmt::format("copy to s3://{}/{} does not match its source (size {}, ETag {})", target.bucket,
                                        target.key, head->size, head->etag));
@@ -43,11 +46,15 @@ void copy_to(Run& run, const FileResult& src, std::size_t dest_index) {
   r.status = FileStatus::Copied;
   // The copy gets this run's headers and tags, not the source's: a store may keep other
   // headers on the second destination, and some drop tags on copies.
-  auto want = object_headers(run.opts.headers, src.name, src.md5, src.sha256);
+  const bool cold = src.md5.empty();  // no whole-file sums: compared by its multipart ETag
+  auto want =
+      object_headers(run.opts.headers, src.name,
+                     cold ? std::nullopt : std::optional<WholeSums>(WholeSums{src.md5, src.sha256}), src.part_size);
   if (!want) return run.fail(want.error());
   const RemoteObject* there = run.remotes[dest_index].find(r.key);
   if (!run.opts.force && there && there->size == src.size && there->etag == src.etag) {
-    auto existing = check_existing(run.client, there, target, src.size, src.md5, run.opts.etag_check, *want, r.retries);
+    const LocalBytes local = cold ? LocalBytes::multipart(src.etag) : LocalBytes(src.md5);
+    auto existing = check_existing(run.client, there, target, src.size, local, run.opts.etag_check, *want, r.retries);
     if (!existing) return run.fail(existing.error());
     if (*existing == Existing::Same) {
       r.status = FileStatus::Skipped;
@@ -55,8 +62,10 @@ void copy_to(Run& run, const FileResult& src, std::size_t dest_index) {
     }
   }
   s3::CallStats st;
-  if (auto copied = server_copy(run.client, {src.bucket, src.key}, target, src.size, *want, run.copy_limits(), st);
-      !copied)
+  CopyLimits limits = run.copy_limits();
+  if (cold && src.part_size)  // copied part by part as it was uploaded: the copy keeps the ETag on any store
+    limits = {0, src.part_size};
+  if (auto copied = server_copy(run.client, {src.bucket, src.key}, target, src.size, *want, limits, st); !copied)
     return run.fail(copied.error());
   auto etag = verify_copy(run, src, target, *want, st);
   r.retries += st.retries;

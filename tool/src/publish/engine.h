@@ -80,6 +80,8 @@ struct Run {
     return {dest.bucket, join_key(dest.key, relative)};
   }
   FileResult result_for(const PlannedFile& f, const std::string& key, const FileSums& sums) const;
+  FileResult result_for(const PlannedFile& f, const std::string& key, const std::string& md5hex,
+                        const std::string& sha256hex) const;
   Result<s3::PutOptions> put_options(const PlannedFile& f, const FileSums& sums) const;
 
   s3::Client& client;
@@ -110,8 +112,10 @@ Result<s3::PutOptions> verified_put_options(const HeaderRules& rules, const std:
 void put_single(Run& run, const PlannedFile& f, FileResult r, const s3::Body& body, const s3::PutOptions& opts);
 
 // multipart.cpp
-void start_multipart(Run& run, const PlannedFile& f, UniqueFd fd, const FileSums& sums, int retries,
-                     const s3::PutOptions& opts);
+// `sums` nullopt: a cold file (no whole-file MD5; its SHA-256 is `sha256` when the skip
+// check computed it, else computed beside the upload).
+void start_multipart(Run& run, const PlannedFile& f, UniqueFd fd, const std::optional<FileSums>& sums,
+                     const std::optional<digest::Sha256>& sha256, int retries, const s3::PutOptions& opts);
 void abort_active(Run& run);
 Status abort_stale_uploads(Run& run, const std::vector<PlannedFile>& files);
 

@@ -7,11 +7,17 @@
 namespace xship::publish {
 
 Existing compare_existing(const RemoteObject* listed, const s3::ObjectInfo* head, std::uint64_t size,
-                          const std::string& md5hex, bool etag_check, const s3::ObjectHeaders& want) {
+                          const LocalBytes& local, bool etag_check, const s3::ObjectHeaders& want) {
   if (!listed || listed->size != size || !head || !head->exists || head->size != size) return Existing::Upload;
   auto stored_md5 = head->metadata.find("md5");
-  const bool same_bytes = (etag_check && (listed->etag == md5hex || head->etag == md5hex)) ||
-                          (stored_md5 != head->metadata.end() && stored_md5->second == md5hex);
+  // An empty value matches nothing: an object without md5 metadata is not "the same" as a
+  // file whose MD5 was not computed.
+  auto etag_is = [&](const std::string& v) {
+    return etag_check && !v.empty() && (listed->etag == v || head->etag == v);
+  };
+  const bool same_bytes =
+      etag_is(local.md5hex) || etag_is(local.multipart_etag) ||
+      (!local.md5hex.empty() && stored_md5 != head->metadata.end() && stored_md5->second == local.md5hex);
   if (!same_bytes) return Existing::Upload;
   s3::StoredHeaders have = head->headers;
   if (!have.tag_count) have.tag_count = static_cast<int>(want.tags.size());  // not told: same_tags decides
@@ -19,14 +25,14 @@ Existing compare_existing(const RemoteObject* listed, const s3::ObjectInfo* head
 }
 
 Result<Existing> check_existing(s3::Client& client, const RemoteObject* listed, const s3::ObjectRef& obj,
-                                std::uint64_t size, const std::string& md5hex, bool etag_check,
+                                std::uint64_t size, const LocalBytes& local, bool etag_check,
                                 const s3::ObjectHeaders& want, int& retries) {
   if (!listed || listed->size != size) return Existing::Upload;
   s3::CallStats st;
   auto head = client.head(obj, &st);
   retries += st.retries;
   if (!head) return head.error();
-  Existing e = compare_existing(listed, &*head, size, md5hex, etag_check, want);
+  Existing e = compare_existing(listed, &*head, size, local, etag_check, want);
   if (e != Existing::Same || want.tags.empty()) return e;
   auto tags = client.get_tagging(obj, &st);
   retries += st.retries;

@@ -103,7 +103,7 @@ Status parse_tags(const HeaderFlags& f, HeaderRules& out) {
 
 Status parse_metadata(const HeaderFlags& f, HeaderRules& out) {
   std::size_t bytes = 3 + 32 + 6 + 64;  // md5 and sha256, which publish stores on every object
-  std::set<std::string> seen = {"md5", "sha256"};
+  std::set<std::string> seen = {"md5", "sha256", "part-size"};
   for (const auto& text : f.metadata) {
     auto kv = split_pair("--metadata", "NAME=VALUE", text);
     if (!kv) return kv.error();
@@ -116,9 +116,10 @@ Status parse_metadata(const HeaderFlags& f, HeaderRules& out) {
                       "the header x-amz-meta-NAME); rename it",
                       printable(text)));
     if (!seen.insert(name).second)
-      return usage_error(
-          fmt::format("--metadata {} is {}: use another name", name,
-                      name == "md5" || name == "sha256" ? "where publish stores the file's sum" : "given twice"));
+      return usage_error(fmt::format("--metadata {} is {}: use another name", name,
+                                     name == "md5" || name == "sha256" || name == "part-size"
+                                         ? "where publish stores the file's sum"
+                                         : "given twice"));
     XSHIP_TRY(check_value("--metadata " + name, kv->second));
     bytes += name.size() + kv->second.size();
     out.metadata.push_back({name, kv->second});

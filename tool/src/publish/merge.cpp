@@ -83,7 +83,8 @@ Status check_objects(s3::Client& client, const std::string& bucket, MergedManife
       }
       std::string stored_md5 = head->metadata.count("md5") ? head->metadata.at("md5") : "";
       bool same = head->exists && head->size == e->size &&
-                  (head->etag == e->etag || stored_md5 == e->md5 || (!opts.etag_check && stored_md5.empty()));
+                  (head->etag == e->etag || (!e->md5.empty() && stored_md5 == e->md5) ||
+                   (!opts.etag_check && stored_md5.empty()));
       if (same)
         e->etag = head->etag;
       else if (!first_error)

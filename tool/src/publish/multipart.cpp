@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <system_error>
+#include <thread>
 
 #include "publish/engine.h"
 
@@ -15,7 +17,12 @@ struct MultipartJob {
   PlannedFile file;
   s3::ObjectRef object;
   UniqueFd fd;
-  FileSums sums;
+  std::optional<FileSums> sums;  // nullopt: a cold file, no whole-file MD5 (source_file.h)
+  // A cold file's SHA-256: computed by sha_thread beside the upload, reading the file in
+  // order (from the page cache the parts are read into), unless already known.
+  std::optional<digest::Sha256> sha256;
+  std::thread sha_thread;
+  std::atomic<bool> stop_sha{false};
   std::uint64_t part_size = 0;
   int part_count = 0;
   std::string upload_id;
@@ -39,6 +46,18 @@ struct MultipartJob {
   std::uint64_t part_length(int index) const {
     return std::min(part_size, file.stamp.size - static_cast<std::uint64_t>(index) * part_size);
   }
+  std::string md5hex() const { return sums ? sums->md5hex() : std::string(); }
+  std::string sha256hex() const {
+    if (sums) return sums->sha256hex();
+    return sha256 ? digest::hex(*sha256) : std::string();
+  }
+  // Waits for the SHA-256 (stopped early when `abandon`); joined here or at the latest by
+  // the destructor, before `fd` closes, so no thread outlives the job or its file.
+  void join_sha(bool abandon) {
+    if (abandon) stop_sha = true;
+    if (sha_thread.joinable()) sha_thread.join();
+  }
+  ~MultipartJob() { join_sha(true); }
 };
 
 namespace {
@@ -49,8 +68,7 @@ bool resumed(Run& run, MultipartJob& job) {
   const auto& bucket = job.object.bucket;
   auto saved = run.states.load(bucket, job.object.key);
   if (!saved) return false;
-  bool same = saved->path == job.file.path && saved->stamp == job.file.stamp && saved->md5 == job.sums.md5hex() &&
-              saved->part_size >= kMinPartSize;
+  bool same = resumable(*saved, job.file, job.md5hex());
   s3::CallStats st;
   auto listed = same ? run.client.list_parts(job.object, saved->upload_id, &st)
                      : Result<std::vector<s3::Part>>(runtime_error("not resumable"));
@@ -78,8 +96,8 @@ Status start_or_resume(Run& run, MultipartJob& job, const s3::PutOptions& opts) 
   job.retries += st.retries;
   if (!id) return id.error();
   job.upload_id = *id;
-  return run.states.save({job.object.bucket, job.object.key, job.upload_id, job.file.path, job.file.stamp,
-                          job.sums.md5hex(), job.sums.sha256hex(), job.part_size});
+  return run.states.save({job.object.bucket, job.object.key, job.upload_id, job.file.path, job.file.stamp, job.md5hex(),
+                          job.sha256hex(), job.part_size});
 }
 
 // One part's bytes, in `buf`: kept when a killed run already uploaded them, else sent
@@ -116,10 +134,21 @@ void forget(Run& run, const MultipartJob& job) {
   run.active.erase(job.object.key);
 }
 
+// A cold file's SHA-256, waited for by the part that finished last (a pool worker: the
+// thread it waits on is no pool task, so the wait cannot deadlock the pool). False when
+// the read failed: the file changed.
+bool sha256_ready(MultipartJob& job) {
+  if (job.sums) return true;
+  job.join_sha(false);
+  return job.sha256.has_value();
+}
+
 // Run by the part that finished last.
 void complete(Run& run, const std::shared_ptr<MultipartJob>& job) {
-  bool changed = !unchanged(job->file);
-  if (job->failed || run.stopping() || changed) {
+  const bool stopped = job->failed || run.stopping();
+  const bool changed = !unchanged(job->file) || (!stopped && !sha256_ready(*job));
+  if (stopped || changed) {
+    job->join_sha(true);
     // Cancelled or failed runs are aborted in one place (abort_active) after the pool drains.
     if (changed && !run.stopping()) {
       (void)run.client.abort_multipart(job->object, job->upload_id);
@@ -147,7 +176,9 @@ void complete(Run& run, const std::shared_ptr<MultipartJob>& job) {
     if (auto tagged = ensure_tags(run.client, job->object, run.opts.headers.tags, head->headers, retries); !tagged)
       return run.fail(tagged.error());
   }
-  FileResult r = run.result_for(job->file, job->object.key, job->sums);
+  FileResult r = run.result_for(job->file, job->object.key, job->md5hex(), job->sha256hex());
+  r.digests_cached = job->sums && job->sums->cached;
+  r.part_size = job->part_size;
   r.etag = *verified;
   r.retries = retries;
   r.parts = job->part_count;
@@ -190,17 +221,35 @@ void hash_and_post(Run& run, const std::shared_ptr<MultipartJob>& job) {
   }
 }
 
+// A cold file's SHA-256 thread; false when no thread could be started.
+bool start_sha256(const std::shared_ptr<MultipartJob>& job) {
+  if (job->sums || job->sha256) return true;
+  MultipartJob* j = job.get();  // not the shared_ptr: the job joins the thread before it dies
+  try {
+    j->sha_thread = std::thread([j] { j->sha256 = file_sha256(j->fd.get(), j->file.stamp.size, &j->stop_sha); });
+  } catch (const std::system_error&) {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
-void start_multipart(Run& run, const PlannedFile& f, UniqueFd fd, const FileSums& sums, int retries,
-                     const s3::PutOptions& opts) {
+void start_multipart(Run& run, const PlannedFile& f, UniqueFd fd, const std::optional<FileSums>& sums,
+                     const std::optional<digest::Sha256>& sha256, int retries, const s3::PutOptions& opts) {
   auto job = std::make_shared<MultipartJob>();
   job->file = f;
   job->object = run.object_for(run.primary(), f.relative);
   job->fd = std::move(fd);
   job->sums = sums;
+  job->sha256 = sha256;
   job->retries = retries;
   if (auto st = start_or_resume(run, *job, opts); !st) return run.fail(st.error());
+  if (!start_sha256(job)) {
+    (void)run.client.abort_multipart(job->object, job->upload_id);
+    run.states.remove(job->object.bucket, job->object.key);
+    return run.fail(runtime_error("cannot start a thread for the SHA-256 of " + f.path));
+  }
   {
     std::lock_guard lock(run.mu);
     run.active[job->object.key] = job;

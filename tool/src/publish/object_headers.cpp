@@ -106,8 +106,8 @@ Result<std::string> attachment_disposition(std::string_view file_name) {
   return out;
 }
 
-Result<s3::ObjectHeaders> object_headers(const HeaderRules& rules, std::string_view relative, const std::string& md5hex,
-                                         const std::string& sha256hex) {
+Result<s3::ObjectHeaders> object_headers(const HeaderRules& rules, std::string_view relative,
+                                         const std::optional<WholeSums>& sums, std::uint64_t part_size) {
   s3::ObjectHeaders h;
   h.content_type = content_type_for(rules, relative);
   if (is_download(h.content_type)) {
@@ -120,7 +120,10 @@ Result<s3::ObjectHeaders> object_headers(const HeaderRules& rules, std::string_v
   h.acl = rules.acl;
   // The whole-file sums travel with the object, so it can be verified later whatever
   // its ETag looks like (multipart, SSE-KMS).
-  h.metadata = {{"md5", md5hex}, {"sha256", sha256hex}};
+  if (sums)
+    h.metadata = {{"md5", sums->md5hex}, {"sha256", sums->sha256hex}};
+  else if (part_size)
+    h.metadata = {{"part-size", std::to_string(part_size)}};
   h.metadata.insert(h.metadata.end(), rules.metadata.begin(), rules.metadata.end());
   h.tags = rules.tags;
   return h;

@@ -3,6 +3,7 @@
 // attachment for what people download (archives, programs; not the manifest, sums or
 // pages), and the run-wide Cache-Control, storage class, ACL, metadata and tags. Pure.
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,9 +35,17 @@ bool is_download(std::string_view content_type);
 // ASCII. A control character is a Usage error naming the file.
 Result<std::string> attachment_disposition(std::string_view file_name);
 
+// The whole-file sums publish stores as x-amz-meta-md5 and x-amz-meta-sha256, when they
+// are known before the object is written. A multipart file xship has not hashed before
+// has none: its upload starts at once, without a whole-file pass, so it carries neither.
+struct WholeSums {
+  std::string md5hex, sha256hex;
+};
+
 // Everything an object at `relative` (a path under the prefix) is stored with, including
-// the sums publish records as metadata.
-Result<s3::ObjectHeaders> object_headers(const HeaderRules& rules, std::string_view relative, const std::string& md5hex,
-                                         const std::string& sha256hex);
+// `sums` as metadata when there are any, else a multipart object's `part_size` (not 0):
+// with it, fetch can check the bytes against the multipart ETag.
+Result<s3::ObjectHeaders> object_headers(const HeaderRules& rules, std::string_view relative,
+                                         const std::optional<WholeSums>& sums, std::uint64_t part_size = 0);
 
 }  // namespace xship::publish

@@ -9,7 +9,7 @@ Result<s3::PutOptions> verified_put_options(const HeaderRules& rules, const std:
                                             const digest::Md5& md5) {
   s3::PutOptions o;
   o.content_md5 = digest::content_md5(md5);
-  auto headers = object_headers(rules, name, md5hex, sha256hex);
+  auto headers = object_headers(rules, name, WholeSums{md5hex, sha256hex});
   if (!headers) return headers.error();
   o.headers = std::move(*headers);
   return o;

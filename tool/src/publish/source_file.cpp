@@ -9,26 +9,12 @@
 #include <span>
 #include <thread>
 
-#include "digest/md5_lanes.h"
-
 namespace xship::publish {
 
 Result<UniqueFd> open_source(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return usage_error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
   return UniqueFd(fd);
-}
-
-bool read_at(int fd, std::uint64_t offset, std::uint64_t length, std::string& buf) {
-  buf.resize(length);
-  std::uint64_t got = 0;
-  while (got < length) {
-    ssize_t n = pread(fd, buf.data() + got, length - got, static_cast<off_t>(offset + got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    got += static_cast<std::uint64_t>(n);
-  }
-  return true;
 }
 
 bool unchanged(const PlannedFile& f) {
@@ -47,11 +33,11 @@ namespace {
 
 // `stream` fed [0, size) of the file in 1 MiB reads; false when it ends early.
 template <class Stream>
-bool hash_file(int fd, std::uint64_t size, Stream& stream) {
+bool hash_file(int fd, std::uint64_t size, Stream& stream, const std::atomic<bool>* stop = nullptr) {
   constexpr std::uint64_t kChunk = 1 << 20;
   std::string buf;
   for (std::uint64_t at = 0; at < size; at += kChunk) {
-    if (!read_at(fd, at, std::min(kChunk, size - at), buf)) return false;
+    if ((stop && stop->load()) || !read_at(fd, at, std::min(kChunk, size - at), buf)) return false;
     stream.update(buf.data(), buf.size());
   }
   return true;
@@ -73,6 +59,21 @@ bool whole_file_sums(int fd, std::uint64_t size, digest::FileDigests& out) {
 
 }  // namespace
 
+std::optional<FileSums> cached_sums(const compress::DigestCache& cache, const PlannedFile& f) {
+  auto cached = cache.lookup(f.path, f.stamp);
+  if (!cached) return std::nullopt;
+  FileSums sums;
+  sums.digests = *cached;
+  sums.cached = true;
+  return sums;
+}
+
+std::optional<digest::Sha256> file_sha256(int fd, std::uint64_t size, const std::atomic<bool>* stop) {
+  digest::Sha256Stream sha;
+  if (!hash_file(fd, size, sha, stop)) return std::nullopt;
+  return sha.finish();
+}
+
 std::optional<FileSums> file_sums(compress::DigestCache& cache, const PlannedFile& f, int fd,
                                   const std::string* in_memory) {
   FileSums sums;
@@ -92,24 +93,15 @@ std::optional<FileSums> file_sums(compress::DigestCache& cache, const PlannedFil
   return sums;
 }
 
-bool part_md5s(int fd, std::uint64_t file_size, std::uint64_t part_size, int first, int n, digest::Md5* out) {
-  constexpr std::uint64_t kLaneChunk = 256 * 1024;
-  digest::Md5Lanes lanes(static_cast<std::size_t>(n));
-  std::vector<std::string> bufs(static_cast<std::size_t>(n));
-  std::vector<std::span<const std::byte>> chunks(bufs.size());
-  for (std::uint64_t at = 0; at < part_size; at += kLaneChunk) {
-    for (std::size_t i = 0; i < bufs.size(); ++i) {
-      const std::uint64_t start = (static_cast<std::uint64_t>(first) + i) * part_size;
-      const std::uint64_t len = start < file_size ? std::min(part_size, file_size - start) : 0;
-      const std::uint64_t take = at < len ? std::min(kLaneChunk, len - at) : 0;
-      if (take && !read_at(fd, start + at, take, bufs[i])) return false;
-      chunks[i] = std::as_bytes(std::span(bufs[i].data(), take));
-    }
-    lanes.update(chunks);
-  }
-  auto md5s = lanes.finish();
-  std::copy(md5s.begin(), md5s.end(), out);
-  return true;
+std::optional<PartSums> part_sums(int fd, std::uint64_t file_size, std::uint64_t part_size) {
+  std::optional<digest::Sha256> sha;
+  std::atomic<bool> stop{false};
+  std::thread sha_thread([&] { sha = file_sha256(fd, file_size, &stop); });
+  auto etag = digest::file_multipart_etag(fd, file_size, part_size);
+  if (!etag) stop = true;
+  sha_thread.join();
+  if (!etag || !sha) return std::nullopt;
+  return PartSums{*etag, *sha};
 }
 
 }  // namespace xship::publish

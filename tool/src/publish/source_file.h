@@ -2,6 +2,7 @@
 // (from the digest cache when xship compress or an earlier publish wrote them), and the
 // check that it did not change while it was being published.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -11,6 +12,7 @@
 #include "core/result.h"
 #include "core/unique_fd.h"
 #include "digest/digest.h"
+#include "digest/file_parts.h"
 #include "publish/plan.h"
 
 namespace xship::publish {
@@ -18,9 +20,8 @@ namespace xship::publish {
 // A Usage error naming the path when it cannot be opened.
 Result<UniqueFd> open_source(const std::string& path);
 
-// Reads `length` bytes at `offset` into `buf` (resized to fit). False when the file ends
-// early or cannot be read: it changed under us.
-bool read_at(int fd, std::uint64_t offset, std::uint64_t length, std::string& buf);
+// pread until `length` bytes are in `buf`; false when the file ends early: it changed.
+using digest::read_at;
 
 // The file still has the stamp the plan saw (size, mtime, inode).
 bool unchanged(const PlannedFile& f);
@@ -40,15 +41,23 @@ struct FileSums {
 std::optional<FileSums> file_sums(compress::DigestCache& cache, const PlannedFile& f, int fd,
                                   const std::string* in_memory);
 
-// The parts' MD5s are needed before the parts go out (Content-MD5, the resume check).
-// One MD5 stream per part would cost as much CPU as the rest of the upload; SIMD lanes
-// (digest/md5_lanes.h) hash kLaneParts parts side by side at a fraction of it, fed a
-// 256 KiB chunk of each part per step, so memory stays at kLaneParts chunks (4 MiB), not
-// kLaneParts parts. The sender reads each part again, from the page cache.
-constexpr int kLaneParts = 16;
+// The digest cache's entry for the file (nullopt: none for this stamp).
+std::optional<FileSums> cached_sums(const compress::DigestCache& cache, const PlannedFile& f);
 
-// The MD5s of parts [first, first + n) of a file of `file_size` bytes cut in `part_size`
-// parts, into out[0, n). False when the file ends early: it changed.
-bool part_md5s(int fd, std::uint64_t file_size, std::uint64_t part_size, int first, int n, digest::Md5* out);
+// The whole file's SHA-256 from one in-order read of `size` bytes (from the page cache
+// while its parts are sent); nullopt when the file ends early or `stop` turns true.
+std::optional<digest::Sha256> file_sha256(int fd, std::uint64_t size, const std::atomic<bool>* stop);
+
+// The parts' MD5s side by side in SIMD lanes (digest/file_parts.h).
+using digest::kLaneParts;
+using digest::part_md5s;
+
+// What skip detection needs of a cold multipart file: the multipart ETag of its parts
+// (lanes) and its SHA-256 (a thread beside them), from one read of the file each.
+struct PartSums {
+  std::string multipart_etag;
+  digest::Sha256 sha256{};
+};
+std::optional<PartSums> part_sums(int fd, std::uint64_t file_size, std::uint64_t part_size);
 
 }  // namespace xship::publish

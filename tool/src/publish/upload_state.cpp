@@ -9,10 +9,16 @@
 #include <sstream>
 
 #include "digest/digest.h"
+#include "s3/limits.h"
 
 namespace fs = std::filesystem;
 
 namespace xship::publish {
+
+bool resumable(const UploadState& saved, const PlannedFile& f, const std::string& md5hex) {
+  const bool same_md5 = saved.md5.empty() || md5hex.empty() || saved.md5 == md5hex;
+  return saved.path == f.path && saved.stamp == f.stamp && same_md5 && saved.part_size >= s3::kMinPartSize;
+}
 
 namespace {
 std::optional<UploadState> read_state(const fs::path& p) {

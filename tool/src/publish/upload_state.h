@@ -23,6 +23,12 @@ struct UploadState {
   std::uint64_t part_size = 0;
 };
 
+// Whether `saved` is an upload of this very file: same path and stamp (size, mtime,
+// inode), and the same whole-file MD5 when both runs know one (a cold multipart file has
+// none). The part size is the saved one (the parts already sent define it); the parts
+// themselves are re-verified against ListParts by their MD5s before any is kept.
+bool resumable(const UploadState& saved, const PlannedFile& f, const std::string& md5hex);
+
 class UploadStateStore {
  public:
   // An empty dir disables the store (nothing saved, nothing found).

@@ -39,19 +39,25 @@ void Run::add_progress(std::uint64_t n) {
 }
 
 FileResult Run::result_for(const PlannedFile& f, const std::string& key, const FileSums& sums) const {
+  FileResult r = result_for(f, key, sums.md5hex(), sums.sha256hex());
+  r.digests_cached = sums.cached;
+  return r;
+}
+
+FileResult Run::result_for(const PlannedFile& f, const std::string& key, const std::string& md5hex,
+                           const std::string& sha256hex) const {
   FileResult r;
   r.name = f.relative;
   r.key = key;
   r.bucket = primary().bucket;
   r.size = f.stamp.size;
-  r.md5 = sums.md5hex();
-  r.sha256 = sums.sha256hex();
+  r.md5 = md5hex;
+  r.sha256 = sha256hex;
   r.url = links.url({r.bucket, key});
   r.presigned_url = links.presigned({r.bucket, key});
   r.os = f.os;
   r.arch = f.arch;
   r.artifact = f.artifact;
-  r.digests_cached = sums.cached;
   return r;
 }
 
@@ -69,10 +75,11 @@ constexpr std::uint64_t kMemoryPutLimit = 64 * kMiB;
 
 // True when the object is already there (reported, skipped or its headers rewritten in
 // place, or the run failed): nothing more to send.
-bool keep_existing(Run& run, const PlannedFile& f, FileResult& r, const s3::ObjectHeaders& want) {
+bool keep_existing(Run& run, const PlannedFile& f, FileResult& r, const s3::ObjectHeaders& want,
+                   const LocalBytes& local) {
   const s3::ObjectRef obj{r.bucket, r.key};
   const RemoteObject* listed = run.remotes[0].find(obj.key);
-  auto existing = check_existing(run.client, listed, obj, f.stamp.size, r.md5, run.opts.etag_check, want, r.retries);
+  auto existing = check_existing(run.client, listed, obj, f.stamp.size, local, run.opts.etag_check, want, r.retries);
   if (!existing) return run.fail(existing.error()), true;
   if (*existing == Existing::Upload) return false;
   r.etag = listed->etag;
@@ -88,28 +95,73 @@ bool keep_existing(Run& run, const PlannedFile& f, FileResult& r, const s3::Obje
   return true;
 }
 
-void upload_file(Run& run, const PlannedFile& f) {
-  if (run.stopping()) return;
+// A file whose whole-file sums are computed (or cached) before it is sent: single PUTs,
+// and multipart files with cached sums or a remote object that holds an MD5 to compare.
+void upload_hashed(Run& run, const PlannedFile& f, UniqueFd fd) {
   const s3::ObjectRef obj = run.object_for(run.primary(), f.relative);
-  auto fd = open_source(f.path);
-  if (!fd) return run.fail(fd.error());
   const bool in_memory = f.stamp.size <= std::min(run.opts.multipart_threshold, kMemoryPutLimit);
   thread_local std::string buf;  // one per worker
-  if (in_memory && (!read_at(fd->get(), 0, f.stamp.size, buf) || !unchanged(f))) return run.fail(changed_error(f.path));
-  auto sums = file_sums(run.digest_cache, f, fd->get(), in_memory ? &buf : nullptr);
+  if (in_memory && (!read_at(fd.get(), 0, f.stamp.size, buf) || !unchanged(f))) return run.fail(changed_error(f.path));
+  auto sums = file_sums(run.digest_cache, f, fd.get(), in_memory ? &buf : nullptr);
   if (!sums) return run.fail(changed_error(f.path));
 
   FileResult r = run.result_for(f, obj.key, *sums);
   auto opts = run.put_options(f, *sums);
   if (!opts) return run.fail(opts.error());
-  if (!run.opts.force && keep_existing(run, f, r, opts->headers)) return;
+  if (!run.opts.force && keep_existing(run, f, r, opts->headers, r.md5)) return;
   if (in_memory) {
     opts->payload_sha256 = r.sha256;  // already computed: sign the payload for free
     return put_single(run, f, std::move(r), s3::Body::bytes(buf), *opts);
   }
   if (f.stamp.size <= run.opts.multipart_threshold)  // a large single PUT, streamed from the file
-    return put_single(run, f, std::move(r), s3::Body::range(fd->get(), 0, f.stamp.size), *opts);
-  start_multipart(run, f, std::move(*fd), *sums, r.retries, *opts);
+    return put_single(run, f, std::move(r), s3::Body::range(fd.get(), 0, f.stamp.size), *opts);
+  start_multipart(run, f, std::move(fd), *sums, std::nullopt, r.retries, *opts);
+}
+
+// A cold multipart file (sums not cached): no whole-file pass before the upload. Only a
+// remote object of the same size needs hashing first: one with md5 metadata (or a plain
+// ETag) is compared the old way, by the whole-file MD5; one with a multipart ETag by the
+// ETag the file's parts give, cut as this run would cut them. Nothing goes into the
+// digest cache: its entries are MD5 and SHA-256 pairs that every reader trusts as both,
+// and a republish of this file costs only the lanes and a SHA-256 (the ETag check above).
+void upload_cold(Run& run, const PlannedFile& f, UniqueFd fd) {
+  const s3::ObjectRef obj = run.object_for(run.primary(), f.relative);
+  FileResult r = run.result_for(f, obj.key, "", "");
+  const std::uint64_t part_size = effective_part_size(f.stamp.size, run.opts.part_size);
+  s3::PutOptions opts;
+  auto want = object_headers(run.opts.headers, f.relative, std::nullopt, part_size);
+  if (!want) return run.fail(want.error());
+  opts.headers = std::move(*want);
+  opts.if_none_match = run.opts.no_overwrite;
+  std::optional<digest::Sha256> sha256;
+  const RemoteObject* listed = run.remotes[0].find(obj.key);
+  if (!run.opts.force && listed && listed->size == f.stamp.size) {
+    s3::CallStats st;
+    auto head = run.client.head(obj, &st);
+    r.retries += st.retries;
+    if (!head) return run.fail(head.error());
+    std::uint64_t parts = 0;
+    if (head->metadata.count("md5") || !is_multipart_etag(head->etag, &parts))
+      return upload_hashed(run, f, std::move(fd));
+    if (parts == (f.stamp.size + part_size - 1) / part_size) {  // else cut otherwise: different
+      auto sums = part_sums(fd.get(), f.stamp.size, part_size);
+      if (!sums || !unchanged(f)) return run.fail(changed_error(f.path));
+      sha256 = sums->sha256;
+      r.sha256 = digest::hex(sums->sha256);
+      r.part_size = part_size;
+      if (keep_existing(run, f, r, opts.headers, LocalBytes::multipart(sums->multipart_etag))) return;
+    }
+  }
+  start_multipart(run, f, std::move(fd), std::nullopt, sha256, r.retries, opts);
+}
+
+void upload_file(Run& run, const PlannedFile& f) {
+  if (run.stopping()) return;
+  auto fd = open_source(f.path);
+  if (!fd) return run.fail(fd.error());
+  if (f.stamp.size > run.opts.multipart_threshold && !cached_sums(run.digest_cache, f))
+    return upload_cold(run, f, std::move(*fd));
+  upload_hashed(run, f, std::move(*fd));
 }
 
 Status check_files(const PublishOptions& opts, const std::vector<PlannedFile>& files) {

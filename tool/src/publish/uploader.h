@@ -81,6 +81,7 @@ struct FileResult {
   FileStatus status = FileStatus::Uploaded;
   int retries = 0;
   int parts = 0;  // 0 for a single PUT
+  std::uint64_t part_size = 0;  // multipart: the parts' size (a copy cut alike keeps the ETag)
   int parts_resumed = 0;  // parts an earlier, killed run had uploaded (re-verified, not resent)
   bool digests_cached = false;  // MD5/SHA-256 came from xship compress's digest cache
 };

@@ -212,7 +212,9 @@ Result<MergedManifest> merge_job_manifests(std::vector<ManifestDoc> jobs, const 
       auto [it, added] = by_name.try_emplace(e.name, &e, &j->job);
       if (added) continue;
       const ManifestEntry& seen = *it->second.first;
-      if (seen.size != e.size || seen.md5 != e.md5 || seen.sha256 != e.sha256)
+      // The SHA-256 settles it; an MD5 only when both jobs knew one (a cold multipart file has none).
+      const bool md5_differs = !seen.md5.empty() && !e.md5.empty() && seen.md5 != e.md5;
+      if (seen.size != e.size || md5_differs || seen.sha256 != e.sha256)
         return integrity_error(
             fmt::format("'{}' differs between job manifests '{}' (md5 {}, {} bytes) and '{}' (md5 {}, {} "
                         "bytes): two jobs published different files under one name; give each job's "

@@ -3,12 +3,31 @@
 #include <fmt/format.h>
 
 #include "digest/digest.h"
+#include "digest/file_parts.h"
+#include "s3/limits.h"
 
 namespace xship::s3 {
 
+namespace {
+
+// x-amz-meta-part-size as publish writes it (decimal bytes, S3's part limits); 0 otherwise.
+std::uint64_t parse_part_size(const std::string& text) {
+  if (text.empty() || text.size() > 12) return 0;
+  std::uint64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return n >= kMinPartSize && n <= kMaxPartSize ? n : 0;
+}
+
+}  // namespace
+
 Result<Wanted> wanted_sums(const std::string& bucket, const std::string& key, const ObjectInfo& head,
                            const ExpectedSums& expected, bool etag_check) {
-  Wanted w{expected.sha256, expected.md5, ""};
+  Wanted w;
+  w.sha256 = expected.sha256;
+  w.md5 = expected.md5;
   if (!w.sha256.empty())
     w.by = "manifest sha256";
   else if (!w.md5.empty())
@@ -26,6 +45,14 @@ Result<Wanted> wanted_sums(const std::string& bucket, const std::string& key, co
     w.md5 = head.etag;
     w.by = "ETag (MD5)";
   }
+  std::uint64_t parts = 0;
+  const std::uint64_t part_size = parse_part_size(meta("part-size"));
+  if (w.by.empty() && part_size && digest::is_multipart_etag(head.etag, &parts) &&
+      (head.size + part_size - 1) / part_size == parts) {
+    w.multipart_etag = head.etag;
+    w.part_size = part_size;
+    w.by = "multipart ETag";
+  }
   // A SHA-256 verifies every byte; an MD5 beside it would add only its cost.
   if (!w.sha256.empty()) w.md5.clear();
   if (w.by.empty() && etag_check)
@@ -42,6 +69,18 @@ Status check_sums(const std::string& bucket, const std::string& key, const Wante
     return integrity_error(
         fmt::format("s3://{}/{}: downloaded bytes do not match the {} (got md5 {}, sha256 {}): nothing was written",
                     bucket, key, w.by, md5, sha256));
+  return ok_status();
+}
+
+Status check_multipart_etag(const std::string& bucket, const std::string& key, const Wanted& w, int fd,
+                            std::uint64_t size) {
+  if (w.multipart_etag.empty()) return ok_status();
+  auto got = digest::file_multipart_etag(fd, size, w.part_size);
+  if (!got || *got != w.multipart_etag)
+    return integrity_error(
+        fmt::format("s3://{}/{}: downloaded bytes do not match the multipart ETag {} (got {}): "
+                    "nothing was written",
+                    bucket, key, w.multipart_etag, got ? *got : "a short file"));
   return ok_status();
 }
 

@@ -23,6 +23,11 @@ struct ExpectedSums {
 // With a SHA-256 the MD5 is left empty: it need not be computed.
 struct Wanted {
   std::string sha256, md5, by;
+  // Else a multipart ETag, recomputed from the bytes cut in `part_size` parts: an object
+  // publish uploaded before it knew the file's sums stores only its part size
+  // (x-amz-meta-part-size). check_multipart_etag checks it.
+  std::string multipart_etag;
+  std::uint64_t part_size = 0;
 };
 
 // Integrity error when there is nothing to check against and etag_check is on.
@@ -32,6 +37,11 @@ Result<Wanted> wanted_sums(const std::string& bucket, const std::string& key, co
 // Integrity error naming the source when the sums of the bytes got differ from `w`.
 Status check_sums(const std::string& bucket, const std::string& key, const Wanted& w, const std::string& md5,
                   const std::string& sha256);
+
+// When `w` has a multipart ETag: the `size` bytes written to `fd` (read back from the
+// page cache, parts hashed side by side in MD5 lanes) must give it.
+Status check_multipart_etag(const std::string& bucket, const std::string& key, const Wanted& w, int fd,
+                            std::uint64_t size);
 
 struct HashedBody {
   bool want_md5 = true;  // in: false skips the MD5 (md5 stays empty) when a SHA-256 verifies

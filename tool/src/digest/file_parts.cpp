@@ -1,0 +1,73 @@
+#include "digest/file_parts.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <span>
+#include <vector>
+
+#include "digest/md5_lanes.h"
+
+namespace xship::digest {
+
+bool read_at(int fd, std::uint64_t offset, std::uint64_t length, std::string& buf) {
+  buf.resize(length);
+  std::uint64_t got = 0;
+  while (got < length) {
+    ssize_t n = pread(fd, buf.data() + got, length - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    got += static_cast<std::uint64_t>(n);
+  }
+  return true;
+}
+
+bool part_md5s(int fd, std::uint64_t file_size, std::uint64_t part_size, int first, int n, Md5* out) {
+  constexpr std::uint64_t kLaneChunk = 256 * 1024;
+  Md5Lanes lanes(static_cast<std::size_t>(n));
+  std::vector<std::string> bufs(static_cast<std::size_t>(n));
+  std::vector<std::span<const std::byte>> chunks(bufs.size());
+  for (std::uint64_t at = 0; at < part_size; at += kLaneChunk) {
+    for (std::size_t i = 0; i < bufs.size(); ++i) {
+      const std::uint64_t start = (static_cast<std::uint64_t>(first) + i) * part_size;
+      const std::uint64_t len = start < file_size ? std::min(part_size, file_size - start) : 0;
+      const std::uint64_t take = at < len ? std::min(kLaneChunk, len - at) : 0;
+      if (take && !read_at(fd, start + at, take, bufs[i])) return false;
+      chunks[i] = std::as_bytes(std::span(bufs[i].data(), take));
+    }
+    lanes.update(chunks);
+  }
+  auto md5s = lanes.finish();
+  std::copy(md5s.begin(), md5s.end(), out);
+  return true;
+}
+
+std::optional<std::string> file_multipart_etag(int fd, std::uint64_t size, std::uint64_t part_size) {
+  constexpr std::uint64_t kMaxParts = 10000;  // S3's limit: more cannot be a multipart upload
+  if (part_size == 0 || (size + part_size - 1) / part_size > kMaxParts) return std::nullopt;
+  const auto count = static_cast<int>((size + part_size - 1) / part_size);
+  std::vector<Md5> md5s(static_cast<std::size_t>(count));
+  for (int first = 0; first < count; first += kLaneParts)
+    if (!part_md5s(fd, size, part_size, first, std::min(kLaneParts, count - first),
+                   md5s.data() + static_cast<std::ptrdiff_t>(first)))
+      return std::nullopt;
+  return multipart_etag(md5s.data(), md5s.size());
+}
+
+bool is_multipart_etag(const std::string& etag, std::uint64_t* parts) {
+  const auto dash = etag.find('-');
+  if (dash != 32 || etag.size() < 34 || etag.size() > 38) return false;
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < etag.size(); ++i) {
+    const char c = etag[i];
+    if (i < 32 && !std::isxdigit(static_cast<unsigned char>(c))) return false;
+    if (i > 32 && (c < '0' || c > '9')) return false;
+    if (i > 32) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (parts) *parts = n;
+  return n > 0;
+}
+
+}  // namespace xship::digest
