@@ -82,15 +82,15 @@ declare -A WL_MIB=([big]=512 [small]=62.5)
 TOOLS=(xship aws rclone)
 declare -A TOOL_NAME=([xship]="xship fetch" [aws]="aws s3 cp" [rclone]="rclone copy")
 
-# CMD: TOOL downloading workload WL into $DL. The small workload is the release as a whole:
-# xship by its manifest (which it reads, checks and follows, then SHA256SUMS), the peers by
-# copying the prefix (the 1,000 files plus manifest.json and SHA256SUMS).
+# CMD: TOOL downloading workload WL into $DL. xship fetches each release by its manifest
+# (which it reads, checks and follows, then SHA256SUMS: the big file is published in one
+# pass, so the manifest holds its SHA-256, not the object); for the small one the peers
+# copy the prefix (the 1,000 files plus manifest.json and SHA256SUMS), the big file alone.
 tool_cmd() {
   local src=s3://$BUCKET/$PREFIX/$2
   case $1:$2 in
-    xship:big) CMD=("$XSHIP" fetch --endpoint "$ENDPOINT" --concurrency "$CONCURRENCY" "$src/big.bin" "$DL/big.bin") ;;
-    xship:small) CMD=("$XSHIP" fetch --endpoint "$ENDPOINT" --concurrency "$CONCURRENCY"
-      --manifest "$src/manifest.json" "$DL") ;;
+    xship:*) CMD=("$XSHIP" fetch --endpoint "$ENDPOINT" --concurrency "$CONCURRENCY" --manifest "$src/manifest.json"
+      "$DL") ;;
     aws:big) CMD=("$AWS_BIN" --endpoint-url "$ENDPOINT" s3 cp --only-show-errors "$src/big.bin" "$DL/big.bin") ;;
     aws:small) CMD=("$AWS_BIN" --endpoint-url "$ENDPOINT" s3 cp --only-show-errors --recursive "$src/" "$DL/") ;;
     rclone:big) CMD=(env -u AWS_CA_BUNDLE rclone copy -q --multi-thread-streams "$CONCURRENCY"
@@ -217,9 +217,9 @@ MAIN_ROWS=$(
   echo "- Machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sed -n 1p)),"
   echo "  load average at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg). Client and server share these CPUs."
   echo "- Server: Ceph RGW on the same host over loopback (\`tests/rig/s3rig.sh\`)."
-  echo "- xship: $("$XSHIP" version 2>&1 | sed -n 1p), \`--concurrency $CONCURRENCY\`: one object by"
-  echo "  \`xship fetch s3://...\` (verified against its stored SHA-256), the 1,000 files by \`xship fetch --manifest\`"
-  echo "  (manifest, its files and SHA256SUMS, each file verified against the manifest's SHA-256)."
+  echo "- xship: $("$XSHIP" version 2>&1 | sed -n 1p), \`--concurrency $CONCURRENCY\`: each workload by"
+  echo "  \`xship fetch --manifest\` (the manifest, its files and SHA256SUMS, each file verified against the"
+  echo "  manifest's SHA-256)."
   echo "- aws: $("$AWS_BIN" --version 2>&1 | sed -n 1p); \`s3 cp\` (\`--recursive\` for the prefix), max_concurrent_requests $CONCURRENCY, 8 MiB parts."
   echo "- rclone: $(rclone version 2>/dev/null | sed -n 1p); \`copy --transfers $CONCURRENCY --multi-thread-streams $CONCURRENCY\`."
   echo "- The peers copy the whole prefix (the files plus manifest.json, SHA256SUMS and the release page) and verify no SHA-256."

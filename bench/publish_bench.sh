@@ -168,7 +168,8 @@ declare -A WL_BYTES=([big]=$((512 * 1024 * 1024)) [small]=$((1000 * 64 * 1024)))
 WORKLOADS=(big small)
 TOOLS=(xship xship-manifest xship-cold aws rclone s3cmd)
 # xship and xship-manifest find the files' sums in the digest cache (./.xship/digests.json,
-# warmed below), as on a re-publish or after `xship compress`; xship-cold is the first
+# warmed below; for the 512 MiB file its SHA-256, the part MD5s are computed each run),
+# as on a re-publish or after `xship compress`; xship-cold is the first
 # publish of files xship has never seen: a digest cache of its own per run, empty.
 declare -A TOOL_NAME=([xship]="xship --no-manifest" [xship-manifest]="xship (with manifest)"
   [xship-cold]="xship --no-manifest, cold (no digest cache entry)"
@@ -229,13 +230,13 @@ purge() {
 
 XSHIP_VERSION=$("$XSHIP" version 2>&1 | sed -n 1p)
 XSHIP_BUILD=""
-for c in "$(dirname "$XSHIP_ORIG")/../CMakeCache.txt" "$(dirname "$XSHIP_ORIG")/CMakeCache.txt"; do
+for c in "$(dirname "$XSHIP_ARG")/../CMakeCache.txt" "$(dirname "$XSHIP_ARG")/CMakeCache.txt"; do
   if [[ -r $c ]]; then
     XSHIP_BUILD=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$c"); break
   fi
 done
 XSHIP_ID=$(file -b "$XSHIP" | grep -o 'BuildID\[sha1\]=[0-9a-f]*' | cut -d= -f2 || true)
-XSHIP_MTIME=$(date -u -r "$XSHIP_ORIG" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || true)
+XSHIP_MTIME=$(date -u -r "$XSHIP_ARG" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || true)
 AWS_VERSION=$("$AWS_BIN" --version 2>&1 | sed -n 1p)
 RCLONE_VERSION=$(rclone version 2>/dev/null | sed -n 1p)
 S3CMD_VERSION=$(s3cmd --version 2>&1 | sed -n 1p)
@@ -425,7 +426,7 @@ MAIN_ROWS=$(
   [[ -z $NICE ]] || echo "- Clients and the rig's daemons ran at niceness $NICE, their sessions' autogroups too (\`BENCH_NICE\`), ahead of other work on the machine."
   echo "- Server: Ceph RGW on the same host over loopback (\`tests/rig/s3rig.sh\`: one OSD,"
   echo "  bluestore on a sparse file), $RGW_VERSION."
-  echo "- xship: $XSHIP_VERSION${XSHIP_BUILD:+ ($XSHIP_BUILD build)}, \`$XSHIP_ORIG\` built $XSHIP_MTIME${XSHIP_ID:+, build id ${XSHIP_ID:0:12}}; \`--force --concurrency $CONCURRENCY\`."
+  echo "- xship: $XSHIP_VERSION${XSHIP_BUILD:+ ($XSHIP_BUILD build)}, \`$XSHIP_ARG\` built $XSHIP_MTIME${XSHIP_ID:+, build id ${XSHIP_ID:0:12}}; \`--force --concurrency $CONCURRENCY\`."
   echo "- aws: $AWS_VERSION; max_concurrent_requests $CONCURRENCY, 8 MiB parts above 16 MiB."
   echo "- rclone: $RCLONE_VERSION; \`--ignore-times --transfers $CONCURRENCY --s3-upload-concurrency $CONCURRENCY --s3-chunk-size 8M --s3-upload-cutoff 16M\`."
   echo "- s3cmd: $S3CMD_VERSION; one request at a time, 8 MiB parts (\`multipart_chunk_size_mb = 8\`)."

@@ -30,12 +30,21 @@ assert_eq "$(jq -r '.files[0].md5' "$TMP/m.json")" "" "manifest md5 empty"
 assert_eq "$(jq -r '.files[0].etag' "$TMP/m.json")" "$want_etag" "manifest etag = multipart ETag"
 awsx s3 cp --only-show-errors "s3://$BUCKET/$PREFIX/a/SHA256SUMS" - | grep -q "^$sha  big.bin$" ||
   fail "SHA256SUMS lacks the file's SHA-256"; ok "SHA256SUMS holds the SHA-256"
+entry=$(jq -c --arg s "$sha" '[.files[] | select(.sha256 == $s)] | first' "$XSHIP_DIGEST_CACHE")
+assert_eq "$(jq -r 'if . == null then "no entry" else has("md5") end' <<<"$entry")" false \
+  "the digest cache holds the SHA-256 without an MD5"
 
 # Republish: the multipart ETags compare equal, nothing is sent.
 pub --to "s3://$BUCKET/$PREFIX/a" "$D" > "$TMP/run2.json"
 assert_eq "$(jq -r '.files[0].status' "$TMP/run2.json")" skipped "unchanged cold file skipped"
 assert_eq "$(jq -r '.bytes_sent' "$TMP/run2.json")" 0 "0 bytes sent"
 assert_eq "$(jq -r '.files[0].sha256' "$TMP/run2.json")" "$sha" "a skipped file still reports its SHA-256"
+assert_eq "$(jq -r '.files[0].digests_cached' "$TMP/run2.json")" true "... taken from the digest cache"
+# Elsewhere, with the SHA-256 cached: uploaded in one pass with no SHA-256 pass at all.
+pub --to "s3://$BUCKET/$PREFIX/a2" "$D" > "$TMP/run2b.json"
+assert_eq "$(jq -r '.files[0] | "\(.status) \(.digests_cached) \(.sha256)"' "$TMP/run2b.json")" "uploaded true $sha" \
+  "a cached SHA-256 goes into the new release"
+assert_eq "$(etag_of "$PREFIX/a2/big.bin")" "$want_etag" "and the object is the file"
 
 # Fetch verifies: by the manifest's SHA-256, and a lone object by its multipart ETag.
 xs fetch --endpoint "$ENDPOINT" --manifest "s3://$BUCKET/$PREFIX/a/manifest.json" "$TMP/rel" > /dev/null

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -58,6 +59,30 @@ TEST_F(DigestCacheTest, HitForTheRecordedStampFromAnyInstance) {
     EXPECT_EQ(hit->bytes, 16u);
     if (reader != &c) delete reader;
   }
+}
+
+// publish's one pass over a big file knows its SHA-256 only: such an entry serves
+// lookup_sha256, never lookup (which promises an MD5 too), and a full entry serves both.
+TEST_F(DigestCacheTest, ShaOnlyEntriesServeOnlyLookupSha256) {
+  put(s.path("big"), "multipart bytes");
+  put(s.path("full"), "compressed bytes");
+  DigestCache c(file);
+  auto big = stamp(s.path("big"));
+  ASSERT_TRUE(c.record_sha256(s.path("big"), big, digest::sha256("multipart bytes")));
+  auto full = record(c, s.path("full"));
+  DigestCache reader(file);
+  EXPECT_FALSE(reader.lookup(s.path("big"), big));
+  auto sha = reader.lookup_sha256(s.path("big"), big);
+  ASSERT_TRUE(sha);
+  EXPECT_EQ(*sha, digest::sha256("multipart bytes"));
+  EXPECT_EQ(reader.lookup_sha256(s.path("full"), full), digest::sha256("compressed bytes"));
+  auto text = nlohmann::json::parse(get(file));
+  auto entry = text["files"][std::filesystem::canonical(s.path("big")).string()];
+  EXPECT_FALSE(entry.contains("md5")) << entry.dump();
+  // Another stamp: no entry of either kind.
+  put(s.path("big"), "multipart bytez");
+  set_mtime(s.path("big"), 1, 0);
+  EXPECT_FALSE(DigestCache(file).lookup_sha256(s.path("big"), stamp(s.path("big"))));
 }
 
 TEST_F(DigestCacheTest, MissWhenTheSizeChanges) {

@@ -93,16 +93,29 @@ std::string default_digest_cache_path(const EnvLookup& env) {
 
 DigestCache::DigestCache(std::string file) : file_(std::move(file)) {}
 
-std::optional<digest::FileDigests> DigestCache::lookup(const std::string& path, const FileStamp& stamp) const {
-  std::lock_guard lock(mu_);
+const json* DigestCache::entry_locked(const std::string& path, const FileStamp& stamp) const {
   if (!files_) files_ = read_files(file_);
   auto it = files_->find(cache_key(path));
-  if (it == files_->end() || !stamp_matches(*it, stamp)) return std::nullopt;
+  if (it == files_->end() || !stamp_matches(*it, stamp)) return nullptr;
+  return &*it;
+}
+
+std::optional<digest::FileDigests> DigestCache::lookup(const std::string& path, const FileStamp& stamp) const {
+  std::lock_guard lock(mu_);
+  const json* e = entry_locked(path, stamp);
   digest::FileDigests d;
-  if (!parse_hex(it->value("md5", json()), d.md5) || !parse_hex(it->value("sha256", json()), d.sha256))
+  if (!e || !parse_hex(e->value("md5", json()), d.md5) || !parse_hex(e->value("sha256", json()), d.sha256))
     return std::nullopt;
   d.bytes = stamp.size;
   return d;
+}
+
+std::optional<digest::Sha256> DigestCache::lookup_sha256(const std::string& path, const FileStamp& stamp) const {
+  std::lock_guard lock(mu_);
+  const json* e = entry_locked(path, stamp);
+  digest::Sha256 sha256;
+  if (!e || !parse_hex(e->value("sha256", json()), sha256)) return std::nullopt;
+  return sha256;
 }
 
 Status DigestCache::update(const std::string& path,
@@ -138,12 +151,19 @@ Status DigestCache::update(const std::string& path,
 
 Status DigestCache::record(const std::string& path, const FileStamp& stamp, const digest::Md5& md5,
                            const digest::Sha256& sha256) {
+  return record_entry(path, stamp, &md5, sha256);
+}
+
+Status DigestCache::record_sha256(const std::string& path, const FileStamp& stamp, const digest::Sha256& sha256) {
+  return record_entry(path, stamp, nullptr, sha256);
+}
+
+Status DigestCache::record_entry(const std::string& path, const FileStamp& stamp, const digest::Md5* md5,
+                                 const digest::Sha256& sha256) {
   return update(path, [&](json& files, const std::string& key) {
-    json entry = {{"size", stamp.size},
-                  {"mtime_ns", stamp.mtime_ns},
-                  {"inode", stamp.inode},
-                  {"md5", digest::hex(md5)},
-                  {"sha256", digest::hex(sha256)}};
+    json entry = {
+        {"size", stamp.size}, {"mtime_ns", stamp.mtime_ns}, {"inode", stamp.inode}, {"sha256", digest::hex(sha256)}};
+    if (md5) entry["md5"] = digest::hex(*md5);
     if (auto it = files.find(key); it != files.end() && stamp_matches(*it, stamp) && it->contains("artifact"))
       entry["artifact"] = (*it)["artifact"];
     files[key] = std::move(entry);

@@ -7,6 +7,7 @@
 // File: $XSHIP_DIGEST_CACHE, else .xship/digests.json under the current directory.
 //   {"version": 1, "files": {"/abs/path": {"size": N, "mtime_ns": N, "inode": N,
 //                                          "md5": "hex", "sha256": "hex", "artifact": {...}}}}
+// ("md5" is left out by record_sha256).
 // Writers take an exclusive flock on "<file>.lock", re-read, merge and replace the file by
 // rename, so concurrent xship processes never lose or tear each other's entries; readers
 // need no lock (they see the old file or the new one).
@@ -40,6 +41,12 @@ class DigestCache {
   // annotate() added for the same stamp is kept).
   Status record(const std::string& path, const FileStamp& stamp, const digest::Md5& md5, const digest::Sha256& sha256);
 
+  // An entry with a SHA-256 and no MD5: what publish learns in its one pass over a file too
+  // big for one PUT, where no whole-file MD5 is computed. lookup() (and older versions of
+  // xship) ignore such entries; lookup_sha256() reads the SHA-256 of either kind.
+  Status record_sha256(const std::string& path, const FileStamp& stamp, const digest::Sha256& sha256);
+  std::optional<digest::Sha256> lookup_sha256(const std::string& path, const FileStamp& stamp) const;
+
   // What `xship build` recorded the file to be (cross/artifact.h's JSON: target, contents,
   // requirements), under the same rule as its digests: only while `stamp` is the one seen.
   std::optional<nlohmann::json> artifact(const std::string& path, const FileStamp& stamp) const;
@@ -54,6 +61,10 @@ class DigestCache {
   // `path`, writes the file back.
   Status update(const std::string& path,
                 const std::function<Status(nlohmann::json& files, const std::string& key)>& change);
+  Status record_entry(const std::string& path, const FileStamp& stamp, const digest::Md5* md5,
+                      const digest::Sha256& sha256);
+  // The entry for `path` when its stamp is `stamp`; call with mu_ held.
+  const nlohmann::json* entry_locked(const std::string& path, const FileStamp& stamp) const;
 
   std::string file_;
   mutable std::mutex mu_;

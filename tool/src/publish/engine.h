@@ -115,7 +115,7 @@ void put_single(Run& run, const PlannedFile& f, FileResult r, const s3::Body& bo
 // `sums` nullopt: a cold file (no whole-file MD5; its SHA-256 is `sha256` when the skip
 // check computed it, else computed beside the upload).
 void start_multipart(Run& run, const PlannedFile& f, UniqueFd fd, const std::optional<FileSums>& sums,
-                     const std::optional<digest::Sha256>& sha256, int retries, const s3::PutOptions& opts);
+                     const std::optional<KnownSha256>& sha256, int retries, const s3::PutOptions& opts);
 void abort_active(Run& run);
 Status abort_stale_uploads(Run& run, const std::vector<PlannedFile>& files);
 

@@ -21,6 +21,7 @@ struct MultipartJob {
   // A cold file's SHA-256: computed by sha_thread beside the upload, reading the file in
   // order (from the page cache the parts are read into), unless already known.
   std::optional<digest::Sha256> sha256;
+  bool sha256_cached = false;  // from the digest cache; else recorded there once known
   std::thread sha_thread;
   std::atomic<bool> stop_sha{false};
   std::uint64_t part_size = 0;
@@ -177,7 +178,9 @@ void complete(Run& run, const std::shared_ptr<MultipartJob>& job) {
       return run.fail(tagged.error());
   }
   FileResult r = run.result_for(job->file, job->object.key, job->md5hex(), job->sha256hex());
-  r.digests_cached = job->sums && job->sums->cached;
+  r.digests_cached = job->sums ? job->sums->cached : job->sha256_cached;
+  if (!job->sums && !job->sha256_cached)  // a cache that cannot be written costs only speed
+    (void)run.digest_cache.record_sha256(job->file.path, job->file.stamp, *job->sha256);
   r.part_size = job->part_size;
   r.etag = *verified;
   r.retries = retries;
@@ -236,13 +239,13 @@ bool start_sha256(const std::shared_ptr<MultipartJob>& job) {
 }  // namespace
 
 void start_multipart(Run& run, const PlannedFile& f, UniqueFd fd, const std::optional<FileSums>& sums,
-                     const std::optional<digest::Sha256>& sha256, int retries, const s3::PutOptions& opts) {
+                     const std::optional<KnownSha256>& sha256, int retries, const s3::PutOptions& opts) {
   auto job = std::make_shared<MultipartJob>();
   job->file = f;
   job->object = run.object_for(run.primary(), f.relative);
   job->fd = std::move(fd);
   job->sums = sums;
-  job->sha256 = sha256;
+  if (sha256) job->sha256 = sha256->value, job->sha256_cached = sha256->cached;
   job->retries = retries;
   if (auto st = start_or_resume(run, *job, opts); !st) return run.fail(st.error());
   if (!start_sha256(job)) {

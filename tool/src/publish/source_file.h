@@ -44,6 +44,13 @@ std::optional<FileSums> file_sums(compress::DigestCache& cache, const PlannedFil
 // The digest cache's entry for the file (nullopt: none for this stamp).
 std::optional<FileSums> cached_sums(const compress::DigestCache& cache, const PlannedFile& f);
 
+// A file's SHA-256 known before its one-pass upload: from the digest cache (an entry an
+// earlier one-pass publish recorded) or from the pass that compared it with the store.
+struct KnownSha256 {
+  digest::Sha256 value;
+  bool cached = false;  // from the digest cache: nothing to record afterwards
+};
+
 // The whole file's SHA-256 from one in-order read of `size` bytes (from the page cache
 // while its parts are sent); nullopt when the file ends early or `stop` turns true.
 std::optional<digest::Sha256> file_sha256(int fd, std::uint64_t size, const std::atomic<bool>* stop);

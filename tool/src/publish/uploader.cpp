@@ -121,19 +121,24 @@ void upload_hashed(Run& run, const PlannedFile& f, UniqueFd fd) {
 // A cold multipart file (sums not cached): no whole-file pass before the upload. Only a
 // remote object of the same size needs hashing first: one with md5 metadata (or a plain
 // ETag) is compared the old way, by the whole-file MD5; one with a multipart ETag by the
-// ETag the file's parts give, cut as this run would cut them. Nothing goes into the
-// digest cache: its entries are MD5 and SHA-256 pairs that every reader trusts as both,
-// and a republish of this file costs only the lanes and a SHA-256 (the ETag check above).
+// ETag the file's parts give, cut as this run would cut them. The SHA-256 goes into the
+// digest cache as an entry without an MD5 (digest_cache.h), so a republish of the same
+// file reads it only for the parts' MD5s.
 void upload_cold(Run& run, const PlannedFile& f, UniqueFd fd) {
   const s3::ObjectRef obj = run.object_for(run.primary(), f.relative);
   FileResult r = run.result_for(f, obj.key, "", "");
+  std::optional<KnownSha256> sha256;
+  if (auto cached = run.digest_cache.lookup_sha256(f.path, f.stamp)) {
+    sha256 = KnownSha256{*cached, true};
+    r.sha256 = digest::hex(*cached);
+    r.digests_cached = true;
+  }
   const std::uint64_t part_size = effective_part_size(f.stamp.size, run.opts.part_size);
   s3::PutOptions opts;
   auto want = object_headers(run.opts.headers, f.relative, std::nullopt, part_size);
   if (!want) return run.fail(want.error());
   opts.headers = std::move(*want);
   opts.if_none_match = run.opts.no_overwrite;
-  std::optional<digest::Sha256> sha256;
   const RemoteObject* listed = run.remotes[0].find(obj.key);
   if (!run.opts.force && listed && listed->size == f.stamp.size) {
     s3::CallStats st;
@@ -146,10 +151,15 @@ void upload_cold(Run& run, const PlannedFile& f, UniqueFd fd) {
     if (parts == (f.stamp.size + part_size - 1) / part_size) {  // else cut otherwise: different
       auto sums = part_sums(fd.get(), f.stamp.size, part_size);
       if (!sums || !unchanged(f)) return run.fail(changed_error(f.path));
-      sha256 = sums->sha256;
+      if (!sha256) sha256 = KnownSha256{sums->sha256, false};
       r.sha256 = digest::hex(sums->sha256);
       r.part_size = part_size;
-      if (keep_existing(run, f, r, opts.headers, LocalBytes::multipart(sums->multipart_etag))) return;
+      if (keep_existing(run, f, r, opts.headers, LocalBytes::multipart(sums->multipart_etag))) {
+        // Uploaded files are recorded once complete (multipart.cpp). A cache that cannot be
+        // written costs only speed.
+        if (!sha256->cached) (void)run.digest_cache.record_sha256(f.path, f.stamp, sha256->value);
+        return;
+      }
     }
   }
   start_multipart(run, f, std::move(fd), std::nullopt, sha256, r.retries, opts);
