@@ -108,10 +108,16 @@ TEST(OnePass, FileMultipartEtagIsS3s) {
     EXPECT_EQ(digest::file_multipart_etag(fd->get(), size, kPart), reference_etag(bytes, kPart)) << size;
     EXPECT_FALSE(digest::file_multipart_etag(fd->get(), size + 1, kPart)) << "a short file";
     EXPECT_FALSE(digest::file_multipart_etag(fd->get(), size, 0));
-    auto sums = part_sums(fd->get(), size, kPart);
+    auto sums = part_sums(fd->get(), size, kPart, std::nullopt);
     ASSERT_TRUE(sums);
     EXPECT_EQ(sums->multipart_etag, reference_etag(bytes, kPart));
     EXPECT_EQ(sums->sha256, digest::sha256(bytes));
+    // A SHA-256 from the digest cache is taken as it is: the file is read for the parts only.
+    const digest::Sha256 cached = digest::sha256("what the cache says");
+    auto with_cached = part_sums(fd->get(), size, kPart, cached);
+    ASSERT_TRUE(with_cached);
+    EXPECT_EQ(with_cached->multipart_etag, reference_etag(bytes, kPart));
+    EXPECT_EQ(with_cached->sha256, cached);
   }
 }
 
@@ -149,7 +155,7 @@ TEST(OnePass, FetchChecksAMultipartEtagByItsStoredPartSize) {
   EXPECT_EQ(w->part_size, std::uint64_t{5 << 20});
   // A part size that does not give the ETag's part count, or none a part can have: nothing
   // to check against, refused.
-  for (const char* bad : {"4194304", "8388608", "abc", "", "5242880x", "99999999999999"}) {
+  for (const char* bad : {"4194304", "8388608", "abc", "", "5242880x", "+5242880", " 5242880", "99999999999999"}) {
     head.metadata["part-size"] = bad;
     EXPECT_FALSE(s3::wanted_sums("b", "k", head, {}, true)) << bad;
   }

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -11,6 +10,7 @@
 #include "publish/engine.h"
 #include "publish/existing.h"
 #include "publish/prune_plan.h"
+#include "s3/headers.h"
 
 namespace xship::publish {
 
@@ -96,14 +96,6 @@ struct AliasRun {
   }
 };
 
-// A cold multipart object's part size (x-amz-meta-part-size; 0: none or unreadable).
-std::uint64_t stored_part_size(s3::ObjectInfo& source) {
-  std::uint64_t n = 0;
-  const std::string& text = source.metadata["part-size"];
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  return ec == std::errc() && end == text.data() + text.size() && n >= kMinPartSize ? n : 0;
-}
-
 // The headers publish gives this name (type, disposition, the run's metadata and tags,
 // the sums stored with the source), with a short Cache-Control: an alias moves.
 Result<s3::ObjectHeaders> alias_headers(const AliasOptions& opts, const std::string& relative, s3::ObjectInfo& source) {
@@ -111,7 +103,7 @@ Result<s3::ObjectHeaders> alias_headers(const AliasOptions& opts, const std::str
   std::optional<WholeSums> sums;
   if (!source.metadata["md5"].empty() || !source.metadata["sha256"].empty())
     sums = WholeSums{source.metadata["md5"], source.metadata["sha256"]};
-  auto h = object_headers(opts.headers, relative, sums, stored_part_size(source));
+  auto h = object_headers(opts.headers, relative, sums, s3::stored_part_size(source));
   if (!h) return h.error();
   h->cache_control = kAliasCacheControl;
   return h;
@@ -131,7 +123,7 @@ Status copy_one(AliasRun& run, const s3::ListedObject& obj) {
   CopyLimits limits{run.opts.copy_threshold, run.opts.copy_part_size};
   // Without stored sums, only the ETag vouches for the copy: copied in the source's parts,
   // it is the source's on any store (a CopyObject may get a plain MD5 ETag on S3).
-  if (const std::uint64_t part = stored_part_size(*head); part && head->metadata["md5"].empty()) limits = {0, part};
+  if (const std::uint64_t part = s3::stored_part_size(*head); part && head->metadata["md5"].empty()) limits = {0, part};
   XSHIP_TRY(server_copy(run.client, source, target, head->size, *headers, limits, st));
   auto copy = run.client.head(target, &st);
   if (!copy) return copy.error();

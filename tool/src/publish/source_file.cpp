@@ -93,13 +93,15 @@ std::optional<FileSums> file_sums(compress::DigestCache& cache, const PlannedFil
   return sums;
 }
 
-std::optional<PartSums> part_sums(int fd, std::uint64_t file_size, std::uint64_t part_size) {
-  std::optional<digest::Sha256> sha;
+std::optional<PartSums> part_sums(int fd, std::uint64_t file_size, std::uint64_t part_size,
+                                  const std::optional<digest::Sha256>& known) {
+  std::optional<digest::Sha256> sha = known;
   std::atomic<bool> stop{false};
-  std::thread sha_thread([&] { sha = file_sha256(fd, file_size, &stop); });
+  std::thread sha_thread;
+  if (!known) sha_thread = std::thread([&] { sha = file_sha256(fd, file_size, &stop); });
   auto etag = digest::file_multipart_etag(fd, file_size, part_size);
   if (!etag) stop = true;
-  sha_thread.join();
+  if (sha_thread.joinable()) sha_thread.join();
   if (!etag || !sha) return std::nullopt;
   return PartSums{*etag, *sha};
 }

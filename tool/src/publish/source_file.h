@@ -60,11 +60,13 @@ using digest::kLaneParts;
 using digest::part_md5s;
 
 // What skip detection needs of a cold multipart file: the multipart ETag of its parts
-// (lanes) and its SHA-256 (a thread beside them), from one read of the file each.
+// (lanes) and its SHA-256 (a thread beside them, unless `known` from the digest cache),
+// from one read of the file each.
 struct PartSums {
   std::string multipart_etag;
   digest::Sha256 sha256{};
 };
-std::optional<PartSums> part_sums(int fd, std::uint64_t file_size, std::uint64_t part_size);
+std::optional<PartSums> part_sums(int fd, std::uint64_t file_size, std::uint64_t part_size,
+                                  const std::optional<digest::Sha256>& known);
 
 }  // namespace xship::publish

@@ -149,7 +149,8 @@ void upload_cold(Run& run, const PlannedFile& f, UniqueFd fd) {
     if (head->metadata.count("md5") || !is_multipart_etag(head->etag, &parts))
       return upload_hashed(run, f, std::move(fd));
     if (parts == (f.stamp.size + part_size - 1) / part_size) {  // else cut otherwise: different
-      auto sums = part_sums(fd.get(), f.stamp.size, part_size);
+      auto sums = part_sums(fd.get(), f.stamp.size, part_size,
+                            sha256 ? std::optional<digest::Sha256>(sha256->value) : std::nullopt);
       if (!sums || !unchanged(f)) return run.fail(changed_error(f.path));
       if (!sha256) sha256 = KnownSha256{sums->sha256, false};
       r.sha256 = digest::hex(sums->sha256);

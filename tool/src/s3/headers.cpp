@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <string>
 
 #include "s3/limits.h"
@@ -72,6 +73,17 @@ Result<ObjectInfo> object_info(const net::HttpResponse& resp, std::string_view w
     }
   }
   return info;
+}
+
+std::uint64_t stored_part_size(const ObjectInfo& info) {
+  auto it = info.metadata.find("part-size");
+  if (it == info.metadata.end()) return 0;
+  const std::string& text = it->second;
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  const bool digits = !text.empty() && text[0] != '+' && text[0] != '-';
+  return digits && ec == std::errc() && end == text.data() + text.size() && n >= kMinPartSize && n <= kMaxPartSize ? n
+                                                                                                                   : 0;
 }
 
 }  // namespace xship::s3

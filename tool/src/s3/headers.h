@@ -23,4 +23,8 @@ std::optional<std::time_t> parse_http_date(std::string_view value);
 // Size, ETag, x-amz-meta-* and the other stored headers of a HEAD or GET reply.
 Result<ObjectInfo> object_info(const net::HttpResponse& resp, std::string_view what);
 
+// x-amz-meta-part-size as publish stores it on a multipart object it did not hash whole:
+// decimal bytes within S3's part limits; 0 when absent or anything else.
+std::uint64_t stored_part_size(const ObjectInfo& info);
+
 }  // namespace xship::s3

@@ -4,24 +4,10 @@
 
 #include "digest/digest.h"
 #include "digest/file_parts.h"
+#include "s3/headers.h"
 #include "s3/limits.h"
 
 namespace xship::s3 {
-
-namespace {
-
-// x-amz-meta-part-size as publish writes it (decimal bytes, S3's part limits); 0 otherwise.
-std::uint64_t parse_part_size(const std::string& text) {
-  if (text.empty() || text.size() > 12) return 0;
-  std::uint64_t n = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return 0;
-    n = n * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return n >= kMinPartSize && n <= kMaxPartSize ? n : 0;
-}
-
-}  // namespace
 
 Result<Wanted> wanted_sums(const std::string& bucket, const std::string& key, const ObjectInfo& head,
                            const ExpectedSums& expected, bool etag_check) {
@@ -46,7 +32,7 @@ Result<Wanted> wanted_sums(const std::string& bucket, const std::string& key, co
     w.by = "ETag (MD5)";
   }
   std::uint64_t parts = 0;
-  const std::uint64_t part_size = parse_part_size(meta("part-size"));
+  const std::uint64_t part_size = stored_part_size(head);
   if (w.by.empty() && part_size && digest::is_multipart_etag(head.etag, &parts) &&
       (head.size + part_size - 1) / part_size == parts) {
     w.multipart_etag = head.etag;
