@@ -89,3 +89,25 @@ TEST(InOrderDigest, TheRangeWhoseTurnItIsHashesAsItGoes) {
   EXPECT_EQ(sums.md5_hex(), digest::hex(digest::md5(data)));
   EXPECT_EQ(sums.sha256_hex(), digest::sha256_hex(data));
 }
+
+// The stepwise API a fetch worker uses: a range that waited hashes its bytes in pieces
+// after wait_turn(), and nothing passes the turn but pass_turn().
+TEST(InOrderDigest, AWaitingRangeHashesInPiecesThenPassesTheTurn) {
+  const std::string data = bytes_of(4096 * 3 + 5, 11);
+  InOrderDigest sums(false, true);
+  std::thread later([&] {
+    ASSERT_TRUE(sums.wait_turn(1));
+    for (std::size_t off = 4096; off < data.size(); off += 1000)
+      sums.update(data.data() + off, std::min<std::size_t>(1000, data.size() - off));
+    sums.pass_turn();
+  });
+  EXPECT_FALSE(sums.has_turn(1));
+  ASSERT_TRUE(sums.has_turn(0));
+  sums.update(data.data(), 4096);
+  EXPECT_EQ(sums.ranges_fed(), 0u);  // an update alone does not pass the turn
+  sums.pass_turn();
+  later.join();
+  EXPECT_EQ(sums.ranges_fed(), 2u);
+  EXPECT_FALSE(sums.has_turn(1));
+  EXPECT_EQ(sums.sha256_hex(), digest::sha256_hex(data));
+}

@@ -47,6 +47,18 @@ TEST(FetchNames, NamesThatLeaveDirOrHideAreIntegrityErrors) {
   }
 }
 
+TEST(FetchStreams, OneBigFileGetsTheWholeBudgetManyFilesSplitIt) {
+  struct Case {
+    int concurrency;
+    std::size_t files;
+    int streams;
+  };
+  for (auto c : {Case{8, 1, 8}, Case{8, 2, 4}, Case{8, 3, 2}, Case{8, 1000, 2}, Case{16, 3, 5}, Case{8, 0, 8},
+                 Case{2, 1, 2}, Case{1, 1, 1}, Case{0, 5, 1}})
+    EXPECT_EQ(xship::fetch::streams_per_file(c.concurrency, c.files), c.streams)
+        << c.concurrency << " requests, " << c.files << " files";
+}
+
 TEST(FetchWriteFile, ReplacesALinkInsteadOfWritingThroughIt) {
   ScratchDir t("fetchfile");
   const std::string outside = t.write("outside.txt", "keep me\n");

@@ -39,10 +39,10 @@ Result<std::vector<fetch::Fetched>> fetch_entries(s3::Client& client, const std:
   std::optional<Error> first_error;
   std::vector<fetch::Fetched> done;
   {
-    // Files in parallel, each single-stream: the pool is the concurrency budget.
+    // Files in parallel; each big file's ranges share what is left of the budget.
     ThreadPool pool(opts.concurrency);
     fetch::FetchOptions per_file = opts;
-    per_file.concurrency = 2;
+    per_file.concurrency = fetch::streams_per_file(opts.concurrency, entries.size());
     for (const auto& e : entries) {
       pool.post([&, e] {
         fs::path dest = fs::path(dir) / e.name;

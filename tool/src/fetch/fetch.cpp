@@ -85,55 +85,75 @@ Status check_room(const std::string& dest, std::uint64_t size) {
   return ok_status();
 }
 
-// One range of a ranged download, [start, last] and number `index`, written as it arrives
-// and hashed as it arrives when its turn has come; before that its bytes wait in `buf`,
-// which holds the range's bytes after the first `hashed`. Hashed bytes are never rewritten:
-// a retry skips them (in the file they stay the bytes that were hashed). False when it was
-// not fed (an earlier range failed).
+// Hashes bytes [from, to) of the file, already written, as the caller's turn: read back
+// from the page cache through `buf`, small enough to stay in the CPU's cache.
+bool hash_written(int fd, std::uint64_t from, std::uint64_t to, InOrderDigest& sums, std::vector<char>& buf) {
+  while (from < to) {
+    auto n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), to - from));
+    ssize_t got = pread(fd, buf.data(), n, static_cast<off_t>(from));
+    if (got < 0 && errno == EINTR) continue;
+    if (got == 0) errno = EIO;  // shorter than what was written: not expected of a local file
+    if (got <= 0) return false;
+    sums.update(buf.data(), static_cast<std::size_t>(got));
+    from += static_cast<std::uint64_t>(got);
+  }
+  return true;
+}
+
+// One range of a ranged download, [start, last] and number `index`. Its bytes are written
+// as they arrive, and hashed as they arrive once its turn has come; those written before
+// that are hashed from the file (see in_order_digest.h). Hashed bytes are never rewritten:
+// a retry skips them. False when it was not fed (an earlier range failed).
 struct Range {
   std::uint64_t start, last, index;
 };
 Result<bool> fetch_range(s3::Client& client, const s3::ObjectRef& obj, Range r, int fd, InOrderDigest& sums,
                          std::vector<char>& buf, std::atomic<int>& retries) {
   std::uint64_t len = r.last - r.start + 1;
-  std::size_t hashed = 0, received = 0;
-  int write_errno = 0;
-  buf.clear();
+  std::uint64_t hashed = 0, received = 0;  // offsets in the range; received: this attempt's
+  bool turn = false;
+  int io_errno = 0;
   auto sink = [&](const char* d, std::size_t n) {
-    std::size_t skip = received < hashed ? std::min(n, hashed - received) : 0;
+    std::uint64_t pos = received;
     received += n;
-    d += skip, n -= skip;
-    // Written while the bytes are hot in the cache: from a cold 8 MiB buffer the copy
-    // into the page cache was measured several times slower.
-    if (n > 0 && !write_all(fd, d, n, r.start + hashed + buf.size())) return write_errno = errno, false;
-    if (buf.empty() && sums.try_update(r.index, d, n)) {
-      hashed += n;
-    } else {
-      buf.insert(buf.end(), d, d + n);
-      if (sums.try_update(r.index, buf.data(), buf.size())) hashed += buf.size(), buf.clear();
+    if (received <= hashed) return true;
+    if (pos < hashed) {
+      auto skip = static_cast<std::size_t>(hashed - pos);
+      d += skip, n -= skip, pos = hashed;
     }
+    // Written while the bytes are hot in the cache.
+    if (!write_all(fd, d, n, r.start + pos)) return io_errno = errno, false;
+    if (!turn && !(turn = sums.has_turn(r.index))) return true;
+    if (hashed < pos && !hash_written(fd, r.start + hashed, r.start + pos, sums, buf)) return io_errno = errno, false;
+    sums.update(d, n);
+    hashed = received;
     return true;
   };
   s3::CallStats st;
   auto got = client.get(
-      obj, std::make_pair(r.start, r.last), len, sink, [&] { buf.clear(), received = 0; }, &st);
+      obj, std::make_pair(r.start, r.last), len, sink, [&] { received = 0; }, &st);
   retries += st.retries;
-  if (write_errno != 0)
+  if (io_errno != 0)
     return runtime_error(
-        fmt::format("cannot write s3://{}/{} to disk: {}", obj.bucket, obj.key, std::strerror(write_errno)));
+        fmt::format("cannot write s3://{}/{} to disk: {}", obj.bucket, obj.key, std::strerror(io_errno)));
   if (!got) return got.error();
-  if (hashed + buf.size() != len)
+  if (received != len)
     return integrity_error(fmt::format("s3://{}/{}: bytes {}-{} came back short ({} bytes)", obj.bucket, obj.key,
-                                       r.start, r.last, hashed + buf.size()));
+                                       r.start, r.last, received));
   // Starts this range's writeback now, so the fsync before the rename has little left to
   // wait for (it was most of the wall time left after the download). Advisory: errors
   // show at fsync.
   sync_file_range(fd, static_cast<off_t>(r.start), static_cast<off_t>(len), SYNC_FILE_RANGE_WRITE);
-  return sums.feed(r.index, buf.data(), buf.size());
+  if (!turn && !sums.wait_turn(r.index)) return false;
+  if (!hash_written(fd, r.start + hashed, r.start + len, sums, buf))
+    return runtime_error(fmt::format("cannot read back s3://{}/{} from the temporary file: {}", obj.bucket, obj.key,
+                                     std::strerror(errno)));
+  sums.pass_turn();
+  return true;
 }
 
 // Downloads with parallel ranged GETs, each writing its own slice of the file and feeding
-// it to `sums` in file order (see in_order_digest.h), so no byte is read back. Workers take
+// it to `sums` in file order (see in_order_digest.h). Workers take
 // the next range from a counter rather than from a queue filled up front, so memory does
 // not grow with the object's size, and each checks for a failure or SIGINT first.
 Status ranged_download(s3::Client& client, const std::string& bucket, const std::string& key, std::uint64_t size,
@@ -159,8 +179,7 @@ Status ranged_download(s3::Client& client, const std::string& bucket, const std:
     ThreadPool pool(opts.concurrency);
     for (int w = 0; w < std::max(1, opts.concurrency); ++w)
       pool.post([&] {
-        std::vector<char> buf;
-        buf.reserve(static_cast<std::size_t>(std::min(size, opts.range_size)));
+        std::vector<char> buf(256 * 1024);
         for (std::uint64_t start; !stop() && (start = next.fetch_add(opts.range_size)) < size;) one_range(start, buf);
       });
     pool.wait();
@@ -245,6 +264,12 @@ Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, cons
   out.verified_by = want->by.empty() ? "unverified (--etag-check off)" : want->by;
   XSHIP_TRY(tmp->commit(dest_path));
   return out;
+}
+
+int streams_per_file(int concurrency, std::size_t files) {
+  if (concurrency <= 2) return std::max(1, concurrency);
+  auto at_once = std::min<std::size_t>(std::max<std::size_t>(files, 1), static_cast<std::size_t>(concurrency));
+  return std::max(2, concurrency / static_cast<int>(at_once));
 }
 
 Status check_entry_name(const std::string& name, const std::string& dir) {

@@ -21,6 +21,12 @@ struct FetchOptions {
 
 using Expected = s3::ExpectedSums;
 
+// Parallel ranged GETs per file when `files` files are fetched at once within a budget of
+// `concurrency` requests: a release of one big file uses the whole budget, many files
+// split it (at least 2 each unless the budget is smaller, so a big file among many still
+// overlaps two ranges).
+int streams_per_file(int concurrency, std::size_t files);
+
 struct Fetched {
   std::string path;
   std::uint64_t size = 0;
