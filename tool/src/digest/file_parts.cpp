@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -12,11 +13,12 @@
 
 namespace xship::digest {
 
-bool read_at(int fd, std::uint64_t offset, std::uint64_t length, std::string& buf) {
-  buf.resize(length);
+namespace {
+
+bool read_into(int fd, std::uint64_t offset, char* out, std::uint64_t length) {
   std::uint64_t got = 0;
   while (got < length) {
-    ssize_t n = pread(fd, buf.data() + got, length - got, static_cast<off_t>(offset + got));
+    ssize_t n = pread(fd, out + got, length - got, static_cast<off_t>(offset + got));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     got += static_cast<std::uint64_t>(n);
@@ -24,18 +26,28 @@ bool read_at(int fd, std::uint64_t offset, std::uint64_t length, std::string& bu
   return true;
 }
 
+}  // namespace
+
+bool read_at(int fd, std::uint64_t offset, std::uint64_t length, std::string& buf) {
+  buf.resize(length);
+  return read_into(fd, offset, buf.data(), length);
+}
+
 bool part_md5s(int fd, std::uint64_t file_size, std::uint64_t part_size, int first, int n, Md5* out) {
   constexpr std::uint64_t kLaneChunk = 256 * 1024;
-  Md5Lanes lanes(static_cast<std::size_t>(n));
-  std::vector<std::string> bufs(static_cast<std::size_t>(n));
-  std::vector<std::span<const std::byte>> chunks(bufs.size());
+  const auto lanes_n = static_cast<std::size_t>(n);
+  Md5Lanes lanes(lanes_n);
+  // Not zero-filled (pread overwrites it): the fill cost as much as the reads.
+  auto buf = std::make_unique_for_overwrite<char[]>(lanes_n * kLaneChunk);
+  std::vector<std::span<const std::byte>> chunks(lanes_n);
   for (std::uint64_t at = 0; at < part_size; at += kLaneChunk) {
-    for (std::size_t i = 0; i < bufs.size(); ++i) {
+    for (std::size_t i = 0; i < lanes_n; ++i) {
       const std::uint64_t start = (static_cast<std::uint64_t>(first) + i) * part_size;
       const std::uint64_t len = start < file_size ? std::min(part_size, file_size - start) : 0;
       const std::uint64_t take = at < len ? std::min(kLaneChunk, len - at) : 0;
-      if (take && !read_at(fd, start + at, take, bufs[i])) return false;
-      chunks[i] = std::as_bytes(std::span(bufs[i].data(), take));
+      char* mine = buf.get() + i * kLaneChunk;
+      if (take && !read_into(fd, start + at, mine, take)) return false;
+      chunks[i] = std::as_bytes(std::span(mine, take));
     }
     lanes.update(chunks);
   }

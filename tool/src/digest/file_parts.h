@@ -17,7 +17,7 @@ bool read_at(int fd, std::uint64_t offset, std::uint64_t length, std::string& bu
 // One MD5 stream per part would cost as much CPU as the rest of the upload; SIMD lanes
 // (digest/md5_lanes.h) hash kLaneParts parts side by side at a fraction of it, fed a
 // 256 KiB chunk of each part per step, so memory stays at kLaneParts chunks (4 MiB), not
-// kLaneParts parts. A sender reads each part again, from the page cache.
+// kLaneParts parts. A sender reads each part again, from the page cache, as it sends it.
 constexpr int kLaneParts = 16;
 
 // The MD5s of parts [first, first + n) of a file of `file_size` bytes cut in `part_size`

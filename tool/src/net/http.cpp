@@ -202,7 +202,7 @@ HttpClient::Impl::Options HttpClient::Impl::configure(const HttpRequest& req, Tr
   XSHIP_SETOPT(CURLOPT_TIMEOUT_MS, deadline_ms);
   XSHIP_SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
   XSHIP_SETOPT(CURLOPT_BUFFERSIZE, 512L * 1024);
-  XSHIP_SETOPT(CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024);  // per connection: keeps RSS near concurrency x part size
+  XSHIP_SETOPT(CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024);  // per connection: parts stream from the file through it
   if (tls.insecure) {
     XSHIP_SETOPT(CURLOPT_SSL_VERIFYPEER, 0L);
     XSHIP_SETOPT(CURLOPT_SSL_VERIFYHOST, 0L);
