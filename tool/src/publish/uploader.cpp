@@ -5,7 +5,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
+#include <span>
 
+#include "digest/md5_multi.h"
 #include "publish/engine.h"
 #include "release/signing.h"
 
@@ -95,27 +98,73 @@ bool keep_existing(Run& run, const PlannedFile& f, FileResult& r, const s3::Obje
   return true;
 }
 
+// The result and request for a file whose sums are known; false when nothing is left to
+// send (the store has it: reported or its headers rewritten; or the run failed).
+bool prepare_put(Run& run, const PlannedFile& f, const FileSums& sums, FileResult& r, s3::PutOptions& opts) {
+  r = run.result_for(f, run.object_for(run.primary(), f.relative).key, sums);
+  auto o = run.put_options(f, sums);
+  if (!o) return run.fail(o.error()), false;
+  opts = std::move(*o);
+  return run.opts.force || !keep_existing(run, f, r, opts.headers, r.md5);
+}
+
+// A file read into memory, its sums known: one PUT whose payload hash is already computed.
+void send_in_memory(Run& run, const PlannedFile& f, const std::string& bytes, const FileSums& sums) {
+  FileResult r;
+  s3::PutOptions opts;
+  if (!prepare_put(run, f, sums, r, opts)) return;
+  opts.payload_sha256 = r.sha256;  // sign the payload for free
+  put_single(run, f, std::move(r), s3::Body::bytes(bytes), opts);
+}
+
 // A file whose whole-file sums are computed (or cached) before it is sent: single PUTs,
 // and multipart files with cached sums or a remote object that holds an MD5 to compare.
 void upload_hashed(Run& run, const PlannedFile& f, UniqueFd fd) {
-  const s3::ObjectRef obj = run.object_for(run.primary(), f.relative);
   const bool in_memory = f.stamp.size <= std::min(run.opts.multipart_threshold, kMemoryPutLimit);
   thread_local std::string buf;  // one per worker
   if (in_memory && (!read_at(fd.get(), 0, f.stamp.size, buf) || !unchanged(f))) return run.fail(changed_error(f.path));
   auto sums = file_sums(run.digest_cache, f, fd.get(), in_memory ? &buf : nullptr);
   if (!sums) return run.fail(changed_error(f.path));
-
-  FileResult r = run.result_for(f, obj.key, *sums);
-  auto opts = run.put_options(f, *sums);
-  if (!opts) return run.fail(opts.error());
-  if (!run.opts.force && keep_existing(run, f, r, opts->headers, r.md5)) return;
-  if (in_memory) {
-    opts->payload_sha256 = r.sha256;  // already computed: sign the payload for free
-    return put_single(run, f, std::move(r), s3::Body::bytes(buf), *opts);
-  }
+  if (in_memory) return send_in_memory(run, f, buf, *sums);
+  FileResult r;
+  s3::PutOptions opts;
+  if (!prepare_put(run, f, *sums, r, opts)) return;
   if (f.stamp.size <= run.opts.multipart_threshold)  // a large single PUT, streamed from the file
-    return put_single(run, f, std::move(r), s3::Body::range(fd.get(), 0, f.stamp.size), *opts);
-  start_multipart(run, f, std::move(fd), *sums, std::nullopt, r.retries, *opts);
+    return put_single(run, f, std::move(r), s3::Body::range(fd.get(), 0, f.stamp.size), opts);
+  start_multipart(run, f, std::move(fd), *sums, std::nullopt, r.retries, opts);
+}
+
+// Small files are read and hashed kLaneParts at a time, their MD5s side by side in SIMD
+// lanes (md5_many) rather than one stream each. Each then goes out in a task of its own,
+// queued ahead of the next batch, so only a few batches' bytes are held at once.
+constexpr std::uint64_t kBatchFileLimit = 256 * 1024;  // 16 x 256 KiB per batch in flight
+
+struct Loaded {
+  const PlannedFile* file;
+  std::string bytes;
+  FileSums sums;
+};
+
+void upload_batch(Run& run, const std::vector<const PlannedFile*>& files) {
+  auto loaded = std::make_shared<std::vector<Loaded>>();
+  for (const PlannedFile* f : files) {
+    if (run.stopping()) return;
+    auto fd = open_source(f->path);
+    if (!fd) return run.fail(fd.error());
+    Loaded l{f, {}, cached_sums(run.digest_cache, *f).value_or(FileSums{})};
+    if (!read_at(fd->get(), 0, f->stamp.size, l.bytes) || !unchanged(*f)) return run.fail(changed_error(f->path));
+    loaded->push_back(std::move(l));
+  }
+  std::vector<std::span<const std::byte>> cold;
+  for (const auto& l : *loaded)
+    if (!l.sums.cached) cold.push_back(std::as_bytes(std::span(l.bytes)));
+  const auto md5s = digest::md5_many(cold);
+  auto md5 = md5s.begin();
+  for (auto& l : *loaded)
+    if (!l.sums.cached) l.sums.digests = {*md5++, digest::sha256(l.bytes), l.bytes.size()};
+  for (std::size_t i = loaded->size(); i-- > 0;)
+    run.pool.post([&run, loaded, i] { send_in_memory(run, *(*loaded)[i].file, (*loaded)[i].bytes, (*loaded)[i].sums); },
+                  true);
 }
 
 // A cold multipart file (sums not cached): no whole-file pass before the upload. Only a
@@ -195,7 +244,20 @@ Status upload_all(Run& run, const std::vector<PlannedFile>& files) {
   std::vector<const PlannedFile*> order;
   for (const auto& f : files) order.push_back(&f);
   std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->stamp.size > b->stamp.size; });
-  for (const PlannedFile* f : order) run.pool.post([&run, f] { upload_file(run, *f); });
+  const std::uint64_t batch_limit = std::min(kBatchFileLimit, run.opts.multipart_threshold);
+  std::vector<const PlannedFile*> batch;
+  auto post_batch = [&] {
+    if (!batch.empty()) run.pool.post([&run, batch] { upload_batch(run, batch); });
+    batch.clear();
+  };
+  for (const PlannedFile* f : order) {
+    if (f->stamp.size > batch_limit) {
+      run.pool.post([&run, f] { upload_file(run, *f); });
+    } else if (batch.push_back(f); batch.size() == static_cast<std::size_t>(kLaneParts)) {
+      post_batch();
+    }
+  }
+  post_batch();
   run.pool.wait();
   if (!run.stopping()) return ok_status();
   abort_active(run);
