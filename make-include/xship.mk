@@ -79,6 +79,8 @@ XSHIP_ENDPOINT ?=
 XSHIP_JOBS ?=
 ## XSHIP_BIN         the xship program (empty: on PATH, else built from this source tree)
 XSHIP_BIN ?=
+## XSHIP_HELPER_BUILD_TYPE CMAKE_BUILD_TYPE of the xship built from this source tree (None: compiles faster, unoptimised)
+XSHIP_HELPER_BUILD_TYPE ?= Release
 ## XSHIP_BUILD_RULE  the includer's rule that builds one target
 XSHIP_BUILD_RULE ?= xship-target
 ## XSHIP_TEST_RULE   the includer's rule that tests one target
@@ -219,10 +221,12 @@ ifdef __xship_self_built
 __xship_build_deps := g++ cmake ninja-build make pkg-config git libcurl4-openssl-dev libssl-dev zlib1g-dev \
   libzstd-dev libpugixml-dev nlohmann-json3-dev libcli11-dev libfmt-dev libarchive-dev libdeflate-dev
 __xship_hb = $(call __xship_sq,$(__xship_helper_build))
+# Configured again only when the build type asked for is not the one it has.
+__xship_hbt = $(or $(strip $(XSHIP_HELPER_BUILD_TYPE)),Release)
 .PHONY: __xship_always
 __xship_always:
 $(XSHIP_BIN): __xship_always
-	$(__xship_q)bash $(call __xship_sq,$(__xship_root)/tool/scripts/install-deps.sh) $(__xship_build_deps) >/dev/null && mkdir -p $(__xship_hb) && { test -f $(__xship_hb)/CMakeCache.txt || cmake -S $(call __xship_sq,$(__xship_root)) -B $(__xship_hb) -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSHIP_BUILD_TESTS=OFF -DXSHIP_UNITY=ON >$(__xship_hb)/xship-build.log 2>&1; } && cmake --build $(__xship_hb) --target xship >>$(__xship_hb)/xship-build.log 2>&1 || { tail -n 30 $(__xship_hb)/xship-build.log; echo "xship.mk: building xship in $(__xship_helper_build) failed (log above)" >&2; exit 1; }
+	$(__xship_q)bash $(call __xship_sq,$(__xship_root)/tool/scripts/install-deps.sh) $(__xship_build_deps) >/dev/null && mkdir -p $(__xship_hb) && { grep -qxF $(call __xship_sq,CMAKE_BUILD_TYPE:STRING=$(__xship_hbt)) $(__xship_hb)/CMakeCache.txt 2>/dev/null || cmake -S $(call __xship_sq,$(__xship_root)) -B $(__xship_hb) -G Ninja -DCMAKE_BUILD_TYPE=$(call __xship_sq,$(__xship_hbt)) -DXSHIP_BUILD_TESTS=OFF -DXSHIP_UNITY=ON >$(__xship_hb)/xship-build.log 2>&1; } && cmake --build $(__xship_hb) --target xship >>$(__xship_hb)/xship-build.log 2>&1 || { tail -n 30 $(__xship_hb)/xship-build.log; echo "xship.mk: building xship in $(__xship_helper_build) failed (log above)" >&2; exit 1; }
 endif
 
 endif # __xship_included

@@ -59,6 +59,9 @@ command_of() { command_in "$NINJA" "$1"; }
 # Two cores here: the helper's build (ninja) would otherwise start one job per core plus two.
 export CMAKE_BUILD_PARALLEL_LEVEL=2
 
+# Ways 1 and 2 each build the helper from source; it only has to run here, and unoptimised
+# it compiles with a third less CPU time. The default (Release) is checked below.
+export XSHIP_HELPER_BUILD_TYPE=None
 # The consumers must find the helper themselves: ctest's XSHIP_BIN would hide that.
 configure() { env -u XSHIP_BIN -u XSHIP_TARGETS -u XSHIP_FORMAT -u XSHIP_TO -u XSHIP_ENDPOINT cmake "$@"; }
 
@@ -84,6 +87,13 @@ if grep -q '_xship_helper\|xship_core' "$W1/build/xship/linux_$HOST_ARCH/build.n
   fail "1: the nested configure builds xship too"
 fi
 ok "1: the nested configure defines no helper"
+grep -qx 'CMAKE_BUILD_TYPE:STRING=None' "$W1/build/_xship_helper/build/CMakeCache.txt" || fail "1: XSHIP_HELPER_BUILD_TYPE did not reach the helper"
+# Without XSHIP_HELPER_BUILD_TYPE the helper is an optimised Release build (configure only).
+consumer "$TMP/deftype" 'add_subdirectory(${XSHIP_SOURCE_DIR} xship)'
+(unset XSHIP_HELPER_BUILD_TYPE && configure -S "$TMP/deftype" -B "$TMP/deftype/build" "${G[@]}" -DXSHIP_SOURCE_DIR="$XSHIP_SOURCE_DIR") \
+  > "$TMP/cfgdef.log" 2>&1 || { cat "$TMP/cfgdef.log"; fail "default build type: configure failed"; }
+grep -q -- '-DCMAKE_BUILD_TYPE=Release ' "$TMP/deftype/build/build.ninja" || fail "the helper is not a Release build by default"
+ok "the helper is a Release build unless XSHIP_HELPER_BUILD_TYPE says otherwise"
 
 # ---- 2. FetchContent of a tarball of this tree -----------------------------------------
 # Tracked plus untracked-but-not-ignored files, so work not yet committed is what runs.
