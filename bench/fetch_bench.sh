@@ -110,21 +110,24 @@ check_download() {
 
 
 TIMEF=$WORK/time.out CMDLOG=$WORK/cmd.log FAILURES=0
-printf 'tool\tworkload\trun\tok\twall_s\tuser_s\tsys_s\tmaxrss_kib\n' >"$RAW"
+printf 'tool\tworkload\trun\tok\twall_s\tuser_s\tsys_s\tmaxrss_kib\tserver_cpu_s\n' >"$RAW"
 measure() { # TOOL WL RUN
-  local ok=1 wall user sys rss
+  local ok=1 wall user sys rss s0 s1 server
   tool_cmd "$1" "$2"
   rm -rf "$DL" && mkdir -p "$DL"
   sync
   wait_quiet
+  s0=$(server_ticks)
   /usr/bin/time -f '%e %U %S %M' -o "$TIMEF" timeout "$RUN_TIMEOUT" "${CMD[@]}" >"$CMDLOG" 2>&1 </dev/null ||
     { ok=0; log "FAILED: ${CMD[*]}"; tail -n 5 "$CMDLOG" >&2; }
+  s1=$(server_ticks)
+  server=$(awk -v a="$s0" -v b="$s1" -v hz="$HZ" 'BEGIN { printf "%.2f", (b - a) / hz }')
   ((ok)) && ! check_download "$2" && { ok=0; log "FAILED check: $1 $2 downloaded other bytes"; }
   ((ok)) || FAILURES=$((FAILURES + 1))
   read -r wall user sys rss < <(tail -n 1 "$TIMEF")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$ok" "$wall" "$user" "$sys" "$rss" >>"$RAW"
-  log "$(printf '%-7s %-5s run %d: %6.2f s wall %6.2f s cpu %5d MiB%s' "$1" "$2" "$3" "$wall" \
-    "$(sum2 "$user" "$sys")" $((rss / 1024)) "$( ((ok)) || echo '  FAILED')")"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$ok" "$wall" "$user" "$sys" "$rss" "$server" >>"$RAW"
+  log "$(printf '%-7s %-5s run %d: %6.2f s wall %6.2f s cpu %5d MiB, server %5.2f s cpu%s' "$1" "$2" "$3" "$wall" \
+    "$(sum2 "$user" "$sys")" $((rss / 1024)) "$server" "$( ((ok)) || echo '  FAILED')")"
 }
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -195,14 +198,14 @@ MAIN_ROWS=$(
           return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
         }
         NR > 1 && $1 == t && $2 == w && $4 == 1 {
-          n++; wall[n] = $5; cpu[n] = $6 + $7; rss[n] = $8 / 1024
+          n++; wall[n] = $5; cpu[n] = $6 + $7; rss[n] = $8 / 1024; srv[n] = $9
           if (n == 1 || $5 < lo) lo = $5; if (n == 1 || $5 > hi) hi = $5
         }
         END {
-          if (n == 0) { printf "| %s | %s | failed | | | | | 0/%d |\n", name, wname, runs; exit }
+          if (n == 0) { printf "| %s | %s | failed | | | | | | 0/%d |\n", name, wname, runs; exit }
           mw = median(wall, n)
-          printf "| %s | %s | %.2f | %.2f | %.0f | %.0f | %.2f–%.2f | %d/%d |\n",
-            name, wname, mw, median(cpu, n), median(rss, n), mib / mw, lo, hi, n, runs
+          printf "| %s | %s | %.2f | %.2f | %.0f | %.0f | %.2f–%.2f | %.2f | %d/%d |\n",
+            name, wname, mw, median(cpu, n), median(rss, n), mib / mw, lo, hi, median(srv, n), n, runs
         }' "$RAW"
     done
   done
@@ -225,9 +228,12 @@ MAIN_ROWS=$(
   echo "- The peers copy the whole prefix (the files plus manifest.json, SHA256SUMS and the release page) and verify no SHA-256."
   echo "- Every run's download is compared with the original after its timing."
   echo
-  echo "| tool | workload | wall s | cpu s | peak RSS MiB | MiB/s | wall min–max | ok runs |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| tool | workload | wall s | cpu s | peak RSS MiB | MiB/s | wall min–max | server cpu s | ok runs |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   echo "$MAIN_ROWS"
+  echo
+  echo "server cpu s: radosgw + ceph-osd + ceph-mon during the run. Client and server share the"
+  echo "machine's $(nproc) CPUs, so no client's wall can fall below (client + server CPU) / $(nproc)."
   if ((NOISY > 0)); then
     echo
     echo "**$NOISY run(s) started on a busy machine** (no < ${QUIET_BUSY}% CPU moment within ${QUIET_TIMEOUT}s)."

@@ -66,7 +66,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 s3_bench_setup bench
-RIG_DIR=$(dirname "$(realpath -- "$RIG_ENV")")
 RIG_CONF=$RIG_DIR/ceph.conf   # for synchronous RGW gc, if there
 
 # Niceness for the rig's daemons and for this script's clients. With autogroup scheduling
@@ -250,23 +249,6 @@ DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 # ---------------------------------------------------------------------------------------
 # Measured runs: RUNS rounds; each round runs every tool on every workload once, the tool
 # order rotated each round so no tool always follows the same one.
-
-# CPU accounting around each run, from /proc: the rig's radosgw + ceph-osd (when its pid
-# files are readable; mon included) and the whole machine, so that "other" = machine - client - server
-# shows load from anything else (e.g. a compiler running next to the benchmark).
-HZ=$(getconf CLK_TCK)
-machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
-server_ticks() {
-  local f pid t=0 v
-  for f in "$RIG_DIR"/pids/rgw.pid "$RIG_DIR"/pids/osd.pid "$RIG_DIR"/pids/mon.pid; do
-    [[ -r $f ]] || continue
-    pid=$(<"$f")
-    # Fields after the ")" of the command name: utime is the 12th, stime the 13th.
-    v=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}') || continue
-    t=$((t + ${v:-0}))
-  done
-  echo "$t"
-}
 
 printf 'tool\tworkload\trun\tok\twall_s\tuser_s\tsys_s\tmaxrss_kib\tserver_cpu_s\tother_cpu_s\n' >"$RAW"
 TIMEF=$WORK/time.out

@@ -40,6 +40,24 @@ s3_bench_setup() {  # TAG: in the rig directory's name
   source "$RIG_ENV"
   : "${XSHIP_TEST_ENDPOINT:?} ${XSHIP_TEST_ACCESS_KEY:?} ${XSHIP_TEST_SECRET_KEY:?} ${XSHIP_TEST_BUCKET:?}"
   ENDPOINT=$XSHIP_TEST_ENDPOINT BUCKET=$XSHIP_TEST_BUCKET REGION=${XSHIP_TEST_REGION:-us-east-1}
+  RIG_DIR=$(dirname "$(realpath -- "$RIG_ENV")")
+}
+
+# CPU accounting around each run, from /proc: the rig's radosgw + ceph-osd (when its pid
+# files are readable; mon included) and the whole machine, so that "other" = machine - client - server
+# shows load from anything else (e.g. a compiler running next to the benchmark).
+HZ=$(getconf CLK_TCK)
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
+server_ticks() {
+  local f pid t=0 v
+  for f in "$RIG_DIR"/pids/rgw.pid "$RIG_DIR"/pids/osd.pid "$RIG_DIR"/pids/mon.pid; do
+    [[ -r $f ]] || continue
+    pid=$(<"$f")
+    # Fields after the ")" of the command name: utime is the 12th, stime the 13th.
+    v=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}') || continue
+    t=$((t + ${v:-0}))
+  done
+  echo "$t"
 }
 
 # Wait until the machine is quiet (RGW done with its background work, nobody else
