@@ -4,9 +4,14 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <span>
+#include <thread>
+#include <vector>
 
+#include "core/read_exact.h"
 #include "digest/openssl_failed.h"
 
 namespace xship::digest {
@@ -126,16 +131,6 @@ std::string multipart_etag(const Md5* part_md5s, std::size_t count) {
   return hex(c.finish<16>()) + "-" + std::to_string(count);
 }
 
-}  // namespace xship::digest
-
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <thread>
-#include <vector>
-
-namespace xship::digest {
 bool digest_file_range(int fd, std::uint64_t offset, std::uint64_t length, FileDigests& out) {
   // One read pass; MD5 (the slower, ~600 MB/s) and SHA-256 run on two cores over the
   // same block, so the pass costs the time of MD5 alone.
@@ -145,17 +140,8 @@ bool digest_file_range(int fd, std::uint64_t offset, std::uint64_t length, FileD
   std::vector<char> buf(static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, std::max<std::uint64_t>(length, 1))));
   std::uint64_t done = 0;
   while (done < length) {
-    size_t want = static_cast<size_t>(std::min<std::uint64_t>(buf.size(), length - done));
-    size_t got = 0;
-    while (got < want) {
-      ssize_t n = pread(fd, buf.data() + got, want - got, static_cast<off_t>(offset + done + got));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        if (n == 0) errno = EIO;
-        return false;
-      }
-      got += static_cast<size_t>(n);
-    }
+    const auto got = static_cast<size_t>(std::min<std::uint64_t>(buf.size(), length - done));
+    if (!read_exact(fd, offset + done, std::span(buf.data(), got))) return false;
     if (got >= (1u << 20)) {
       std::thread sha([&] { s.update(buf.data(), got); });
       m.update(buf.data(), got);

@@ -1,36 +1,19 @@
 #include "digest/file_parts.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <memory>
 #include <span>
 #include <vector>
 
+#include "core/read_exact.h"
 #include "digest/md5_lanes.h"
 
 namespace xship::digest {
 
-namespace {
-
-bool read_into(int fd, std::uint64_t offset, char* out, std::uint64_t length) {
-  std::uint64_t got = 0;
-  while (got < length) {
-    ssize_t n = pread(fd, out + got, length - got, static_cast<off_t>(offset + got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    got += static_cast<std::uint64_t>(n);
-  }
-  return true;
-}
-
-}  // namespace
-
 bool read_at(int fd, std::uint64_t offset, std::uint64_t length, std::string& buf) {
   buf.resize(length);
-  return read_into(fd, offset, buf.data(), length);
+  return read_exact(fd, offset, std::span(buf.data(), length));
 }
 
 bool part_md5s(int fd, std::uint64_t file_size, std::uint64_t part_size, int first, int n, Md5* out) {
@@ -46,7 +29,7 @@ bool part_md5s(int fd, std::uint64_t file_size, std::uint64_t part_size, int fir
       const std::uint64_t len = start < file_size ? std::min(part_size, file_size - start) : 0;
       const std::uint64_t take = at < len ? std::min(kLaneChunk, len - at) : 0;
       char* mine = buf.get() + i * kLaneChunk;
-      if (take && !read_into(fd, start + at, mine, take)) return false;
+      if (take && !read_exact(fd, start + at, std::span(mine, take))) return false;
       chunks[i] = std::as_bytes(std::span(mine, take));
     }
     lanes.update(chunks);

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/read_exact.h"
 #include "core/thread_pool.h"
 #include "core/unique_fd.h"
 #include "fetch/in_order_digest.h"
@@ -90,12 +91,9 @@ Status check_room(const std::string& dest, std::uint64_t size) {
 bool hash_written(int fd, std::uint64_t from, std::uint64_t to, InOrderDigest& sums, std::vector<char>& buf) {
   while (from < to) {
     auto n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), to - from));
-    ssize_t got = pread(fd, buf.data(), n, static_cast<off_t>(from));
-    if (got < 0 && errno == EINTR) continue;
-    if (got == 0) errno = EIO;  // shorter than what was written: not expected of a local file
-    if (got <= 0) return false;
-    sums.update(buf.data(), static_cast<std::size_t>(got));
-    from += static_cast<std::uint64_t>(got);
+    if (!read_exact(fd, from, std::span(buf.data(), n))) return false;
+    sums.update(buf.data(), n);
+    from += n;
   }
   return true;
 }
