@@ -226,6 +226,8 @@ MAIN_ROWS=$(
   echo "- aws: $("$AWS_BIN" --version 2>&1 | sed -n 1p); \`s3 cp\` (\`--recursive\` for the prefix), max_concurrent_requests $CONCURRENCY, 8 MiB parts."
   echo "- rclone: $(rclone version 2>/dev/null | sed -n 1p); \`copy --transfers $CONCURRENCY --multi-thread-streams $CONCURRENCY\`."
   echo "- The peers copy the whole prefix (the files plus manifest.json, SHA256SUMS and the release page) and verify no SHA-256."
+  echo "- xship writes every file to disk (fsync) before it takes its name; the peers leave theirs in the page cache,"
+  echo "  written back after they exit. Here the disk is also the server's (Bluestore), so those writes compete with its reads."
   echo "- Every run's download is compared with the original after its timing."
   echo
   echo "| tool | workload | wall s | cpu s | peak RSS MiB | MiB/s | wall min–max | server cpu s | ok runs |"

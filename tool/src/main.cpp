@@ -31,10 +31,10 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "xship: error: unknown command '{}': see 'xship help'\n", printable(name));
     return exit_code(ErrorCategory::Usage);
   }
-  // Each transfer has libcurl allocate its receive and upload buffers (768 KiB) and free
-  // them when it ends. With glibc's default trim threshold every free shrinks the worker's
-  // arena (an madvise and a TLB shootdown per file); kept up to 4 MiB per arena, they are
-  // reused. Blocks past 1 MiB still go straight back to the system when freed.
+  // libcurl allocates a transfer's buffers (the receive buffer is 512 KiB here) and frees
+  // them when it ends. With glibc's default trim threshold every such free shrinks the
+  // worker's arena (an madvise and a TLB shootdown per file); kept up to 4 MiB per arena,
+  // they are reused. Blocks past 1 MiB still go straight back to the system when freed.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
   mallopt(M_TRIM_THRESHOLD, 4 << 20);
   // libcurl (and OpenSSL's TLS side) is initialised by the first S3 client, in the main
