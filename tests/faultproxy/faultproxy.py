@@ -180,6 +180,8 @@ class State:
     def record(self, req, status, fault, error=None):
         rec = {'n': req.n, 'conn': req.conn, 'method': req.method, 'path': req.target,
                'status': status, 'fault': fault}
+        if 'range' in req.headers:
+            rec['range'] = req.headers['range']
         if error:
             rec['error'] = error
         req.logged = True

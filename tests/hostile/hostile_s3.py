@@ -7,7 +7,7 @@ control characters on the terminal. Standard library only; no upstream. See READ
 
     python3 hostile_s3.py --mode MODE --port-file FILE --log FILE [--body-mib N]
 
-Every request gets one JSON line in --log: method, target, status and the body bytes
+Every request gets one JSON line in --log: method, target, Range, status and the body bytes
 actually sent (a client that hangs up early shows as a short count).
 """
 import argparse, hashlib, json, os, signal, socket, socketserver, sys, threading, time  # noqa
@@ -157,7 +157,7 @@ def object_reply(c, m):
 
 FLAKY_SIZE = 24 * CHUNK + 12345  # over fetch's 16 MiB range threshold: three ranges
 FLAKY_DATA = (bytes(range(251)) * (FLAKY_SIZE // 251 + 1))[:FLAKY_SIZE]
-FLAKY_SEEN = set()  # ranges already broken off once
+FLAKY_SEEN = set()  # ranges (by their last byte, which a resumed request keeps) already broken off once
 
 
 def flaky_ranged(c):
@@ -170,8 +170,8 @@ def flaky_ranged(c):
     part = FLAKY_DATA[first:last + 1]
     c.head(206, [('Content-Length', len(part)), ('Content-Range', f'bytes {first}-{last}/{FLAKY_SIZE}'), *meta])
     with Args.lock:
-        cut = first not in FLAKY_SEEN
-        FLAKY_SEEN.add(first)
+        cut = last not in FLAKY_SEEN
+        FLAKY_SEEN.add(last)
     if cut:
         c.body(part[:len(part) // 2])
         raise ConnectionAbortedError('cut halfway')
@@ -211,7 +211,7 @@ class Handler(socketserver.BaseRequestHandler):
         try:
             handle(c, query, path)
         finally:
-            log({'method': method, 'target': target, 'status': c.status, 'body_sent': c.sent})
+            log({'method': method, 'target': target, 'range': rng, 'status': c.status, 'body_sent': c.sent})
         return True
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Faults between xship and the store: flipped body bytes (the store answers BadDigest
-# thanks to Content-MD5; xship resends) and 503 SlowDown (backoff and retry).
+# thanks to Content-MD5; xship resends), 503 SlowDown (backoff and retry), and downloads
+# cut off halfway (resumed from the first missing byte).
 source "$(dirname "$0")/lib.sh"
 use_rig
 D=$TMP/in; mkdir -p "$D"
@@ -52,3 +53,16 @@ stop_proxy
 assert_eq "$rc" 3 "a lying ETag exits 3"
 assert_eq "$(etag_of "$PREFIX/etag/small1.bin")" "" "the unverified object was removed"
 assert_eq "$(etag_of "$PREFIX/etag/manifest.json")" "" "no manifest"
+
+# 6. Each ranged GET of a 20 MiB download cut off halfway: each range is asked for again
+# from its first missing byte, and the file is the object's.
+start_proxy --match GET --first 3 --fault truncate
+xs fetch --endpoint "$PROXY_URL" --json "s3://$BUCKET/$PREFIX/flip/multi.bin" "$TMP/cut.bin" > "$TMP/cut.json"
+stop_proxy
+assert_eq "$(faults_in_log truncate)" 3 "3 ranged replies cut halfway"
+cmp "$D/multi.bin" "$TMP/cut.bin" || fail "the fetched bytes differ"; ok "fetched intact after the cuts"
+assert_eq "$(jq -r .retries "$TMP/cut.json")" 3 "one retry per cut"
+assert_eq "$(jq -rs '[.[] | select(.fault == "truncate") | .range | capture("bytes=(?<a>[0-9]+)-(?<b>[0-9]+)")
+  | "bytes=\((.a | tonumber) + ((.b | tonumber) - (.a | tonumber) + 1) / 2 | floor)-\(.b)"] | sort' "$PROXY_LOG")" \
+  "$(jq -rs '[.[] | select(.method == "GET" and .fault == null) | .range] | sort' "$PROXY_LOG")" \
+  "each retry asked for the second half of its range only"

@@ -1,5 +1,6 @@
 // A scripted S3 store for the client's unit tests: each request takes the next reply of
-// the script (a status, headers and body, or a transport failure) and is recorded for the
+// the script (a status, headers and body, a transport failure, or a body cut off partway)
+// and is recorded for the
 // test to inspect. Bodies go where net/http.cpp sends them: a 2xx body to the request's
 // sink in chunks (false from the sink ends the transfer), any other kept within
 // net::keep_body's bounds. Sleeps and the clock are scripted too (make_client), so a
@@ -48,6 +49,13 @@ class FakeTransport final : public s3::Transport {
     script_.push_back(std::move(o));
     return *this;
   }
+  // A 2xx reply whose connection breaks after `after` bytes of `body` reached the sink.
+  FakeTransport& cut(long status, std::string body, std::size_t after, std::vector<net::HttpHeader> headers = {}) {
+    reply(status, std::move(body), std::move(headers));
+    cuts_.resize(script_.size(), kWhole);
+    cuts_.back() = after;
+    return *this;
+  }
   FakeTransport& error(long status, const std::string& code) {
     return reply(status, "<Error><Code>" + code + "</Code><Message>scripted</Message></Error>");
   }
@@ -62,13 +70,18 @@ class FakeTransport final : public s3::Transport {
       o.failure.message = "unscripted";
       return o;
     }
+    std::size_t cut_at = next_ < cuts_.size() ? cuts_[next_] : kWhole;
     net::HttpClient::Outcome scripted = std::move(script_[next_++]);
     if (!scripted.transport_ok) return scripted;
     net::HttpClient::Outcome o;
     o.transport_ok = true;
     o.response.status = scripted.response.status;
     o.response.headers = scripted.response.headers;
-    deliver(req, scripted.response.body, o);
+    deliver(req, scripted.response.body.substr(0, cut_at), o);
+    if (cut_at != kWhole && o.transport_ok) {
+      o.transport_ok = false;
+      o.failure.message = "Transferred a partial file";
+    }
     return o;
   }
 
@@ -101,8 +114,10 @@ class FakeTransport final : public s3::Transport {
     }
   }
 
+  static constexpr std::size_t kWhole = std::string::npos;
   std::mutex mu_;
   std::vector<net::HttpClient::Outcome> script_;
+  std::vector<std::size_t> cuts_;  // per script entry: where its body breaks off
   std::size_t next_ = 0;
 };
 

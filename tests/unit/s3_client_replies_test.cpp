@@ -285,19 +285,65 @@ TEST(S3ClientReplies, AGetLongerThanAnnouncedIsStoppedAtOnce) {
   EXPECT_EQ(h.store->sent.size(), 1u);
 }
 
-TEST(S3ClientReplies, ARetriedGetRestartsItsSink) {
+TEST(S3ClientReplies, ARetriedWholeGetRestartsItsSink) {
   Harness h;
-  h.store->error(503, "SlowDown").reply(206, "hello\n", {{"content-length", "6"}});
+  h.store->error(503, "SlowDown").cut(200, "hello\n", 3).reply(200, "hello\n");
   Client c(h.config());
   std::string kept;
   int restarts = 0;
   auto got = c.get(
-      kObj, std::make_pair(std::uint64_t{10}, std::uint64_t{15}), 6,
-      [&](const char* d, std::size_t n) { return kept.append(d, n), true; }, [&] { ++restarts; });
+      kObj, std::nullopt, 6,
+      [&](const char* d, std::size_t n) { return kept.append(d, n), true; }, [&] { kept.clear(), ++restarts; });
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(kept, "hello\n");
-  EXPECT_EQ(restarts, 1);
-  EXPECT_EQ(*h.store->sent[1].header("range"), "bytes=10-15");
+  EXPECT_EQ(restarts, 2);
+  ASSERT_EQ(h.store->sent.size(), 3u);
+  EXPECT_EQ(h.store->sent[2].header("range"), nullptr);
+}
+
+// Each try of a ranged GET asks for the bytes still missing; the sink sees each byte once,
+// and is never asked to rewind.
+TEST(S3ClientReplies, ARetriedRangedGetResumesWhereTheBytesStopped) {
+  Harness h;
+  h.store->chunk = 2;
+  h.store->error(503, "SlowDown")
+      .cut(206, "0123456789", 3)  // chunks of 2: "01", then "2" before the cut
+      .cut(206, "3456789", 7)  // every byte came, then the connection broke
+      .reply(206, "9");
+  Client c(h.config());
+  std::string kept;
+  int restarts = 0;
+  CallStats st;
+  auto got = c.get(
+      kObj, std::make_pair(std::uint64_t{10}, std::uint64_t{19}), 10,
+      [&](const char* d, std::size_t n) { return kept.append(d, n), true; }, [&] { ++restarts; }, &st);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(kept, "0123456789");
+  EXPECT_EQ(restarts, 0);
+  EXPECT_EQ(st.retries, 3);
+  ASSERT_EQ(h.store->sent.size(), 4u);
+  EXPECT_EQ(*h.store->sent[0].header("range"), "bytes=10-19");
+  EXPECT_EQ(*h.store->sent[1].header("range"), "bytes=10-19");
+  EXPECT_EQ(*h.store->sent[2].header("range"), "bytes=13-19");
+  EXPECT_EQ(*h.store->sent[3].header("range"), "bytes=19-19");  // a range cannot be empty
+  // Each try is signed for the range it asks for.
+  const std::string *before = h.store->sent[1].header("Authorization"), *after = h.store->sent[2].header("Authorization");
+  ASSERT_TRUE(before && after);
+  EXPECT_NE(*before, *after);
+}
+
+TEST(S3ClientReplies, AResumedRangeLongerThanAnnouncedIsStopped) {
+  Harness h;
+  h.store->cut(206, "01234", 2).reply(206, "234567");  // 3 bytes asked for, 4 sent
+  Client c(h.config());
+  std::string kept;
+  auto got = c.get(
+      kObj, std::make_pair(std::uint64_t{0}, std::uint64_t{4}), 5,
+      [&](const char* d, std::size_t n) { return kept.append(d, n), true; }, {});
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().category, ErrorCategory::Integrity);
+  EXPECT_EQ(*h.store->sent[1].header("range"), "bytes=2-4");
+  EXPECT_EQ(kept, "01");  // the store's chunks are 16 KiB: the overlong reply's first is refused whole
 }
 
 TEST(S3ClientReplies, OversizedBodiesAreBounded) {

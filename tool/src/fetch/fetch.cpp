@@ -100,25 +100,21 @@ bool hash_written(int fd, std::uint64_t from, std::uint64_t to, InOrderDigest& s
 
 // One range of a ranged download, [start, last] and number `index`. Its bytes are written
 // as they arrive, and hashed as they arrive once its turn has come; those written before
-// that are hashed from the file (see in_order_digest.h). Hashed bytes are never rewritten:
-// a retry skips them. False when it was not fed (an earlier range failed).
+// that are hashed from the file (see in_order_digest.h). A retry resumes where the bytes
+// stopped (s3::Client::get), so the sink sees each byte once. False when it was not fed
+// (an earlier range failed).
 struct Range {
   std::uint64_t start, last, index;
 };
 Result<bool> fetch_range(s3::Client& client, const s3::ObjectRef& obj, Range r, int fd, InOrderDigest& sums,
                          std::vector<char>& buf, std::atomic<int>& retries) {
   std::uint64_t len = r.last - r.start + 1;
-  std::uint64_t hashed = 0, received = 0;  // offsets in the range; received: this attempt's
+  std::uint64_t hashed = 0, received = 0;  // offsets in the range
   bool turn = false;
   int io_errno = 0;
   auto sink = [&](const char* d, std::size_t n) {
     std::uint64_t pos = received;
     received += n;
-    if (received <= hashed) return true;
-    if (pos < hashed) {
-      auto skip = static_cast<std::size_t>(hashed - pos);
-      d += skip, n -= skip, pos = hashed;
-    }
     // Written while the bytes are hot in the cache.
     if (!write_all(fd, d, n, r.start + pos)) return io_errno = errno, false;
     if (!turn && !(turn = sums.has_turn(r.index))) return true;
@@ -128,8 +124,7 @@ Result<bool> fetch_range(s3::Client& client, const s3::ObjectRef& obj, Range r, 
     return true;
   };
   s3::CallStats st;
-  auto got = client.get(
-      obj, std::make_pair(r.start, r.last), len, sink, [&] { received = 0; }, &st);
+  auto got = client.get(obj, std::make_pair(r.start, r.last), len, sink, {}, &st);
   retries += st.retries;
   if (io_errno != 0)
     return runtime_error(

@@ -286,9 +286,12 @@ Result<ObjectInfo> Client::get(const ObjectRef& obj, std::optional<std::pair<std
   r.expected_bytes = expected;
   // The sink never sees a byte past what was announced: a store that sends more is
   // stopped at once, not written to disk first.
-  std::uint64_t got = 0;
+  std::uint64_t got = 0, resent = 0;  // resent: bytes a resumed reply repeats, dropped
   bool overflow = false;
   r.sink = [&](const char* d, std::size_t n) {
+    auto drop = static_cast<std::size_t>(std::min<std::uint64_t>(resent, n));
+    d += drop, n -= drop, resent -= drop;
+    if (n == 0) return true;
     if (n > expected - got) {
       overflow = true;
       return false;
@@ -296,10 +299,20 @@ Result<ObjectInfo> Client::get(const ObjectRef& obj, std::optional<std::pair<std
     got += n;
     return sink(d, n);
   };
-  r.restart = [&] {
-    got = 0;
-    if (restart) restart();
-  };
+  if (range) {
+    // A retry asks only for the bytes not yet received, as rclone's reopen does. A range
+    // cannot be empty, so when every byte had come the last one is asked for again.
+    r.resume_range = [&] {
+      std::uint64_t from = got > 0 && got >= expected ? got - 1 : got;
+      resent = got - from;
+      return fmt::format("bytes={}-{}", range->first + from, range->second);
+    };
+  } else {
+    r.restart = [&] {
+      got = 0;
+      if (restart) restart();
+    };
+  }
   auto resp = perform(r, stats);
   if (overflow)
     return integrity_error(

@@ -170,8 +170,9 @@ class Client {
 
   // GET into a sink; range [first, last] inclusive when given. `expected` is how many bytes
   // the reply holds (the range's length, or the size HEAD reported): a byte more stops the
-  // transfer with an Integrity error. `restart` runs before a retry re-sends the body from
-  // the start, so the sink can rewind.
+  // transfer with an Integrity error. A retry of a ranged GET asks for the bytes not yet
+  // received, so the sink sees each byte once; a retry of a whole GET re-sends the body
+  // from the start, and `restart` runs first so the sink can rewind.
   Result<ObjectInfo> get(const ObjectRef& obj, std::optional<std::pair<std::uint64_t, std::uint64_t>> range,
                          std::uint64_t expected, const std::function<bool(const char*, std::size_t)>& sink,
                          const std::function<void()>& restart, CallStats* stats = nullptr);

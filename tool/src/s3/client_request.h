@@ -28,7 +28,8 @@ struct Client::Request {
   std::function<bool(const char*, std::size_t)> sink;
   bool error_body_is_failure = false;  // a 200 with <Error> (CompleteMultipartUpload)
   bool ignore_cancel = false;  // cleanup requests run after SIGINT
-  std::function<void()> restart;  // before each retry of a streamed GET
+  std::function<void()> restart;  // before each retry of a streamed GET that starts over
+  std::function<std::string()> resume_range;  // or, of a ranged GET: the Range a retry asks for
   std::uint64_t expected_bytes = 0;  // a GET's reply or a copy's bytes: lengthens the deadline
 };
 

@@ -42,6 +42,11 @@ sigv4::SignableRequest signable(const Client::Request& r, const ObjectUrl& where
   return sr;
 }
 
+void set_header(std::vector<sigv4::Header>& headers, std::string_view name, std::string value) {
+  for (auto& h : headers)
+    if (h.name == name) h.value = std::move(value);
+}
+
 Error interrupted(const Client::Request& r) { return Error{ErrorCategory::Interrupted, r.what + ": interrupted"}; }
 
 }  // namespace
@@ -150,11 +155,12 @@ Result<net::HttpResponse> Client::perform(const Request& r, CallStats* stats) {
   ObjectUrl where = xship::object_url(cfg_.endpoint, r.target.bucket, r.target.key, cfg_.addressing);
   std::string query = sigv4::canonical_query(r.query);
   std::string url = where.url() + (query.empty() ? "" : "?" + query);
-  const sigv4::SignableRequest sr = signable(r, where);
+  sigv4::SignableRequest sr = signable(r, where);
   Attempts a;
   for (int attempt = 0;; ++attempt) {
     if (!r.ignore_cancel && cfg_.cancel && cfg_.cancel->load()) return interrupted(r);
     if (attempt > 0 && r.restart) r.restart();
+    if (attempt > 0 && r.resume_range) set_header(sr.headers, "range", r.resume_range());
     auto hr = signed_request(r, sr, url);
     if (!hr) return hr.error();
     auto outcome = cfg_.transport->send(*hr);
