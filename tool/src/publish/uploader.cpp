@@ -136,7 +136,11 @@ void upload_hashed(Run& run, const PlannedFile& f, UniqueFd fd) {
 
 // Small files are read and hashed kLaneParts at a time, their MD5s side by side in SIMD
 // lanes (md5_many) rather than one stream each. Each then goes out in a task of its own,
-// queued ahead of the next batch, so only a few batches' bytes are held at once.
+// queued ahead of the next batch, so only a few batches' bytes are held at once. Bigger
+// files go one per task through upload_hashed, read into the worker's one buffer: batched
+// too, each worker held a batch of fresh buffers before sending, and the page faults cost
+// more than the lanes saved (64 x 1 MiB: 480 ms of task-clock and 19,000 faults, against
+// 300 ms and 4,300; 256 x 1 MiB: 1.10 s against 0.90 s, even with buffers reused).
 constexpr std::uint64_t kBatchFileLimit = 256 * 1024;  // 16 x 256 KiB per batch in flight
 
 struct Loaded {
