@@ -66,3 +66,11 @@ assert_eq "$(jq -rs '[.[] | select(.fault == "truncate") | .range | capture("byt
   | "bytes=\((.a | tonumber) + ((.b | tonumber) - (.a | tonumber) + 1) / 2 | floor)-\(.b)"] | sort' "$PROXY_LOG")" \
   "$(jq -rs '[.[] | select(.method == "GET" and .fault == null) | .range] | sort' "$PROXY_LOG")" \
   "each retry asked for the second half of its range only"
+
+# 7. A whole GET cut off halfway starts over: what had come is dropped, not kept twice.
+start_proxy --match GET --first 1 --fault truncate
+xs fetch --endpoint "$PROXY_URL" --json "s3://$BUCKET/$PREFIX/flip/small4.bin" "$TMP/cut4.bin" > "$TMP/cut4.json"
+stop_proxy
+assert_eq "$(faults_in_log truncate)" 1 "the GET was cut halfway"
+cmp "$D/small4.bin" "$TMP/cut4.bin" || fail "the fetched bytes differ"; ok "fetched intact after starting over"
+assert_eq "$(jq -r .retries "$TMP/cut4.json")" 1 "one retry"

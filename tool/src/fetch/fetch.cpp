@@ -98,6 +98,45 @@ bool hash_written(int fd, std::uint64_t from, std::uint64_t to, InOrderDigest& s
   return true;
 }
 
+// A download's bytes on their way to the file: curl hands them over 16 KiB at a time
+// (CURL_MAX_WRITE_SIZE), so they are gathered and written 256 KiB at a time. One pwrite
+// per 16 KiB was 32,768 calls for 512 MiB; gathered, the fetch took 690-730 ms of
+// task-clock against 775-890 ms (6 runs each, alternating). 1 MiB gained nothing more.
+class RangeWriter {
+ public:
+  RangeWriter(int fd, std::uint64_t offset, std::vector<char>& buf) : fd_(fd), start_(offset), at_(offset), buf_(buf) {}
+  bool add(const char* d, std::size_t n) {
+    if (used_ + n > buf_.size() && !flush()) return false;
+    if (n >= buf_.size()) return write_direct(d, n);
+    std::memcpy(buf_.data() + used_, d, n);
+    used_ += n;
+    return true;
+  }
+  bool flush() {
+    if (used_ == 0) return true;
+    std::size_t n = std::exchange(used_, 0);
+    return write_direct(buf_.data(), n);
+  }
+  // Back to the first offset, what was gathered dropped: the bytes come again.
+  void rewind() { at_ = start_, used_ = 0; }
+
+ private:
+  bool write_direct(const char* d, std::size_t n) {
+    if (!write_all(fd_, d, n, at_)) return false;
+    at_ += n;
+    return true;
+  }
+  int fd_;
+  std::uint64_t start_, at_;  // the first offset, and the one the next byte goes to
+  std::vector<char>& buf_;
+  std::size_t used_ = 0;
+};
+
+// Per worker: the buffer a range is gathered in, and the one its read-back goes through.
+struct RangeBuffers {
+  std::vector<char> gather = std::vector<char>(256 * 1024), read_back = std::vector<char>(256 * 1024);
+};
+
 // One range of a ranged download, [start, last] and number `index`. Its bytes are written
 // as they arrive, and hashed as they arrive once its turn has come; those written before
 // that are hashed from the file (see in_order_digest.h). A retry resumes where the bytes
@@ -107,25 +146,27 @@ struct Range {
   std::uint64_t start, last, index;
 };
 Result<bool> fetch_range(s3::Client& client, const s3::ObjectRef& obj, Range r, int fd, InOrderDigest& sums,
-                         std::vector<char>& buf, std::atomic<int>& retries) {
+                         RangeBuffers& bufs, std::atomic<int>& retries) {
   std::uint64_t len = r.last - r.start + 1;
   std::uint64_t hashed = 0, received = 0;  // offsets in the range
   bool turn = false;
   int io_errno = 0;
+  RangeWriter out(fd, r.start, bufs.gather);
   auto sink = [&](const char* d, std::size_t n) {
     std::uint64_t pos = received;
     received += n;
-    // Written while the bytes are hot in the cache.
-    if (!write_all(fd, d, n, r.start + pos)) return io_errno = errno, false;
-    if (!turn && !(turn = sums.has_turn(r.index))) return true;
-    if (hashed < pos && !hash_written(fd, r.start + hashed, r.start + pos, sums, buf)) return io_errno = errno, false;
-    sums.update(d, n);
-    hashed = received;
+    if (!turn && (turn = sums.has_turn(r.index)) && hashed < pos) {
+      if (!out.flush() || !hash_written(fd, r.start + hashed, r.start + pos, sums, bufs.read_back))
+        return io_errno = errno, false;
+    }
+    if (turn) sums.update(d, n), hashed = received;  // while the bytes are hot in the cache
+    if (!out.add(d, n)) return io_errno = errno, false;
     return true;
   };
   s3::CallStats st;
   auto got = client.get(obj, std::make_pair(r.start, r.last), len, sink, {}, &st);
   retries += st.retries;
+  if (io_errno == 0 && !out.flush()) io_errno = errno;
   if (io_errno != 0)
     return runtime_error(
         fmt::format("cannot write s3://{}/{} to disk: {}", obj.bucket, obj.key, std::strerror(io_errno)));
@@ -138,7 +179,7 @@ Result<bool> fetch_range(s3::Client& client, const s3::ObjectRef& obj, Range r, 
   // show at fsync.
   sync_file_range(fd, static_cast<off_t>(r.start), static_cast<off_t>(len), SYNC_FILE_RANGE_WRITE);
   if (!turn && !sums.wait_turn(r.index)) return false;
-  if (!hash_written(fd, r.start + hashed, r.start + len, sums, buf))
+  if (!hash_written(fd, r.start + hashed, r.start + len, sums, bufs.read_back))
     return runtime_error(fmt::format("cannot read back s3://{}/{} from the temporary file: {}", obj.bucket, obj.key,
                                      std::strerror(errno)));
   sums.pass_turn();
@@ -160,7 +201,7 @@ Status ranged_download(s3::Client& client, const std::string& bucket, const std:
     std::lock_guard lock(mu);
     return first_error.has_value() || (cancel && cancel->load());
   };
-  auto one_range = [&](std::uint64_t start, std::vector<char>& buf) {
+  auto one_range = [&](std::uint64_t start, RangeBuffers& buf) {
     Range r{start, std::min(size, start + opts.range_size) - 1, start / opts.range_size};
     auto fed = fetch_range(client, {bucket, key}, r, fd, sums, buf, total_retries);
     if (fed && *fed) return;
@@ -172,7 +213,7 @@ Status ranged_download(s3::Client& client, const std::string& bucket, const std:
     ThreadPool pool(opts.concurrency);
     for (int w = 0; w < std::max(1, opts.concurrency); ++w)
       pool.post([&] {
-        std::vector<char> buf(256 * 1024);
+        RangeBuffers buf;
         for (std::uint64_t start; !stop() && (start = next.fetch_add(opts.range_size)) < size;) one_range(start, buf);
       });
     pool.wait();
@@ -211,6 +252,34 @@ Result<s3::ObjectInfo> object_info(s3::Client& client, const std::string& bucket
   return head;
 }
 
+// An object up to the range threshold in one GET, written and hashed as it arrives; a
+// retry starts it over.
+Status whole_download(s3::Client& client, const s3::ObjectRef& obj, std::uint64_t size, int fd, bool want_md5,
+                      Fetched& out) {
+  thread_local std::vector<char> gather(256 * 1024);
+  RangeWriter file(fd, 0, gather);
+  int io_errno = 0;
+  s3::HashedBody body;
+  body.want_md5 = want_md5;
+  auto got = s3::get_hashed(
+      client, obj.bucket, obj.key, size,
+      [&](const char* d, std::size_t n) { return io_errno == 0 && (file.add(d, n) || (io_errno = errno, false)); },
+      [&] {
+        file.rewind();
+        if (ftruncate(fd, 0) != 0) io_errno = errno;
+      },
+      body);
+  out.retries += body.retries;
+  if (io_errno == 0 && got && !file.flush()) io_errno = errno;
+  if (io_errno != 0)
+    return runtime_error(
+        fmt::format("cannot write s3://{}/{} to disk: {}", obj.bucket, obj.key, std::strerror(io_errno)));
+  if (!got) return got.error();
+  out.md5 = body.md5;
+  out.sha256 = body.sha256;
+  return ok_status();
+}
+
 }  // namespace
 
 Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, const std::string& key,
@@ -234,22 +303,7 @@ Result<Fetched> fetch_object(s3::Client& client, const std::string& bucket, cons
     out.md5 = sums.md5_hex();
     out.sha256 = sums.sha256_hex();
   } else {
-    std::uint64_t written = 0;
-    s3::HashedBody body;
-    body.want_md5 = !want->md5.empty() || want->sha256.empty();
-    auto got = s3::get_hashed(
-        client, bucket, key, head->size,
-        [&](const char* d, std::size_t n) { return write_all(fd, d, n, written) && (written += n, true); },
-        [&] {
-          written = 0;
-          if (ftruncate(fd, 0) != 0) {
-          }
-        },
-        body);
-    out.retries += body.retries;
-    if (!got) return got.error();
-    out.md5 = body.md5;
-    out.sha256 = body.sha256;
+    XSHIP_TRY(whole_download(client, {bucket, key}, head->size, fd, !want->md5.empty() || want->sha256.empty(), out));
   }
   out.size = head->size;
   XSHIP_TRY(s3::check_sums(bucket, key, *want, out.md5, out.sha256));
