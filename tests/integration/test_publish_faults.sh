@@ -54,23 +54,24 @@ assert_eq "$rc" 3 "a lying ETag exits 3"
 assert_eq "$(etag_of "$PREFIX/etag/small1.bin")" "" "the unverified object was removed"
 assert_eq "$(etag_of "$PREFIX/etag/manifest.json")" "" "no manifest"
 
+# fetch_through_cuts N NAME: fetches flip/NAME through the proxy with its first N GETs cut
+# off halfway; checks the N cuts, one retry each, and the bytes.
+fetch_through_cuts() {
+  start_proxy --match GET --first "$1" --fault truncate
+  xs fetch --endpoint "$PROXY_URL" --json "s3://$BUCKET/$PREFIX/flip/$2" "$TMP/cut-$2" > "$TMP/cut-$2.json"
+  stop_proxy
+  assert_eq "$(faults_in_log truncate)" "$1" "$2: $1 GETs cut halfway"
+  cmp "$D/$2" "$TMP/cut-$2" || fail "$2: the fetched bytes differ"; ok "$2 fetched intact after the cuts"
+  assert_eq "$(jq -r .retries "$TMP/cut-$2.json")" "$1" "$2: one retry per cut"
+}
+
 # 6. Each ranged GET of a 20 MiB download cut off halfway: each range is asked for again
-# from its first missing byte, and the file is the object's.
-start_proxy --match GET --first 3 --fault truncate
-xs fetch --endpoint "$PROXY_URL" --json "s3://$BUCKET/$PREFIX/flip/multi.bin" "$TMP/cut.bin" > "$TMP/cut.json"
-stop_proxy
-assert_eq "$(faults_in_log truncate)" 3 "3 ranged replies cut halfway"
-cmp "$D/multi.bin" "$TMP/cut.bin" || fail "the fetched bytes differ"; ok "fetched intact after the cuts"
-assert_eq "$(jq -r .retries "$TMP/cut.json")" 3 "one retry per cut"
+# from its first missing byte.
+fetch_through_cuts 3 multi.bin
 assert_eq "$(jq -rs '[.[] | select(.fault == "truncate") | .range | capture("bytes=(?<a>[0-9]+)-(?<b>[0-9]+)")
   | "bytes=\((.a | tonumber) + ((.b | tonumber) - (.a | tonumber) + 1) / 2 | floor)-\(.b)"] | sort' "$PROXY_LOG")" \
   "$(jq -rs '[.[] | select(.method == "GET" and .fault == null) | .range] | sort' "$PROXY_LOG")" \
   "each retry asked for the second half of its range only"
 
 # 7. A whole GET cut off halfway starts over: what had come is dropped, not kept twice.
-start_proxy --match GET --first 1 --fault truncate
-xs fetch --endpoint "$PROXY_URL" --json "s3://$BUCKET/$PREFIX/flip/small4.bin" "$TMP/cut4.bin" > "$TMP/cut4.json"
-stop_proxy
-assert_eq "$(faults_in_log truncate)" 1 "the GET was cut halfway"
-cmp "$D/small4.bin" "$TMP/cut4.bin" || fail "the fetched bytes differ"; ok "fetched intact after starting over"
-assert_eq "$(jq -r .retries "$TMP/cut4.json")" 1 "one retry"
+fetch_through_cuts 1 small4.bin
