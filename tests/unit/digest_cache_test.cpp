@@ -139,7 +139,8 @@ TEST_F(DigestCacheTest, CorruptOrForeignCacheIsAMissAndRecordRepairsIt) {
   put(s.path("a"), "x");
   auto st = stamp(s.path("a"));
   fs::create_directories(s.path("cache"));
-  for (const char* junk : {"{not json", R"({"version": 99, "files": {}})", "[]"}) {
+  for (const char* junk : {"{not json", R"({"version": 99, "files": {}})", R"({"version": "1", "files": {}})",
+                           R"({"version": 4294967297, "files": {}})", "[]"}) {
     put(file, junk);
     EXPECT_FALSE(DigestCache(file).lookup(s.path("a"), st)) << junk;
   }
@@ -148,6 +149,42 @@ TEST_F(DigestCacheTest, CorruptOrForeignCacheIsAMissAndRecordRepairsIt) {
   EXPECT_TRUE(DigestCache(file).lookup(s.path("a"), st));
   auto doc = nlohmann::json::parse(get(file));
   EXPECT_EQ(doc["version"], 1);
+}
+
+// Entries of the right shape but the wrong types (a hand-edited or foreign file) are
+// misses, never a crash, and the next record() replaces them.
+TEST_F(DigestCacheTest, EntriesOfTheWrongTypesAreMisses) {
+  put(s.path("a"), "x");
+  auto st = stamp(s.path("a"));
+  const std::string key = fs::canonical(s.path("a")).string();
+  const nlohmann::json good = {{"size", st.size},
+                               {"mtime_ns", st.mtime_ns},
+                               {"inode", st.inode},
+                               {"md5", digest::hex(digest::md5("x"))},
+                               {"sha256", digest::hex(digest::sha256("x"))}};
+  fs::create_directories(s.path("cache"));
+  auto with = [&](const nlohmann::json& entry) {
+    put(file, nlohmann::json{{"version", 1}, {"files", {{key, entry}}}}.dump());
+  };
+  with(good);
+  ASSERT_TRUE(DigestCache(file).lookup(s.path("a"), st));  // the shape is right
+  std::vector<nlohmann::json> bad(7, good);
+  bad[6]["mtime_ns"] = std::uint64_t{1} << 63 | static_cast<std::uint64_t>(st.mtime_ns);  // not an int64
+  bad[0]["size"] = std::to_string(st.size);
+  bad[1]["inode"] = std::to_string(st.inode);
+  bad[2]["mtime_ns"] = nullptr;
+  bad[3]["md5"] = 5;
+  bad[4] = "entry";
+  bad[5] = nlohmann::json::array({good});
+  for (const auto& entry : bad) {
+    with(entry);
+    DigestCache c(file);
+    EXPECT_FALSE(c.lookup(s.path("a"), st)) << entry;
+    EXPECT_EQ(c.lookup_sha256(s.path("a"), st).has_value(), &entry == &bad[3]) << entry;  // its SHA-256 is fine
+    EXPECT_FALSE(c.artifact(s.path("a"), st)) << entry;
+    record(c, s.path("a"));
+    EXPECT_TRUE(DigestCache(file).lookup(s.path("a"), st)) << entry;
+  }
 }
 
 TEST_F(DigestCacheTest, EntriesOfChangedOrDeletedFilesAreDroppedAtTheNextRecord) {

@@ -411,8 +411,12 @@ TEST(SourceMirror, AFailedRefreshAndATornJournalLeaveAUsableState) {
   expect_mirrored(p, kFiles);
   EXPECT_FALSE(fs::exists(journal));
   // A corrupt state file is no state: everything is compared with the disk again.
-  std::ofstream(mirror_state_path(p.dest)) << "{\"version\": 1, \"entries\": [{\"path\": \"../x\"}]}";
-  r = p.refresh();
-  EXPECT_EQ(r.copied, 0u);
-  EXPECT_EQ(r.unchanged, kFiles);
+  for (const char* corrupt : {R"({"version": 1, "entries": [{"path": "../x"}]})",
+                              R"({"version": "1", "entries": []})",  // a string where a number belongs
+                              R"({"version": 4294967297, "entries": []})"}) {
+    std::ofstream(mirror_state_path(p.dest)) << corrupt;
+    r = p.refresh();
+    EXPECT_EQ(r.copied, 0u) << corrupt;
+    EXPECT_EQ(r.unchanged, kFiles) << corrupt;
+  }
 }

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_set>
 
 #include "core/env.h"
 #include "core/result.h"
@@ -65,10 +66,12 @@ class DigestCache {
                       const digest::Sha256& sha256);
   // The entry for `path` when its stamp is `stamp`; call with mu_ held.
   const nlohmann::json* entry_locked(const std::string& path, const FileStamp& stamp) const;
+  void set_files_locked(nlohmann::json files) const;  // files_, and inodes_ from it
 
   std::string file_;
   mutable std::mutex mu_;
   mutable std::optional<nlohmann::json> files_;  // the "files" object, once read
+  mutable std::unordered_set<std::uint64_t> inodes_;  // of files_'s entries
 };
 
 }  // namespace xship::compress

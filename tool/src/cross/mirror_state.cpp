@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/json_fields.h"
 #include "digest/digest.h"
 
 namespace fs = std::filesystem;
@@ -59,13 +60,9 @@ std::optional<std::string> get_text(const json& j, const char* key) {
 
 template <typename T>
 bool get_number(const json& j, const char* key, T& out) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number_integer()) return false;
-  if constexpr (std::is_unsigned_v<T>) {
-    if (!it->is_number_unsigned()) return false;
-  }
-  out = it->get<T>();
-  return true;
+  auto v = json_integer<T>(j, key);
+  if (v) out = *v;
+  return v.has_value();
 }
 
 bool get_stamp(const json& j, PathStamp& s) {
@@ -127,7 +124,7 @@ std::string read_small_file(const std::string& path) {
 Entries read_state(const StateFiles& files, const std::string& source, const std::string& dest) {
   Entries out;
   json doc = json::parse(read_small_file(files.state), nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || doc.value("version", 0) != kVersion || get_text(doc, "source") != source ||
+  if (!doc.is_object() || json_integer<int>(doc, "version") != kVersion || get_text(doc, "source") != source ||
       get_text(doc, "dest") != dest || !doc.contains("entries") || !doc["entries"].is_array())
     return out;
   for (const auto& j : doc["entries"]) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 
+#include "core/read_exact.h"
 #include "digest/md5_multi.h"
 #include "publish/engine.h"
 #include "release/signing.h"
@@ -109,7 +110,7 @@ bool prepare_put(Run& run, const PlannedFile& f, const FileSums& sums, FileResul
 }
 
 // A file read into memory, its sums known: one PUT whose payload hash is already computed.
-void send_in_memory(Run& run, const PlannedFile& f, const std::string& bytes, const FileSums& sums) {
+void send_in_memory(Run& run, const PlannedFile& f, std::string_view bytes, const FileSums& sums) {
   FileResult r;
   s3::PutOptions opts;
   if (!prepare_put(run, f, sums, r, opts)) return;
@@ -143,10 +144,13 @@ void upload_hashed(Run& run, const PlannedFile& f, UniqueFd fd) {
 // 300 ms and 4,300; 256 x 1 MiB: 1.10 s against 0.90 s, even with buffers reused).
 constexpr std::uint64_t kBatchFileLimit = 256 * 1024;  // 16 x 256 KiB per batch in flight
 
+// A file of a batch, read into a buffer of its own that nothing zero-fills first (a
+// std::string's resize did, 4% of a 1,000-file publish's samples).
 struct Loaded {
   const PlannedFile* file;
-  std::string bytes;
+  std::unique_ptr<char[]> data;
   FileSums sums;
+  std::string_view bytes() const { return {data.get(), static_cast<std::size_t>(file->stamp.size)}; }
 };
 
 void upload_batch(Run& run, const std::vector<const PlannedFile*>& files) {
@@ -155,20 +159,22 @@ void upload_batch(Run& run, const std::vector<const PlannedFile*>& files) {
     if (run.stopping()) return;
     auto fd = open_source(f->path);
     if (!fd) return run.fail(fd.error());
-    Loaded l{f, {}, cached_sums(run.digest_cache, *f).value_or(FileSums{})};
-    if (!read_at(fd->get(), 0, f->stamp.size, l.bytes) || !unchanged(*f)) return run.fail(changed_error(f->path));
+    const auto size = static_cast<std::size_t>(f->stamp.size);
+    Loaded l{f, std::make_unique_for_overwrite<char[]>(size), cached_sums(run.digest_cache, *f).value_or(FileSums{})};
+    if (!read_exact(fd->get(), 0, std::span(l.data.get(), size)) || !unchanged(*f))
+      return run.fail(changed_error(f->path));
     loaded->push_back(std::move(l));
   }
   std::vector<std::span<const std::byte>> cold;
   for (const auto& l : *loaded)
-    if (!l.sums.cached) cold.push_back(std::as_bytes(std::span(l.bytes)));
+    if (!l.sums.cached) cold.push_back(std::as_bytes(std::span(l.bytes())));
   const auto md5s = digest::md5_many(cold);
   auto md5 = md5s.begin();
   for (auto& l : *loaded)
-    if (!l.sums.cached) l.sums.digests = {*md5++, digest::sha256(l.bytes), l.bytes.size()};
+    if (!l.sums.cached) l.sums.digests = {*md5++, digest::sha256(l.bytes()), l.file->stamp.size};
   for (std::size_t i = loaded->size(); i-- > 0;)
-    run.pool.post([&run, loaded, i] { send_in_memory(run, *(*loaded)[i].file, (*loaded)[i].bytes, (*loaded)[i].sums); },
-                  true);
+    run.pool.post(
+        [&run, loaded, i] { send_in_memory(run, *(*loaded)[i].file, (*loaded)[i].bytes(), (*loaded)[i].sums); }, true);
 }
 
 // A cold multipart file (sums not cached): no whole-file pass before the upload. Only a

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.h"
 #include "core/terminal.h"
 #include "core/utc_time.h"
 
@@ -141,8 +142,7 @@ Result<Credentials> parse_credentials_json(std::string_view text, CredentialJson
                                                                             "as JSON (Version 1) on stdout"
                                                                           : ""));
   if (shape == CredentialJson::Process) {
-    auto v = doc.find("Version");
-    if (v == doc.end() || !v->is_number_integer() || v->get<long long>() != 1)
+    if (json_integer<int>(doc, "Version") != 1)
       return credentials_error(source + ": the JSON has no \"Version\": 1: only version 1 is understood");
   }
   if (shape == CredentialJson::Imds) {
