@@ -107,6 +107,8 @@ TEST(S3Headers, HttpDate) {
   EXPECT_EQ(s3::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), std::optional<std::time_t>(784111777));
   EXPECT_FALSE(s3::parse_http_date("yesterday").has_value());
   EXPECT_FALSE(s3::parse_http_date("").has_value());
+  EXPECT_FALSE(s3::parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT").has_value());  // past the clock's end
+  EXPECT_FALSE(s3::parse_http_date("Wed, 31 Dec 1969 23:59:59 GMT").has_value());
 }
 
 TEST(PageGuard, RepeatedTokenIsAnError) {

@@ -212,6 +212,21 @@ TEST(S3ClientRetry, ClockSkewIsCorrectedFromTheServersDate) {
   EXPECT_EQ(h.sleeps_ms.size(), 1u);
 }
 
+// A Date more than a year from this clock (or past what the clock can hold) is not
+// believed: the retry is signed with this machine's time.
+TEST(S3ClientRetry, AnAbsurdServerDateIsNotBelieved) {
+  for (const char* date : {"Sat, 01 Jan 2028 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT"}) {
+    Harness h;
+    h.store->error(403, "RequestTimeTooSkewed");
+    h.store->reply(403, "<Error><Code>RequestTimeTooSkewed</Code></Error>", {{"date", date}});
+    h.store->error(403, "RequestTimeTooSkewed");
+    auto r = head(h, 2);
+    ASSERT_FALSE(r) << date;
+    ASSERT_EQ(h.store->sent.size(), 3u) << date;
+    EXPECT_EQ(*h.store->sent[2].header("x-amz-date"), "20260101T000000Z") << date;
+  }
+}
+
 TEST(S3ClientRetry, SkewWithoutADateIsRetriedUncorrected) {
   Harness h;
   h.store->error(403, "RequestTimeTooSkewed").error(403, "RequestTimeTooSkewed");

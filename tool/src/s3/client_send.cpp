@@ -141,9 +141,14 @@ std::optional<Result<net::HttpResponse>> Client::judge_reply(const Request& r, n
     d = Disposition::Retry;
   }
   if (d == Disposition::CorrectClock) {
+    // A store whose clock is more than a year from ours is not believed: the retry goes
+    // uncorrected and its error says to fix the clock.
+    constexpr long long kMaxCorrection = 366LL * 24 * 3600;
     if (const std::string* date = resp.header("date")) {
-      if (auto server = parse_http_date(*date))
-        clock_offset_seconds_ = static_cast<long long>(*server - std::chrono::system_clock::to_time_t(cfg_.now()));
+      if (auto server = parse_http_date(*date)) {
+        auto offset = static_cast<long long>(*server - std::chrono::system_clock::to_time_t(cfg_.now()));
+        if (offset >= -kMaxCorrection && offset <= kMaxCorrection) clock_offset_seconds_ = offset;
+      }
     }
     d = Disposition::Retry;
   }

@@ -36,7 +36,8 @@ std::optional<std::time_t> parse_http_date(std::string_view value) {
   std::string s(value.substr(0, 64));
   std::tm tm{};
   const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S", &tm);
-  if (!end) return std::nullopt;
+  // Years a clock of nanoseconds from 1970 can hold (it overflows in 2262).
+  if (!end || tm.tm_year < 70 || tm.tm_year > 300) return std::nullopt;
   return timegm(&tm);
 }
 
