@@ -1,6 +1,8 @@
 // Credentials come as JSON from a credential_process program, a container endpoint or the
 // instance metadata service: any bytes give credentials that pass the text checks, or a
-// one-line error without control characters that never repeats the secret sent.
+// one-line error without control characters that never repeats the secret sent. The same
+// bytes as GitHub's token reply give a printable token or an error, and scrubbed (as
+// error output is) they keep neither the secret nor a control character.
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -43,5 +45,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (ch < 0x20 || ch == 0x7f) std::abort();
     if (distinctive(secret) && m.find(secret) != std::string::npos) std::abort();
   }
+  if (auto token = parse_github_token(text)) {
+    if (token->empty() || token->size() > kMaxTokenBytes) std::abort();
+    for (unsigned char ch : *token)
+      if (ch <= 0x20 || ch >= 0x7f) std::abort();
+  }
+  const std::string scrubbed = scrub(text, {secret});
+  for (unsigned char ch : scrubbed)
+    if (ch < 0x20 || ch == 0x7f) std::abort();
+  if (distinctive(secret) && scrubbed.find(secret) != std::string::npos) std::abort();
   return 0;
 }
