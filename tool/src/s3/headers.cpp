@@ -5,6 +5,7 @@
 #include <charconv>
 #include <string>
 
+#include "core/utc_time.h"
 #include "s3/limits.h"
 
 namespace xship::s3 {
@@ -36,8 +37,7 @@ std::optional<std::time_t> parse_http_date(std::string_view value) {
   std::string s(value.substr(0, 64));
   std::tm tm{};
   const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S", &tm);
-  // Years a clock of nanoseconds from 1970 can hold (it overflows in 2262).
-  if (!end || tm.tm_year < 70 || tm.tm_year > 300) return std::nullopt;
+  if (!end || tm.tm_year < 70 || tm.tm_year + 1900 > kLastReadableYear) return std::nullopt;
   return timegm(&tm);
 }
 
